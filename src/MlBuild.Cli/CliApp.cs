@@ -1,0 +1,42 @@
+using System.CommandLine;
+using MlBuild.Cli.Commands;
+using MlBuild.Core.Diagnostics;
+
+namespace MlBuild.Cli;
+
+/// <summary>Where a verb writes: tests pass <see cref="StringWriter"/>s, the program passes the console.</summary>
+internal sealed record CliContext(TextWriter Out, TextWriter Error, string WorkingDirectory);
+
+/// <summary>Builds the root command and runs it; every verb is one class with a static Create.</summary>
+internal static class CliApp
+{
+    public static RootCommand CreateRoot(CliContext context)
+    {
+        var root = new RootCommand("MlBuild: validate data, train, gate, register and ship ML.NET models.");
+        root.Subcommands.Add(DataCommand.Create(context));
+        root.Subcommands.Add(WorkerCommand.Create(context));
+        return root;
+    }
+
+    public static int Run(string[] args, TextWriter output, TextWriter error, string? workingDirectory = null)
+    {
+        var context = new CliContext(output, error, workingDirectory ?? Directory.GetCurrentDirectory());
+        var root = CreateRoot(context);
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var e in parsed.Errors)
+                error.WriteLine(new MlDiagnostic("MLB9002", MlSeverity.Error, $"{e.Message} Run 'dotnet ml --help' for usage.").ToCanonicalString());
+            return (int)ExitCodes.InvalidInput;
+        }
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (MlBuildException ex)
+        {
+            error.WriteLine(ex.Diagnostic.ToCanonicalString());
+            return (int)ExitCodes.InvalidInput;
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using MlBuild.Cli;
+
+return CliApp.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,64 @@
+namespace MlBuild.Core.Diagnostics;
+
+/// <summary>How serious a diagnostic is; maps onto MSBuild errors, warnings and messages.</summary>
+public enum MlSeverity
+{
+    /// <summary>Informational; never fails anything.</summary>
+    Info,
+    /// <summary>A warning; fails only when the user escalates it.</summary>
+    Warning,
+    /// <summary>An error; the command or build fails.</summary>
+    Error,
+}
+
+/// <summary>
+/// One coded diagnostic with an optional location. <see cref="Line"/> and <see cref="Column"/> are 1-based; 0 means unknown.
+/// </summary>
+/// <param name="Code">The code, <c>MLB</c> plus four digits (see docs/diagnostics.md).</param>
+/// <param name="Severity">Error, warning or info.</param>
+/// <param name="Message">What failed, where, and how to fix or silence it.</param>
+/// <param name="File">The file the diagnostic points at, as the user named it.</param>
+/// <param name="Line">1-based line, or 0.</param>
+/// <param name="Column">1-based column, or 0.</param>
+public sealed record MlDiagnostic(string Code, MlSeverity Severity, string Message,
+                                  string? File = null, int Line = 0, int Column = 0)
+{
+    /// <summary>
+    /// The canonical line that MSBuild, editors and CI log parsers understand:
+    /// <c>file(line,col): error CODE: message</c>.
+    /// </summary>
+    public string ToCanonicalString()
+    {
+        var severity = Severity switch
+        {
+            MlSeverity.Error => "error",
+            MlSeverity.Warning => "warning",
+            _ => "info",
+        };
+        var origin = File is null ? "mlbuild"
+            : Line > 0 && Column > 0 ? $"{File}({Line},{Column})"
+            : Line > 0 ? $"{File}({Line})"
+            : File;
+        return $"{origin}: {severity} {Code}: {Message}";
+    }
+}
+
+/// <summary>Process exit codes shared by every verb.</summary>
+public enum ExitCodes
+{
+    /// <summary>Everything passed.</summary>
+    Ok = 0,
+    /// <summary>Checks ran and some failed (data violations, failed gates).</summary>
+    ChecksFailed = 1,
+    /// <summary>Usage, configuration or unreadable input.</summary>
+    InvalidInput = 2,
+}
+
+/// <summary>
+/// A user mistake (bad input, bad configuration) carrying its diagnostic. Front doors print it and exit 2; never a stack trace.
+/// </summary>
+public sealed class MlBuildException(MlDiagnostic diagnostic) : Exception(diagnostic.Message)
+{
+    /// <summary>The diagnostic to report.</summary>
+    public MlDiagnostic Diagnostic { get; } = diagnostic;
+}
