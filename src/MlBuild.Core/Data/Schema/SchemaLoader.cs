@@ -1,0 +1,349 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using MlBuild.Core.Diagnostics;
+using MlBuild.Core.Json;
+
+namespace MlBuild.Core.Data.Schema;
+
+/// <summary>Reads a schema file; every mistake is an MLB91xx diagnostic at its line and column, never an exception trace.</summary>
+public static class SchemaLoader
+{
+    static readonly HashSet<string> RootKeys = ["$schema", "schemaVersion", "description", "csv", "columns", "rows", "extraColumns", "missingColumns", "rules"];
+    static readonly HashSet<string> ColumnKeys = ["name", "type", "description", "nullable", "required", "min", "max", "exclusiveMin", "exclusiveMax",
+        "allowed", "pattern", "minLength", "maxLength", "unique", "format", "tolerance"];
+    static readonly HashSet<string> CheckNames = ["type", "notNull", "min", "max", "allowed", "pattern", "length", "unique"];
+
+    /// <summary>Loads and checks a schema file. <paramref name="displayPath"/> is how diagnostics name the file.</summary>
+    public static DatasetSchema Load(string path, string? displayPath = null)
+    {
+        displayPath ??= path;
+        if (!File.Exists(path))
+            throw Error("MLB9108", $"Schema file '{displayPath}' was not found.", displayPath, 0, 0);
+        return Parse(File.ReadAllBytes(path), displayPath);
+    }
+
+    /// <summary>Parses schema JSON (UTF-8 bytes).</summary>
+    public static DatasetSchema Parse(byte[] utf8, string displayPath)
+    {
+        var root = PositionedJson.Parse(utf8, displayPath, "MLB9101");
+        var ctx = new Ctx(displayPath);
+        ctx.Expect(root, PositionedJsonKind.Object, "the schema");
+        ctx.CheckKeys(root, RootKeys, "schema");
+
+        var version = root["schemaVersion"] ?? throw ctx.Missing(root, "schemaVersion", "the schema (use 1)");
+        if (ctx.Int(version, "schemaVersion") != DatasetSchema.CurrentVersion)
+            throw ctx.At("MLB9107", version, $"schemaVersion {version.Text} is not supported; this MlBuild reads version {DatasetSchema.CurrentVersion}.");
+
+        var csv = new CsvFormat();
+        if (root["csv"] is { } csvNode)
+        {
+            ctx.Expect(csvNode, PositionedJsonKind.Object, "'csv'");
+            ctx.CheckKeys(csvNode, new[] { "delimiter", "header", "nullTokens" }, "csv");
+            byte delimiter = (byte)',';
+            if (csvNode["delimiter"] is { } d)
+            {
+                var s = ctx.String(d, "csv.delimiter");
+                if (s == "\\t") s = "\t";
+                if (s.Length != 1 || s[0] > 127 || s[0] is '"' or '\n' or '\r')
+                    throw ctx.At("MLB9104", d, $"csv.delimiter must be one ASCII character other than a quote or newline, not '{s}'.");
+                delimiter = (byte)s[0];
+            }
+            var tokens = csvNode["nullTokens"] is { } nt ? ctx.StringList(nt, "csv.nullTokens") : [""];
+            if (!tokens.Contains("")) tokens = ["", .. tokens];
+            csv = new CsvFormat { Delimiter = delimiter, Header = csvNode["header"] is { } h ? ctx.Bool(h, "csv.header") : true, NullTokens = tokens };
+        }
+
+        var columnsNode = root["columns"] ?? throw ctx.Missing(root, "columns", "the schema");
+        ctx.Expect(columnsNode, PositionedJsonKind.Array, "'columns'");
+        var columns = new List<ColumnSchema>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var c in columnsNode.Items)
+        {
+            var col = ParseColumn(ctx, c);
+            if (!seen.Add(col.Name))
+                throw ctx.At("MLB9109", c, $"Column '{col.Name}' is declared twice.");
+            columns.Add(col);
+        }
+
+        long? minRows = null, maxRows = null;
+        if (root["rows"] is { } rows)
+        {
+            ctx.Expect(rows, PositionedJsonKind.Object, "'rows'");
+            ctx.CheckKeys(rows, new[] { "min", "max" }, "rows");
+            if (rows["min"] is { } mn) minRows = ctx.Long(mn, "rows.min");
+            if (rows["max"] is { } mx) maxRows = ctx.Long(mx, "rows.max");
+        }
+
+        var rules = new List<RowRule>();
+        if (root["rules"] is { } rulesNode)
+        {
+            ctx.Expect(rulesNode, PositionedJsonKind.Array, "'rules'");
+            foreach (var r in rulesNode.Items)
+                rules.Add(ParseRule(ctx, r, columns));
+        }
+
+        return new DatasetSchema
+        {
+            Columns = columns,
+            Rules = rules,
+            MinRows = minRows,
+            MaxRows = maxRows,
+            ExtraColumns = root["extraColumns"] is { } ec ? ctx.Policy(ec, "extraColumns") : ColumnPolicy.Error,
+            MissingColumns = root["missingColumns"] is { } mc ? ctx.Policy(mc, "missingColumns") : ColumnPolicy.Error,
+            Csv = csv,
+            SourcePath = displayPath,
+        };
+    }
+
+    static ColumnSchema ParseColumn(Ctx ctx, PositionedJson c)
+    {
+        ctx.Expect(c, PositionedJsonKind.Object, "a column");
+        ctx.CheckKeys(c, ColumnKeys, "column");
+        var nameNode = c["name"] ?? throw ctx.Missing(c, "name", "a column");
+        var name = ctx.String(nameNode, "name");
+        if (name.Length == 0) throw ctx.At("MLB9104", nameNode, "A column name must not be empty.");
+        var typeNode = c["type"] ?? throw ctx.Missing(c, "type", $"column '{name}'");
+        var typeText = ctx.String(typeNode, "type");
+        var type = typeText switch
+        {
+            "integer" or "int" or "int64" => ColumnType.Integer,
+            "float" or "double" or "float64" or "number" => ColumnType.Float,
+            "boolean" or "bool" => ColumnType.Boolean,
+            "string" => ColumnType.String,
+            "category" => ColumnType.Category,
+            "date" => ColumnType.Date,
+            "datetime" => ColumnType.DateTime,
+            _ => throw ctx.At("MLB9102", typeNode, $"Column '{name}' has unknown type '{typeText}'. Use one of: integer, float, boolean, string, category, date, datetime."),
+        };
+        string? format = c["format"] is { } f ? ctx.String(f, "format") : null;
+        if (format is not null && type is not (ColumnType.Date or ColumnType.DateTime))
+            throw ctx.At("MLB9104", c["format"]!, $"'format' applies to date and datetime columns; column '{name}' is {typeText}.");
+        if (format is not null)
+        {
+            try { _ = DateTime.MinValue.ToString(format, CultureInfo.InvariantCulture); }
+            catch (FormatException) { throw ctx.At("MLB9104", c["format"]!, $"Column '{name}' has an invalid date format '{format}'."); }
+        }
+
+        bool ordered = type is ColumnType.Integer or ColumnType.Float or ColumnType.Date or ColumnType.DateTime;
+        bool textual = type is ColumnType.String or ColumnType.Category;
+        Bound? min = null, max = null;
+        if (c["min"] is { } minNode)
+        {
+            if (!ordered) throw ctx.At("MLB9104", minNode, $"'min' applies to numeric, date and datetime columns; column '{name}' is {typeText}.");
+            min = ctx.Bound(minNode, type, format, c["exclusiveMin"] is { } em && ctx.Bool(em, "exclusiveMin"), name);
+        }
+        if (c["max"] is { } maxNode)
+        {
+            if (!ordered) throw ctx.At("MLB9104", maxNode, $"'max' applies to numeric, date and datetime columns; column '{name}' is {typeText}.");
+            max = ctx.Bound(maxNode, type, format, c["exclusiveMax"] is { } ex && ctx.Bool(ex, "exclusiveMax"), name);
+        }
+        if (min is not null && max is not null && min.Value > max.Value)
+            throw ctx.At("MLB9104", c["max"]!, $"Column '{name}' has max {max.Text} below min {min.Text}.");
+
+        IReadOnlyList<string>? allowed = null;
+        if (c["allowed"] is { } allowedNode)
+        {
+            if (!textual && type != ColumnType.Integer)
+                throw ctx.At("MLB9104", allowedNode, $"'allowed' applies to string, category and integer columns; column '{name}' is {typeText}.");
+            allowed = ctx.StringList(allowedNode, "allowed", acceptNumbers: true);
+        }
+
+        Regex? pattern = null;
+        string? patternText = null;
+        if (c["pattern"] is { } p)
+        {
+            if (!textual) throw ctx.At("MLB9104", p, $"'pattern' applies to string and category columns; column '{name}' is {typeText}.");
+            patternText = ctx.String(p, "pattern");
+            try
+            {
+                // Anchored so the whole value must match; a timeout guards against catastrophic backtracking on hostile data.
+                pattern = new Regex($"^(?:{patternText})$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            }
+            catch (ArgumentException e)
+            {
+                throw ctx.At("MLB9106", p, $"Column '{name}' has an invalid pattern: {e.Message}");
+            }
+        }
+        int? minLength = null, maxLength = null;
+        if (c["minLength"] is { } mnl) { if (!textual) throw ctx.At("MLB9104", mnl, $"'minLength' applies to string and category columns."); minLength = ctx.Int(mnl, "minLength"); }
+        if (c["maxLength"] is { } mxl) { if (!textual) throw ctx.At("MLB9104", mxl, $"'maxLength' applies to string and category columns."); maxLength = ctx.Int(mxl, "maxLength"); }
+
+        var tolerance = new Dictionary<string, double>();
+        if (c["tolerance"] is { } tol)
+        {
+            if (tol.Kind == PositionedJsonKind.Number)
+            {
+                var share = ctx.Share(tol, "tolerance");
+                foreach (var check in CheckNames) tolerance[check] = share;
+            }
+            else
+            {
+                ctx.Expect(tol, PositionedJsonKind.Object, "'tolerance'");
+                foreach (var (check, l, col, v) in tol.Members)
+                {
+                    if (!CheckNames.Contains(check))
+                        throw ctx.At("MLB9103", l, col, $"Unknown check '{check}' in tolerance of column '{name}'. Checks: {string.Join(", ", CheckNames.Order(StringComparer.Ordinal))}.");
+                    tolerance[check] = ctx.Share(v, "tolerance." + check);
+                }
+            }
+        }
+
+        return new ColumnSchema
+        {
+            Name = name,
+            Type = type,
+            Nullable = c["nullable"] is { } n ? ctx.Bool(n, "nullable") : true,
+            Required = c["required"] is { } r ? ctx.Bool(r, "required") : true,
+            Min = min,
+            Max = max,
+            Allowed = allowed,
+            Pattern = pattern,
+            PatternText = patternText,
+            MinLength = minLength,
+            MaxLength = maxLength,
+            Unique = c["unique"] is { } u && ctx.Bool(u, "unique"),
+            Format = format,
+            Tolerance = tolerance,
+            SchemaLine = c.Line,
+        };
+    }
+
+    static readonly Regex RuleSyntax = new(@"^\s*([A-Za-z_][\w.\-]*)\s*(<=|>=|==|!=|<|>)\s*([A-Za-z_][\w.\-]*)\s*$", RegexOptions.CultureInvariant);
+
+    static RowRule ParseRule(Ctx ctx, PositionedJson r, List<ColumnSchema> columns)
+    {
+        ctx.Expect(r, PositionedJsonKind.Object, "a rule");
+        ctx.CheckKeys(r, new[] { "name", "check", "tolerance", "description" }, "rule");
+        var checkNode = r["check"] ?? throw ctx.Missing(r, "check", "a rule (e.g. \"end_date >= start_date\")");
+        var text = ctx.String(checkNode, "check");
+        var m = RuleSyntax.Match(text);
+        if (!m.Success)
+            throw ctx.At("MLB9110", checkNode, $"Rule '{text}' is not of the form 'column OP column' with OP one of < <= > >= == !=.");
+        foreach (var side in new[] { m.Groups[1].Value, m.Groups[3].Value })
+        {
+            var col = columns.FirstOrDefault(c => c.Name == side)
+                ?? throw ctx.At("MLB9110", checkNode, $"Rule '{text}' names column '{side}', which the schema does not declare.");
+            if (col.Type is ColumnType.String or ColumnType.Category or ColumnType.Boolean)
+                throw ctx.At("MLB9110", checkNode, $"Rule '{text}' compares column '{side}' of type {col.Type.ToString().ToLowerInvariant()}; rules compare numeric, date and datetime columns.");
+        }
+        var op = m.Groups[2].Value switch
+        {
+            "<" => CompareOp.Less,
+            "<=" => CompareOp.LessOrEqual,
+            ">" => CompareOp.Greater,
+            ">=" => CompareOp.GreaterOrEqual,
+            "==" => CompareOp.Equal,
+            _ => CompareOp.NotEqual,
+        };
+        return new RowRule
+        {
+            Name = r["name"] is { } n ? ctx.String(n, "name") : text.Trim(),
+            Left = m.Groups[1].Value,
+            Op = op,
+            Right = m.Groups[3].Value,
+            Text = text.Trim(),
+            Tolerance = r["tolerance"] is { } t ? ctx.Share(t, "tolerance") : 0,
+        };
+    }
+
+    static MlBuildException Error(string code, string message, string file, int line, int col) =>
+        new(new MlDiagnostic(code, MlSeverity.Error, message, file, line, col));
+
+    sealed class Ctx(string file)
+    {
+        public MlBuildException At(string code, PositionedJson node, string message) => Error(code, message, file, node.Line, node.Column);
+        public MlBuildException At(string code, int line, int col, string message) => Error(code, message, file, line, col);
+
+        public MlBuildException Missing(PositionedJson node, string key, string what) =>
+            At("MLB9105", node, $"Missing '{key}' in {what}.");
+
+        public void Expect(PositionedJson node, PositionedJsonKind kind, string what)
+        {
+            if (node.Kind != kind)
+                throw At("MLB9104", node, $"Expected {what} to be a JSON {kind.ToString().ToLowerInvariant()}, found {node.Kind.ToString().ToLowerInvariant()}.");
+        }
+
+        public void CheckKeys(PositionedJson node, IEnumerable<string> allowed, string what)
+        {
+            foreach (var (name, line, col, _) in node.Members)
+                if (!allowed.Contains(name, StringComparer.Ordinal))
+                    throw At("MLB9103", line, col, $"Unknown property '{name}' in {what}. Allowed: {string.Join(", ", allowed.Order(StringComparer.Ordinal))}.");
+        }
+
+        public string String(PositionedJson node, string key)
+        {
+            if (node.Kind != PositionedJsonKind.String) throw At("MLB9104", node, $"'{key}' must be a string.");
+            return node.Text!;
+        }
+
+        public bool Bool(PositionedJson node, string key)
+        {
+            if (node.Kind != PositionedJsonKind.Boolean) throw At("MLB9104", node, $"'{key}' must be true or false.");
+            return node.Boolean;
+        }
+
+        public long Long(PositionedJson node, string key)
+        {
+            if (node.Kind != PositionedJsonKind.Number || !long.TryParse(node.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) || v < 0)
+                throw At("MLB9104", node, $"'{key}' must be a non-negative whole number.");
+            return v;
+        }
+
+        public int Int(PositionedJson node, string key)
+        {
+            var v = Long(node, key);
+            if (v > int.MaxValue) throw At("MLB9104", node, $"'{key}' is too large.");
+            return (int)v;
+        }
+
+        public double Share(PositionedJson node, string key)
+        {
+            if (node.Kind != PositionedJsonKind.Number || !double.TryParse(node.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || v < 0 || v > 1)
+                throw At("MLB9104", node, $"'{key}' must be a share between 0 and 1 (e.g. 0.01 for 1%).");
+            return v;
+        }
+
+        public ColumnPolicy Policy(PositionedJson node, string key) => String(node, key) switch
+        {
+            "error" => ColumnPolicy.Error,
+            "warn" or "warning" => ColumnPolicy.Warn,
+            "ignore" => ColumnPolicy.Ignore,
+            var s => throw At("MLB9104", node, $"'{key}' must be one of error, warn, ignore, not '{s}'."),
+        };
+
+        public List<string> StringList(PositionedJson node, string key, bool acceptNumbers = false)
+        {
+            if (node.Kind != PositionedJsonKind.Array) throw At("MLB9104", node, $"'{key}' must be an array of strings.");
+            var list = new List<string>();
+            foreach (var item in node.Items)
+            {
+                if (item.Kind == PositionedJsonKind.String || (acceptNumbers && item.Kind == PositionedJsonKind.Number)) list.Add(item.Text!);
+                else throw At("MLB9104", item, $"'{key}' must contain only strings.");
+            }
+            return list;
+        }
+
+        public Bound Bound(PositionedJson node, ColumnType type, string? format, bool exclusive, string column)
+        {
+            if (type is ColumnType.Integer or ColumnType.Float)
+            {
+                if (node.Kind != PositionedJsonKind.Number || !double.TryParse(node.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
+                    throw At("MLB9104", node, $"The bound of numeric column '{column}' must be a number.");
+                return new Bound(v, node.Text!, exclusive);
+            }
+            if (node.Kind != PositionedJsonKind.String)
+                throw At("MLB9104", node, $"The bound of {type.ToString().ToLowerInvariant()} column '{column}' must be a string such as \"2024-01-31\".");
+            var text = node.Text!;
+            if (type == ColumnType.Date)
+            {
+                if (!DateOnly.TryParseExact(text, format ?? "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
+                    && !DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out d))
+                    throw At("MLB9104", node, $"The bound '{text}' of date column '{column}' is not a valid date.");
+                return new Bound(d.DayNumber, text, exclusive);
+            }
+            if (!DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var dt))
+                throw At("MLB9104", node, $"The bound '{text}' of datetime column '{column}' is not a valid date and time.");
+            return new Bound(dt.Ticks, text, exclusive);
+        }
+    }
+}
