@@ -1,0 +1,85 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+
+namespace MlBuild.Tasks
+{
+    /// <summary>One logical dataset of the request: the files that share a <c>Dataset</c> name, and their schema.</summary>
+    internal sealed class RequestDataset
+    {
+        public RequestDataset(string name, string schema)
+        {
+            Name = name;
+            Schema = schema;
+        }
+
+        public string Name { get; }
+        public string Schema { get; }
+        public List<string> Files { get; } = new List<string>();
+    }
+
+    /// <summary>
+    /// Writes the worker's request JSON by hand (netstandard2.0 has no JSON library we want to load into MSBuild):
+    /// <c>{"formatVersion":1,"projectDirectory":"...","datasets":[{"name":"train","files":["data/train.csv"],"schema":"..."}]}</c>.
+    /// </summary>
+    internal static class WorkerRequest
+    {
+        public const int FormatVersion = 1;
+
+        public static string ToJson(string projectDirectory, IEnumerable<RequestDataset> datasets)
+        {
+            var sb = new StringBuilder();
+            sb.Append("{\"formatVersion\":").Append(FormatVersion.ToString(CultureInfo.InvariantCulture));
+            sb.Append(",\"projectDirectory\":");
+            AppendString(sb, projectDirectory);
+            sb.Append(",\"datasets\":[");
+            bool firstSet = true;
+            foreach (var d in datasets)
+            {
+                if (!firstSet)
+                    sb.Append(',');
+                firstSet = false;
+                sb.Append("{\"name\":");
+                AppendString(sb, d.Name);
+                sb.Append(",\"files\":[");
+                for (int i = 0; i < d.Files.Count; i++)
+                {
+                    if (i > 0)
+                        sb.Append(',');
+                    AppendString(sb, d.Files[i]);
+                }
+                sb.Append("],\"schema\":");
+                AppendString(sb, d.Schema);
+                sb.Append('}');
+            }
+            sb.Append("]}\n");
+            return sb.ToString();
+        }
+
+        /// <summary>Appends a JSON string literal (RFC 8259 escapes; control characters as \u00XX).</summary>
+        internal static void AppendString(StringBuilder sb, string value)
+        {
+            sb.Append('"');
+            foreach (var c in value)
+            {
+                switch (c)
+                {
+                    case '"': sb.Append("\\\""); break;
+                    case '\\': sb.Append("\\\\"); break;
+                    case '\n': sb.Append("\\n"); break;
+                    case '\r': sb.Append("\\r"); break;
+                    case '\t': sb.Append("\\t"); break;
+                    case '\b': sb.Append("\\b"); break;
+                    case '\f': sb.Append("\\f"); break;
+                    default:
+                        if (c < 0x20)
+                            sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                        else
+                            sb.Append(c);
+                        break;
+                }
+            }
+            sb.Append('"');
+        }
+    }
+}
