@@ -125,7 +125,9 @@ namespace MlBuild.Tasks
                 return false;
             }
 
-            var logFile = string.IsNullOrEmpty(LogFile) ? ResultFile + ".log" : LogFile!;
+            RequestFile = Path.GetFullPath(RequestFile);
+            ResultFile = Path.GetFullPath(ResultFile);
+            var logFile = Path.GetFullPath(string.IsNullOrEmpty(LogFile) ? ResultFile + ".log" : LogFile!);
             try
             {
                 foreach (var f in new[] { RequestFile, ResultFile, logFile })
