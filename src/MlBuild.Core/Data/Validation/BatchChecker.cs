@@ -1,0 +1,332 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using MlBuild.Core.Data.Profiling;
+using MlBuild.Core.Data.Schema;
+using MlBuild.Core.Diagnostics;
+
+namespace MlBuild.Core.Data.Validation;
+
+/// <summary>Failures of one check within a batch: an exact count, the first few with locations, the top failing values.</summary>
+internal sealed class CheckAccumulator
+{
+    public long Failures;
+    public long Evaluated;
+    public readonly List<Failure> First = [];
+    public readonly Dictionary<string, long> Top = new(StringComparer.Ordinal);
+    public string? FirstMessage;
+}
+
+/// <summary>Running statistics of one column within a batch (or, after merging, of the dataset).</summary>
+internal sealed class ColumnAccumulator
+{
+    public long Count, Nulls, Invalid, Trues;
+    public double Min = double.PositiveInfinity, Max = double.NegativeInfinity, Mean, M2;
+    public readonly QuantileSketch Sketch = new();
+    public readonly HyperLogLog Hll = new();
+    public Dictionary<string, long>? Values;
+    public bool ValuesTruncated;
+    public int MinLength = int.MaxValue, MaxLength;
+
+    /// <summary>Chan et al.'s pairwise update: the merged mean and M2 depend only on merge order, which is chunk order.</summary>
+    public void AddMoments(long n, double mean, double m2)
+    {
+        if (n == 0) return;
+        long total = Count + n;
+        double delta = mean - Mean;
+        Mean += delta * n / total;
+        M2 += m2 + delta * delta * ((double)Count * n / total);
+        Count = total;
+    }
+}
+
+/// <summary>A batch's share of the work: its accumulators and the batch itself (kept until merged, for uniqueness).</summary>
+internal sealed class BatchResult
+{
+    public required CheckAccumulator[] Checks { get; init; }
+    public required ColumnAccumulator[] Columns { get; init; }
+    public required RowBatch Batch { get; init; }
+    public long Records;
+    public MlDiagnostic? Fatal;
+    /// <summary>Returned to the pool once merged.</summary>
+    public byte[]? Buffer;
+
+    public static BatchResult Create(ValidationPlan plan, RowBatch batch) => new()
+    {
+        Checks = plan.Checks.Select(_ => new CheckAccumulator()).ToArray(),
+        Columns = plan.Columns.Select(_ => new ColumnAccumulator()).ToArray(),
+        Batch = batch,
+    };
+}
+
+/// <summary>Runs every value check and profiles every column of a decoded batch, column by column.</summary>
+internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions options)
+{
+    /// <summary>Records a failure; the location and text are computed only for the first few.</summary>
+    public void Fail(BatchResult r, int check, int row, int dataColumn, ColumnVector? v, string? messageWhenFirst = null)
+    {
+        var acc = r.Checks[check];
+        acc.Failures++;
+        bool keep = acc.First.Count < options.MaxFailuresPerCheck;
+        bool top = acc.Top.Count < options.MaxTrackedFailingValues;
+        if (!keep && !top) return;
+        string text = v is null ? "" : CellText(v, row);
+        if (keep)
+        {
+            acc.First.Add(new Failure(r.Batch.Locator.Locate(row, dataColumn), text));
+            if (acc.First.Count == 1) acc.FirstMessage = messageWhenFirst;
+        }
+        if (acc.Top.TryGetValue(text, out long seen)) acc.Top[text] = seen + 1;
+        else if (top) acc.Top[text] = 1;
+    }
+
+    /// <summary>The cell's text as written (CSV), or the value formatted (Parquet), shortened for reports.</summary>
+    public static string CellText(ColumnVector v, int row)
+    {
+        if (v.HasRawText || v.UsesBytes)
+        {
+            var bytes = v.Utf8(row);
+            var s = Encoding.UTF8.GetString(bytes.Length > 400 ? bytes[..400] : bytes);
+            return s.Length > 200 ? string.Concat(s.AsSpan(0, 200), "…") : s;
+        }
+        if (v.States[row] != CellState.Value) return "";
+        return v.Type switch
+        {
+            ColumnType.Float => v.Doubles[row].ToString("R", CultureInfo.InvariantCulture),
+            ColumnType.Date => Utf8Parsers.FormatDate(v.Longs[row]),
+            ColumnType.DateTime => Utf8Parsers.FormatDateTime(v.Longs[row]),
+            ColumnType.Boolean => v.Longs[row] != 0 ? "true" : "false",
+            _ => v.Longs[row].ToString(CultureInfo.InvariantCulture),
+        };
+    }
+
+    public void Check(BatchResult r)
+    {
+        var batch = r.Batch;
+        foreach (var p in plan.Columns)
+        {
+            var v = batch.Columns[p.Index];
+            if (v is null) continue;
+            switch (p.Schema.Type)
+            {
+                case ColumnType.Float: CheckDoubles(r, p, v); break;
+                case ColumnType.String:
+                case ColumnType.Category: CheckStrings(r, p, v); break;
+                case ColumnType.Boolean: CheckBooleans(r, p, v); break;
+                default: CheckLongs(r, p, v); break;
+            }
+        }
+        foreach (var (rule, check, left, right) in plan.Rules)
+            CheckRule(r, rule, check, batch.Columns[left], batch.Columns[right], plan.Columns[left].DataPosition);
+    }
+
+    void CountNullsAndInvalid(BatchResult r, ColumnPlan p, ColumnVector v, ColumnAccumulator acc)
+    {
+        var states = v.States.AsSpan(0, v.Count);
+        long nulls = 0, invalid = 0;
+        for (int i = 0; i < states.Length; i++)
+        {
+            var s = states[i];
+            if (s == CellState.Null)
+            {
+                nulls++;
+                if (p.NotNullCheck >= 0)
+                    Fail(r, p.NotNullCheck, i, p.DataPosition, v, $"column '{p.Schema.Name}' is empty but is not nullable");
+            }
+            else if (s == CellState.Invalid) invalid++;
+        }
+        acc.Nulls += nulls;
+        acc.Invalid += invalid;
+        if (p.NotNullCheck >= 0) r.Checks[p.NotNullCheck].Evaluated += states.Length - states.Count(CellState.Skipped);
+        if (p.TypeCheck >= 0) r.Checks[p.TypeCheck].Evaluated += states.Length - nulls - states.Count(CellState.Skipped);
+    }
+
+    void CheckDoubles(BatchResult r, ColumnPlan p, ColumnVector v)
+    {
+        var acc = r.Columns[p.Index];
+        CountNullsAndInvalid(r, p, v, acc);
+        var states = v.States.AsSpan(0, v.Count);
+        var values = v.Doubles.AsSpan(0, v.Count);
+        long n = 0;
+        double sum = 0, min = acc.Min, max = acc.Max;
+        double lo = p.Min, hi = p.Max;
+        bool checkMin = p.MinCheck >= 0, checkMax = p.MaxCheck >= 0;
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (states[i] != CellState.Value) continue;
+            double x = values[i];
+            n++;
+            sum += x;
+            if (x < min) min = x;
+            if (x > max) max = x;
+            acc.Sketch.Add(x);
+            acc.Hll.Add(StableHash.Mix(BitConverter.DoubleToUInt64Bits(x == 0 ? 0 : x)));
+            if (checkMin && (x < lo || (p.MinExclusive && x == lo))) FailBound(r, p, v, i, true);
+            if (checkMax && (x > hi || (p.MaxExclusive && x == hi))) FailBound(r, p, v, i, false);
+        }
+        FinishMoments(r, p, acc, n, sum, min, max, v, values);
+    }
+
+    void CheckLongs(BatchResult r, ColumnPlan p, ColumnVector v)
+    {
+        var acc = r.Columns[p.Index];
+        CountNullsAndInvalid(r, p, v, acc);
+        var states = v.States.AsSpan(0, v.Count);
+        var values = v.Longs.AsSpan(0, v.Count);
+        long n = 0;
+        double sum = 0, min = acc.Min, max = acc.Max;
+        double lo = p.Min, hi = p.Max;
+        bool checkMin = p.MinCheck >= 0, checkMax = p.MaxCheck >= 0;
+        var allowed = p.AllowedIntegers;
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (states[i] != CellState.Value) continue;
+            long x = values[i];
+            double d = x;
+            n++;
+            sum += d;
+            if (d < min) min = d;
+            if (d > max) max = d;
+            acc.Sketch.Add(d);
+            acc.Hll.Add(StableHash.Mix((ulong)x));
+            if (checkMin && (d < lo || (p.MinExclusive && d == lo))) FailBound(r, p, v, i, true);
+            if (checkMax && (d > hi || (p.MaxExclusive && d == hi))) FailBound(r, p, v, i, false);
+            if (allowed is not null && !allowed.Contains(x))
+                Fail(r, p.AllowedCheck, i, p.DataPosition, v, $"column '{p.Schema.Name}' value '{CellText(v, i)}' is not {plan.Checks[p.AllowedCheck].Requirement}");
+        }
+        if (p.AllowedCheck >= 0) r.Checks[p.AllowedCheck].Evaluated += n;
+        FinishMoments(r, p, acc, n, sum, min, max, v, default);
+    }
+
+    void FinishMoments(BatchResult r, ColumnPlan p, ColumnAccumulator acc, long n, double sum, double min, double max, ColumnVector v, ReadOnlySpan<double> doubles)
+    {
+        if (p.MinCheck >= 0) r.Checks[p.MinCheck].Evaluated += n;
+        if (p.MaxCheck >= 0) r.Checks[p.MaxCheck].Evaluated += n;
+        if (n == 0) return;
+        acc.Min = min;
+        acc.Max = max;
+        double mean = sum / n;
+        // Second pass around the batch mean: numerically stable and still a tight loop.
+        double m2 = 0;
+        var states = v.States.AsSpan(0, v.Count);
+        if (v.Type == ColumnType.Float)
+        {
+            for (int i = 0; i < doubles.Length; i++)
+                if (states[i] == CellState.Value) { double d = doubles[i] - mean; m2 += d * d; }
+        }
+        else
+        {
+            var longs = v.Longs.AsSpan(0, v.Count);
+            for (int i = 0; i < longs.Length; i++)
+                if (states[i] == CellState.Value) { double d = longs[i] - mean; m2 += d * d; }
+        }
+        acc.AddMoments(n, mean, m2);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    void FailBound(BatchResult r, ColumnPlan p, ColumnVector v, int row, bool isMin)
+    {
+        var req = plan.Checks[isMin ? p.MinCheck : p.MaxCheck].Requirement;
+        var relation = isMin ? (p.MinExclusive ? "is not above" : "is below") : (p.MaxExclusive ? "is not below" : "is above");
+        Fail(r, isMin ? p.MinCheck : p.MaxCheck, row, p.DataPosition, v,
+            $"column '{p.Schema.Name}' value '{CellText(v, row)}' {relation} {req}");
+    }
+
+    void CheckBooleans(BatchResult r, ColumnPlan p, ColumnVector v)
+    {
+        var acc = r.Columns[p.Index];
+        CountNullsAndInvalid(r, p, v, acc);
+        long n = 0, trues = 0;
+        for (int i = 0; i < v.Count; i++)
+        {
+            if (v.States[i] != CellState.Value) continue;
+            n++;
+            trues += v.Longs[i];
+        }
+        acc.Count += n;
+        acc.Trues += trues;
+    }
+
+    void CheckStrings(BatchResult r, ColumnPlan p, ColumnVector v)
+    {
+        var acc = r.Columns[p.Index];
+        CountNullsAndInvalid(r, p, v, acc);
+        // Every check of a string column is a function of the value: evaluate it once per distinct value in the batch.
+        var table = new Utf8CountTable(options.MaxDistinctValues);
+        var states = v.States.AsSpan(0, v.Count);
+        long n = 0;
+        var c = p.Schema;
+        for (int i = 0; i < states.Length; i++)
+        {
+            if (states[i] != CellState.Value) continue;
+            n++;
+            var bytes = v.Utf8(i);
+            ulong hash = StableHash.Bytes(bytes);
+            acc.Hll.Add(hash);
+            int e = table.Find(bytes, hash);
+            Utf8CountTable.Flags flags;
+            if (e >= 0) { table.Counts[e]++; flags = table.EntryFlags[e]; }
+            else
+            {
+                flags = Evaluate(p, bytes, out int length);
+                if (length < acc.MinLength) acc.MinLength = length;
+                if (length > acc.MaxLength) acc.MaxLength = length;
+                if (!table.TryAdd(bytes, hash, flags)) acc.ValuesTruncated = true;
+            }
+            if (flags == Utf8CountTable.Flags.None) continue;
+            if ((flags & Utf8CountTable.Flags.NotAllowed) != 0)
+                Fail(r, p.AllowedCheck, i, p.DataPosition, v, $"column '{c.Name}' value '{CellText(v, i)}' is not {plan.Checks[p.AllowedCheck].Requirement}");
+            if ((flags & Utf8CountTable.Flags.PatternMismatch) != 0)
+                Fail(r, p.PatternCheck, i, p.DataPosition, v, $"column '{c.Name}' value '{CellText(v, i)}' does not match pattern '{c.PatternText}'");
+            if ((flags & Utf8CountTable.Flags.BadLength) != 0)
+                Fail(r, p.LengthCheck, i, p.DataPosition, v, $"column '{c.Name}' value '{CellText(v, i)}' has length {Encoding.UTF8.GetCharCount(bytes)}, outside {plan.Checks[p.LengthCheck].Requirement[7..]}");
+        }
+        acc.Count += n;
+        foreach (var check in new[] { p.AllowedCheck, p.PatternCheck, p.LengthCheck })
+            if (check >= 0) r.Checks[check].Evaluated += n;
+        acc.Values ??= new Dictionary<string, long>(StringComparer.Ordinal);
+        table.DrainInto(acc.Values, options.MaxDistinctValues, ref acc.ValuesTruncated);
+    }
+
+    static Utf8CountTable.Flags Evaluate(ColumnPlan p, ReadOnlySpan<byte> bytes, out int length)
+    {
+        var flags = Utf8CountTable.Flags.None;
+        length = Encoding.UTF8.GetCharCount(bytes);
+        if (p.Allowed is not null && !p.Allowed.Contains(bytes)) flags |= Utf8CountTable.Flags.NotAllowed;
+        if (p.Schema.Pattern is { } re)
+        {
+            bool match;
+            try { match = re.IsMatch(Encoding.UTF8.GetString(bytes)); }
+            catch (System.Text.RegularExpressions.RegexMatchTimeoutException) { match = false; }
+            if (!match) flags |= Utf8CountTable.Flags.PatternMismatch;
+        }
+        if ((p.Schema.MinLength is { } mn && length < mn) || (p.Schema.MaxLength is { } mx && length > mx))
+            flags |= Utf8CountTable.Flags.BadLength;
+        return flags;
+    }
+
+    void CheckRule(BatchResult r, RowRule rule, int check, ColumnVector? left, ColumnVector? right, int dataColumn)
+    {
+        if (left is null || right is null) return;
+        long evaluated = 0;
+        for (int i = 0; i < left.Count; i++)
+        {
+            if (left.States[i] != CellState.Value || right.States[i] != CellState.Value) continue;
+            evaluated++;
+            double a = left.AsDouble(i), b = right.AsDouble(i);
+            bool ok = rule.Op switch
+            {
+                CompareOp.Less => a < b,
+                CompareOp.LessOrEqual => a <= b,
+                CompareOp.Greater => a > b,
+                CompareOp.GreaterOrEqual => a >= b,
+                CompareOp.Equal => a == b,
+                _ => a != b,
+            };
+            if (!ok)
+                Fail(r, check, i, dataColumn, left,
+                    $"rule '{rule.Text}' fails: {rule.Left} '{CellText(left, i)}', {rule.Right} '{CellText(right, i)}'");
+        }
+        r.Checks[check].Evaluated += evaluated;
+    }
+}

@@ -1,0 +1,185 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+
+namespace MlBuild.Core.Data.Validation;
+
+/// <summary>
+/// Strict parsers over UTF-8 cell bytes. Strict means what a data engineer expects: no surrounding spaces, no
+/// thousands separators, no NaN or infinity; an impossible date such as 2015-02-29 is not a date.
+/// </summary>
+public static class Utf8Parsers
+{
+    static readonly double[] PowersOf10 =
+        [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
+    /// <summary>Parses an optionally signed decimal integer that fits in 64 bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryParseInt64(ReadOnlySpan<byte> s, out long value)
+    {
+        value = 0;
+        if (s.IsEmpty) return false;
+        int i = 0;
+        bool neg = false;
+        if (s[0] == (byte)'-' || s[0] == (byte)'+') { neg = s[0] == (byte)'-'; i = 1; if (s.Length == 1) return false; }
+        // Past 19 digits only leading zeros can keep the value in range; strip them.
+        while (s.Length - i > 19 && s[i] == (byte)'0') i++;
+        if (s.Length - i > 19) return false;
+        ulong acc = 0;
+        for (; i < s.Length; i++)
+        {
+            uint d = (uint)(s[i] - '0');
+            if (d > 9) return false;
+            acc = acc * 10 + d;
+        }
+        if (acc > (ulong)long.MaxValue + (neg ? 1UL : 0UL)) return false;
+        value = neg ? (long)(0 - acc) : (long)acc;
+        return true;
+    }
+
+    /// <summary>
+    /// Parses a finite decimal number. Plain decimals with at most 15 significant digits take a fast exact path
+    /// (integer mantissa divided by a power of ten, both exact doubles, so the division rounds correctly);
+    /// exponents and longer numbers go through the BCL parser.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryParseDouble(ReadOnlySpan<byte> s, out double value)
+    {
+        int n = s.Length;
+        if (n == 0) { value = 0; return false; }
+        int i = 0;
+        bool neg = false;
+        byte c0 = s[0];
+        if (c0 == (byte)'-' || c0 == (byte)'+') { neg = c0 == (byte)'-'; i = 1; }
+        ulong mant = 0;
+        int digits = 0, fracDigits = 0;
+        int start = i;
+        for (; i < n; i++)
+        {
+            uint d = (uint)(s[i] - '0');
+            if (d > 9) break;
+            mant = mant * 10 + d;
+            digits++;
+        }
+        int intDigits = digits;
+        if (i < n && s[i] == (byte)'.')
+        {
+            i++;
+            for (; i < n; i++)
+            {
+                uint d = (uint)(s[i] - '0');
+                if (d > 9) break;
+                mant = mant * 10 + d;
+                digits++;
+                fracDigits++;
+            }
+        }
+        if (i == n && digits > 0 && digits <= 15 && (intDigits > 0 || fracDigits > 0))
+        {
+            double v = fracDigits == 0 ? mant : mant / PowersOf10[fracDigits];
+            value = neg ? -v : v;
+            return true;
+        }
+        if (i == start) { value = 0; return false; }
+        return TryParseDoubleSlow(s, out value);
+    }
+
+    static bool TryParseDoubleSlow(ReadOnlySpan<byte> s, out double value)
+    {
+        // Exponents and long mantissas. Reject anything the BCL would accept that is not a plain number.
+        foreach (var b in s)
+            if (!((b >= '0' && b <= '9') || b is (byte)'.' or (byte)'-' or (byte)'+' or (byte)'e' or (byte)'E'))
+            { value = 0; return false; }
+        if (double.TryParse(s, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent,
+                CultureInfo.InvariantCulture, out value) && double.IsFinite(value))
+            return true;
+        value = 0;
+        return false;
+    }
+
+    /// <summary>Parses true/false, 1/0, yes/no, t/f, y/n (ASCII, case-insensitive).</summary>
+    public static bool TryParseBoolean(ReadOnlySpan<byte> s, out bool value)
+    {
+        value = false;
+        switch (s.Length)
+        {
+            case 1:
+                switch (s[0] | 0x20)
+                {
+                    case '1' | 0x20 when s[0] == '1': value = true; return true;
+                    case '0' | 0x20 when s[0] == '0': return true;
+                    case 't': case 'y': value = true; return true;
+                    case 'f': case 'n': return true;
+                }
+                return false;
+            case 2: if (Ascii.EqualsIgnoreCase(s, "no"u8)) return true; return false;
+            case 3: if (Ascii.EqualsIgnoreCase(s, "yes"u8)) { value = true; return true; } return false;
+            case 4: if (Ascii.EqualsIgnoreCase(s, "true"u8)) { value = true; return true; } return false;
+            case 5: if (Ascii.EqualsIgnoreCase(s, "false"u8)) return true; return false;
+            default: return false;
+        }
+    }
+
+    static readonly int[] DaysBeforeMonth = [0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+    static readonly int[] DaysInMonth = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+    /// <summary>
+    /// Parses a date to its day number (days since 0001-01-01). <paramref name="format"/> null means yyyy-MM-dd,
+    /// parsed without allocation; other formats use the BCL's exact parser.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryParseDate(ReadOnlySpan<byte> s, string? format, out long dayNumber)
+    {
+        dayNumber = 0;
+        if (format is null)
+        {
+            if (s.Length != 10 || s[4] != (byte)'-' || s[7] != (byte)'-') return false;
+            uint y0 = (uint)(s[0] - '0'), y1 = (uint)(s[1] - '0'), y2 = (uint)(s[2] - '0'), y3 = (uint)(s[3] - '0');
+            uint m0 = (uint)(s[5] - '0'), m1 = (uint)(s[6] - '0'), d0 = (uint)(s[8] - '0'), d1 = (uint)(s[9] - '0');
+            if ((y0 | y1 | y2 | y3 | m0 | m1 | d0 | d1) > 9) return false;
+            int year = (int)(y0 * 1000 + y1 * 100 + y2 * 10 + y3), month = (int)(m0 * 10 + m1), day = (int)(d0 * 10 + d1);
+            if (year < 1 || month < 1 || month > 12 || day < 1) return false;
+            bool leap = (year & 3) == 0 && (year % 100 != 0 || year % 400 == 0);
+            if (day > (month == 2 && leap ? 29 : DaysInMonth[month])) return false;
+            int y = year - 1;
+            dayNumber = y * 365L + y / 4 - y / 100 + y / 400 + DaysBeforeMonth[month] + (month > 2 && leap ? 1 : 0) + day - 1;
+            return true;
+        }
+        Span<char> chars = stackalloc char[64];
+        if (s.Length > 64 || !Encoding.UTF8.TryGetChars(s, chars, out int n)) return false;
+        if (!DateOnly.TryParseExact(chars[..n], format, CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)) return false;
+        dayNumber = d.DayNumber;
+        return true;
+    }
+
+    static readonly string[] IsoDateTimeFormats =
+    [
+        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mmK",
+        "yyyy-MM-dd HH:mm:ss.FFFFFFFK", "yyyy-MM-dd HH:mm:ssK", "yyyy-MM-dd HH:mmK",
+    ];
+
+    /// <summary>Parses a datetime to UTC ticks: ISO 8601 (T or space separator, optional fraction and offset) or an explicit format.</summary>
+    public static bool TryParseDateTime(ReadOnlySpan<byte> s, string? format, out long ticks)
+    {
+        ticks = 0;
+        Span<char> chars = stackalloc char[64];
+        if (s.Length > 64 || s.Length < 10 || !Encoding.UTF8.TryGetChars(s, chars, out int n)) return false;
+        var text = chars[..n];
+        const DateTimeStyles styles = DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal;
+        bool ok = format is null
+            ? DateTime.TryParseExact(text, IsoDateTimeFormats, CultureInfo.InvariantCulture, styles, out var dt)
+            : DateTime.TryParseExact(text, format, CultureInfo.InvariantCulture, styles, out dt);
+        if (!ok) return false;
+        ticks = dt.Ticks;
+        return true;
+    }
+
+    /// <summary>Formats a day number as yyyy-MM-dd.</summary>
+    public static string FormatDate(long dayNumber) =>
+        DateOnly.FromDayNumber((int)dayNumber).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    /// <summary>Formats UTC ticks as ISO 8601.</summary>
+    public static string FormatDateTime(long ticks) =>
+        new DateTime(ticks, DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,20 @@
+namespace MlBuild.Core.Data.Validation;
+
+/// <summary>Knobs of a validation run. Results never depend on <see cref="MaxParallelism"/>.</summary>
+public sealed class ValidationOptions
+{
+    /// <summary>Worker threads; defaults to the processor count.</summary>
+    public int MaxParallelism { get; init; } = Environment.ProcessorCount;
+    /// <summary>CSV bytes per chunk. Part of what makes results reproducible: keep it fixed for comparable reports.</summary>
+    public int ChunkBytes { get; init; } = 4 << 20;
+    /// <summary>A record longer than this is reported (MLB1107) rather than read.</summary>
+    public int MaxRecordBytes { get; init; } = 64 << 20;
+    /// <summary>Failures kept with their location per check.</summary>
+    public int MaxFailuresPerCheck { get; init; } = 10;
+    /// <summary>Distinct failing values counted per check.</summary>
+    public int MaxTrackedFailingValues { get; init; } = 1000;
+    /// <summary>Distinct values counted exactly per string column; past it the distinct count is an estimate.</summary>
+    public int MaxDistinctValues { get; init; } = 100_000;
+    /// <summary>Most frequent values kept in profiles and failing-value lists.</summary>
+    public int TopValues { get; init; } = 10;
+}

@@ -1,0 +1,161 @@
+using System.Globalization;
+using System.Text;
+using MlBuild.Core.Data.Schema;
+using MlBuild.Core.Diagnostics;
+
+namespace MlBuild.Core.Data.Validation;
+
+/// <summary>A check of the plan: what it is and how it reports.</summary>
+internal sealed record CheckDef(int Index, string Id, string? Column, string Kind, string Code, string Requirement, double Tolerance, MlSeverity Severity = MlSeverity.Error);
+
+/// <summary>What the checker does for one schema column.</summary>
+internal sealed class ColumnPlan
+{
+    public required ColumnSchema Schema { get; init; }
+    public required int Index { get; init; }
+    /// <summary>1-based position of the column in the data, 0 when the data lacks it.</summary>
+    public int DataPosition { get; set; }
+    public int TypeCheck = -1, NotNullCheck = -1, MinCheck = -1, MaxCheck = -1, AllowedCheck = -1, PatternCheck = -1, LengthCheck = -1, UniqueCheck = -1;
+    public double Min = double.NegativeInfinity, Max = double.PositiveInfinity;
+    public bool MinExclusive, MaxExclusive;
+    public Utf8Set? Allowed;
+    public HashSet<long>? AllowedIntegers;
+}
+
+/// <summary>
+/// The checks a schema asks for, numbered once, so per-batch accumulators are flat arrays and every report lists
+/// checks in the same order.
+/// </summary>
+internal sealed class ValidationPlan
+{
+    public DatasetSchema Schema { get; }
+    public List<CheckDef> Checks { get; } = [];
+    public ColumnPlan[] Columns { get; }
+    public (RowRule Rule, int Check, int Left, int Right)[] Rules { get; }
+    public int RowsCheck { get; }
+    public int RecordsCheck { get; }
+    public int ColumnsCheck { get; }
+    public byte[][] NullTokens { get; }
+
+    public ValidationPlan(DatasetSchema schema)
+    {
+        Schema = schema;
+        NullTokens = schema.Csv.NullTokens.Where(t => t.Length > 0).Select(Encoding.UTF8.GetBytes).ToArray();
+        RowsCheck = Add(null, "dataset.rows", "rows", "MLB1010", RowsRequirement(schema), 0);
+        ColumnsCheck = Add(null, "dataset.columns", "columns", "MLB1011", "columns as declared", 0);
+        RecordsCheck = Add(null, "dataset.records", "records", "MLB1013", "every record has the header's field count", 0);
+        Columns = new ColumnPlan[schema.Columns.Count];
+        for (int i = 0; i < schema.Columns.Count; i++)
+        {
+            var c = schema.Columns[i];
+            var p = new ColumnPlan { Schema = c, Index = i };
+            double Tol(string check) => c.Tolerance.TryGetValue(check, out var t) ? t : 0;
+            var typeName = c.Type.ToString().ToLowerInvariant();
+            if (c.Type is not (ColumnType.String or ColumnType.Category))
+                p.TypeCheck = Add(c.Name, $"{c.Name}.type", "type", "MLB1001", $"type {typeName}" + (c.Format is null ? "" : $" ({c.Format})"), Tol("type"));
+            if (!c.Nullable)
+                p.NotNullCheck = Add(c.Name, $"{c.Name}.notNull", "notNull", "MLB1002", "not null", Tol("notNull"));
+            if (c.Min is { } min)
+            {
+                p.Min = min.Value; p.MinExclusive = min.Exclusive;
+                p.MinCheck = Add(c.Name, $"{c.Name}.min", "min", "MLB1003", (min.Exclusive ? "exclusive min " : "min ") + min.Text, Tol("min"));
+            }
+            if (c.Max is { } max)
+            {
+                p.Max = max.Value; p.MaxExclusive = max.Exclusive;
+                p.MaxCheck = Add(c.Name, $"{c.Name}.max", "max", "MLB1004", (max.Exclusive ? "exclusive max " : "max ") + max.Text, Tol("max"));
+            }
+            if (c.Allowed is { } allowed)
+            {
+                if (c.Type == ColumnType.Integer)
+                    p.AllowedIntegers = allowed.Select(a => long.TryParse(a, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v : long.MinValue).ToHashSet();
+                else
+                    p.Allowed = new Utf8Set(allowed);
+                p.AllowedCheck = Add(c.Name, $"{c.Name}.allowed", "allowed", "MLB1005", "one of " + ShortList(allowed), Tol("allowed"));
+            }
+            if (c.Pattern is not null)
+                p.PatternCheck = Add(c.Name, $"{c.Name}.pattern", "pattern", "MLB1006", $"matches '{c.PatternText}'", Tol("pattern"));
+            if (c.MinLength is not null || c.MaxLength is not null)
+                p.LengthCheck = Add(c.Name, $"{c.Name}.length", "length", "MLB1007",
+                    $"length in [{c.MinLength ?? 0}, {(c.MaxLength is { } ml ? ml.ToString(CultureInfo.InvariantCulture) : "∞")}]", Tol("length"));
+            if (c.Unique)
+                p.UniqueCheck = Add(c.Name, $"{c.Name}.unique", "unique", "MLB1008", "unique", Tol("unique"));
+            Columns[i] = p;
+        }
+        var rules = new List<(RowRule, int, int, int)>();
+        foreach (var r in schema.Rules)
+        {
+            int left = IndexOf(r.Left), right = IndexOf(r.Right);
+            rules.Add((r, Add(null, $"rule:{r.Name}", "rule", "MLB1009", r.Text, r.Tolerance), left, right));
+        }
+        Rules = [.. rules];
+    }
+
+    int IndexOf(string column)
+    {
+        for (int i = 0; i < Schema.Columns.Count; i++)
+            if (Schema.Columns[i].Name == column) return i;
+        throw new InvalidOperationException($"Rule names unknown column '{column}'.");
+    }
+
+    int Add(string? column, string id, string kind, string code, string requirement, double tolerance)
+    {
+        Checks.Add(new CheckDef(Checks.Count, id, column, kind, code, requirement, tolerance));
+        return Checks.Count - 1;
+    }
+
+    static string RowsRequirement(DatasetSchema s) => (s.MinRows, s.MaxRows) switch
+    {
+        (null, null) => "at least 1 row",
+        ({ } a, null) => $"at least {a} rows",
+        (null, { } b) => $"at most {b} rows",
+        ({ } a, { } b) => $"between {a} and {b} rows",
+    };
+
+    internal static string ShortList(IReadOnlyList<string> values)
+    {
+        var shown = values.Take(8).Select(v => $"'{v}'");
+        return "{" + string.Join(", ", shown) + (values.Count > 8 ? $", … ({values.Count} in all)" : "") + "}";
+    }
+
+    public bool IsNullToken(ReadOnlySpan<byte> cell)
+    {
+        if (cell.IsEmpty) return true;
+        foreach (var t in NullTokens)
+            if (cell.SequenceEqual(t)) return true;
+        return false;
+    }
+}
+
+/// <summary>An immutable set of UTF-8 strings with lookups by byte span (no string per cell).</summary>
+internal sealed class Utf8Set
+{
+    readonly byte[][] _slots;
+    readonly int _mask;
+
+    public Utf8Set(IEnumerable<string> values)
+    {
+        var distinct = values.Distinct(StringComparer.Ordinal).Select(Encoding.UTF8.GetBytes).ToList();
+        int size = 16;
+        while (size < distinct.Count * 4) size <<= 1;
+        _slots = new byte[size][];
+        _mask = size - 1;
+        foreach (var v in distinct)
+        {
+            int i = (int)(Profiling.StableHash.Bytes(v) & (ulong)_mask);
+            while (_slots[i] is not null) i = (i + 1) & _mask;
+            _slots[i] = v;
+        }
+    }
+
+    public bool Contains(ReadOnlySpan<byte> value)
+    {
+        int i = (int)(Profiling.StableHash.Bytes(value) & (ulong)_mask);
+        while (_slots[i] is { } s)
+        {
+            if (value.SequenceEqual(s)) return true;
+            i = (i + 1) & _mask;
+        }
+        return false;
+    }
+}
