@@ -1,0 +1,130 @@
+namespace MlBuild.IntegrationTests;
+
+/// <summary>`dotnet build` of a standalone copy of samples/ChurnData that references the packed MlBuild package.</summary>
+[Collection(PackagesCollection.Name)]
+public sealed class ChurnDataBuildTests(PackagesFixture packages, ITestOutputHelper output)
+{
+    const string Data = "data/train.csv";
+    const string SkippedValidation = "Skipping target \"MlBuildValidateData\" because all output files are up-to-date";
+
+    SampleWorkspace Workspace(string name) => SampleWorkspace.Create(packages, output, "ChurnData", name);
+
+    string StampFile(SampleWorkspace ws) => ws.PathOf("obj/Debug/net10.0/mlbuild/validate-data.ok");
+
+    [Fact]
+    public void Build_clean_sample_succeeds_then_skips_validation_until_data_changes()
+    {
+        using var guard = new TestGuard(packages, output);
+        var ws = Workspace("clean");
+
+        var first = ws.Build("-v:n");
+        Assert.Equal(0, first.ExitCode);
+        Assert.Empty(first.MlbDiagnostics);
+        Assert.Contains("Target \"MlBuildValidateData\"", first.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(SkippedValidation, first.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(StampFile(ws)));
+
+        var second = ws.Build("-v:n");
+        Assert.Equal(0, second.ExitCode);
+        Assert.Contains(SkippedValidation, second.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("worker validate", second.Output, StringComparison.Ordinal);
+
+        File.SetLastWriteTimeUtc(ws.PathOf(Data), DateTime.UtcNow.AddSeconds(2));
+        var third = ws.Build("-v:n");
+        Assert.Equal(0, third.ExitCode);
+        Assert.DoesNotContain(SkippedValidation, third.Output, StringComparison.Ordinal);
+        Assert.Contains("worker validate", third.Output, StringComparison.Ordinal);
+
+        var clean = ws.Dotnet_("clean");
+        Assert.Equal(0, clean.ExitCode);
+        Assert.False(File.Exists(StampFile(ws)));
+        guard.Passed();
+    }
+
+    // Each fault is written by the test into an otherwise clean copy; the expected diagnostic is exact:
+    // file, physical line (header = line 1, customer N on line N + 1), column (1-based field) and code.
+    [Theory]
+    [InlineData("negative-age", 11, 2, "-3", "MLB1003")]          // age min 18
+    [InlineData("unknown-plan", 21, 6, "gold", "MLB1005")]        // plan one of basic, plus, pro
+    [InlineData("impossible-date", 31, 8, "2015-02-29", "MLB1001")] // 2015 is not a leap year: a type error
+    [InlineData("duplicate-id", 41, 1, "5", "MLB1008")]           // customer_id unique; 5 is on line 6 already
+    public void Build_with_faulty_data_fails_with_the_exact_diagnostic(string name, int line, int column, string value, string code)
+    {
+        using var guard = new TestGuard(packages, output);
+        var ws = Workspace(name);
+        ws.SetCsvField(Data, line, column, value);
+
+        var run = ws.Build();
+
+        Assert.NotEqual(0, run.ExitCode);
+        var d = Assert.Single(run.MlbDiagnostics);
+        Assert.Equal((Data, line, column, "error", code), (d.File, d.Line, d.Column, d.Severity, d.Code));
+        Assert.Matches($@"(?m)^\s*data/train\.csv\({line},{column}\): error {code}: ", run.Output);
+        Assert.False(File.Exists(StampFile(ws)));
+
+        // A failed validation is not cached: the next build reports it again.
+        var again = ws.Build();
+        Assert.NotEqual(0, again.ExitCode);
+        Assert.Equal(code, Assert.Single(again.MlbDiagnostics).Code);
+        guard.Passed();
+    }
+
+    [Fact]
+    public void Build_with_violations_as_warnings_succeeds_and_warns()
+    {
+        using var guard = new TestGuard(packages, output);
+        var ws = Workspace("as-warnings");
+        ws.SetCsvField(Data, 11, 2, "-3");
+
+        var run = ws.Build("-p:MlBuildDataViolationsAsWarnings=true");
+
+        Assert.Equal(0, run.ExitCode);
+        var d = Assert.Single(run.MlbDiagnostics);
+        Assert.Equal((Data, 11, 2, "warning", "MLB1003"), (d.File, d.Line, d.Column, d.Severity, d.Code));
+        guard.Passed();
+    }
+
+    [Theory]
+    [InlineData("disabled", "-p:MlBuildEnabled=false")]
+    [InlineData("no-data-check", "-p:MlBuildValidateData=false")]
+    [InlineData("design-time", "-p:DesignTimeBuild=true")]
+    public void Build_with_opt_out_or_in_design_time_does_not_validate(string name, string property)
+    {
+        using var guard = new TestGuard(packages, output);
+        var ws = Workspace(name);
+        ws.SetCsvField(Data, 11, 2, "-3");
+
+        var run = ws.Build(property, "-v:n");
+
+        Assert.Empty(run.MlbDiagnostics);
+        Assert.DoesNotContain("worker validate", run.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(ws.PathOf("obj/Debug/net10.0/mlbuild/validate-data.request.json")));
+        if (property != "-p:DesignTimeBuild=true")
+            Assert.Equal(0, run.ExitCode);
+        guard.Passed();
+    }
+
+    [Fact]
+    public void Build_item_with_Validate_false_is_skipped_and_item_without_Schema_is_MLB9010()
+    {
+        using var guard = new TestGuard(packages, output);
+        var ws = Workspace("item-metadata");
+        ws.SetCsvField(Data, 11, 2, "-3");
+        ws.EditProject(p => p.Replace(
+            "<MlBuildDataset Include=\"data/train.csv\" Schema=\"data/train.schema.json\" />",
+            "<MlBuildDataset Include=\"data/train.csv\" Schema=\"data/train.schema.json\" Validate=\"false\" />",
+            StringComparison.Ordinal));
+
+        var skipped = ws.Build();
+        Assert.Equal(0, skipped.ExitCode);
+        Assert.Empty(skipped.MlbDiagnostics);
+
+        ws.EditProject(p => p.Replace(" Schema=\"data/train.schema.json\" Validate=\"false\"", "", StringComparison.Ordinal));
+        var noSchema = ws.Build();
+        Assert.NotEqual(0, noSchema.ExitCode);
+        var d = Assert.Single(noSchema.MlbDiagnostics);
+        Assert.Equal("MLB9010", d.Code);
+        Assert.Contains("data/train.csv", d.Message, StringComparison.Ordinal);
+        guard.Passed();
+    }
+}
