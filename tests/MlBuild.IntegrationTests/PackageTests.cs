@@ -53,9 +53,13 @@ public sealed class PackageTests(PackagesFixture packages, ITestOutputHelper out
     {
         using var guard = new TestGuard(packages, output);
         var toolPath = Path.Combine(packages.RunDirectory, "tool");
+        // As a user would: the folder feed given with --add-source (which NuGet refuses beside source mapping, so
+        // this config has no source of its own; a tool package has no dependencies to restore).
+        var config = Path.Combine(packages.RunDirectory, "tool.NuGet.config");
+        File.WriteAllText(config, "<configuration><packageSources><clear /></packageSources></configuration>\n");
         var install = Dotnet.Run(packages.RunDirectory, packages.ConsumerEnvironment(), TimeSpan.FromMinutes(3),
             "tool", "install", "--tool-path", toolPath, "MlBuild.Tool", "--version", packages.Version,
-            "--configfile", packages.NuGetConfig, "--add-source", packages.Feed);
+            "--configfile", config, "--add-source", packages.Feed);
         output.WriteLine(install.ToString());
         Assert.Equal(0, install.ExitCode);
 
