@@ -39,6 +39,9 @@ namespace MlBuild.Tasks
         /// <summary>Where the worker's standard output and error are kept (default: the result file plus <c>.log</c>).</summary>
         public string? LogFile { get; set; }
 
+        /// <summary>Where the engine writes its JSON report (<c>data-report.json</c>) and profile (<c>data-profile.json</c>); none when empty.</summary>
+        public string? ReportDirectory { get; set; }
+
         /// <summary>Report data violations (MLB1xxx, MLB2xxx) as warnings instead of errors; MLB9xxx stay errors.</summary>
         public bool DataViolationsAsWarnings { get; set; }
 
@@ -139,7 +142,8 @@ namespace MlBuild.Tasks
                 // A stale result must never be replayed after a crash.
                 if (File.Exists(ResultFile))
                     File.Delete(ResultFile);
-                File.WriteAllText(RequestFile, WorkerRequest.ToJson(ProjectDirectory, datasets), new UTF8Encoding(false));
+                File.WriteAllText(RequestFile, WorkerRequest.ToJson(ProjectDirectory, datasets,
+                    string.IsNullOrEmpty(ReportDirectory) ? null : Path.GetFullPath(ReportDirectory)), new UTF8Encoding(false));
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {

@@ -26,12 +26,17 @@ namespace MlBuild.Tasks
     {
         public const int FormatVersion = 1;
 
-        public static string ToJson(string projectDirectory, IEnumerable<RequestDataset> datasets)
+        public static string ToJson(string projectDirectory, IEnumerable<RequestDataset> datasets, string? reportDirectory = null)
         {
             var sb = new StringBuilder();
             sb.Append("{\"formatVersion\":").Append(FormatVersion.ToString(CultureInfo.InvariantCulture));
             sb.Append(",\"projectDirectory\":");
             AppendString(sb, projectDirectory);
+            if (!string.IsNullOrEmpty(reportDirectory))
+            {
+                sb.Append(",\"reportDirectory\":");
+                AppendString(sb, reportDirectory!);
+            }
             sb.Append(",\"datasets\":[");
             bool firstSet = true;
             foreach (var d in datasets)

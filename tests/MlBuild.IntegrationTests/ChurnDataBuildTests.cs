@@ -23,6 +23,8 @@ public sealed class ChurnDataBuildTests(PackagesFixture packages, ITestOutputHel
         Assert.Contains("worker validate", first.Output, StringComparison.Ordinal);
         Assert.DoesNotContain(SkippedValidation, first.Output, StringComparison.Ordinal);
         Assert.True(File.Exists(StampFile(ws)));
+        using (var report = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(ws.PathOf("obj/Debug/net10.0/mlbuild/data-report.json"))))
+            output.WriteLine("data-report.json: " + report.RootElement.GetRawText()[..Math.Min(400, report.RootElement.GetRawText().Length)]);
 
         var second = ws.Build("-v:n");
         Assert.Equal(0, second.ExitCode);
@@ -38,6 +40,7 @@ public sealed class ChurnDataBuildTests(PackagesFixture packages, ITestOutputHel
         var clean = ws.Dotnet_("clean");
         Assert.Equal(0, clean.ExitCode);
         Assert.False(File.Exists(StampFile(ws)));
+        Assert.False(File.Exists(ws.PathOf("obj/Debug/net10.0/mlbuild/data-report.json")));
         guard.Passed();
     }
 
@@ -61,6 +64,16 @@ public sealed class ChurnDataBuildTests(PackagesFixture packages, ITestOutputHel
         Assert.Equal((Data, line, column, "error", code), (d.File, d.Line, d.Column, d.Severity, d.Code));
         Assert.Matches($@"(?m)^\s*data/train\.csv\({line},{column}\): error {code}: ", run.Output);
         Assert.False(File.Exists(StampFile(ws)));
+        // The engine's JSON report beside the result says the same: one failing check with that code, one failure.
+        using (var report = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(ws.PathOf("obj/Debug/net10.0/mlbuild/data-report.json"))))
+        {
+            var dataset = report.RootElement.GetProperty("datasets")[0];
+            Assert.False(dataset.GetProperty("valid").GetBoolean());
+            var failing = dataset.GetProperty("checks").EnumerateArray().Where(c => c.GetProperty("status").GetString() == "fail").ToList();
+            var check = Assert.Single(failing);
+            Assert.Equal(code, check.GetProperty("code").GetString());
+            Assert.Equal(1, check.GetProperty("failures").GetInt64());
+        }
 
         // A failed validation is not cached: the next build reports it again.
         var again = ws.Build();
