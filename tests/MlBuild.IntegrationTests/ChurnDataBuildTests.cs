@@ -140,4 +140,53 @@ public sealed class ChurnDataBuildTests(PackagesFixture packages, ITestOutputHel
         Assert.Contains("data/train.csv", d.Message, StringComparison.Ordinal);
         guard.Passed();
     }
+
+    [Fact]
+    public void Build_files_grouped_by_Dataset_are_one_dataset_across_files()
+    {
+        using var guard = new TestGuard(packages, output);
+        var ws = Workspace("parts");
+        // Split the training data into two files with the same header; one logical dataset "parts" via a wildcard.
+        var lines = File.ReadAllLines(ws.PathOf(Data));
+        File.WriteAllLines(ws.PathOf("data/part-1.csv"), lines.Take(151));
+        File.WriteAllLines(ws.PathOf("data/part-2.csv"), lines.Take(1).Concat(lines.Skip(151)));
+        ws.EditProject(p => p.Replace(
+            "<MlBuildDataset Include=\"data/train.csv\" Schema=\"data/train.schema.json\" />",
+            "<MlBuildDataset Include=\"data/part-*.csv\" Schema=\"data/train.schema.json\" Dataset=\"parts\" />",
+            StringComparison.Ordinal));
+
+        var clean = ws.Build();
+        Assert.Equal(0, clean.ExitCode);
+        Assert.Empty(clean.MlbDiagnostics);
+        var request = File.ReadAllText(ws.PathOf("obj/Debug/net10.0/mlbuild/validate-data.request.json"));
+        Assert.Contains("\"name\":\"parts\",\"files\":[\"data/part-1.csv\",\"data/part-2.csv\"]", request, StringComparison.Ordinal);
+
+        // Customer 7 (line 8 of part-1) appears again on line 11 of part-2: uniqueness holds across the files.
+        ws.SetCsvField("data/part-2.csv", 11, 1, "7");
+        var duplicate = ws.Build();
+        Assert.NotEqual(0, duplicate.ExitCode);
+        var d = Assert.Single(duplicate.MlbDiagnostics);
+        Assert.Equal(("data/part-2.csv", 11, 1, "MLB1008"), (d.File, d.Line, d.Column, d.Code));
+        guard.Passed();
+    }
+
+    [Fact]
+    public void Build_with_a_broken_engine_is_MLB9001_with_exit_code_and_log()
+    {
+        using var guard = new TestGuard(packages, output);
+        var ws = Workspace("broken-engine");
+        var fake = ws.PathOf("not-an-engine.dll");
+        File.WriteAllText(fake, "this is not an assembly");
+
+        var run = ws.Build($"-p:MlBuildWorkerPath={fake}");
+
+        Assert.NotEqual(0, run.ExitCode);
+        var d = Assert.Single(run.MlbDiagnostics);
+        Assert.Equal("MLB9001", d.Code);
+        var log = ws.PathOf("obj/Debug/net10.0/mlbuild/validate-data.log");
+        Assert.Contains(log, d.Message, StringComparison.Ordinal);
+        Assert.True(File.Exists(log));
+        Assert.DoesNotContain("   at ", run.Output, StringComparison.Ordinal); // no stack trace in the build output
+        guard.Passed();
+    }
 }
