@@ -37,6 +37,11 @@ public sealed class ChurnDataBuildTests(PackagesFixture packages, ITestOutputHel
         Assert.DoesNotContain(SkippedValidation, third.Output, StringComparison.Ordinal);
         Assert.Contains("worker validate", third.Output, StringComparison.Ordinal);
 
+        File.SetLastWriteTimeUtc(ws.PathOf("data/train.schema.json"), DateTime.UtcNow.AddSeconds(4));
+        var fourth = ws.Build("-v:n");
+        Assert.Equal(0, fourth.ExitCode);
+        Assert.Contains("worker validate", fourth.Output, StringComparison.Ordinal);
+
         var clean = ws.Dotnet_("clean");
         Assert.Equal(0, clean.ExitCode);
         Assert.False(File.Exists(StampFile(ws)));
@@ -187,6 +192,27 @@ public sealed class ChurnDataBuildTests(PackagesFixture packages, ITestOutputHel
         Assert.Contains(log, d.Message, StringComparison.Ordinal);
         Assert.True(File.Exists(log));
         Assert.DoesNotContain("   at ", run.Output, StringComparison.Ordinal); // no stack trace in the build output
+        guard.Passed();
+    }
+
+    [Fact]
+    public void Build_runs_user_targets_hooked_to_MlBuildBeforeChecks_and_MlBuildAfterChecks_in_order()
+    {
+        using var guard = new TestGuard(packages, output);
+        var ws = Workspace("hooks");
+        ws.EditProject(p => p.Replace("</Project>", """
+              <Target Name="UserBefore" AfterTargets="MlBuildBeforeChecks"><Message Importance="high" Text="hook: before checks" /></Target>
+              <Target Name="UserAfter" AfterTargets="MlBuildAfterChecks"><Message Importance="high" Text="hook: after checks" /></Target>
+            </Project>
+            """, StringComparison.Ordinal));
+
+        var run = ws.Build();
+
+        Assert.Equal(0, run.ExitCode);
+        int before = run.Output.IndexOf("hook: before checks", StringComparison.Ordinal);
+        int after = run.Output.IndexOf("hook: after checks", StringComparison.Ordinal);
+        Assert.True(before >= 0 && after > before, "MlBuildBeforeChecks runs before MlBuildAfterChecks");
+        Assert.True(File.Exists(StampFile(ws)));
         guard.Passed();
     }
 }
