@@ -210,6 +210,7 @@ internal static class CsvReader
             data[end..].CopyTo(carry);
             offset += end;
             line += chunk.Newlines;
+            options.Progress?.Invoke(offset, stream.Length);
             bufferSize = options.ChunkBytes;
 
             if (parallel == 1) MergeAndRelease(merger, Process(chunk, display, columns, plan, checker, workspaces));
