@@ -114,7 +114,7 @@ public sealed class PackagesFixture : IDisposable
         return zip.Entries.Select(e => e.FullName).ToList();
     }
 
-    static string FindRepoRoot()
+    public static string FindRepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
