@@ -88,7 +88,7 @@ public sealed class ChurnDataBuildTests(PackagesFixture packages, ITestOutputHel
     }
 
     [Fact]
-    public void Build_with_violations_as_warnings_succeeds_and_warns()
+    public void Build_with_violations_as_warnings_warns_and_follows_the_warning_policy_given_on_the_command_line()
     {
         using var guard = new TestGuard(packages, output);
         var ws = Workspace("as-warnings");
@@ -99,6 +99,21 @@ public sealed class ChurnDataBuildTests(PackagesFixture packages, ITestOutputHel
         Assert.Equal(0, run.ExitCode);
         var d = Assert.Single(run.MlbDiagnostics);
         Assert.Equal((Data, 11, 2, "warning", "MLB1003"), (d.File, d.Line, d.Column, d.Severity, d.Code));
+
+        // A property given on the command line changes no file, yet it is an input: escalating the code reruns the
+        // check, and the warning becomes an error; silencing it reruns it again and the build is quiet.
+        var escalated = ws.Build("-p:MlBuildDataViolationsAsWarnings=true", "-p:WarningsAsErrors=MLB1003");
+        Assert.NotEqual(0, escalated.ExitCode);
+        var e = Assert.Single(escalated.MlbDiagnostics);
+        Assert.Equal((Data, 11, 2, "error", "MLB1003"), (e.File, e.Line, e.Column, e.Severity, e.Code));
+
+        var silenced = ws.Build("-p:MlBuildDataViolationsAsWarnings=true", "-p:NoWarn=MLB1003");
+        Assert.Equal(0, silenced.ExitCode);
+        Assert.Empty(silenced.MlbDiagnostics);
+
+        var errorAgain = ws.Build();
+        Assert.NotEqual(0, errorAgain.ExitCode);
+        Assert.Equal("error", Assert.Single(errorAgain.MlbDiagnostics).Severity);
         guard.Passed();
     }
 
