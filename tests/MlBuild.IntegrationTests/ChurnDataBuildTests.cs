@@ -80,7 +80,12 @@ public sealed class ChurnDataBuildTests(PackagesFixture packages, ITestOutputHel
             Assert.Equal(1, check.GetProperty("failures").GetInt64());
         }
 
-        // A failed validation is not cached: the next build reports it again.
+        // A failed validation is not cached: the next build reports it again (checked once, to keep the suite short).
+        if (name != "negative-age")
+        {
+            guard.Passed();
+            return;
+        }
         var again = ws.Build();
         Assert.NotEqual(0, again.ExitCode);
         Assert.Equal(code, Assert.Single(again.MlbDiagnostics).Code);
