@@ -93,6 +93,7 @@ public static class RegistryCodes
         _ => ExitCodes.InvalidInput,
     };
 
-    internal static MlBuildException Error(string code, string message, string? file = null) =>
+    /// <summary>A coded registry error for front doors to throw.</summary>
+    public static MlBuildException Error(string code, string message, string? file = null) =>
         new(new MlDiagnostic(code, MlSeverity.Error, message, file));
 }

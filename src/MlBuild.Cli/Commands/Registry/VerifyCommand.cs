@@ -1,0 +1,36 @@
+using System.CommandLine;
+using MlBuild.Core.Registry;
+
+namespace MlBuild.Cli.Commands.Registry;
+
+/// <summary><c>dotnet ml verify</c>: re-hashes every blob and the event chain; names anything missing or altered.</summary>
+internal static class VerifyCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var registry = RegistryCommands.RegistryOption();
+        var trust = new Option<string>("--trust")
+        {
+            Description = $"Trusted public keys (default {TrustedKeys.FileName} in the working directory, if present): every signature is checked.",
+        };
+        var cmd = new Command("verify", "Check the registry: event chain, rules, blobs, signatures, head and snapshots.") { registry, trust };
+        cmd.SetAction(parse => RegistryCommands.Run(context, () =>
+        {
+            var store = RegistryCommands.OpenStore(context, parse.GetValue(registry));
+            var given = parse.GetValue(trust);
+            var trustPath = RegistryCommands.Resolve(context, given) ?? Path.Combine(context.WorkingDirectory, TrustedKeys.FileName);
+            if (given is not null && !File.Exists(trustPath))
+                throw RegistryCodes.Error(RegistryCodes.TrustFileInvalid, $"Trusted keys file '{given}' does not exist.", given);
+            var keys = TrustedKeys.Load(trustPath);
+            var report = RegistryVerifier.Verify(store, keys);
+            foreach (var d in report.Diagnostics)
+                (d.Severity == Core.Diagnostics.MlSeverity.Error ? context.Error : context.Out).WriteLine(d.ToCanonicalString());
+            var errors = report.Diagnostics.Count(d => d.Severity == Core.Diagnostics.MlSeverity.Error);
+            context.Out.WriteLine(report.Ok
+                ? $"Verified {report.Events} event(s) and {report.Blobs} blob(s){(keys is null ? "" : $", signatures against {keys.Count} trusted key(s)")}: OK."
+                : $"Verify failed: {errors} problem(s) in {report.Events} event(s) and {report.Blobs} blob(s).");
+            return report.Ok ? 0 : 1;
+        }));
+        return cmd;
+    }
+}
