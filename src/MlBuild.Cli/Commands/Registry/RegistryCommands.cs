@@ -5,6 +5,7 @@ using MlBuild.Core.Diagnostics;
 using MlBuild.Core.Registry;
 
 [assembly: InternalsVisibleTo("MlBuild.Registry.Tests")]
+[assembly: InternalsVisibleTo("MlBuild.Registry.StressWorker")]
 
 namespace MlBuild.Cli.Commands.Registry;
 
