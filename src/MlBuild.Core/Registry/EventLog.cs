@@ -89,9 +89,20 @@ public sealed class EventLog
     /// <summary>Loads the current state: the newest snapshot that still matches the log, then the events after it.</summary>
     public RegistryState Load()
     {
+        // Read the head file first: every event it names was committed before it was written, so after catching up
+        // the log must reach it. If it does not, events were deleted, and writing into the hole would hide that.
+        HeadRecord? head = null;
+        try
+        {
+            if (_store.Read("head.json") is { } h) head = JsonSerializer.Deserialize(h, RegistryJson.Default.HeadRecord);
+        }
+        catch (JsonException) { } // verify reports it; the log itself is the record
         var state = LoadSnapshot() ?? new RegistryState();
         _snapshotSeq = state.Seq;
         CatchUp(state);
+        if (head is not null && head.Seq > state.Seq)
+            throw RegistryCodes.Error(RegistryCodes.LogCorrupt,
+                $"Registry '{_store.Description}' ends at event {state.Seq}, but its head file records event {head.Seq}: events are missing. Run 'dotnet ml verify'.");
         return state;
     }
 
