@@ -23,6 +23,7 @@ internal static class RegistryCommands
         root.Subcommands.Add(RollbackCommand.Create(context));
         root.Subcommands.Add(ApproveCommand.Create(context));
         root.Subcommands.Add(VerifyCommand.Create(context));
+        root.Subcommands.Add(PackageCommand.Create(context));
     }
 
     public static Option<string> RegistryOption() => new("--registry")
@@ -56,8 +57,7 @@ internal static class RegistryCommands
         Option<string>? signingKey = null, Option<string>? policy = null)
     {
         var store = OpenStore(context, parse.GetValue(registry));
-        var signer = signingKey is null ? null
-            : EventSigner.FromConfiguration(Resolve(context, parse.GetValue(signingKey)), Environment.GetEnvironmentVariable);
+        var signer = signingKey is null ? null : Signer(context, parse, signingKey);
         RegistryPolicy? pol = null;
         if (policy is not null)
         {
@@ -69,6 +69,9 @@ internal static class RegistryCommands
         }
         return new ModelRegistry(store, new RegistryOptions { WorkingDirectory = context.WorkingDirectory, Signer = signer, Policy = pol });
     }
+
+    public static EventSigner? Signer(CliContext context, ParseResult parse, Option<string> signingKey) =>
+        EventSigner.FromConfiguration(Resolve(context, parse.GetValue(signingKey)), Environment.GetEnvironmentVariable);
 
     public static string? Resolve(CliContext context, string? path) =>
         string.IsNullOrEmpty(path) ? null : Path.Combine(context.WorkingDirectory, path);

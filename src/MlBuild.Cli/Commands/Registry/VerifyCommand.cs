@@ -13,7 +13,8 @@ internal static class VerifyCommand
         {
             Description = $"Trusted public keys (default {TrustedKeys.FileName} in the working directory, if present): every signature is checked.",
         };
-        var cmd = new Command("verify", "Check the registry: event chain, rules, blobs, signatures, head and snapshots.") { registry, trust };
+        var package = new Option<string>("--package") { Description = "Check a .nupkg made by 'dotnet ml package' (digests and signature) instead of the registry." };
+        var cmd = new Command("verify", "Check the registry: event chain, rules, blobs, signatures, head and snapshots.") { registry, trust, package };
         cmd.SetAction(parse => RegistryCommands.Run(context, () =>
         {
             var store = RegistryCommands.OpenStore(context, parse.GetValue(registry));
@@ -22,6 +23,16 @@ internal static class VerifyCommand
             if (given is not null && !File.Exists(trustPath))
                 throw RegistryCodes.Error(RegistryCodes.TrustFileInvalid, $"Trusted keys file '{given}' does not exist.", given);
             var keys = TrustedKeys.Load(trustPath);
+            if (parse.GetValue(package) is { } pkg)
+            {
+                var problems = NuGetPackager.Verify(RegistryCommands.Resolve(context, pkg)!, keys);
+                foreach (var p in problems)
+                    context.Error.WriteLine(new Core.Diagnostics.MlDiagnostic(RegistryCodes.PackageDigestMismatch, Core.Diagnostics.MlSeverity.Error, $"Package {p}.", pkg).ToCanonicalString());
+                context.Out.WriteLine(problems.Count == 0
+                    ? $"Verified package {Path.GetFileName(pkg)}{(keys is null ? "" : $" against {keys.Count} trusted key(s)")}: OK."
+                    : $"Package verification failed: {problems.Count} problem(s).");
+                return problems.Count == 0 ? 0 : 1;
+            }
             var report = RegistryVerifier.Verify(store, keys);
             foreach (var d in report.Diagnostics)
                 (d.Severity == Core.Diagnostics.MlSeverity.Error ? context.Error : context.Out).WriteLine(d.ToCanonicalString());
