@@ -144,7 +144,7 @@ public static class OciPublisher
             }
             return new OciPushResult($"{target.Registry}/{target.Repository}:{tag}", manifestDigest, count);
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {
             throw RegistryCodes.Error(RegistryCodes.OciFailed, $"OCI registry {target.Registry} failed: {ex.Message}");
         }
