@@ -28,7 +28,7 @@ internal static class RegistryCommands
 
     public static Option<string> RegistryOption() => new("--registry")
     {
-        Description = "The registry: a folder (default .mlregistry in the working directory).",
+        Description = $"The registry: a folder (default .mlregistry in the working directory, or $MLBUILD_REGISTRY), or az://CONTAINER with the connection string in ${AzureBlobStore.ConnectionVariable}.",
     };
 
     public static Option<string> ReasonOption() => new("--reason") { Description = "Why: recorded in the event and shown by history." };
@@ -50,6 +50,8 @@ internal static class RegistryCommands
         var location = string.IsNullOrWhiteSpace(registry)
             ? Environment.GetEnvironmentVariable("MLBUILD_REGISTRY") is { Length: > 0 } env ? env : ".mlregistry"
             : registry;
+        if (location.StartsWith("az://", StringComparison.Ordinal))
+            return AzureBlobStore.FromLocation(location, Environment.GetEnvironmentVariable);
         return new FolderStore(Path.Combine(context.WorkingDirectory, location));
     }
 
