@@ -179,4 +179,22 @@ public sealed class RegistryCliTests : IDisposable
         Assert.Contains("error MLB6050", none.Err);
         Assert.StartsWith("churn@2", Ml("show", "churn@prod").Out);
     }
+
+    [Fact]
+    public void List_and_show_print_json_for_scripts()
+    {
+        var model = _dir.File("model.zip", "a");
+        Ml("register", "churn", model, "--evidence", Evidence());
+        Ml("promote", "churn", "1", "--to", "prod");
+        using var list = System.Text.Json.JsonDocument.Parse(Ml("list", "--json").Out);
+        var churn = list.RootElement[0];
+        Assert.Equal("churn", churn.GetProperty("name").GetString());
+        Assert.Equal(1, churn.GetProperty("latest").GetInt32());
+        Assert.Equal(1, churn.GetProperty("aliases").GetProperty("prod").GetInt32());
+        using var show = System.Text.Json.JsonDocument.Parse(Ml("show", "churn@prod", "--json").Out);
+        var reg = show.RootElement.GetProperty("registered");
+        Assert.Equal(EventLog.Digest("a"u8), reg.GetProperty("artifact").GetProperty("digest").GetString());
+        Assert.Equal(42, reg.GetProperty("lineage").GetProperty("seed").GetInt64());
+        Assert.Equal("prod", show.RootElement.GetProperty("aliases")[0].GetString());
+    }
 }
