@@ -6,7 +6,7 @@ using MlBuild.Core.Registry;
 namespace MlBuild.Registry.Tests;
 
 /// <summary>Many processes writing one folder registry at once.</summary>
-public sealed partial class ConcurrencyTests
+public sealed partial class ConcurrencyTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [GeneratedRegex(@"^Registered m@(\d+) ")]
     private static partial Regex Registered();
@@ -77,6 +77,8 @@ public sealed partial class ConcurrencyTests
         var logged = model.Events.Where(s => log.ReadEvent(s)!.Event.Type is EventTypes.Promote or EventTypes.Rollback).ToList();
         Assert.Equal(logged, moveEvents.Order());
 
+        output.WriteLine($"{lines.Count} operations: {registeredVersions.Count} registers, {moveEvents.Count} alias moves committed, " +
+            $"{lines.Count(l => l.Contains("MLB6010"))} conflicts, {lines.Count(l => l.Contains("MLB6011"))} nothing-to-roll-back; log has {state.Seq} events.");
         var verify = RegistryVerifier.Verify(store);
         Assert.True(verify.Ok, string.Join("\n", verify.Diagnostics.Select(d => d.ToCanonicalString())));
         Assert.Equal(state.Seq, verify.Events);

@@ -176,19 +176,19 @@ public sealed class ModelRegistry
 
     private RegistryEvent DecidePromote(RegistryState s, string name, int version, string alias, string? reason, int? expect, string actor)
     {
-            var m = s.Models[name];
-            var holder = m.Holder(alias);
-            if (holder != expect)
-                throw RegistryCodes.Error(RegistryCodes.AliasConflict,
-                    $"{name}@{alias} is now held by {Show(holder)}, not {Show(expect)} as this promotion expected: another writer moved it first. Check 'dotnet ml history {name}' and try again.");
-            if (holder == version)
-                throw RegistryCodes.Error(RegistryCodes.AlreadyHolds, $"{name} {version} already holds '{alias}'.");
-            _options.Policy?.Check(name, version, m.Versions[version], alias);
-            return new RegistryEvent
-            {
-                Type = EventTypes.Promote, Time = Now(), Actor = actor, Reason = reason,
-                Model = name, Version = version, Alias = alias, From = holder,
-            };
+        var m = s.Models[name];
+        var holder = m.Holder(alias);
+        if (holder != expect)
+            throw RegistryCodes.Error(RegistryCodes.AliasConflict,
+                $"{name}@{alias} is now held by {Show(holder)}, not {Show(expect)} as this promotion expected: another writer moved it first. Check 'dotnet ml history {name}' and try again.");
+        if (holder == version)
+            throw RegistryCodes.Error(RegistryCodes.AlreadyHolds, $"{name} {version} already holds '{alias}'.");
+        _options.Policy?.Check(name, version, m.Versions[version], alias);
+        return new RegistryEvent
+        {
+            Type = EventTypes.Promote, Time = Now(), Actor = actor, Reason = reason,
+            Model = name, Version = version, Alias = alias, From = holder,
+        };
     }
 
     /// <summary>Moves <paramref name="alias"/> back to its previous holder, read from the log.</summary>
