@@ -131,4 +131,16 @@ public sealed class TamperTests : IDisposable
         Assert.Contains("info MLB6038", r.Out);
         Assert.Equal(Encoding.UTF8.GetBytes("partial"), File.ReadAllBytes(Path.Combine(_reg, "events", ".tmp-0123")));
     }
+
+    [Fact]
+    public void A_forged_event_with_a_path_instead_of_a_digest_is_named_not_followed()
+    {
+        var path = EventPath(2);
+        var digest = EventLog.Digest("weights two"u8);
+        File.WriteAllText(path, File.ReadAllText(path).Replace(digest, "sha256:../../../../etc/passwd", StringComparison.Ordinal));
+        var r = Verify();
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("error MLB6035: The log breaks a registry rule: event 2 names an invalid digest 'sha256:../../../../etc/passwd'", r.Err);
+        Assert.DoesNotContain("   at ", r.All);
+    }
 }

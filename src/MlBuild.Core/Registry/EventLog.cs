@@ -42,6 +42,10 @@ public sealed class EventLog
         return $"blobs/sha256/{hex[..2]}/{hex}";
     }
 
+    /// <summary>True for <c>sha256:</c> followed by 64 lower-case hex digits.</summary>
+    public static bool IsDigest(string? digest) =>
+        digest is { Length: 71 } && digest.StartsWith("sha256:", StringComparison.Ordinal) && !digest.AsSpan(7).ContainsAnyExcept("0123456789abcdef");
+
     /// <summary><c>sha256:HEX</c> of bytes.</summary>
     public static string Digest(ReadOnlySpan<byte> bytes) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes));
 

@@ -29,6 +29,8 @@ public sealed class RegistryState
                 if (e.Version != model.Latest + 1)
                     throw new RegistryRuleException($"event {e.Seq} registers {e.Model} version {e.Version} but the next version is {model.Latest + 1}");
                 if (e.Artifact is null) throw new RegistryRuleException($"event {e.Seq} registers no model file");
+                foreach (var f in (e.Evidence ?? []).Prepend(e.Artifact))
+                    if (!EventLog.IsDigest(f.Digest)) throw new RegistryRuleException($"event {e.Seq} names an invalid digest '{f.Digest}'");
                 model.Latest = e.Version;
                 model.Versions[e.Version] = new VersionState { Seq = e.Seq, Gates = e.Gates };
                 Models[e.Model] = model;

@@ -91,7 +91,7 @@ public static class RegistryVerifier
                 state.Seq = seq;
                 state.Head = parsed.Digest;
             }
-            if (e.Type == EventTypes.Register)
+            if (e.Type == EventTypes.Register && (e.Evidence ?? []).Append(e.Artifact).All(f => f is null || EventLog.IsDigest(f.Digest)))
             {
                 if (e.Artifact is not null) referenced.TryAdd(e.Artifact.Digest, $"model file of {e.Model} {e.Version} (event {seq})");
                 foreach (var f in e.Evidence ?? []) referenced.TryAdd(f.Digest, $"evidence '{f.Path}' of {e.Model} {e.Version} (event {seq})");
