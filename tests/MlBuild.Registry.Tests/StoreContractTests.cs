@@ -170,4 +170,32 @@ public sealed class AzureBlobStoreContractTests(AzuriteFixture azurite) : StoreC
 {
     private protected override IRegistryStore NewStore() =>
         new AzureBlobStore(azurite.ConnectionString, "reg-" + Guid.NewGuid().ToString("N")[..12]);
+
+    [Fact]
+    public void The_cli_works_against_an_az_registry_and_never_prints_the_key()
+    {
+        // Only az:// registries read this variable, so setting it for the test process disturbs no other test.
+        Environment.SetEnvironmentVariable(AzureBlobStore.ConnectionVariable, azurite.ConnectionString);
+        var reg = "az://cli-" + Guid.NewGuid().ToString("N")[..10];
+        var model = Dir.File("m.zip", "one");
+        var all = new System.Text.StringBuilder();
+        CliRun Ml(params string[] args)
+        {
+            var r = Cli.InProc(Dir.Path, [.. args, "--registry", reg]);
+            all.Append(r.All);
+            return r;
+        }
+        Assert.Equal(0, Ml("register", "churn", model).ExitCode);
+        File.WriteAllText(model, "two");
+        Assert.Equal(0, Ml("register", "churn", model).ExitCode);
+        Assert.Equal(0, Ml("promote", "churn", "1", "--to", "prod").ExitCode);
+        Assert.Equal(0, Ml("promote", "churn", "2", "--to", "prod").ExitCode);
+        Assert.Contains("Rolled back churn@prod from 2 to 1", Ml("rollback", "churn", "--alias", "prod").Out);
+        Assert.StartsWith("churn@1", Ml("show", "churn@prod").Out);
+        var verify = Ml("verify");
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+        Assert.Contains("Verified 5 event(s)", verify.Out);
+        Assert.DoesNotContain("AccountKey", all.ToString());
+        Assert.DoesNotContain(azurite.ConnectionString.Split("AccountKey=")[1][..20], all.ToString());
+    }
 }
