@@ -191,9 +191,20 @@ public sealed class EventLog
     {
         try
         {
-            var head = JsonSerializer.SerializeToUtf8Bytes(new HeadRecord(state.Seq, state.Head!), RegistryJson.Default.HeadRecord);
-            FaultInjection.Hit("head.before-write");
-            _store.Replace("head.json", head);
+            // A slower writer must not move the head back over a newer one (a small race remains; the head only
+            // needs to be a recent committed event, which any value written here is).
+            HeadRecord? current = null;
+            try
+            {
+                if (_store.Read("head.json") is { } h) current = JsonSerializer.Deserialize(h, RegistryJson.Default.HeadRecord);
+            }
+            catch (JsonException) { }
+            if (current is null || current.Seq < state.Seq)
+            {
+                var head = JsonSerializer.SerializeToUtf8Bytes(new HeadRecord(state.Seq, state.Head!), RegistryJson.Default.HeadRecord);
+                FaultInjection.Hit("head.before-write");
+                _store.Replace("head.json", head);
+            }
             if (state.Seq - _snapshotSeq >= SnapshotEvery) WriteSnapshot(state);
         }
         catch (IOException) { }
