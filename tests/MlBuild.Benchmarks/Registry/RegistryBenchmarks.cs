@@ -8,7 +8,7 @@ namespace MlBuild.Benchmarks.Registry;
 /// Registry speed on a log of 10,000 events (issue 4: promote and rollback end to end under 300 ms; history and list
 /// interactive). In process: the Core operations, each on a freshly opened registry as a CLI run would do. End to
 /// end: the real CLI started with <c>dotnet exec mlbuild.dll</c> (Release build of src/MlBuild.Cli, or the path in
-/// MLBUILD_CLI_DLL). Run: <c>dotnet run -c Release --project tests/MlBuild.Benchmarks -- --filter '*Registry*'</c>.
+/// MLBUILD_CLI_DLL). Run from tests/MlBuild.Benchmarks: <c>dotnet run -c Release -- --filter '*RegistryBenchmarks*'</c>.
 /// </summary>
 [SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 10)]
 public class RegistryBenchmarks
