@@ -78,6 +78,37 @@ public sealed class PackagingTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void Extract_writes_verified_files_and_refuses_paths_outside_the_target()
+    {
+        Ml("register", "churn", _dir.File("model.zip", "weights"), "--evidence", Evidence("""[{"name":"X","type":"Single"}]"""));
+        var feed = _dir.Sub("feed");
+        Ml("package", "churn@1", "--nuget", feed);
+        var pkg = Path.Combine(feed, "MlBuild.Models.churn.1.0.0.nupkg");
+        var ok = Ml("verify", "--package", pkg, "--extract", "out");
+        Assert.True(ok.ExitCode == 0, ok.ToString());
+        Assert.Equal("weights", File.ReadAllText(_dir.Sub("out/contentFiles/any/any/Models/churn/model.zip")));
+
+        // A crafted package whose provenance lists a path escaping the folder, with matching digests.
+        var evil = _dir.Sub("evil.nupkg");
+        using (var zip = ZipFile.Open(evil, ZipArchiveMode.Create))
+        {
+            void Add(string name, byte[] bytes) { using var s = zip.CreateEntry(name).Open(); s.Write(bytes); }
+            var payload = "owned"u8.ToArray();
+            Add("../../escaped.txt", payload);
+            Add(NuGetPackager.ProvenancePath, ProvenanceCheck.Serialize(new PackageProvenance
+            {
+                Model = "churn", Version = 1, PackageVersion = "1.0.0", Event = EventLog.Digest("x"u8),
+                Files = [new RegisteredFile("../../escaped.txt", EventLog.Digest(payload), payload.Length)],
+            }));
+        }
+        var bad = Ml("verify", "--package", evil, "--extract", "out2");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("error MLB6060", bad.Err);
+        Assert.False(File.Exists(_dir.Sub("escaped.txt")));
+        Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(_dir.Path)!, "escaped.txt")));
+    }
+
+    [Fact]
     public async Task A_consumer_project_adds_the_package_from_a_folder_feed_loads_the_model_and_predicts()
     {
         // A tiny real ML.NET regression model.

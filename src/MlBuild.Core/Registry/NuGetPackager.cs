@@ -112,6 +112,51 @@ public static class NuGetPackager
         }, trust);
     }
 
+    /// <summary>
+    /// Verifies a package, then writes the files its provenance lists into <paramref name="targetDir"/>, keeping their
+    /// package paths. Nothing is written unless verification passes, and every path is checked to stay inside the
+    /// target (no <c>..</c>, no rooted or drive paths): a crafted entry cannot write elsewhere (zip slip).
+    /// </summary>
+    public static IReadOnlyList<string> Extract(string nupkg, string targetDir, TrustedKeys? trust)
+    {
+        var problems = Verify(nupkg, trust);
+        if (problems.Count > 0)
+            throw RegistryCodes.Error(RegistryCodes.PackageDigestMismatch,
+                $"The package failed verification, nothing was extracted: {string.Join("; ", problems)}.", nupkg);
+        using var zip = ZipFile.OpenRead(nupkg);
+        var provenance = System.Text.Json.JsonSerializer.Deserialize(Bytes(zip.GetEntry(ProvenancePath)!), ProvenanceJson.Default.PackageProvenance)!;
+        var root = Path.GetFullPath(targetDir);
+        var rootWithSep = root.EndsWith(Path.DirectorySeparatorChar) ? root : root + Path.DirectorySeparatorChar;
+        var plan = new List<(ZipArchiveEntry Entry, string Target)>();
+        foreach (var f in provenance.Files)
+        {
+            var relative = SafeRelative(f.Path);
+            var target = Path.GetFullPath(Path.Combine(root, relative.Replace('/', Path.DirectorySeparatorChar)));
+            if (!target.StartsWith(rootWithSep, StringComparison.Ordinal))
+                throw RegistryCodes.Error(RegistryCodes.PackageFailed, $"Package path '{f.Path}' would be written outside '{targetDir}'.", nupkg);
+            plan.Add((zip.GetEntry(f.Path)!, target));
+        }
+        var written = new List<string>();
+        foreach (var (entry, target) in plan)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            var temp = Path.Combine(Path.GetDirectoryName(target)!, FolderStore.TempPrefix + Guid.NewGuid().ToString("N"));
+            try
+            {
+                using (var from = entry.Open())
+                using (var to = File.Create(temp))
+                    from.CopyTo(to);
+                File.Move(temp, target, overwrite: true);
+            }
+            finally
+            {
+                if (File.Exists(temp)) File.Delete(temp);
+            }
+            written.Add(Path.GetRelativePath(root, target).Replace(Path.DirectorySeparatorChar, '/'));
+        }
+        return written;
+    }
+
     private static byte[] Bytes(ZipArchiveEntry entry)
     {
         using var s = entry.Open();

@@ -14,7 +14,8 @@ internal static class VerifyCommand
             Description = $"Trusted public keys (default {TrustedKeys.FileName} in the working directory, if present): every signature is checked.",
         };
         var package = new Option<string>("--package") { Description = "Check a .nupkg made by 'dotnet ml package' (digests and signature) instead of the registry." };
-        var cmd = new Command("verify", "Check the registry: event chain, rules, blobs, signatures, head and snapshots.") { registry, trust, package };
+        var extract = new Option<string>("--extract") { Description = "With --package: after a successful check, write the package's files into this folder (paths checked to stay inside it)." };
+        var cmd = new Command("verify", "Check the registry: event chain, rules, blobs, signatures, head and snapshots.") { registry, trust, package, extract };
         cmd.SetAction(parse => RegistryCommands.Run(context, () =>
         {
             var store = RegistryCommands.OpenStore(context, parse.GetValue(registry));
@@ -31,6 +32,11 @@ internal static class VerifyCommand
                 context.Out.WriteLine(problems.Count == 0
                     ? $"Verified package {Path.GetFileName(pkg)}{(keys is null ? "" : $" against {keys.Count} trusted key(s)")}: OK."
                     : $"Package verification failed: {problems.Count} problem(s).");
+                if (problems.Count == 0 && parse.GetValue(extract) is { } dir)
+                {
+                    var files = NuGetPackager.Extract(RegistryCommands.Resolve(context, pkg)!, RegistryCommands.Resolve(context, dir)!, keys);
+                    context.Out.WriteLine($"Extracted {files.Count} file(s) into {dir}.");
+                }
                 return problems.Count == 0 ? 0 : 1;
             }
             var report = RegistryVerifier.Verify(store, keys);
