@@ -61,7 +61,12 @@ public sealed class AzureBlobStore : IRegistryStore
     });
 
     /// <inheritdoc />
-    public Stream? OpenRead(string key) => Read(key) is { } bytes ? new MemoryStream(bytes, writable: false) : null;
+    public Stream? OpenRead(string key) => Call<Stream?>(() =>
+    {
+        // Streams large models instead of holding them in memory; the read is pinned to the version it opened.
+        try { return _container.GetBlobClient(key).OpenRead(new BlobOpenReadOptions(allowModifications: false)); }
+        catch (RequestFailedException ex) when (ex.Status == 404) { return null; }
+    });
 
     /// <inheritdoc />
     public bool TryCreate(string key, Stream content) => Call(() =>
@@ -89,6 +94,9 @@ public sealed class AzureBlobStore : IRegistryStore
 
     /// <inheritdoc />
     public void Delete(string key) => Call(() => _container.GetBlobClient(key).DeleteIfExists());
+
+    /// <inheritdoc />
+    public IEnumerable<string> ListBlobs() => Call(() => _container.GetBlobs(BlobTraits.None, BlobStates.None, "blobs/", default).Select(b => b.Name).ToList());
 
     /// <inheritdoc />
     public IEnumerable<string> ListLeftovers() => []; // uploads commit whole: nothing is left behind

@@ -106,6 +106,16 @@ public sealed partial class FolderStore : IRegistryStore
     public void Delete(string key) => TryDeleteFile(PathOf(key));
 
     /// <inheritdoc />
+    public IEnumerable<string> ListBlobs()
+    {
+        var dir = Path.Combine(_root, "blobs");
+        if (!Directory.Exists(dir)) yield break;
+        foreach (var f in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories))
+            if (!Path.GetFileName(f).StartsWith(TempPrefix, StringComparison.Ordinal))
+                yield return Path.GetRelativePath(_root, f).Replace(Path.DirectorySeparatorChar, '/');
+    }
+
+    /// <inheritdoc />
     public IEnumerable<string> ListLeftovers()
     {
         if (!Directory.Exists(_root)) yield break;

@@ -37,6 +37,9 @@ public interface IRegistryStore
     /// <summary>Deletes an object if it exists.</summary>
     void Delete(string key);
 
+    /// <summary>Every key under <c>blobs/</c>, for <c>verify</c> to find blobs no event refers to.</summary>
+    IEnumerable<string> ListBlobs();
+
     /// <summary>Names of leftovers of interrupted writes (temporary files), for <c>verify</c> to report.</summary>
     IEnumerable<string> ListLeftovers();
 }

@@ -126,6 +126,10 @@ public static class RegistryVerifier
                 Add(RegistryCodes.BlobAltered, $"Blob {digest} ({what}) was altered: its content hashes to {actual}.", key);
         }
 
+        var referencedKeys = referenced.Keys.Select(EventLog.BlobKey).ToHashSet(StringComparer.Ordinal);
+        foreach (var key in store.ListBlobs().Where(k => !referencedKeys.Contains(k)).Order(StringComparer.Ordinal))
+            Add(RegistryCodes.Leftovers, $"Blob '{key}' is not referred to by any event (left by an interrupted or refused register); it can be deleted.", key);
+
         foreach (var left in store.ListLeftovers().Order(StringComparer.Ordinal))
             Add(RegistryCodes.Leftovers, $"Temporary file '{left}' was left by an interrupted write; it is not part of the registry and can be deleted.", left);
 
