@@ -12,9 +12,20 @@ internal static class TestPaths
     // bin/<Configuration>/net10.0/ of this test assembly.
     public static string Configuration { get; } = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
 
-    public static string CliDll => Path.Combine(RepoRoot, "src", "MlBuild.Cli", "bin", Configuration, "net10.0", "mlbuild.dll");
+    // The referenced CLI is copied beside the tests with its runtimeconfig; else its own output folder.
+    public static string CliDll => First("mlbuild.dll",
+        Path.Combine(AppContext.BaseDirectory, "mlbuild.dll"),
+        Path.Combine(RepoRoot, "src", "MlBuild.Cli", "bin", Configuration, "net10.0", "mlbuild.dll"),
+        Path.Combine(RepoRoot, "artifacts", "bin", "MlBuild.Cli", Configuration.ToLowerInvariant(), "mlbuild.dll"));
 
-    public static string WorkerDll => Path.Combine(RepoRoot, "tests", "MlBuild.Registry.Tests", "Worker", "bin", Configuration, "net10.0", "MlBuild.Registry.StressWorker.dll");
+    public static string WorkerDll => First("MlBuild.Registry.StressWorker.dll",
+        Path.Combine(AppContext.BaseDirectory, "MlBuild.Registry.StressWorker.dll"),
+        Path.Combine(RepoRoot, "tests", "MlBuild.Registry.Tests", "Worker", "bin", Configuration, "net10.0", "MlBuild.Registry.StressWorker.dll"),
+        Path.Combine(RepoRoot, "artifacts", "bin", "MlBuild.Registry.StressWorker", Configuration.ToLowerInvariant(), "MlBuild.Registry.StressWorker.dll"));
+
+    private static string First(string what, params string[] candidates) =>
+        candidates.FirstOrDefault(c => File.Exists(c) && File.Exists(Path.ChangeExtension(c, ".runtimeconfig.json")))
+        ?? throw new FileNotFoundException($"{what} not found (build the solution first); looked in: {string.Join(", ", candidates)}");
 
     private static string FindRoot()
     {
