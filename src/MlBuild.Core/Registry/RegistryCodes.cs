@@ -80,6 +80,9 @@ public static class RegistryCodes
     /// <summary>While reading the log, an event broke the chain: the registry needs <c>dotnet ml verify</c>.</summary>
     public const string LogCorrupt = "MLB6080";
 
+    /// <summary>An unexpected failure inside a registry command (a bug): reported as one line, never a stack trace.</summary>
+    public const string Internal = "MLB6099";
+
     /// <summary>
     /// The exit code for a registry diagnostic: refusals caused by the registry's state (conflicts, policy, verify
     /// findings) are <see cref="ExitCodes.ChecksFailed"/>; bad input and configuration are <see cref="ExitCodes.InvalidInput"/>.

@@ -97,6 +97,13 @@ internal static class RegistryCommands
                 $"Registry storage failed: {ex.Message}").ToCanonicalString());
             return (int)ExitCodes.InvalidInput;
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A bug, not a user mistake: one coded line with the exception's type and message, no stack trace.
+            context.Error.WriteLine(new MlDiagnostic(RegistryCodes.Internal, MlSeverity.Error,
+                $"Unexpected {ex.GetType().Name} in the registry: {ex.Message} Please report it with the command you ran.").ToCanonicalString());
+            return (int)ExitCodes.InvalidInput;
+        }
     }
 
     public static string V(int? v) => v?.ToString(CultureInfo.InvariantCulture) ?? "(none)";
