@@ -39,6 +39,8 @@ internal static class VerifyCommand
                 }
                 return problems.Count == 0 ? 0 : 1;
             }
+            if (!store.Exists())
+                throw RegistryCodes.Error(RegistryCodes.NoRegistry, $"No registry at '{store.Description}'. Pass --registry.");
             var report = RegistryVerifier.Verify(store, keys);
             foreach (var d in report.Diagnostics)
                 (d.Severity == Core.Diagnostics.MlSeverity.Error ? context.Error : context.Out).WriteLine(d.ToCanonicalString());
