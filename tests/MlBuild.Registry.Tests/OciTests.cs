@@ -11,9 +11,20 @@ public sealed class OciTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private ServerProcess StartRegistry()
+    // A test-only account: bcrypt of "mlbuild-test-password", as the registry's htpasswd file expects.
+    private const string TestUser = "tester";
+    private const string TestPassword = "mlbuild-test-password";
+    private const string TestHtpasswd = "tester:$2b$12$v5OC4HZ/F7XfOER28LDjI.INkk24a2ihCjITyM5JlOVrubKm5i2mW";
+
+    private ServerProcess StartRegistry(bool auth = false)
     {
         var port = Servers.FreePort();
+        var authConfig = "";
+        if (auth)
+        {
+            var htpasswd = _dir.File("htpasswd", TestHtpasswd + "\n");
+            authConfig = $"auth:\n  htpasswd:\n    realm: mlbuild-test\n    path: {htpasswd}\n";
+        }
         var config = _dir.File("registry.yml", $"""
             version: 0.1
             log:
@@ -23,7 +34,7 @@ public sealed class OciTests : IDisposable
                 rootdirectory: {_dir.Sub("oci-data")}
             http:
               addr: 127.0.0.1:{port}
-            """);
+            """ + "\n" + authConfig);
         return new ServerProcess(Servers.DockerRegistryPath!, ["serve", config], _dir.Path, port, "docker-registry");
     }
 
@@ -72,5 +83,31 @@ public sealed class OciTests : IDisposable
         Assert.Contains("error MLB6061", r.Err);
         var bad = Cli.InProc(_dir.Path, "package", "churn@1", "--oci", "127.0.0.1/Bad Repo");
         Assert.Contains("error MLB6061", bad.Err);
+    }
+
+    [DockerRegistryFact]
+    public void Push_to_a_registry_with_basic_auth_uses_the_env_credentials_and_never_prints_them()
+    {
+        using var server = StartRegistry(auth: true);
+        var model = _dir.File("model.zip", "model bytes");
+        var registry = _dir.Sub(".mlregistry");
+        Assert.Equal(0, Cli.InProc(_dir.Path, "register", "churn", model).ExitCode);
+        var target = $"127.0.0.1:{server.Port}/models/churn";
+
+        var anonymous = Cli.Exec(_dir.Path, null, "package", "churn@1", "--oci", target, "--registry", registry);
+        Assert.Equal(2, anonymous.ExitCode);
+        Assert.Contains($"error MLB6061: OCI registry 127.0.0.1:{server.Port} requires authentication (HTTP 401)", anonymous.Err);
+
+        var wrong = Cli.Exec(_dir.Path, new Dictionary<string, string> { [OciPublisher.UserVariable] = TestUser, [OciPublisher.PasswordVariable] = "not-the-password" },
+            "package", "churn@1", "--oci", target, "--registry", registry);
+        Assert.Equal(2, wrong.ExitCode);
+        Assert.Contains("HTTP 401", wrong.Err);
+        Assert.DoesNotContain("not-the-password", wrong.All);
+
+        var ok = Cli.Exec(_dir.Path, new Dictionary<string, string> { [OciPublisher.UserVariable] = TestUser, [OciPublisher.PasswordVariable] = TestPassword },
+            "package", "churn@1", "--oci", target, "--registry", registry);
+        Assert.True(ok.ExitCode == 0, ok.ToString());
+        Assert.Contains("verified 3 layer(s)", ok.Out); // model, provenance, config
+        Assert.DoesNotContain(TestPassword, ok.All);
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -48,7 +49,7 @@ public sealed record OciPushResult(string Reference, string ManifestDigest, int 
 /// Pushes a model version as an OCI artifact over the distribution API (blob uploads, then the manifest), then pulls
 /// the manifest and every blob back and checks their digests.
 /// </summary>
-public static class OciPublisher
+public static partial class OciPublisher
 {
     /// <summary>The artifact type of MlBuild models.</summary>
     public const string ArtifactType = "application/vnd.mlbuild.model.v1";
@@ -56,10 +57,16 @@ public static class OciPublisher
 
     private sealed record Blob(string MediaType, byte[] Content, string Digest, Dictionary<string, string>? Annotations);
 
-    /// <summary>Pushes, pulls back and verifies.</summary>
+    /// <summary>Environment variable with the registry user name (basic auth, or to obtain a bearer token).</summary>
+    public const string UserVariable = "MLBUILD_OCI_USERNAME";
+    /// <summary>Environment variable with the registry password or access token. Never printed.</summary>
+    public const string PasswordVariable = "MLBUILD_OCI_PASSWORD";
+
+    /// <summary>Pushes, pulls back and verifies. Credentials come from <see cref="UserVariable"/> and <see cref="PasswordVariable"/>.</summary>
     public static async Task<OciPushResult> PushAsync(ModelRegistry registry, ModelReference reference, OciReference target,
-        bool plainHttp = false, EventSigner? signer = null, CancellationToken ct = default)
+        bool plainHttp = false, EventSigner? signer = null, CancellationToken ct = default, Func<string, string?>? env = null)
     {
+        env ??= Environment.GetEnvironmentVariable;
         var (version, e) = registry.Resolve(reference);
         var semver = NuGetPackager.PackageVersionOf(registry, e.Model, version).ToNormalizedString();
         var tag = target.Tag ?? semver;
@@ -116,6 +123,7 @@ public static class OciPublisher
         using var http = new HttpClient { BaseAddress = new Uri($"{scheme}://{target.Registry}/"), Timeout = TimeSpan.FromMinutes(5) };
         try
         {
+            await AuthenticateAsync(http, target, env(UserVariable), env(PasswordVariable), ct).ConfigureAwait(false);
             foreach (var blob in layers.Append(config)) await UploadAsync(http, target.Repository, blob, ct).ConfigureAwait(false);
             using (var put = new HttpRequestMessage(HttpMethod.Put, $"v2/{target.Repository}/manifests/{tag}") { Content = new ByteArrayContent(manifest) })
             {
@@ -149,6 +157,45 @@ public static class OciPublisher
             throw RegistryCodes.Error(RegistryCodes.OciFailed, $"OCI registry {target.Registry} failed: {ex.Message}");
         }
     }
+
+    /// <summary>
+    /// Pings <c>/v2/</c> and answers its challenge once for the whole push: Basic with the configured credentials, or a
+    /// Bearer token fetched from the challenge's realm for <c>repository:REPO:pull,push</c>.
+    /// </summary>
+    private static async Task AuthenticateAsync(HttpClient http, OciReference target, string? user, string? password, CancellationToken ct)
+    {
+        using var ping = await http.GetAsync("v2/", ct).ConfigureAwait(false);
+        if (ping.StatusCode != HttpStatusCode.Unauthorized) return;
+        var challenge = ping.Headers.WwwAuthenticate.FirstOrDefault();
+        if (string.IsNullOrEmpty(user) || string.IsNullOrEmpty(password))
+            throw RegistryCodes.Error(RegistryCodes.OciFailed,
+                $"OCI registry {target.Registry} requires authentication (HTTP 401): set {UserVariable} and {PasswordVariable}.");
+        var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}"));
+        if (challenge is null || challenge.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
+        {
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", basic);
+            return;
+        }
+        if (!challenge.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
+            throw RegistryCodes.Error(RegistryCodes.OciFailed, $"OCI registry {target.Registry} asks for unsupported authentication '{challenge.Scheme}'.");
+        var fields = ChallengeFields().Matches(challenge.Parameter ?? "").ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value, StringComparer.OrdinalIgnoreCase);
+        if (!fields.TryGetValue("realm", out var realm) || !Uri.TryCreate(realm, UriKind.Absolute, out var realmUri))
+            throw RegistryCodes.Error(RegistryCodes.OciFailed, $"OCI registry {target.Registry} sent a Bearer challenge without a realm.");
+        var query = $"scope={Uri.EscapeDataString($"repository:{target.Repository}:pull,push")}"
+            + (fields.TryGetValue("service", out var service) ? $"&service={Uri.EscapeDataString(service)}" : "");
+        using var tokenRequest = new HttpRequestMessage(HttpMethod.Get, new UriBuilder(realmUri) { Query = query }.Uri);
+        tokenRequest.Headers.Authorization = new AuthenticationHeaderValue("Basic", basic);
+        using var tokenResponse = await http.SendAsync(tokenRequest, ct).ConfigureAwait(false);
+        await Expect(tokenResponse, HttpStatusCode.OK, "token request", ct).ConfigureAwait(false);
+        using var doc = JsonDocument.Parse(await tokenResponse.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false));
+        var token = doc.RootElement.TryGetProperty("token", out var t) ? t.GetString()
+            : doc.RootElement.TryGetProperty("access_token", out var a) ? a.GetString() : null;
+        if (string.IsNullOrEmpty(token)) throw RegistryCodes.Error(RegistryCodes.OciFailed, $"The token service of {target.Registry} returned no token.");
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    }
+
+    [GeneratedRegex("(\\w+)=\"([^\"]*)\"")]
+    private static partial Regex ChallengeFields();
 
     private static Dictionary<string, object> Descriptor(Blob b)
     {
