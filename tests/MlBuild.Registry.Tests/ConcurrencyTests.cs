@@ -99,14 +99,18 @@ public sealed partial class ConcurrencyTests(Xunit.Abstractions.ITestOutputHelpe
             var holder = new ModelRegistry(store).State.Models["m"].Holder("prod")!.Value;
             var targets = new[] { holder % 3 + 1, (holder + 1) % 3 + 1 };
             using var start = new Barrier(2);
-            var results = targets.AsParallel().WithDegreeOfParallelism(2).Select(t =>
+            var results = new string[2];
+            // Two dedicated threads released together by the barrier, each with its own registry object.
+            var threads = targets.Select((t, i) => new Thread(() =>
             {
                 var reg = new ModelRegistry(store, new RegistryOptions { WorkingDirectory = dir.Path, SkipGit = true });
                 _ = reg.State;
                 start.SignalAndWait();
-                try { reg.Promote("m", t, "prod", expected: holder, expectGiven: true); return "won"; }
-                catch (MlBuild.Core.Diagnostics.MlBuildException ex) { return ex.Diagnostic.Code; }
-            }).ToList();
+                try { reg.Promote("m", t, "prod", expected: holder, expectGiven: true); results[i] = "won"; }
+                catch (MlBuild.Core.Diagnostics.MlBuildException ex) { results[i] = ex.Diagnostic.Code; }
+            })).ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
             Assert.Equal(1, results.Count(r => r == "won"));
             Assert.Equal(1, results.Count(r => r == RegistryCodes.AliasConflict));
         }
