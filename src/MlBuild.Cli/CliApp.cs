@@ -38,5 +38,13 @@ internal static class CliApp
             error.WriteLine(ex.Diagnostic.ToCanonicalString());
             return (int)ExitCodes.InvalidInput;
         }
+        catch (Exception ex) when (Environment.GetEnvironmentVariable("MLBUILD_DEBUG") != "1")
+        {
+            // A bug of ours, not a user mistake: say so plainly; MLBUILD_DEBUG=1 shows the stack trace.
+            var inner = ex is AggregateException { InnerException: { } i } ? i : ex;
+            error.WriteLine(new MlDiagnostic("MLB9000", MlSeverity.Error,
+                $"Internal error ({inner.GetType().Name}: {inner.Message}). Please report it; set MLBUILD_DEBUG=1 for details.").ToCanonicalString());
+            return (int)ExitCodes.InvalidInput;
+        }
     }
 }

@@ -1,13 +1,96 @@
 using System.CommandLine;
+using System.Reflection;
+using MlBuild.Core.Data.Schema;
+using MlBuild.Core.Data.Validation;
+using MlBuild.Core.Diagnostics;
+using MlBuild.Core.Reports;
 
 namespace MlBuild.Cli.Commands;
 
-/// <summary><c>dotnet ml data ...</c>: validate, infer, profile.</summary>
+/// <summary><c>dotnet ml data ...</c>: validate and infer schemas for datasets (CSV, Parquet).</summary>
 internal static class DataCommand
 {
     public static Command Create(CliContext context)
     {
-        var data = new Command("data", "Validate, profile and infer schemas for datasets (CSV, Parquet).");
+        var data = new Command("data", "Validate datasets and infer their schemas (CSV, Parquet).");
+        data.Subcommands.Add(CreateValidate(context));
+        data.Subcommands.Add(CreateInfer(context));
         return data;
+    }
+
+    internal static string ToolVersion =>
+        typeof(DataCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    static Command CreateValidate(CliContext context)
+    {
+        var paths = new Argument<string[]>("path") { Description = "Data files or globs (CSV, Parquet); several files form one dataset.", Arity = ArgumentArity.OneOrMore };
+        var schema = new Option<string>("--schema", "-s") { Description = "The schema file (JSON; see docs/schema.md).", Required = true };
+        var name = new Option<string?>("--name") { Description = "Dataset name in reports (default: the first file's name)." };
+        var json = new Option<string?>("--json") { Description = "Write the JSON report here." };
+        var sarif = new Option<string?>("--sarif") { Description = "Write a SARIF 2.1.0 log here." };
+        var junit = new Option<string?>("--junit") { Description = "Write JUnit XML here." };
+        var profile = new Option<string?>("--profile") { Description = "Write the column profile (JSON) here." };
+        var threads = new Option<int?>("--threads") { Description = "Worker threads (default: all cores). Results do not depend on it." };
+        var cmd = new Command("validate", "Validate a dataset against its schema; print one diagnostic per failing check.")
+        {
+            paths, schema, name, json, sarif, junit, profile, threads,
+        };
+        cmd.SetAction(parse =>
+        {
+            var files = parse.GetValue(paths)!;
+            var schemaPath = parse.GetValue(schema)!;
+            var loaded = SchemaLoader.Load(Path.GetFullPath(schemaPath, context.WorkingDirectory), schemaPath);
+            var options = parse.GetValue(threads) is { } t and > 0 ? new ValidationOptions { MaxParallelism = t } : new ValidationOptions();
+            var datasetName = parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(files[0].Replace('*', '_'));
+            var result = DatasetValidator.Validate(new DatasetRequest(datasetName, files, loaded, context.WorkingDirectory), options);
+            foreach (var d in ValidationDiagnostics.From(result))
+                (d.Severity == MlSeverity.Error ? context.Error : context.Out).WriteLine(d.ToCanonicalString());
+            context.Out.WriteLine(ValidationDiagnostics.Summary(result));
+            var results = new[] { result };
+            WriteIfAsked(context, parse.GetValue(json), () => ValidationReports.Json(results, ToolVersion));
+            WriteIfAsked(context, parse.GetValue(sarif), () => ValidationReports.Sarif(results, ToolVersion));
+            WriteIfAsked(context, parse.GetValue(junit), () => ValidationReports.JUnit(results));
+            WriteIfAsked(context, parse.GetValue(profile), () => ValidationReports.ProfileJson(results));
+            AppendStepSummary(ValidationReports.Markdown(results));
+            return result.ExitCode;
+        });
+        return cmd;
+    }
+
+    static Command CreateInfer(CliContext context)
+    {
+        var paths = new Argument<string[]>("path") { Description = "Clean data files or globs to infer from.", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string?>("--output", "-o") { Description = "Write the schema here (default: print it)." };
+        var cmd = new Command("infer", "Infer a schema from clean data (conservative: categories only with few values; bounds from the data).")
+        {
+            paths, output,
+        };
+        cmd.SetAction(parse =>
+        {
+            var files = parse.GetValue(paths)!;
+            var (_, jsonText) = SchemaInferrer.Infer(Path.GetFileNameWithoutExtension(files[0]), files, context.WorkingDirectory);
+            if (parse.GetValue(output) is { } o)
+            {
+                AtomicFile.WriteAllText(Path.GetFullPath(o, context.WorkingDirectory), jsonText);
+                context.Out.WriteLine($"mlbuild: wrote schema {o}. Review it (bounds come from this data) and commit it.");
+            }
+            else context.Out.Write(jsonText);
+            return 0;
+        });
+        return cmd;
+    }
+
+    internal static void WriteIfAsked(CliContext context, string? path, Func<byte[]> content)
+    {
+        if (string.IsNullOrEmpty(path)) return;
+        AtomicFile.WriteAllBytes(Path.GetFullPath(path, context.WorkingDirectory), content());
+    }
+
+    static void AppendStepSummary(string markdown)
+    {
+        var path = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY");
+        if (string.IsNullOrEmpty(path)) return;
+        try { File.AppendAllText(path, markdown); }
+        catch (IOException) { /* a summary is a courtesy; never fail validation over it */ }
     }
 }

@@ -33,6 +33,8 @@ public sealed class ColumnProfile
     public bool DistinctExact { get; set; }
     /// <summary>The most frequent values (strings, categories, booleans), most frequent first.</summary>
     public List<MlBuild.Core.Data.Validation.ValueCount>? TopValues { get; set; }
+    /// <summary>Every distinct value when counted exactly (text columns); used by schema inference, not serialised.</summary>
+    public List<string>? AllValues { get; set; }
     /// <summary>Shortest and longest string length in characters.</summary>
     public int? MinLength { get; set; }
     /// <summary>Longest string length in characters.</summary>

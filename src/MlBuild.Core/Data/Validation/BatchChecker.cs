@@ -279,7 +279,7 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
             if ((flags & Utf8CountTable.Flags.PatternMismatch) != 0)
                 Fail(r, p.PatternCheck, i, p.DataPosition, v, $"column '{c.Name}' value '{CellText(v, i)}' does not match pattern '{c.PatternText}'");
             if ((flags & Utf8CountTable.Flags.BadLength) != 0)
-                Fail(r, p.LengthCheck, i, p.DataPosition, v, $"column '{c.Name}' value '{CellText(v, i)}' has length {Encoding.UTF8.GetCharCount(bytes)}, outside {plan.Checks[p.LengthCheck].Requirement[7..]}");
+                Fail(r, p.LengthCheck, i, p.DataPosition, v, $"column '{c.Name}' value '{CellText(v, i)}' has length {Encoding.UTF8.GetCharCount(bytes)}, outside {plan.Checks[p.LengthCheck].Requirement["length in ".Length..]}");
         }
         acc.Count += n;
         foreach (var check in new[] { p.AllowedCheck, p.PatternCheck, p.LengthCheck })

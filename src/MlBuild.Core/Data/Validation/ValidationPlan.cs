@@ -35,6 +35,7 @@ internal sealed class ValidationPlan
     public int RowsCheck { get; }
     public int RecordsCheck { get; }
     public int ColumnsCheck { get; }
+    public int ExtraColumnsCheck { get; }
     public byte[][] NullTokens { get; }
 
     public ValidationPlan(DatasetSchema schema)
@@ -42,7 +43,8 @@ internal sealed class ValidationPlan
         Schema = schema;
         NullTokens = schema.Csv.NullTokens.Where(t => t.Length > 0).Select(Encoding.UTF8.GetBytes).ToArray();
         RowsCheck = Add(null, "dataset.rows", "rows", "MLB1010", RowsRequirement(schema), 0);
-        ColumnsCheck = Add(null, "dataset.columns", "columns", "MLB1011", "columns as declared", 0);
+        ColumnsCheck = Add(null, "dataset.missingColumns", "missingColumns", "MLB1011", "every declared required column is present", 0, PolicySeverity(schema.MissingColumns));
+        ExtraColumnsCheck = Add(null, "dataset.extraColumns", "extraColumns", "MLB1012", "no undeclared columns", 0, PolicySeverity(schema.ExtraColumns));
         RecordsCheck = Add(null, "dataset.records", "records", "MLB1013", "every record has the header's field count", 0);
         Columns = new ColumnPlan[schema.Columns.Count];
         for (int i = 0; i < schema.Columns.Count; i++)
@@ -98,9 +100,11 @@ internal sealed class ValidationPlan
         throw new InvalidOperationException($"Rule names unknown column '{column}'.");
     }
 
-    int Add(string? column, string id, string kind, string code, string requirement, double tolerance)
+    static MlSeverity PolicySeverity(ColumnPolicy policy) => policy == ColumnPolicy.Error ? MlSeverity.Error : MlSeverity.Warning;
+
+    int Add(string? column, string id, string kind, string code, string requirement, double tolerance, MlSeverity severity = MlSeverity.Error)
     {
-        Checks.Add(new CheckDef(Checks.Count, id, column, kind, code, requirement, tolerance));
+        Checks.Add(new CheckDef(Checks.Count, id, column, kind, code, requirement, tolerance, severity));
         return Checks.Count - 1;
     }
 

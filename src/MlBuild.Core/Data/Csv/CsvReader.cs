@@ -1,0 +1,357 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Unicode;
+using MlBuild.Core.Data.Schema;
+using MlBuild.Core.Data.Validation;
+using MlBuild.Core.Diagnostics;
+
+namespace MlBuild.Core.Data.Csv;
+
+/// <summary>A chunk of whole records, as read by the sequential reader.</summary>
+internal sealed class CsvChunk
+{
+    public required byte[] Buffer;
+    public int Length;
+    /// <summary>Byte offset of the chunk in the file.</summary>
+    public long StartOffset;
+    /// <summary>1-based physical line of the chunk's first byte.</summary>
+    public long StartLine;
+    public int Newlines;
+    public bool HasQuotes;
+}
+
+/// <summary>Locates CSV cells: the line where the record starts, the field's position, its byte offset, the record.</summary>
+internal sealed class CsvLocator(string file, CsvChunk chunk, TokenizedChunk tokens) : IRowLocator
+{
+    public DataLocation Locate(int row, int dataColumn)
+    {
+        long line = chunk.StartLine + tokens.RecordLine[row];
+        long offset = chunk.StartOffset + (dataColumn > 0 && tokens.BadFieldCount[row] < 0
+            ? tokens.FieldStart[row * tokens.Columns + dataColumn - 1]
+            : tokens.RecordOffset[row]);
+        return new DataLocation(file, line, dataColumn, offset, row + 1);
+    }
+}
+
+/// <summary>
+/// Streams a CSV file through the checker: one thread reads chunks ending at record boundaries (quote-aware), worker
+/// threads tokenise, decode and check them, and batches are merged in file order. Memory is bounded by chunk size
+/// times the chunks in flight, whatever the file size.
+/// </summary>
+internal static class CsvReader
+{
+    /// <summary>Reads the header record; null when the file is empty. Throws MLB11xx for unreadable headers.</summary>
+    public static (List<string>? Names, long DataOffset, long DataLine) ReadHeader(Stream stream, string display, CsvFormat format, ValidationOptions options)
+    {
+        var buffer = new byte[Math.Min(options.ChunkBytes, 1 << 20)];
+        int filled = 0;
+        while (true)
+        {
+            int n = stream.Read(buffer, filled, buffer.Length - filled);
+            filled += n;
+            int bom = filled >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF ? 3 : 0;
+            bool eof = n == 0;
+            var data = buffer.AsSpan(bom, filled - bom);
+            if (eof && data.Trim("\r\n"u8).IsEmpty)
+                return (null, 0, 1);
+            if (!format.Header)
+                return ([], bom, 1);
+            int end = FindRecordEnd(data, out bool inQuote);
+            if (end < 0 && !eof)
+            {
+                if (filled == buffer.Length)
+                {
+                    if (buffer.Length >= options.MaxRecordBytes)
+                        throw Input("MLB1107", $"The header record is longer than {options.MaxRecordBytes >> 20} MB.", display, 1);
+                    Array.Resize(ref buffer, buffer.Length * 2);
+                }
+                continue;
+            }
+            if (inQuote && end < 0)
+                throw Input("MLB1101", "Unterminated quoted field in the header: a '\"' opens a field that never closes.", display, 1);
+            int headerLength = end < 0 ? data.Length : end + 1;
+            var header = data[..headerLength];
+            if (header.IndexOf((byte)0) is var nul and >= 0)
+                throw Input("MLB1104", $"The file contains a NUL byte at offset {bom + nul}; it is not a text CSV file (binary or UTF-16?).", display, 1);
+            if (!Utf8.IsValid(header))
+                throw Input("MLB1103", "The header is not valid UTF-8. Save the file as UTF-8.", display, 1);
+            var copy = header.ToArray();
+            var t = new TokenizedChunk();
+            CsvTokenizer.Tokenize(copy, copy.Length, format.Delimiter, copy.AsSpan().Contains((byte)'"'), copy.AsSpan().Count((byte)'\n'), 4096, t);
+            if (t.Records == 0)
+                return (null, 0, 1);
+            int fields = t.BadFieldCount[0] < 0 ? 4096 : t.BadFieldCount[0];
+            if (fields > 4096) throw Input("MLB1109", "The header has more than 4096 columns.", display, 1);
+            var names = new List<string>(fields);
+            for (int f = 0; f < fields; f++)
+                names.Add(Encoding.UTF8.GetString(copy, t.FieldStart[f], t.FieldLength[f]));
+            long dataLine = 1 + header.Count((byte)'\n');
+            return (names, bom + headerLength, dataLine);
+        }
+    }
+
+    /// <summary>Index of the first record-ending '\n' outside quotes, or -1; <paramref name="inQuote"/> is the state at the end.</summary>
+    static int FindRecordEnd(ReadOnlySpan<byte> data, out bool inQuote)
+    {
+        inQuote = false;
+        for (int i = 0; i < data.Length; i++)
+        {
+            if (data[i] == (byte)'"') inQuote = !inQuote;
+            else if (data[i] == (byte)'\n' && !inQuote) return i;
+        }
+        return -1;
+    }
+
+    /// <summary>
+    /// The end (exclusive) of the last complete record in <paramref name="data"/>, which starts at a record start; -1 if
+    /// none ends. Quote parity decides which newlines end records; a quote-free block is one vectorised search.
+    /// </summary>
+    static int LastRecordEnd(ReadOnlySpan<byte> data, bool hasQuotes, out int openQuoteAt)
+    {
+        openQuoteAt = -1;
+        if (!hasQuotes)
+        {
+            int nl = data.LastIndexOf((byte)'\n');
+            return nl < 0 ? -1 : nl + 1;
+        }
+        int last = -1, pos = 0;
+        bool inQuote = false;
+        while (pos < data.Length)
+        {
+            int q = data[pos..].IndexOf((byte)'"');
+            int segEnd = q < 0 ? data.Length : pos + q;
+            if (!inQuote)
+            {
+                int nl = data[pos..segEnd].LastIndexOf((byte)'\n');
+                if (nl >= 0) last = pos + nl;
+            }
+            if (q < 0) break;
+            inQuote = !inQuote;
+            if (inQuote) openQuoteAt = segEnd;
+            pos = segEnd + 1;
+        }
+        if (!inQuote) openQuoteAt = -1;
+        return last < 0 ? -1 : last + 1;
+    }
+
+    static MlBuildException Input(string code, string message, string file, long line) =>
+        new(new MlDiagnostic(code, MlSeverity.Error, message, file, (int)Math.Min(line, int.MaxValue), 0));
+
+    /// <summary>Reads the data records after the header and feeds them, in order, to <paramref name="merger"/>.</summary>
+    public static void ReadRecords(Stream stream, string display, long dataOffset, long dataLine, int columns,
+        ValidationPlan plan, BatchChecker checker, ValidationMerger merger, ValidationOptions options)
+    {
+        stream.Position = dataOffset;
+        var pending = new Queue<Task<BatchResult>>();
+        int parallel = Math.Max(1, options.MaxParallelism);
+        byte[] carry = [];
+        int carryLength = 0;
+        long offset = dataOffset, line = dataLine;
+        int bufferSize = options.ChunkBytes;
+        byte delimiter = plan.Schema.Csv.Delimiter;
+        while (merger.Fatal is null)
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(bufferSize, carryLength + 1));
+            carry.AsSpan(0, carryLength).CopyTo(buffer);
+            int filled = carryLength;
+            bool eof = false;
+            while (filled < buffer.Length)
+            {
+                int n = stream.Read(buffer, filled, buffer.Length - filled);
+                if (n == 0) { eof = true; break; }
+                filled += n;
+            }
+            if (filled == 0) { ArrayPool<byte>.Shared.Return(buffer); break; }
+            var data = buffer.AsSpan(0, filled);
+            bool hasQuotes = data.Contains((byte)'"');
+            int end = LastRecordEnd(data, hasQuotes, out int openQuote);
+            if (eof)
+            {
+                if (openQuote >= 0)
+                {
+                    long qLine = line + data[..openQuote].Count((byte)'\n');
+                    merger.SetFatal(new MlDiagnostic("MLB1101", MlSeverity.Error,
+                        "Unterminated quoted field: a '\"' opens a field that never closes before the end of the file. Close the quote or escape it as \"\".",
+                        display, (int)Math.Min(qLine, int.MaxValue), 0));
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    break;
+                }
+                end = filled;
+            }
+            else if (end < 0)
+            {
+                // No record ends in this buffer: one record is longer than the buffer. Grow, within limits.
+                if (filled >= options.MaxRecordBytes)
+                {
+                    var code = openQuote >= 0 ? "MLB1101" : "MLB1107";
+                    var msg = openQuote >= 0
+                        ? $"Unterminated quoted field: a '\"' opens a field with no closing quote within {options.MaxRecordBytes >> 20} MB."
+                        : $"A record is longer than {options.MaxRecordBytes >> 20} MB.";
+                    merger.SetFatal(new MlDiagnostic(code, MlSeverity.Error, msg, display, (int)Math.Min(line, int.MaxValue), 0));
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    break;
+                }
+                carry = buffer[..filled];
+                carryLength = filled;
+                bufferSize = Math.Min(options.MaxRecordBytes, buffer.Length * 2);
+                ArrayPool<byte>.Shared.Return(buffer);
+                continue;
+            }
+            var chunk = new CsvChunk
+            {
+                Buffer = buffer, Length = end, StartOffset = offset, StartLine = line,
+                Newlines = data[..end].Count((byte)'\n'), HasQuotes = hasQuotes && data[..end].Contains((byte)'"'),
+            };
+            carryLength = filled - end;
+            if (carry.Length < carryLength) carry = new byte[Math.Max(carryLength, 4096)];
+            data[end..].CopyTo(carry);
+            offset += end;
+            line += chunk.Newlines;
+            bufferSize = options.ChunkBytes;
+
+            if (parallel == 1) MergeAndRelease(merger, Process(chunk, display, columns, plan, checker, options));
+            else
+            {
+                pending.Enqueue(Task.Run(() => Process(chunk, display, columns, plan, checker, options)));
+                while (pending.Count > parallel) MergeAndRelease(merger, pending.Dequeue().GetAwaiter().GetResult());
+            }
+            if (eof) break;
+        }
+        while (pending.Count > 0) MergeAndRelease(merger, pending.Dequeue().GetAwaiter().GetResult());
+    }
+
+    static void MergeAndRelease(ValidationMerger merger, BatchResult r)
+    {
+        merger.Merge(r);
+        if (r.Buffer is not null) ArrayPool<byte>.Shared.Return(r.Buffer);
+    }
+
+    /// <summary>Worker: validate bytes, tokenise, decode each column, run the checks.</summary>
+    static BatchResult Process(CsvChunk chunk, string display, int columns, ValidationPlan plan, BatchChecker checker, ValidationOptions options)
+    {
+        var tokens = new TokenizedChunk();
+        var vectors = plan.Columns.Select(p => p.DataPosition > 0 ? new ColumnVector(p.Schema.Type) { HasRawText = true } : null).ToArray();
+        var batch = new RowBatch { Columns = vectors, DataColumnPositions = plan.Columns.Select(p => p.DataPosition).ToArray() };
+        var result = BatchResult.Create(plan, batch);
+        result.Buffer = chunk.Buffer;
+        var data = chunk.Buffer.AsSpan(0, chunk.Length);
+
+        int nul = data.IndexOf((byte)0);
+        int invalid = Utf8.IsValid(data) ? -1 : FirstInvalidUtf8(data);
+        if (nul >= 0 || invalid >= 0)
+        {
+            bool isNul = nul >= 0 && (invalid < 0 || nul < invalid);
+            int at = isNul ? nul : invalid;
+            long line = chunk.StartLine + data[..at].Count((byte)'\n');
+            result.Fatal = new MlDiagnostic(isNul ? "MLB1104" : "MLB1103", MlSeverity.Error,
+                isNul ? $"NUL byte at offset {chunk.StartOffset + at}: this is not a text CSV file (binary, or UTF-16?)."
+                      : $"Invalid UTF-8 at offset {chunk.StartOffset + at}. Save the file as UTF-8.",
+                display, (int)Math.Min(line, int.MaxValue), 0);
+            return result;
+        }
+
+        CsvTokenizer.Tokenize(chunk.Buffer, chunk.Length, plan.Schema.Csv.Delimiter, chunk.HasQuotes, chunk.Newlines, columns, tokens);
+        int rows = tokens.Records;
+        batch.RowCount = rows;
+        batch.Locator = new CsvLocator(display, chunk, tokens);
+        result.Records = rows;
+        if (tokens.AnyMalformed)
+        {
+            for (int r = 0; r < rows; r++)
+                if (tokens.BadFieldCount[r] >= 0)
+                    checker.Fail(result, plan.RecordsCheck, r, 0, null,
+                        $"record has {tokens.BadFieldCount[r]} fields; the header has {columns}. Check the delimiter and quoting of this line");
+        }
+        result.Checks[plan.RecordsCheck].Evaluated += rows;
+
+        foreach (var p in plan.Columns)
+        {
+            var v = vectors[p.Index];
+            if (v is null) continue;
+            Decode(p, v, chunk.Buffer, tokens, result, checker, plan);
+        }
+        checker.Check(result);
+        return result;
+    }
+
+    static int FirstInvalidUtf8(ReadOnlySpan<byte> data)
+    {
+        var chars = new char[4096];
+        int pos = 0;
+        while (pos < data.Length)
+        {
+            var status = Utf8.ToUtf16(data[pos..Math.Min(data.Length, pos + 4096)], chars, out int read, out _, replaceInvalidSequences: false, isFinalBlock: pos + 4096 >= data.Length);
+            if (status == OperationStatus.InvalidData) return pos + read;
+            if (read == 0) return pos;
+            pos += read;
+        }
+        return -1;
+    }
+
+    static void Decode(ColumnPlan p, ColumnVector v, byte[] buffer, TokenizedChunk t, BatchResult result, BatchChecker checker, ValidationPlan plan)
+    {
+        int rows = t.Records, cols = t.Columns, col = p.DataPosition - 1;
+        v.Reset(rows);
+        v.Bytes = buffer;
+        var states = v.States;
+        var starts = v.Starts;
+        var lengths = v.Lengths;
+        bool onlyEmptyIsNull = plan.NullTokens.Length == 0;
+        for (int r = 0, k = col; r < rows; r++, k += cols)
+        {
+            starts[r] = t.FieldStart[k];
+            lengths[r] = t.FieldLength[k];
+        }
+        if (t.AnyMalformed)
+            for (int r = 0; r < rows; r++)
+                if (t.BadFieldCount[r] >= 0) { lengths[r] = 0; starts[r] = t.RecordOffset[r]; }
+        var type = p.Schema.Type;
+        var format = p.Schema.Format;
+        for (int r = 0; r < rows; r++)
+        {
+            var cell = new ReadOnlySpan<byte>(buffer, starts[r], lengths[r]);
+            if (cell.IsEmpty || (!onlyEmptyIsNull && plan.IsNullToken(cell)))
+            {
+                states[r] = t.AnyMalformed && t.BadFieldCount[r] >= 0 ? CellState.Skipped : CellState.Null;
+                continue;
+            }
+            bool ok;
+            switch (type)
+            {
+                case ColumnType.Float:
+                    ok = Utf8Parsers.TryParseDouble(cell, out v.Doubles[r]);
+                    break;
+                case ColumnType.Integer:
+                    ok = Utf8Parsers.TryParseInt64(cell, out v.Longs[r]);
+                    break;
+                case ColumnType.Boolean:
+                    ok = Utf8Parsers.TryParseBoolean(cell, out bool b);
+                    v.Longs[r] = b ? 1 : 0;
+                    break;
+                case ColumnType.Date:
+                    ok = Utf8Parsers.TryParseDate(cell, format, out v.Longs[r]);
+                    break;
+                case ColumnType.DateTime:
+                    ok = Utf8Parsers.TryParseDateTime(cell, format, out v.Longs[r]);
+                    break;
+                default:
+                    ok = true;
+                    break;
+            }
+            states[r] = ok ? CellState.Value : CellState.Invalid;
+            if (!ok)
+                checker.Fail(result, p.TypeCheck, r, p.DataPosition, v,
+                    $"column '{p.Schema.Name}' value '{BatchChecker.CellText(v, r)}' is not a valid {TypeText(p.Schema)}");
+        }
+    }
+
+    internal static string TypeText(ColumnSchema c) => c.Type switch
+    {
+        ColumnType.Integer => "integer",
+        ColumnType.Float => "finite number",
+        ColumnType.Boolean => "boolean (true/false, 1/0, yes/no)",
+        ColumnType.Date => $"date ({c.Format ?? "yyyy-MM-dd"})",
+        ColumnType.DateTime => c.Format is null ? "ISO 8601 datetime" : $"datetime ({c.Format})",
+        _ => "value",
+    };
+}

@@ -1,0 +1,191 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace MlBuild.Core.Data.Csv;
+
+/// <summary>The fields of a chunk's records: offsets into the chunk buffer, one row of <c>Columns</c> entries per record.</summary>
+internal sealed class TokenizedChunk
+{
+    public int Columns;
+    public int Records;
+    public int[] FieldStart = [];
+    public int[] FieldLength = [];
+    /// <summary>Physical line of each record's start, relative to the chunk's first line.</summary>
+    public int[] RecordLine = [];
+    public int[] RecordOffset = [];
+    /// <summary>Field count of each record when it differs from <see cref="Columns"/>, else -1.</summary>
+    public int[] BadFieldCount = [];
+    public bool AnyMalformed;
+
+    public void Reset(int maxRecords, int columns)
+    {
+        Columns = columns;
+        Records = 0;
+        AnyMalformed = false;
+        if (RecordLine.Length < maxRecords)
+        {
+            RecordLine = new int[maxRecords];
+            RecordOffset = new int[maxRecords];
+            BadFieldCount = new int[maxRecords];
+        }
+        if (FieldStart.Length < maxRecords * columns)
+        {
+            FieldStart = new int[maxRecords * columns];
+            FieldLength = new int[maxRecords * columns];
+        }
+    }
+}
+
+/// <summary>
+/// Splits a chunk (which starts at a record start and ends at a record end) into fields. A chunk with no quote takes
+/// a vectorised path over separator bitmasks; a chunk with quotes takes a byte state machine that unescapes quoted
+/// fields in place (unescaping only shrinks a field). Blank lines are skipped but counted as lines.
+/// </summary>
+internal static class CsvTokenizer
+{
+    public static void Tokenize(byte[] buffer, int length, byte delimiter, bool hasQuotes, int newlines, int columns, TokenizedChunk t)
+    {
+        t.Reset(newlines + 1, columns);
+        if (hasQuotes) TokenizeQuoted(buffer, length, delimiter, t);
+        else TokenizePlain(buffer, length, delimiter, t);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void TokenizePlain(byte[] buffer, int length, byte delimiter, TokenizedChunk t)
+    {
+        int cols = t.Columns;
+        int[] fs = t.FieldStart, fl = t.FieldLength;
+        int rec = 0, field = 0, fieldStart = 0, recStart = 0, line = 0;
+        int baseIndex = rec * cols;
+        ref byte b0 = ref MemoryMarshal.GetArrayDataReference(buffer);
+        var vd = Vector256.Create(delimiter);
+        var vn = Vector256.Create((byte)'\n');
+        int i = 0;
+        while (true)
+        {
+            uint mask;
+            int blockStart = i;
+            if (i + 32 <= length)
+            {
+                var v = Vector256.LoadUnsafe(ref b0, (nuint)i);
+                mask = (Vector256.Equals(v, vd) | Vector256.Equals(v, vn)).ExtractMostSignificantBits();
+                i += 32;
+            }
+            else if (i < length)
+            {
+                mask = 0;
+                for (int k = i; k < length; k++)
+                {
+                    byte c = buffer[k];
+                    if (c == delimiter || c == (byte)'\n') mask |= 1u << (k - i);
+                }
+                i = length;
+            }
+            else break;
+            while (mask != 0)
+            {
+                int p = blockStart + BitOperations.TrailingZeroCount(mask);
+                mask &= mask - 1;
+                if (buffer[p] == delimiter)
+                {
+                    if (field < cols) { fs[baseIndex + field] = fieldStart; fl[baseIndex + field] = p - fieldStart; }
+                    field++;
+                    fieldStart = p + 1;
+                    continue;
+                }
+                int end = p > fieldStart && buffer[p - 1] == (byte)'\r' ? p - 1 : p;
+                if (field == 0 && end == fieldStart)
+                {
+                    line++;
+                    fieldStart = recStart = p + 1;
+                    continue;
+                }
+                if (field < cols) { fs[baseIndex + field] = fieldStart; fl[baseIndex + field] = end - fieldStart; }
+                EndRecord(t, rec, field + 1, line, recStart);
+                rec++; baseIndex += cols; line++; field = 0; fieldStart = recStart = p + 1;
+            }
+        }
+        if (fieldStart < length)
+        {
+            int end = buffer[length - 1] == (byte)'\r' ? length - 1 : length;
+            if (field > 0 || end > fieldStart)
+            {
+                if (field < cols) { fs[baseIndex + field] = fieldStart; fl[baseIndex + field] = end - fieldStart; }
+                EndRecord(t, rec, field + 1, line, recStart);
+                rec++;
+            }
+        }
+        t.Records = rec;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void EndRecord(TokenizedChunk t, int rec, int fields, int line, int recStart)
+    {
+        t.RecordLine[rec] = line;
+        t.RecordOffset[rec] = recStart;
+        if (fields == t.Columns) t.BadFieldCount[rec] = -1;
+        else { t.BadFieldCount[rec] = fields; t.AnyMalformed = true; }
+    }
+
+    static void TokenizeQuoted(byte[] buffer, int length, byte delimiter, TokenizedChunk t)
+    {
+        int cols = t.Columns;
+        int rec = 0, line = 0, i = 0;
+        var span = buffer.AsSpan(0, length);
+        while (i < length)
+        {
+            int recStart = i, recLine = line;
+            // Blank line: skipped, but it is a physical line.
+            if (buffer[i] == (byte)'\n') { i++; line++; continue; }
+            if (buffer[i] == (byte)'\r' && i + 1 < length && buffer[i + 1] == (byte)'\n') { i += 2; line++; continue; }
+            int field = 0;
+            int baseIndex = rec * cols;
+            while (true)
+            {
+                int start, len;
+                if (i < length && buffer[i] == (byte)'"')
+                {
+                    i++;
+                    start = i;
+                    int w = i;
+                    while (i < length)
+                    {
+                        int q = span[i..].IndexOfAny((byte)'"', (byte)'\n');
+                        int stop = q < 0 ? length : i + q;
+                        if (w != i) span[i..stop].CopyTo(span[w..]);
+                        w += stop - i;
+                        i = stop;
+                        if (i >= length) break;
+                        if (buffer[i] == (byte)'\n') { line++; buffer[w++] = (byte)'\n'; i++; continue; }
+                        if (i + 1 < length && buffer[i + 1] == (byte)'"') { buffer[w++] = (byte)'"'; i += 2; continue; }
+                        i++; // closing quote
+                        break;
+                    }
+                    len = w - start;
+                    // Text between a closing quote and the next separator is kept out of the value (lenient, like most readers).
+                    int sep = span[i..].IndexOfAny(delimiter, (byte)'\n');
+                    i = sep < 0 ? length : i + sep;
+                }
+                else
+                {
+                    start = i;
+                    int sep = span[i..].IndexOfAny(delimiter, (byte)'\n');
+                    i = sep < 0 ? length : i + sep;
+                    int end = i;
+                    if ((i == length || buffer[i] == (byte)'\n') && end > start && buffer[end - 1] == (byte)'\r') end--;
+                    len = end - start;
+                }
+                if (field < cols) { t.FieldStart[baseIndex + field] = start; t.FieldLength[baseIndex + field] = len; }
+                field++;
+                if (i < length && buffer[i] == delimiter) { i++; continue; }
+                if (i < length) { i++; line++; } // newline ends the record
+                break;
+            }
+            EndRecord(t, rec, field, recLine, recStart);
+            rec++;
+        }
+        t.Records = rec;
+    }
+}

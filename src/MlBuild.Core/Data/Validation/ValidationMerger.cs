@@ -1,0 +1,286 @@
+using MlBuild.Core.Data.Profiling;
+using MlBuild.Core.Data.Schema;
+using MlBuild.Core.Diagnostics;
+
+namespace MlBuild.Core.Data.Validation;
+
+/// <summary>
+/// Folds batch results into the dataset's, strictly in batch order, so every count, first failure and statistic is the
+/// same for any number of threads. Uniqueness is decided here, in file order, while the batch's data is still alive.
+/// </summary>
+internal sealed class ValidationMerger
+{
+    readonly ValidationPlan _plan;
+    readonly ValidationOptions _options;
+    readonly BatchChecker _checker;
+    readonly CheckAccumulator[] _checks;
+    readonly ColumnAccumulator[] _columns;
+    readonly object?[] _uniqueSets;
+
+    /// <summary>Records merged so far (the next batch's record numbers start after these).</summary>
+    public long Records { get; private set; }
+    /// <summary>The first input error met, in file order; later batches are ignored.</summary>
+    public MlDiagnostic? Fatal { get; private set; }
+
+    public ValidationMerger(ValidationPlan plan, ValidationOptions options, BatchChecker checker)
+    {
+        _plan = plan;
+        _options = options;
+        _checker = checker;
+        _checks = plan.Checks.Select(_ => new CheckAccumulator()).ToArray();
+        _columns = plan.Columns.Select(_ => new ColumnAccumulator()).ToArray();
+        _uniqueSets = plan.Columns.Select(c => c.UniqueCheck < 0 ? null
+            : c.Schema.Type is ColumnType.String or ColumnType.Category ? new HashSet<UInt128>() : (object)new LongSet()).ToArray();
+    }
+
+    /// <summary>Records an input error found outside any batch (e.g. while reading a header).</summary>
+    public void SetFatal(MlDiagnostic d) => Fatal ??= d;
+
+    /// <summary>Fails a dataset-level check (missing or extra column, record shape) with an explicit location.</summary>
+    public void FailDatasetCheck(int check, DataLocation location, string value, string message)
+    {
+        var acc = _checks[check];
+        acc.Failures++;
+        acc.Evaluated++;
+        if (acc.First.Count < _options.MaxFailuresPerCheck)
+        {
+            acc.First.Add(new Failure(location, value));
+            acc.FirstMessage ??= message;
+        }
+    }
+
+    /// <summary>Merges the next batch in order.</summary>
+    public void Merge(BatchResult r)
+    {
+        if (Fatal is not null) return;
+        if (r.Fatal is not null) { Fatal = r.Fatal; return; }
+        CheckUniqueness(r);
+        long offset = Records;
+        for (int i = 0; i < _checks.Length; i++)
+        {
+            var into = _checks[i];
+            var from = r.Checks[i];
+            into.Failures += from.Failures;
+            into.Evaluated += from.Evaluated;
+            foreach (var f in from.First)
+            {
+                if (into.First.Count >= _options.MaxFailuresPerCheck) break;
+                into.First.Add(f with { Location = f.Location with { Record = f.Location.Record + offset } });
+                into.FirstMessage ??= from.FirstMessage;
+            }
+            foreach (var (value, count) in from.Top)
+            {
+                if (into.Top.TryGetValue(value, out var c)) into.Top[value] = c + count;
+                else if (into.Top.Count < _options.MaxTrackedFailingValues) into.Top[value] = count;
+            }
+        }
+        for (int i = 0; i < _columns.Length; i++)
+        {
+            var into = _columns[i];
+            var from = r.Columns[i];
+            into.Nulls += from.Nulls;
+            into.Invalid += from.Invalid;
+            into.Trues += from.Trues;
+            var type = _plan.Columns[i].Schema.Type;
+            if (type is ColumnType.Integer or ColumnType.Float or ColumnType.Date or ColumnType.DateTime)
+            {
+                into.AddMoments(from.Count, from.Mean, from.M2);
+                if (from.Min < into.Min) into.Min = from.Min;
+                if (from.Max > into.Max) into.Max = from.Max;
+                into.Sketch.Merge(from.Sketch);
+            }
+            else into.Count += from.Count;
+            into.Hll.Merge(from.Hll);
+            into.MinLength = Math.Min(into.MinLength, from.MinLength);
+            into.MaxLength = Math.Max(into.MaxLength, from.MaxLength);
+            into.ValuesTruncated |= from.ValuesTruncated;
+            if (from.Values is not null)
+            {
+                into.Values ??= new Dictionary<string, long>(StringComparer.Ordinal);
+                foreach (var (k, c) in from.Values)
+                {
+                    if (into.Values.TryGetValue(k, out var have)) into.Values[k] = have + c;
+                    else if (into.Values.Count < _options.MaxDistinctValues) into.Values[k] = c;
+                    else into.ValuesTruncated = true;
+                }
+            }
+        }
+        Records += r.Records;
+    }
+
+    void CheckUniqueness(BatchResult r)
+    {
+        foreach (var p in _plan.Columns)
+        {
+            if (p.UniqueCheck < 0 || r.Batch.Columns[p.Index] is not { } v) continue;
+            long evaluated = 0;
+            if (_uniqueSets[p.Index] is LongSet longs)
+            {
+                bool isFloat = v.Type == ColumnType.Float;
+                for (int i = 0; i < v.Count; i++)
+                {
+                    if (v.States[i] != CellState.Value) continue;
+                    evaluated++;
+                    long key = isFloat ? BitConverter.DoubleToInt64Bits(v.Doubles[i] == 0 ? 0 : v.Doubles[i]) : v.Longs[i];
+                    if (!longs.Add(key)) FailDuplicate(r, p, v, i);
+                }
+            }
+            else if (_uniqueSets[p.Index] is HashSet<UInt128> strings)
+            {
+                for (int i = 0; i < v.Count; i++)
+                {
+                    if (v.States[i] != CellState.Value) continue;
+                    evaluated++;
+                    // 128 bits from two independent hashes: a false duplicate needs a collision of both (~1e-20 at 10^9 values).
+                    var bytes = v.Utf8(i);
+                    var key = new UInt128(StableHash.Bytes(bytes), StableHash.Mix(StableHash.Bytes(bytes) ^ 0x5bd1e995UL) ^ (ulong)bytes.Length * 0x9E3779B97F4A7C15UL);
+                    if (!strings.Add(key)) FailDuplicate(r, p, v, i);
+                }
+            }
+            r.Checks[p.UniqueCheck].Evaluated += evaluated;
+        }
+    }
+
+    void FailDuplicate(BatchResult r, ColumnPlan p, ColumnVector v, int row) =>
+        _checker.Fail(r, p.UniqueCheck, row, p.DataPosition, v,
+            $"column '{p.Schema.Name}' value '{BatchChecker.CellText(v, row)}' is a duplicate of an earlier row");
+
+    /// <summary>Builds the dataset result: every check in plan order, and the profile.</summary>
+    public ValidationResult Finish(string dataset, IReadOnlyList<string> files, IReadOnlySet<int> absentColumns)
+    {
+        var result = new ValidationResult { Dataset = dataset, Files = files, Records = Records };
+        if (Fatal is not null) result.InputErrors.Add(Fatal);
+        var schema = _plan.Schema;
+        // The row-count check is decided here, once every record is counted.
+        long min = schema.MinRows ?? 1;
+        var rows = _checks[_plan.RowsCheck];
+        rows.Evaluated = 1;
+        if (Fatal is null && (Records < min || (schema.MaxRows is { } max && Records > max)))
+        {
+            rows.Failures = 1;
+            rows.FirstMessage = $"dataset '{dataset}' has {Records} rows; the schema requires {_plan.Checks[_plan.RowsCheck].Requirement}";
+            rows.First.Add(new Failure(new DataLocation(files.Count > 0 ? files[0] : dataset, 0, 0, -1, 0), Records.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        foreach (var def in _plan.Checks)
+        {
+            var acc = _checks[def.Index];
+            var severity = def.Severity;
+            var check = new CheckResult
+            {
+                Id = def.Id, Column = def.Column, Kind = def.Kind, Code = def.Code, Requirement = def.Requirement,
+                Tolerance = def.Tolerance, Severity = severity, Failures = acc.Failures, Evaluated = acc.Evaluated,
+                FirstMessage = acc.FirstMessage,
+                TopFailingValues = acc.Top.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal)
+                    .Take(_options.TopValues).Select(kv => new ValueCount(kv.Key, kv.Value)).ToList(),
+            };
+            check.FirstFailures.AddRange(acc.First);
+            result.Checks.Add(check);
+        }
+        result.Profile = BuildProfile(absentColumns);
+        return result;
+    }
+
+    DatasetProfile BuildProfile(IReadOnlySet<int> absentColumns)
+    {
+        var profile = new DatasetProfile { Rows = Records };
+        foreach (var p in _plan.Columns)
+        {
+            if (absentColumns.Contains(p.Index)) continue;
+            var a = _columns[p.Index];
+            var type = p.Schema.Type;
+            var cp = new ColumnProfile { Name = p.Schema.Name, Type = type.ToString().ToLowerInvariant(), Count = a.Count, Nulls = a.Nulls, Invalid = a.Invalid };
+            bool numeric = type is ColumnType.Integer or ColumnType.Float;
+            if ((numeric || type is ColumnType.Date or ColumnType.DateTime) && a.Count > 0)
+            {
+                cp.Min = a.Min; cp.Max = a.Max;
+                cp.MinText = FormatValue(type, a.Min); cp.MaxText = FormatValue(type, a.Max);
+                if (numeric)
+                {
+                    cp.Mean = a.Mean;
+                    cp.StdDev = a.Count > 1 ? Math.Sqrt(a.M2 / (a.Count - 1)) : null;
+                    cp.Quantiles = new SortedDictionary<string, double>(StringComparer.Ordinal);
+                    foreach (var (name, q) in new[] { ("p01", 0.01), ("p05", 0.05), ("p25", 0.25), ("p50", 0.5), ("p75", 0.75), ("p95", 0.95), ("p99", 0.99) })
+                        cp.Quantiles[name] = a.Sketch.Quantile(q, a.Min, a.Max);
+                    cp.Histogram = CoarseHistogram(a);
+                }
+                cp.Distinct = a.Hll.Estimate();
+                cp.DistinctExact = false;
+            }
+            if (type is ColumnType.String or ColumnType.Category && a.Values is not null)
+            {
+                cp.DistinctExact = !a.ValuesTruncated;
+                cp.Distinct = cp.DistinctExact ? a.Values.Count : a.Hll.Estimate();
+                cp.TopValues = a.Values.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal)
+                    .Take(_options.TopValues).Select(kv => new ValueCount(kv.Key, kv.Value)).ToList();
+                if (a.Count > 0) { cp.MinLength = a.MinLength; cp.MaxLength = a.MaxLength; }
+                if (cp.DistinctExact) cp.AllValues = a.Values.Keys.Order(StringComparer.Ordinal).ToList();
+            }
+            if (type == ColumnType.Boolean)
+            {
+                cp.Distinct = (a.Trues > 0 ? 1 : 0) + (a.Count - a.Trues > 0 ? 1 : 0);
+                cp.DistinctExact = true;
+                cp.TopValues = new[] { new ValueCount("true", a.Trues), new ValueCount("false", a.Count - a.Trues) }
+                    .Where(v => v.Count > 0).OrderByDescending(v => v.Count).ThenBy(v => v.Value, StringComparer.Ordinal).ToList();
+            }
+            profile.Columns.Add(cp);
+        }
+        return profile;
+    }
+
+    static string FormatValue(ColumnType type, double v) => type switch
+    {
+        ColumnType.Date => Utf8Parsers.FormatDate((long)v),
+        ColumnType.DateTime => Utf8Parsers.FormatDateTime((long)v),
+        _ => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>Twenty equal-width bins between min and max, filled from the sketch's fine buckets (for HTML reports).</summary>
+    static List<(double, double, long)> CoarseHistogram(ColumnAccumulator a)
+    {
+        const int bins = 20;
+        var counts = new long[bins];
+        double width = (a.Max - a.Min) / bins;
+        foreach (var (low, high, count) in a.Sketch.Buckets())
+        {
+            double mid = Math.Clamp((low + high) / 2, a.Min, a.Max);
+            int b = width > 0 ? Math.Min(bins - 1, (int)((mid - a.Min) / width)) : 0;
+            counts[b] += count;
+        }
+        return Enumerable.Range(0, bins).Select(i => (a.Min + i * width, a.Min + (i + 1) * width, counts[i])).ToList();
+    }
+}
+
+/// <summary>An open-addressing set of 64-bit keys (uniqueness of integer columns without boxing).</summary>
+internal sealed class LongSet
+{
+    long[] _keys = new long[1024];
+    bool[] _used = new bool[1024];
+    int _count;
+
+    public bool Add(long key)
+    {
+        if ((_count + 1) * 2 > _keys.Length) Grow();
+        int mask = _keys.Length - 1;
+        int i = (int)(StableHash.Mix((ulong)key) & (ulong)mask);
+        while (_used[i])
+        {
+            if (_keys[i] == key) return false;
+            i = (i + 1) & mask;
+        }
+        _used[i] = true;
+        _keys[i] = key;
+        _count++;
+        return true;
+    }
+
+    void Grow()
+    {
+        var keys = _keys;
+        var used = _used;
+        _keys = new long[keys.Length * 2];
+        _used = new bool[keys.Length * 2];
+        _count = 0;
+        for (int i = 0; i < keys.Length; i++)
+            if (used[i]) Add(keys[i]);
+    }
+}
