@@ -160,7 +160,7 @@ internal static class ParquetColumnDecoder
     {
         ParquetReader.Guard(displayPath, () =>
         {
-            var task = rg.ReadRawAsync(b.ReadField, values, levels is null ? null : levels.AsMemory(0, rows), null);
+            var task = rg.ReadRawAsync(b.ReadField, values, levels is null ? (Memory<int>?)null : levels.AsMemory(0, rows), null);
             if (task.IsCompletedSuccessfully) return 0;
             task.AsTask().GetAwaiter().GetResult();
             return 0;

@@ -66,7 +66,7 @@ internal static class ParquetReader
                 throw Corrupt(displayPath, $"row group {g} declares {rg.NumRows} rows");
             int rows = (int)rg.NumRows;
             var batch = new RowBatch { Columns = new ColumnVector?[plan.Columns.Length], DataColumnPositions = positions, RowCount = rows };
-            batch.Locator = new ParquetRowLocator(displayPath, g, firstRow, recordBase);
+            batch.Locator = new ParquetRowLocator(displayPath, g, firstRow);
             foreach (var b in bindings)
             {
                 var v = new ColumnVector(b.Target);
@@ -191,8 +191,8 @@ internal static class ParquetReader
             return new FileHandle(stream);
         }
         catch (MlBuildException) { throw; }
-        catch (FileNotFoundException) { throw new MlBuildException(new MlDiagnostic("MLB1204", MlSeverity.Error, $"Data file '{displayPath}' was not found.", displayPath)); }
-        catch (DirectoryNotFoundException) { throw new MlBuildException(new MlDiagnostic("MLB1204", MlSeverity.Error, $"Data file '{displayPath}' was not found.", displayPath)); }
+        catch (FileNotFoundException) { throw new MlBuildException(new MlDiagnostic("MLB1108", MlSeverity.Error, $"Data file '{displayPath}' was not found.", displayPath)); }
+        catch (DirectoryNotFoundException) { throw new MlBuildException(new MlDiagnostic("MLB1108", MlSeverity.Error, $"Data file '{displayPath}' was not found.", displayPath)); }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new MlBuildException(new MlDiagnostic("MLB1201", MlSeverity.Error, $"'{displayPath}' cannot be opened: {ex.Message}", displayPath));
