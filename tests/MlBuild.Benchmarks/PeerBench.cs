@@ -1,11 +1,150 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MlBuild.Core.Data.Schema;
+using MlBuild.Core.Data.Validation;
+
 namespace MlBuild.Benchmarks;
 
-/// <summary>The ../shared/peers runner protocol: <c>--task T --spec SPEC --repeat N FILE [CUR]</c>, one JSON line out.</summary>
+/// <summary>
+/// The ../shared/peers runner protocol: <c>--task T --spec SPEC --repeat N FILE [CUR]</c>, one JSON line out, so MlBuild
+/// is one more row beside DuckDB, Polars and pandas in run-all.sh. Times are measured inside the process, like the peers'.
+/// </summary>
 public static class PeerBench
 {
     public static int Run(string[] args)
     {
-        Console.Error.WriteLine("peer-bench: not implemented yet");
-        return 2;
+        string? task = null, specPath = null;
+        int repeat = 5, threads = Environment.ProcessorCount;
+        var files = new List<string>();
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--task": task = args[++i]; break;
+                case "--spec": specPath = args[++i]; break;
+                case "--repeat": repeat = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--threads": threads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                default: files.Add(args[i]); break;
+            }
+        }
+        if (task is null || specPath is null || files.Count == 0)
+        {
+            Console.Error.WriteLine("usage: peer-bench --task validate --spec spec.json [--repeat N] [--threads N] FILE");
+            return 2;
+        }
+        var spec = JsonNode.Parse(File.ReadAllText(specPath))!;
+        var line = new JsonObject
+        {
+            ["peer"] = "mlbuild",
+            ["version"] = typeof(DatasetValidator).Assembly.GetName().Version?.ToString(),
+            ["threads"] = threads,
+            ["task"] = task,
+            ["file"] = Path.GetFileName(files[0]),
+            ["bytes"] = new FileInfo(files[0]).Length,
+        };
+        if (task != "validate")
+        {
+            line["summary"] = "unsupported";
+            line["reason"] = $"MlBuild's {task} is not implemented yet";
+            line["min_s"] = null; line["median_s"] = null; line["runs"] = new JsonArray();
+            Console.WriteLine(line.ToJsonString());
+            return 0;
+        }
+        var schema = SchemaFromSpec(spec);
+        var request = new DatasetRequest("bench", [Path.GetFullPath(files[0])], schema, Directory.GetCurrentDirectory());
+        var options = new ValidationOptions { MaxParallelism = threads };
+        var runs = new List<double>();
+        var cpu = new List<double>();
+        ValidationResult? result = null;
+        for (int r = 0; r < repeat; r++)
+        {
+            var proc = Process.GetCurrentProcess();
+            var cpu0 = proc.TotalProcessorTime;
+            var sw = Stopwatch.StartNew();
+            result = DatasetValidator.Validate(request, options);
+            sw.Stop();
+            proc.Refresh();
+            runs.Add(sw.Elapsed.TotalSeconds);
+            cpu.Add((proc.TotalProcessorTime - cpu0).TotalSeconds);
+        }
+        var sorted = runs.Order().ToList();
+        line["rows"] = result!.Records;
+        line["min_s"] = Math.Round(sorted[0], 4);
+        line["median_s"] = Math.Round(sorted[sorted.Count / 2], 4);
+        line["runs"] = new JsonArray(runs.Select(x => (JsonNode)Math.Round(x, 4)).ToArray());
+        line["cpu_s"] = new JsonArray(cpu.Select(x => (JsonNode)Math.Round(x, 4)).ToArray());
+        line["notes"] = "in-process, after JIT warm-up on the first repetition; validate + full profile in one pass";
+        line["summary"] = Summary(result, spec);
+        Console.WriteLine(line.ToJsonString());
+        return result.InputErrors.Count > 0 ? 2 : 0;
     }
+
+    /// <summary>Translates the peers' spec.json into an MlBuild schema (the same checks).</summary>
+    public static DatasetSchema SchemaFromSpec(JsonNode spec)
+    {
+        var columns = new List<ColumnSchema>();
+        foreach (var c in spec["columns"]!.AsArray())
+        {
+            var type = (string)c!["type"]! switch
+            {
+                "int64" => ColumnType.Integer,
+                "float64" => ColumnType.Float,
+                "date" => ColumnType.Date,
+                _ => c["allowed"] is null ? ColumnType.String : ColumnType.Category,
+            };
+            Bound? B(string key)
+            {
+                var v = c[key];
+                if (v is null) return null;
+                if (type == ColumnType.Date)
+                {
+                    var text = (string)v!;
+                    return new Bound(DateOnly.ParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture).DayNumber, text, false);
+                }
+                var d = v.GetValue<double>();
+                return new Bound(d, d.ToString(CultureInfo.InvariantCulture), false);
+            }
+            columns.Add(new ColumnSchema
+            {
+                Name = (string)c["name"]!,
+                Type = type,
+                Nullable = c["nullable"]?.GetValue<bool>() ?? true,
+                Unique = c["unique"]?.GetValue<bool>() ?? false,
+                Min = B("min"),
+                Max = B("max"),
+                Allowed = c["allowed"]?.AsArray().Select(x => (string)x!).ToList(),
+            });
+        }
+        return new DatasetSchema { Columns = columns, ExtraColumns = ColumnPolicy.Ignore };
+    }
+
+    static JsonObject Summary(ValidationResult result, JsonNode spec)
+    {
+        var checks = new JsonObject();
+        long total = 0;
+        var peerName = new Dictionary<string, string> { ["type"] = "type", ["notNull"] = "not_null", ["min"] = "min", ["max"] = "max", ["allowed"] = "allowed", ["unique"] = "unique" };
+        foreach (var c in result.Checks)
+        {
+            if (c.Column is null || !peerName.TryGetValue(c.Kind, out var kind)) continue;
+            checks[$"{c.Column}.{kind}"] = c.Failures;
+            total += c.Failures;
+        }
+        var stats = new JsonObject();
+        foreach (var p in result.Profile!.Columns)
+        {
+            var s = new JsonObject { ["count"] = p.Count, ["nulls"] = p.Nulls };
+            if (p.Type is "string" or "category") s["distinct"] = p.Distinct;
+            else if (p.Type == "date") { s["min"] = p.MinText; s["max"] = p.MaxText; }
+            else
+            {
+                s["min"] = Sig(p.Min); s["max"] = Sig(p.Max); s["mean"] = Sig(p.Mean); s["std"] = Sig(p.StdDev);
+            }
+            stats[p.Name] = s;
+        }
+        return new JsonObject { ["violations_total"] = total, ["checks"] = checks, ["stats"] = stats };
+    }
+
+    static JsonNode? Sig(double? x) => x is { } v ? JsonValue.Create(double.Parse(v.ToString("G6", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture)) : null;
 }

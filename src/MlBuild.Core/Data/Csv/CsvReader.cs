@@ -27,7 +27,7 @@ internal sealed class CsvLocator(string file, CsvChunk chunk, TokenizedChunk tok
     {
         long line = chunk.StartLine + tokens.RecordLine[row];
         long offset = chunk.StartOffset + (dataColumn > 0 && tokens.BadFieldCount[row] < 0
-            ? tokens.FieldStart[row * tokens.Columns + dataColumn - 1]
+            ? tokens.FieldStart[(dataColumn - 1) * tokens.Stride + row]
             : tokens.RecordOffset[row]);
         return new DataLocation(file, line, dataColumn, offset, row + 1);
     }
@@ -84,7 +84,7 @@ internal static class CsvReader
             if (fields > 4096) throw Input("MLB1109", "The header has more than 4096 columns.", display, 1);
             var names = new List<string>(fields);
             for (int f = 0; f < fields; f++)
-                names.Add(Encoding.UTF8.GetString(copy, t.FieldStart[f], t.FieldLength[f]));
+                names.Add(Encoding.UTF8.GetString(copy, t.FieldStart[f * t.Stride], t.FieldLength[f * t.Stride]));
             long dataLine = 1 + header.Count((byte)'\n');
             return (names, bom + headerLength, dataLine);
         }
@@ -143,6 +143,7 @@ internal static class CsvReader
     {
         stream.Position = dataOffset;
         var pending = new Queue<Task<BatchResult>>();
+        var workspaces = new System.Collections.Concurrent.ConcurrentBag<Workspace>();
         int parallel = Math.Max(1, options.MaxParallelism);
         byte[] carry = [];
         int carryLength = 0;
@@ -209,10 +210,10 @@ internal static class CsvReader
             line += chunk.Newlines;
             bufferSize = options.ChunkBytes;
 
-            if (parallel == 1) MergeAndRelease(merger, Process(chunk, display, columns, plan, checker, options));
+            if (parallel == 1) MergeAndRelease(merger, Process(chunk, display, columns, plan, checker, workspaces));
             else
             {
-                pending.Enqueue(Task.Run(() => Process(chunk, display, columns, plan, checker, options)));
+                pending.Enqueue(Task.Run(() => Process(chunk, display, columns, plan, checker, workspaces)));
                 while (pending.Count > parallel) MergeAndRelease(merger, pending.Dequeue().GetAwaiter().GetResult());
             }
             if (eof) break;
@@ -224,16 +225,29 @@ internal static class CsvReader
     {
         merger.Merge(r);
         if (r.Buffer is not null) ArrayPool<byte>.Shared.Return(r.Buffer);
+        r.Release?.Invoke();
+    }
+
+    /// <summary>
+    /// Token arrays and column vectors of one chunk in flight, reused across chunks: allocating them per chunk made the
+    /// GC and page faults cost more than the parsing.
+    /// </summary>
+    sealed class Workspace(ValidationPlan plan)
+    {
+        public readonly TokenizedChunk Tokens = new();
+        public readonly ColumnVector?[] Vectors = plan.Columns.Select(p => p.DataPosition > 0 ? new ColumnVector(p.Schema.Type) { HasRawText = true } : null).ToArray();
     }
 
     /// <summary>Worker: validate bytes, tokenise, decode each column, run the checks.</summary>
-    static BatchResult Process(CsvChunk chunk, string display, int columns, ValidationPlan plan, BatchChecker checker, ValidationOptions options)
+    static BatchResult Process(CsvChunk chunk, string display, int columns, ValidationPlan plan, BatchChecker checker, System.Collections.Concurrent.ConcurrentBag<Workspace> workspaces)
     {
-        var tokens = new TokenizedChunk();
-        var vectors = plan.Columns.Select(p => p.DataPosition > 0 ? new ColumnVector(p.Schema.Type) { HasRawText = true } : null).ToArray();
+        var ws = workspaces.TryTake(out var w) ? w : new Workspace(plan);
+        var tokens = ws.Tokens;
+        var vectors = ws.Vectors;
         var batch = new RowBatch { Columns = vectors, DataColumnPositions = plan.Columns.Select(p => p.DataPosition).ToArray() };
         var result = BatchResult.Create(plan, batch);
         result.Buffer = chunk.Buffer;
+        result.Release = () => workspaces.Add(ws);
         var data = chunk.Buffer.AsSpan(0, chunk.Length);
 
         int nul = data.IndexOf((byte)0);
@@ -290,18 +304,15 @@ internal static class CsvReader
 
     static void Decode(ColumnPlan p, ColumnVector v, byte[] buffer, TokenizedChunk t, BatchResult result, BatchChecker checker, ValidationPlan plan)
     {
-        int rows = t.Records, cols = t.Columns, col = p.DataPosition - 1;
+        int rows = t.Records, col = p.DataPosition - 1;
         v.Reset(rows);
         v.Bytes = buffer;
         var states = v.States;
         var starts = v.Starts;
         var lengths = v.Lengths;
         bool onlyEmptyIsNull = plan.NullTokens.Length == 0;
-        for (int r = 0, k = col; r < rows; r++, k += cols)
-        {
-            starts[r] = t.FieldStart[k];
-            lengths[r] = t.FieldLength[k];
-        }
+        Array.Copy(t.FieldStart, col * t.Stride, starts, 0, rows);
+        Array.Copy(t.FieldLength, col * t.Stride, lengths, 0, rows);
         if (t.AnyMalformed)
             for (int r = 0; r < rows; r++)
                 if (t.BadFieldCount[r] >= 0) { lengths[r] = 0; starts[r] = t.RecordOffset[r]; }

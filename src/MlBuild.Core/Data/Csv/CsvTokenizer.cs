@@ -5,10 +5,14 @@ using System.Runtime.Intrinsics;
 
 namespace MlBuild.Core.Data.Csv;
 
-/// <summary>The fields of a chunk's records: offsets into the chunk buffer, one row of <c>Columns</c> entries per record.</summary>
+/// <summary>
+/// The fields of a chunk's records: offsets into the chunk buffer, stored column-major (field f of record r at
+/// <c>f * Stride + r</c>) so decoding a column reads memory sequentially.
+/// </summary>
 internal sealed class TokenizedChunk
 {
     public int Columns;
+    public int Stride;
     public int Records;
     public int[] FieldStart = [];
     public int[] FieldLength = [];
@@ -30,6 +34,7 @@ internal sealed class TokenizedChunk
             RecordOffset = new int[maxRecords];
             BadFieldCount = new int[maxRecords];
         }
+        Stride = maxRecords;
         if (FieldStart.Length < maxRecords * columns)
         {
             FieldStart = new int[maxRecords * columns];
@@ -56,55 +61,59 @@ internal static class CsvTokenizer
     static void TokenizePlain(byte[] buffer, int length, byte delimiter, TokenizedChunk t)
     {
         int cols = t.Columns;
-        int[] fs = t.FieldStart, fl = t.FieldLength;
+        int stride = t.Stride;
         int rec = 0, field = 0, fieldStart = 0, recStart = 0, line = 0;
-        int baseIndex = rec * cols;
+        // Unchecked refs: every index below is bounded by the chunk (positions < length) or by Reset's sizing
+        // (records <= newlines + 1, fields stored only while field < cols).
         ref byte b0 = ref MemoryMarshal.GetArrayDataReference(buffer);
+        ref int fs0 = ref MemoryMarshal.GetArrayDataReference(t.FieldStart);
+        ref int fl0 = ref MemoryMarshal.GetArrayDataReference(t.FieldLength);
         var vd = Vector256.Create(delimiter);
         var vn = Vector256.Create((byte)'\n');
-        int i = 0;
-        while (true)
+        int slot = 0; // field * stride + rec
+        for (int block = 0; block < length; block += 32)
         {
-            uint mask;
-            int blockStart = i;
-            if (i + 32 <= length)
+            uint dmask, nmask;
+            if (block + 32 <= length)
             {
-                var v = Vector256.LoadUnsafe(ref b0, (nuint)i);
-                mask = (Vector256.Equals(v, vd) | Vector256.Equals(v, vn)).ExtractMostSignificantBits();
-                i += 32;
+                var v = Vector256.LoadUnsafe(ref b0, (nuint)block);
+                dmask = Vector256.Equals(v, vd).ExtractMostSignificantBits();
+                nmask = Vector256.Equals(v, vn).ExtractMostSignificantBits();
             }
-            else if (i < length)
+            else
             {
-                mask = 0;
-                for (int k = i; k < length; k++)
+                dmask = nmask = 0;
+                for (int k = block; k < length; k++)
                 {
                     byte c = buffer[k];
-                    if (c == delimiter || c == (byte)'\n') mask |= 1u << (k - i);
+                    if (c == delimiter) dmask |= 1u << (k - block);
+                    else if (c == (byte)'\n') nmask |= 1u << (k - block);
                 }
-                i = length;
             }
-            else break;
+            uint mask = dmask | nmask;
             while (mask != 0)
             {
-                int p = blockStart + BitOperations.TrailingZeroCount(mask);
+                int bit = BitOperations.TrailingZeroCount(mask);
                 mask &= mask - 1;
-                if (buffer[p] == delimiter)
+                int p = block + bit;
+                if ((dmask & (1u << bit)) != 0)
                 {
-                    if (field < cols) { fs[baseIndex + field] = fieldStart; fl[baseIndex + field] = p - fieldStart; }
+                    if (field < cols) { Unsafe.Add(ref fs0, slot) = fieldStart; Unsafe.Add(ref fl0, slot) = p - fieldStart; }
                     field++;
+                    slot += stride;
                     fieldStart = p + 1;
                     continue;
                 }
-                int end = p > fieldStart && buffer[p - 1] == (byte)'\r' ? p - 1 : p;
+                int end = p > fieldStart && Unsafe.Add(ref b0, p - 1) == (byte)'\r' ? p - 1 : p;
                 if (field == 0 && end == fieldStart)
                 {
                     line++;
                     fieldStart = recStart = p + 1;
                     continue;
                 }
-                if (field < cols) { fs[baseIndex + field] = fieldStart; fl[baseIndex + field] = end - fieldStart; }
+                if (field < cols) { Unsafe.Add(ref fs0, slot) = fieldStart; Unsafe.Add(ref fl0, slot) = end - fieldStart; }
                 EndRecord(t, rec, field + 1, line, recStart);
-                rec++; baseIndex += cols; line++; field = 0; fieldStart = recStart = p + 1;
+                rec++; slot = rec; line++; field = 0; fieldStart = recStart = p + 1;
             }
         }
         if (fieldStart < length)
@@ -112,7 +121,7 @@ internal static class CsvTokenizer
             int end = buffer[length - 1] == (byte)'\r' ? length - 1 : length;
             if (field > 0 || end > fieldStart)
             {
-                if (field < cols) { fs[baseIndex + field] = fieldStart; fl[baseIndex + field] = end - fieldStart; }
+                if (field < cols) { t.FieldStart[slot] = fieldStart; t.FieldLength[slot] = end - fieldStart; }
                 EndRecord(t, rec, field + 1, line, recStart);
                 rec++;
             }
@@ -141,7 +150,6 @@ internal static class CsvTokenizer
             if (buffer[i] == (byte)'\n') { i++; line++; continue; }
             if (buffer[i] == (byte)'\r' && i + 1 < length && buffer[i + 1] == (byte)'\n') { i += 2; line++; continue; }
             int field = 0;
-            int baseIndex = rec * cols;
             while (true)
             {
                 int start, len;
@@ -177,7 +185,7 @@ internal static class CsvTokenizer
                     if ((i == length || buffer[i] == (byte)'\n') && end > start && buffer[end - 1] == (byte)'\r') end--;
                     len = end - start;
                 }
-                if (field < cols) { t.FieldStart[baseIndex + field] = start; t.FieldLength[baseIndex + field] = len; }
+                if (field < cols) { t.FieldStart[field * t.Stride + rec] = start; t.FieldLength[field * t.Stride + rec] = len; }
                 field++;
                 if (i < length && buffer[i] == delimiter) { i++; continue; }
                 if (i < length) { i++; line++; } // newline ends the record

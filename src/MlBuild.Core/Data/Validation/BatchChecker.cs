@@ -50,6 +50,8 @@ internal sealed class BatchResult
     public MlDiagnostic? Fatal;
     /// <summary>Returned to the pool once merged.</summary>
     public byte[]? Buffer;
+    /// <summary>Gives the batch's reusable storage back once merged.</summary>
+    public Action? Release;
 
     public static BatchResult Create(ValidationPlan plan, RowBatch batch) => new()
     {

@@ -137,7 +137,7 @@ public static class Utf8Parsers
             if (s.Length != 10 || s[4] != (byte)'-' || s[7] != (byte)'-') return false;
             uint y0 = (uint)(s[0] - '0'), y1 = (uint)(s[1] - '0'), y2 = (uint)(s[2] - '0'), y3 = (uint)(s[3] - '0');
             uint m0 = (uint)(s[5] - '0'), m1 = (uint)(s[6] - '0'), d0 = (uint)(s[8] - '0'), d1 = (uint)(s[9] - '0');
-            if (y0 > 9 | y1 > 9 | y2 > 9 | y3 > 9 | m0 > 9 | m1 > 9 | d0 > 9 | d1 > 9) return false; // each digit (an OR of digits can exceed 9, e.g. 2|8)
+            if (y0 > 9 || y1 > 9 || y2 > 9 || y3 > 9 || m0 > 9 || m1 > 9 || d0 > 9 || d1 > 9) return false;
             int year = (int)(y0 * 1000 + y1 * 100 + y2 * 10 + y3), month = (int)(m0 * 10 + m1), day = (int)(d0 * 10 + d1);
             if (year < 1 || month < 1 || month > 12 || day < 1) return false;
             bool leap = (year & 3) == 0 && (year % 100 != 0 || year % 400 == 0);
