@@ -62,7 +62,7 @@ internal static class EntryStringChecker
                 if ((f & Flags.PatternMismatch) != 0)
                     checker.Fail(r, p.PatternCheck, i, p.DataPosition, v, $"column '{c.Name}' value '{BatchChecker.CellText(v, i)}' does not match pattern '{c.PatternText}'");
                 if ((f & Flags.BadLength) != 0)
-                    checker.Fail(r, p.LengthCheck, i, p.DataPosition, v, $"column '{c.Name}' value '{BatchChecker.CellText(v, i)}' has length {Encoding.UTF8.GetCharCount(v.Utf8(i))}, outside {plan.Checks[p.LengthCheck].Requirement[7..]}");
+                    checker.Fail(r, p.LengthCheck, i, p.DataPosition, v, $"column '{c.Name}' value '{BatchChecker.CellText(v, i)}' has length {Encoding.UTF8.GetCharCount(v.Utf8(i))}, outside {plan.Checks[p.LengthCheck].Requirement["length in ".Length..]}");
             }
         }
         acc.Count += n;
