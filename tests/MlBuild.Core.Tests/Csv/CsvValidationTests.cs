@@ -97,7 +97,7 @@ public class CsvValidationTests
         Assert.Equal(4, dup.FirstFailures[0].Location.Record);
         var rule = Check(r, "rule:end_after_start");
         Assert.Equal(1, rule.Failures);         // the null 'end' on line 6 is skipped, not failed
-X
+        Assert.Equal(2, rule.Evaluated);         // records 1 and 3; record 2 has no valid start, record 4 no end
         Assert.Equal(4, rule.FirstFailures[0].Location.Line);
     }
 
