@@ -388,7 +388,7 @@ public sealed class ParquetReaderTests : IDisposable
         WriteLarge(_dir.File("large.parquet"), groups: 3, rowsPerGroup: 4000);
         string Run(bool entries, int distinctCap)
         {
-            var schema = Schema(LargeSchema);
+            var schema = ParquetTestFiles.Schema(LargeSchema);
             var options = new ValidationOptions { MaxParallelism = 2, MaxDistinctValues = distinctCap };
             var plan = new ValidationPlan(schema);
             var checker = new BatchChecker(plan, options);
