@@ -335,6 +335,7 @@ internal static class ParquetColumnDecoder
             byte[] saved = vector.Bytes;
             if (swap)
             {
+                VectorArrays.EnsureText(vector);
                 vector.Bytes = Encoding.UTF8.GetBytes(text!);
                 vector.Starts[row] = 0;
                 vector.Lengths[row] = vector.Bytes.Length;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using MlBuild.Core.Data.Validation;
 using MlBuild.Core.Diagnostics;
 using global::Parquet;
@@ -68,11 +69,7 @@ internal static class ParquetReader
             var batch = new RowBatch { Columns = new ColumnVector?[plan.Columns.Length], DataColumnPositions = positions, RowCount = rows };
             batch.Locator = new ParquetRowLocator(displayPath, g, firstRow);
             foreach (var b in bindings)
-            {
-                var v = new ColumnVector(b.Target);
-                v.Reset(rows);
-                batch.Columns[b.Plan.Index] = v;
-            }
+                batch.Columns[b.Plan.Index] = VectorArrays.Rent(b.Target, rows, b.IsText);
             var result = BatchResult.Create(plan, batch);
             result.Records = rows;
             if (rows > 0)
@@ -102,6 +99,9 @@ internal static class ParquetReader
                 }
             }
             mergeInOrder(result);
+            // The merger is done with the batch once it returns (as for CSV batches): its arrays go back to the pool.
+            foreach (var v in batch.Columns)
+                if (v is not null) VectorArrays.Return(v);
             firstRow += rows;
         }
         recordBase += firstRow;
@@ -256,13 +256,26 @@ internal sealed class Worker(FileStream stream, PqReader reader) : IDisposable
 
     public static T[] Ensure<T>(ref T[] buffer, int n)
     {
-        if (buffer.Length < n) buffer = new T[Math.Max(n, 1024)];
+        if (buffer.Length < n)
+        {
+            if (buffer.Length > 0) System.Buffers.ArrayPool<T>.Shared.Return(buffer, RuntimeHelpers.IsReferenceOrContainsReferences<T>());
+            buffer = System.Buffers.ArrayPool<T>.Shared.Rent(Math.Max(n, 1024));
+        }
         return buffer;
+    }
+
+    static void Give<T>(ref T[] buffer)
+    {
+        if (buffer.Length > 0) System.Buffers.ArrayPool<T>.Shared.Return(buffer, RuntimeHelpers.IsReferenceOrContainsReferences<T>());
+        buffer = [];
     }
 
     public void Dispose()
     {
+        Give(ref Levels); Give(ref Ints); Give(ref Longs); Give(ref Floats); Give(ref Doubles); Give(ref Bools);
+        Give(ref Decimals); Give(ref DateTimes); Give(ref Blobs); Give(ref RowEntry);
         Reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
         stream.Dispose();
     }
 }
+
