@@ -386,7 +386,7 @@ public sealed class ParquetReaderTests : IDisposable
     public void Per_entry_string_checks_equal_the_checkers_per_cell_checks()
     {
         WriteLarge(_dir.File("large.parquet"), groups: 3, rowsPerGroup: 4000);
-        string Run(bool entries, int distinctCap)
+        string Run(bool entries, int distinctCap, bool direct = true)
         {
             var schema = ParquetTestFiles.Schema(LargeSchema);
             var options = new ValidationOptions { MaxParallelism = 2, MaxDistinctValues = distinctCap };
@@ -397,13 +397,14 @@ public sealed class ParquetReaderTests : IDisposable
             DatasetValidator.MapColumns(MlBuild.Core.Data.Parquet.ParquetReader.ReadColumnNames(path), "large.parquet", plan, merger, p => default);
             long records = 0;
             MlBuild.Core.Data.Parquet.ParquetReader.Read(path, "large.parquet", plan, checker, merger.Merge, options, ref records,
-                new MlBuild.Core.Data.Parquet.ParquetReadTuning { EntryStringChecks = entries });
+                new MlBuild.Core.Data.Parquet.ParquetReadTuning { EntryStringChecks = entries, DirectChunks = direct });
             Assert.Equal(12_000, records);
             var result = merger.Finish("test", ["large.parquet"], new HashSet<int>());
             return System.Text.Encoding.UTF8.GetString(ValidationReports.Json([result], "test"));
         }
         Assert.Equal(Run(false, 100_000), Run(true, 100_000));
         Assert.Equal(Run(false, 50), Run(true, 50)); // past the distinct-value cap too
+        Assert.Equal(Run(false, 100_000, direct: false), Run(true, 100_000, direct: true)); // the direct decoder equals Parquet.Net's
     }
 
     [Fact]

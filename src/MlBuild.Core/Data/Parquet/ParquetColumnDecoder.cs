@@ -20,7 +20,7 @@ internal static class ParquetColumnDecoder
     static readonly long MaxTicks = DateTime.MaxValue.Ticks;
 
     public static void Decode(Worker w, ParquetRowGroupReader rg, ParquetColumnBinding b, ColumnVector v, int rows,
-        BatchResult view, BatchChecker checker, string displayPath)
+        BatchResult view, BatchChecker checker, string displayPath, bool direct)
     {
         var chunk = rg.GetMetadata(b.ReadField)?.MetaData
             ?? throw ParquetReader.Corrupt(displayPath, $"column '{b.FileField.Name}' has no column chunk metadata");
@@ -29,18 +29,19 @@ internal static class ParquetColumnDecoder
         int[]? levels = b.ReadField.MaxDefinitionLevel > 0 ? Worker.Ensure(ref w.Levels, rows) : null;
         var states = v.States.AsSpan(0, rows);
         var ctx = new Ctx(view, checker, b, v, displayPath);
+        var src = new Source(w, rg, b, chunk, direct, displayPath);
         int defined;
         switch (b.Kind)
         {
             case ParquetKind.Double when b.Target == ColumnType.Float:
-                Read(rg, b, v.Doubles.AsMemory(0, rows), levels, rows, displayPath);
+                src.Read(v.Doubles.AsMemory(0, rows), levels, rows);
                 defined = SetStates(states, levels, rows);
                 Expand(v.Doubles, states, defined, rows);
                 for (int i = 0; i < rows; i++)
                     if (!double.IsFinite(v.Doubles[i]) && states[i] == CellState.Value) ctx.Invalid(i, Format(v.Doubles[i]));
                 break;
             case ParquetKind.Int64 when b.Target == ColumnType.Integer:
-                Read(rg, b, v.Longs.AsMemory(0, rows), levels, rows, displayPath);
+                src.Read(v.Longs.AsMemory(0, rows), levels, rows);
                 defined = SetStates(states, levels, rows);
                 Expand(v.Longs, states, defined, rows);
                 break;
@@ -48,9 +49,9 @@ internal static class ParquetColumnDecoder
             case ParquetKind.Float:
             {
                 if (b.Kind == ParquetKind.Double)
-                    Read(rg, b, Worker.Ensure(ref w.Doubles, rows).AsMemory(0, rows), levels, rows, displayPath);
+                    src.Read(Worker.Ensure(ref w.Doubles, rows).AsMemory(0, rows), levels, rows);
                 else
-                    Read(rg, b, Worker.Ensure(ref w.Floats, rows).AsMemory(0, rows), levels, rows, displayPath);
+                    src.Read(Worker.Ensure(ref w.Floats, rows).AsMemory(0, rows), levels, rows);
                 defined = SetStates(states, levels, rows);
                 for (int i = 0, k = 0; i < rows; i++)
                 {
@@ -73,7 +74,7 @@ internal static class ParquetColumnDecoder
             case ParquetKind.Date32:
             {
                 var ints = Worker.Ensure(ref w.Ints, rows);
-                Read(rg, b, ints.AsMemory(0, rows), levels, rows, displayPath);
+                src.Read(ints.AsMemory(0, rows), levels, rows);
                 defined = SetStates(states, levels, rows);
                 bool unsigned = b.Kind == ParquetKind.UInt32;
                 for (int i = 0, k = 0; i < rows; i++)
@@ -99,7 +100,7 @@ internal static class ParquetColumnDecoder
             case ParquetKind.TimestampNanos:
             {
                 var longs = Worker.Ensure(ref w.Longs, rows);
-                Read(rg, b, longs.AsMemory(0, rows), levels, rows, displayPath);
+                src.Read(longs.AsMemory(0, rows), levels, rows);
                 defined = SetStates(states, levels, rows);
                 for (int i = 0, k = 0; i < rows; i++)
                 {
@@ -117,7 +118,7 @@ internal static class ParquetColumnDecoder
             case ParquetKind.Boolean:
             {
                 var bools = Worker.Ensure(ref w.Bools, rows);
-                Read(rg, b, bools.AsMemory(0, rows), levels, rows, displayPath);
+                src.Read(bools.AsMemory(0, rows), levels, rows);
                 defined = SetStates(states, levels, rows);
                 for (int i = 0, k = 0; i < rows; i++)
                     if (states[i] == CellState.Value) v.Longs[i] = bools[k++] ? 1 : 0;
@@ -126,7 +127,7 @@ internal static class ParquetColumnDecoder
             case ParquetKind.Decimal:
             {
                 var decs = Worker.Ensure(ref w.Decimals, rows);
-                Read(rg, b, decs.AsMemory(0, rows), levels, rows, displayPath);
+                src.Read(decs.AsMemory(0, rows), levels, rows);
                 defined = SetStates(states, levels, rows);
                 for (int i = 0, k = 0; i < rows; i++)
                 {
@@ -141,7 +142,7 @@ internal static class ParquetColumnDecoder
             case ParquetKind.Int96:
             {
                 var dts = Worker.Ensure(ref w.DateTimes, rows);
-                Read(rg, b, dts.AsMemory(0, rows), levels, rows, displayPath);
+                src.Read(dts.AsMemory(0, rows), levels, rows);
                 defined = SetStates(states, levels, rows);
                 for (int i = 0, k = 0; i < rows; i++)
                     if (states[i] == CellState.Value) StoreDateTimeTicks(ctx, i, dts[k++].Ticks);
@@ -149,22 +150,57 @@ internal static class ParquetColumnDecoder
             }
             case ParquetKind.Text:
             case ParquetKind.Float16:
-                DecodeText(w, rg, b, v, rows, levels, chunk, ctx, displayPath);
+                DecodeText(w, src, b, v, rows, levels, chunk, ctx);
                 break;
             default:
                 throw new InvalidOperationException($"Unexpected Parquet kind {b.Kind}.");
         }
     }
 
-    static void Read<T>(ParquetRowGroupReader rg, ParquetColumnBinding b, Memory<T> values, int[]? levels, int rows, string displayPath) where T : struct
+    /// <summary>Where a chunk's values come from: the direct decoder when it can, else Parquet.Net's raw read.</summary>
+    readonly struct Source(Worker w, ParquetRowGroupReader rg, ParquetColumnBinding b, global::Parquet.Meta.ColumnMetaData chunk, bool direct, string displayPath)
     {
-        ParquetReader.Guard(displayPath, () =>
+        public string DisplayPath => displayPath;
+
+        public bool TryDirect(int width, bool byteArrays, int[]? levels, int rows, out int defined)
         {
-            var task = rg.ReadRawAsync(b.ReadField, values, levels is null ? (Memory<int>?)null : levels.AsMemory(0, rows), null);
-            if (task.IsCompletedSuccessfully) return 0;
-            task.AsTask().GetAwaiter().GetResult();
-            return 0;
-        });
+            defined = 0;
+            if (!direct || (byteArrays && chunk.Type != global::Parquet.Meta.Type.BYTE_ARRAY)) return false;
+            if (byteArrays) Worker.Ensure(ref w.PackedEntries, Math.Max(rows, 1));
+            int maxDef = b.ReadField.MaxDefinitionLevel;
+            var worker = w;
+            var meta = chunk;
+            int d = 0;
+            bool ok = ParquetReader.Guard(displayPath, () => ChunkDecoder.TryDecode(worker, meta, maxDef, rows, width, byteArrays, worker.FileLength, out d));
+            defined = d;
+            return ok;
+        }
+
+        /// <summary>Reads the non-null values packed, and the definition levels into <paramref name="levels"/>.</summary>
+        public void Read<T>(Memory<T> values, int[]? levels, int rows) where T : struct
+        {
+            int width = typeof(T) == typeof(double) || typeof(T) == typeof(long) ? 8 : typeof(T) == typeof(int) || typeof(T) == typeof(float) ? 4 : -1;
+            if (width > 0 && TryDirect(width, false, levels, rows, out int defined))
+            {
+                if (defined > values.Length) throw ParquetReader.Corrupt(displayPath, $"column '{b.FileField.Name}' holds more values than rows");
+                System.Runtime.InteropServices.MemoryMarshal.Cast<byte, T>(w.Raw.AsSpan(0, defined * width)).CopyTo(values.Span);
+                return;
+            }
+            ReadLibrary(values, levels, rows);
+        }
+
+        public void ReadLibrary<T>(Memory<T> values, int[]? levels, int rows) where T : struct
+        {
+            var group = rg;
+            var field = b.ReadField;
+            ParquetReader.Guard(displayPath, () =>
+            {
+                var task = group.ReadRawAsync(field, values, levels is null ? (Memory<int>?)null : levels.AsMemory(0, rows), null);
+                if (task.IsCompletedSuccessfully) return 0;
+                task.AsTask().GetAwaiter().GetResult();
+                return 0;
+            });
+        }
     }
 
     /// <summary>Sets each row's state from its definition level; returns the number of values.</summary>
@@ -245,18 +281,39 @@ internal static class ParquetColumnDecoder
         ctx.Vector.Longs[row] = ticks / TimeSpan.TicksPerDay;
     }
 
-    static void DecodeText(Worker w, ParquetRowGroupReader rg, ParquetColumnBinding b, ColumnVector v, int rows, int[]? levels,
-        global::Parquet.Meta.ColumnMetaData chunk, in Ctx ctx, string displayPath)
+    static void DecodeText(Worker w, in Source src, ParquetColumnBinding b, ColumnVector v, int rows, int[]? levels,
+        global::Parquet.Meta.ColumnMetaData chunk, in Ctx ctx)
+    {
+        var states = v.States.AsSpan(0, rows);
+        var table = w.Entries;
+        var rowEntry = Worker.Ensure(ref w.RowEntry, rows);
+        if (src.TryDirect(0, true, levels, rows, out int direct))
+        {
+            int d = SetStates(states, levels, rows);
+            if (d != direct) throw ParquetReader.Corrupt(src.DisplayPath, $"column '{b.FileField.Name}' has {direct} values for {d} defined rows");
+            var packed = w.PackedEntries;
+            for (int i = 0, k = 0; i < rows; i++)
+            {
+                if (states[i] != CellState.Value) { rowEntry[i] = -1; continue; }
+                int e = packed[k++];
+                table.Counts[e]++;
+                rowEntry[i] = e;
+            }
+        }
+        else
+            ReadBlobs(w, src, b, rows, levels, chunk, states, table, rowEntry);
+        FinishText(w, b, v, rows, ctx, table, rowEntry, states);
+    }
+
+    static void ReadBlobs(Worker w, in Source src, ParquetColumnBinding b, int rows, int[]? levels,
+        global::Parquet.Meta.ColumnMetaData chunk, Span<CellState> states, Utf8EntryTable table, int[] rowEntry)
     {
         var blobs = Worker.Ensure(ref w.Blobs, rows);
-        Read(rg, b, blobs.AsMemory(0, rows), levels, rows, displayPath);
-        var states = v.States.AsSpan(0, rows);
+        src.ReadLibrary(blobs.AsMemory(0, rows), levels, rows);
         int defined = SetStates(states, levels, rows);
         // Dictionary-encoded values share their entry's array: look them up by identity before hashing content.
         bool byIdentity = chunk.DictionaryPageOffset > 0 || chunk.Encodings.Any(e => e is global::Parquet.Meta.Encoding.PLAIN_DICTIONARY or global::Parquet.Meta.Encoding.RLE_DICTIONARY);
-        var table = w.Entries;
         table.Clear();
-        var rowEntry = Worker.Ensure(ref w.RowEntry, rows);
         for (int i = 0, k = 0; i < rows; i++)
         {
             if (states[i] != CellState.Value) { rowEntry[i] = -1; continue; }
@@ -265,7 +322,10 @@ internal static class ParquetColumnDecoder
             rowEntry[i] = e;
         }
         Array.Clear(blobs, 0, defined); // drop references to the decoded arrays
+    }
 
+    static void FinishText(Worker w, ParquetColumnBinding b, ColumnVector v, int rows, in Ctx ctx, Utf8EntryTable table, int[] rowEntry, Span<CellState> states)
+    {
         v.Bytes = table.ArenaUsed == 0 ? [] : table.Arena.AsSpan(0, table.ArenaUsed).ToArray();
         var starts = v.Starts;
         var lengths = v.Lengths;

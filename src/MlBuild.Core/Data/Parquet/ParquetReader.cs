@@ -14,6 +14,8 @@ internal sealed class ParquetReadTuning
     public static readonly ParquetReadTuning Default = new();
     /// <summary>Evaluate string and category checks once per distinct entry (<see cref="EntryStringChecker"/>).</summary>
     public bool EntryStringChecks { get; init; } = true;
+    /// <summary>Decode common column chunks directly (<see cref="ChunkDecoder"/>) instead of through Parquet.Net.</summary>
+    public bool DirectChunks { get; init; } = true;
 }
 
 /// <summary>
@@ -142,7 +144,7 @@ internal static class ParquetReader
         {
             var v = batch.Columns[b.Plan.Index]!;
             bool entryChecks = tuning.EntryStringChecks && !inRule && b.Target is Schema.ColumnType.String or Schema.ColumnType.Category;
-            ParquetColumnDecoder.Decode(w, rowGroup, b, v, rows, view, checker, displayPath);
+            ParquetColumnDecoder.Decode(w, rowGroup, b, v, rows, view, checker, displayPath, tuning.DirectChunks);
             if (entryChecks && b.IsText)
                 EntryStringChecker.Check(checker, plan, options, view, b.Plan, v, w.Entries, w.RowEntry.AsSpan(0, rows));
             else
@@ -242,6 +244,18 @@ internal static class ParquetReader
 internal sealed class Worker(FileStream stream, PqReader reader) : IDisposable
 {
     public PqReader Reader { get; } = reader;
+    public Microsoft.Win32.SafeHandles.SafeFileHandle Handle => stream.SafeFileHandle;
+    public long FileLength { get; } = stream.Length;
+    // buffers of the direct chunk decoder
+    public byte[] Chunk = [];
+    public byte[] Page = [];
+    public byte[] Raw = [];
+    public byte[] Dict = [];
+    public int[] Indices = [];
+    public int[] DictOffsets = [];
+    public int[] DictLengths = [];
+    public int[] DictEntry = [];
+    public int[] PackedEntries = [];
     public int[] Levels = [];
     public int[] Ints = [];
     public long[] Longs = [];
@@ -274,6 +288,8 @@ internal sealed class Worker(FileStream stream, PqReader reader) : IDisposable
     {
         Give(ref Levels); Give(ref Ints); Give(ref Longs); Give(ref Floats); Give(ref Doubles); Give(ref Bools);
         Give(ref Decimals); Give(ref DateTimes); Give(ref Blobs); Give(ref RowEntry);
+        Give(ref Chunk); Give(ref Page); Give(ref Raw); Give(ref Dict); Give(ref Indices);
+        Give(ref DictOffsets); Give(ref DictLengths); Give(ref DictEntry); Give(ref PackedEntries);
         Reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
         stream.Dispose();
     }
