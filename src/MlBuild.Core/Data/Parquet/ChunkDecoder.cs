@@ -16,10 +16,10 @@ internal static class ChunkDecoder
     /// <summary>
     /// Decodes a flat column chunk. Fills <see cref="Worker.Levels"/> when <paramref name="maxDef"/> is 1, and the
     /// non-null values packed in order: for <paramref name="width"/> 4 or 8 their little-endian bytes in
-    /// <see cref="Worker.Raw"/>, for byte arrays (width 0) their entry in <see cref="Worker.Entries"/> in
+    /// <paramref name="dest"/>, for byte arrays (width 0) their entry in <see cref="Worker.Entries"/> in
     /// <see cref="Worker.PackedEntries"/>. Returns false when the chunk needs Parquet.Net.
     /// </summary>
-    public static bool TryDecode(Worker w, ColumnMetaData meta, int maxDef, int rows, int width, bool byteArrays, long fileLength, out int defined)
+    public static bool TryDecode(Worker w, ColumnMetaData meta, int maxDef, int rows, int width, bool byteArrays, long fileLength, Span<byte> dest, out int defined)
     {
         defined = 0;
         if (meta.Codec is not (CompressionCodec.UNCOMPRESSED or CompressionCodec.SNAPPY)) return false;
@@ -98,7 +98,8 @@ internal static class ChunkDecoder
                 {
                     long bytes = (long)nonNull * width;
                     if (bytes > page.Length) throw new InvalidDataException("a page holds fewer values than it declares");
-                    page[..(int)bytes].CopyTo(Worker.Ensure(ref w.Raw, Math.Max(rows * width, 1)).AsSpan(defined * width));
+                    if ((long)(defined + nonNull) * width > dest.Length) throw new InvalidDataException("pages hold more values than the row group has rows");
+                    page[..(int)bytes].CopyTo(dest[(defined * width)..]);
                 }
             }
             else if (h.Encoding is Encoding.PLAIN_DICTIONARY or Encoding.RLE_DICTIONARY)
@@ -108,7 +109,11 @@ internal static class ChunkDecoder
                 var idx = Worker.Ensure(ref w.Indices, Math.Max(nonNull, 1)).AsSpan(0, nonNull);
                 if (nonNull > 0) Rle.Decode(page[1..], page[0], idx);
                 if (byteArrays) MapDictionaryEntries(w, idx, dictCount, defined);
-                else Gather(w, idx, dictCount, width, defined, rows);
+                else
+                {
+                    if ((long)(defined + nonNull) * width > dest.Length) throw new InvalidDataException("pages hold more values than the row group has rows");
+                    Gather(w, idx, dictCount, width, dest[(defined * width)..]);
+                }
             }
             else return false;
             defined += nonNull;
@@ -116,13 +121,12 @@ internal static class ChunkDecoder
         return true;
     }
 
-    static void Gather(Worker w, ReadOnlySpan<int> idx, int dictCount, int width, int at, int rows)
+    static void Gather(Worker w, ReadOnlySpan<int> idx, int dictCount, int width, Span<byte> raw)
     {
-        var raw = Worker.Ensure(ref w.Raw, Math.Max(rows * width, 1));
         if (width == 8)
         {
             var dict = MemoryMarshal.Cast<byte, long>(w.Dict.AsSpan(0, dictCount * 8));
-            var dst = MemoryMarshal.Cast<byte, long>(raw.AsSpan(at * 8, idx.Length * 8));
+            var dst = MemoryMarshal.Cast<byte, long>(raw[..(idx.Length * 8)]);
             for (int i = 0; i < idx.Length; i++)
             {
                 uint k = (uint)idx[i];
@@ -133,7 +137,7 @@ internal static class ChunkDecoder
         else
         {
             var dict = MemoryMarshal.Cast<byte, int>(w.Dict.AsSpan(0, dictCount * 4));
-            var dst = MemoryMarshal.Cast<byte, int>(raw.AsSpan(at * 4, idx.Length * 4));
+            var dst = MemoryMarshal.Cast<byte, int>(raw[..(idx.Length * 4)]);
             for (int i = 0; i < idx.Length; i++)
             {
                 uint k = (uint)idx[i];
@@ -244,10 +248,21 @@ internal static class Rle
         if ((long)dest.Length * bitWidth > (long)src.Length * 8) throw new InvalidDataException("bit-packed values overrun their data");
         if (bitWidth == 1)
         {
-            for (int i = 0; i < dest.Length; i++) dest[i] = (src[i >> 3] >> (i & 7)) & 1;
+            for (int j = 0; j < dest.Length; j++) dest[j] = (src[j >> 3] >> (j & 7)) & 1;
             return;
         }
-        for (int i = 0; i < dest.Length; i++)
+        // Whole 8-byte windows while they fit (a value spans at most 5 bytes), then the tail byte by byte.
+        int i = 0;
+        long safeEnd = src.Length - 8;
+        for (; i < dest.Length; i++)
+        {
+            long bit = (long)i * bitWidth;
+            int at = (int)(bit >> 3);
+            if (at > safeEnd) break;
+            ulong window = BinaryPrimitives.ReadUInt64LittleEndian(src.Slice(at, 8));
+            dest[i] = (int)((uint)(window >> (int)(bit & 7)) & mask);
+        }
+        for (; i < dest.Length; i++)
         {
             long bit = (long)i * bitWidth;
             int at = (int)(bit >> 3);

@@ -162,30 +162,30 @@ internal static class ParquetColumnDecoder
     {
         public string DisplayPath => displayPath;
 
-        public bool TryDirect(int width, bool byteArrays, int[]? levels, int rows, out int defined)
+        public bool TryDirect(int width, bool byteArrays, int[]? levels, int rows, out int defined) =>
+            TryDirect(width, byteArrays, rows, [], out defined);
+
+        bool TryDirect(int width, bool byteArrays, int rows, Span<byte> dest, out int defined)
         {
             defined = 0;
             if (!direct || (byteArrays && chunk.Type != global::Parquet.Meta.Type.BYTE_ARRAY)) return false;
             if (byteArrays) Worker.Ensure(ref w.PackedEntries, Math.Max(rows, 1));
-            int maxDef = b.ReadField.MaxDefinitionLevel;
-            var worker = w;
-            var meta = chunk;
-            int d = 0;
-            bool ok = ParquetReader.Guard(displayPath, () => ChunkDecoder.TryDecode(worker, meta, maxDef, rows, width, byteArrays, worker.FileLength, out d));
-            defined = d;
-            return ok;
+            try
+            {
+                return ChunkDecoder.TryDecode(w, chunk, b.ReadField.MaxDefinitionLevel, rows, width, byteArrays, w.FileLength, dest, out defined);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or IOException or ArgumentException or IndexOutOfRangeException or OverflowException)
+            {
+                throw ParquetReader.Corrupt(displayPath, ex.Message);
+            }
         }
 
         /// <summary>Reads the non-null values packed, and the definition levels into <paramref name="levels"/>.</summary>
         public void Read<T>(Memory<T> values, int[]? levels, int rows) where T : struct
         {
             int width = typeof(T) == typeof(double) || typeof(T) == typeof(long) ? 8 : typeof(T) == typeof(int) || typeof(T) == typeof(float) ? 4 : -1;
-            if (width > 0 && TryDirect(width, false, levels, rows, out int defined))
-            {
-                if (defined > values.Length) throw ParquetReader.Corrupt(displayPath, $"column '{b.FileField.Name}' holds more values than rows");
-                System.Runtime.InteropServices.MemoryMarshal.Cast<byte, T>(w.Raw.AsSpan(0, defined * width)).CopyTo(values.Span);
+            if (width > 0 && TryDirect(width, false, rows, System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.Span), out _))
                 return;
-            }
             ReadLibrary(values, levels, rows);
         }
 
