@@ -40,9 +40,11 @@ internal static class DataCommand
             var files = parse.GetValue(paths)!;
             var schemaPath = parse.GetValue(schema)!;
             var loaded = SchemaLoader.Load(Path.GetFullPath(schemaPath, context.WorkingDirectory), schemaPath);
-            var options = parse.GetValue(threads) is { } t and > 0 ? new ValidationOptions { MaxParallelism = t } : new ValidationOptions();
             var datasetName = parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(files[0].Replace('*', '_'));
-            var result = DatasetValidator.Validate(new DatasetRequest(datasetName, files, loaded, context.WorkingDirectory), options);
+            var request = new DatasetRequest(datasetName, files, loaded, context.WorkingDirectory);
+            int parallelism = parse.GetValue(threads) is { } t and > 0 ? t : Environment.ProcessorCount;
+            var result = ProgressDisplay.Run(context, $"validating {datasetName}",
+                progress => DatasetValidator.Validate(request, new ValidationOptions { MaxParallelism = parallelism, Progress = progress }));
             foreach (var d in ValidationDiagnostics.From(result))
                 (d.Severity == MlSeverity.Error ? context.Error : context.Out).WriteLine(d.ToCanonicalString());
             context.Out.WriteLine(ValidationDiagnostics.Summary(result));

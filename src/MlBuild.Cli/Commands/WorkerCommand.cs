@@ -19,7 +19,9 @@ internal static class WorkerCommand
         var request = new Option<string>("--request") { Description = "Request JSON written by the task.", Required = true };
         var result = new Option<string>("--result") { Description = "Where to write the result file.", Required = true };
         var validate = new Command("validate", "Validate the datasets of a request.") { request, result };
-        validate.SetAction(parse => Validate(context, parse.GetValue(request)!, parse.GetValue(result)!));
+        validate.SetAction(parse => Validate(context,
+            Path.GetFullPath(parse.GetValue(request)!, context.WorkingDirectory),
+            Path.GetFullPath(parse.GetValue(result)!, context.WorkingDirectory)));
         worker.Subcommands.Add(validate);
         return worker;
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using MlBuild.Core.Data.Profiling;
 using MlBuild.Core.Data.Schema;
@@ -124,23 +125,21 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
 
     void CountNullsAndInvalid(BatchResult r, ColumnPlan p, ColumnVector v, ColumnAccumulator acc)
     {
-        var states = v.States.AsSpan(0, v.Count);
-        long nulls = 0, invalid = 0;
-        for (int i = 0; i < states.Length; i++)
+        // States are bytes: vectorised counts, and a row loop only when a non-nullable column has nulls.
+        var bytes = MemoryMarshal.AsBytes(v.States.AsSpan(0, v.Count));
+        long nulls = bytes.Count((byte)CellState.Null);
+        long invalid = bytes.Count((byte)CellState.Invalid);
+        long skipped = bytes.Count((byte)CellState.Skipped);
+        if (nulls > 0 && p.NotNullCheck >= 0)
         {
-            var s = states[i];
-            if (s == CellState.Null)
-            {
-                nulls++;
-                if (p.NotNullCheck >= 0)
-                    Fail(r, p.NotNullCheck, i, p.DataPosition, v, $"column '{p.Schema.Name}' is empty but is not nullable");
-            }
-            else if (s == CellState.Invalid) invalid++;
+            var message = $"column '{p.Schema.Name}' is empty but is not nullable";
+            for (int i = bytes.IndexOf((byte)CellState.Null); i >= 0 && i < bytes.Length; i++)
+                if (bytes[i] == (byte)CellState.Null) Fail(r, p.NotNullCheck, i, p.DataPosition, v, message);
         }
         acc.Nulls += nulls;
         acc.Invalid += invalid;
-        if (p.NotNullCheck >= 0) r.Checks[p.NotNullCheck].Evaluated += states.Length - states.Count(CellState.Skipped);
-        if (p.TypeCheck >= 0) r.Checks[p.TypeCheck].Evaluated += states.Length - nulls - states.Count(CellState.Skipped);
+        if (p.NotNullCheck >= 0) r.Checks[p.NotNullCheck].Evaluated += bytes.Length - skipped;
+        if (p.TypeCheck >= 0) r.Checks[p.TypeCheck].Evaluated += bytes.Length - nulls - skipped;
     }
 
     void CheckDoubles(BatchResult r, ColumnPlan p, ColumnVector v)

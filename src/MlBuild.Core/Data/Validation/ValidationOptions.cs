@@ -15,6 +15,8 @@ public sealed class ValidationOptions
     public int MaxTrackedFailingValues { get; init; } = 1000;
     /// <summary>Distinct values counted exactly per string column; past it the distinct count is an estimate.</summary>
     public int MaxDistinctValues { get; init; } = 100_000;
+    /// <summary>Called from the reading thread with (bytes read, total bytes) of the current file; for progress bars.</summary>
+    public Action<long, long>? Progress { get; init; }
     /// <summary>Most frequent values kept in profiles and failing-value lists.</summary>
     public int TopValues { get; init; } = 10;
 }
