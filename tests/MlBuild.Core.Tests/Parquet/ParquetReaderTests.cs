@@ -411,7 +411,9 @@ public sealed class ParquetReaderTests : IDisposable
     public void Dictionary_and_plain_encoded_strings_give_the_same_results()
     {
         string?[] values = Enumerable.Range(0, 5000).Select(i => i % 97 == 0 ? null : "v" + (i % 13).ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        Write(_dir.File("dict.parquet"), new TestColumn(new DataField<string>("s", nullable: true), values));
+        var dict = new ParquetOptions();
+        dict.ColumnEncodingHints["s"] = EncodingHint.Dictionary;
+        Write(_dir.File("dict.parquet"), dict, new TestColumn(new DataField<string>("s", nullable: true), values));
         var plain = new ParquetOptions();
         plain.ColumnEncodingHints["s"] = EncodingHint.Default;
         plain.DictionaryEncodingThreshold = 0;
@@ -425,5 +427,104 @@ public sealed class ParquetReaderTests : IDisposable
         Assert.Equal(13, a.Column("s").Distinct);
         Assert.Equal(System.Text.Encoding.UTF8.GetString(ValidationReports.Json([a], "t")).Replace("dict.parquet", "X"),
             System.Text.Encoding.UTF8.GetString(ValidationReports.Json([b], "t")).Replace("plain.parquet", "X"));
+    }
+
+    const string FixtureSchema = """
+        {"schemaVersion": 1, "columns": [
+          {"name": "a", "type": "float", "min": 0, "max": 50, "exclusiveMin": true, "nullable": false},
+          {"name": "n", "type": "integer", "allowed": ["-2", "0", "1", "2", "3", "4", "5"], "max": 5},
+          {"name": "d", "type": "date", "max": "2024-02-01"},
+          {"name": "s", "type": "category", "allowed": ["red", "green", "blue", "über"], "nullable": false},
+          {"name": "k", "type": "integer", "max": 10}]}
+        """;
+
+    ValidationResult RunFixture(bool entries, bool direct, int parallelism)
+    {
+        var path = _dir.File("duckdb.parquet");
+        if (!File.Exists(path)) DuckDbFixture.Write(path);
+        var plan = new ValidationPlan(ParquetTestFiles.Schema(FixtureSchema));
+        var options = new ValidationOptions { MaxParallelism = parallelism };
+        var checker = new BatchChecker(plan, options);
+        var merger = new ValidationMerger(plan, options, checker);
+        DatasetValidator.MapColumns(MlBuild.Core.Data.Parquet.ParquetReader.ReadColumnNames(path), "duckdb.parquet", plan, merger, p => default);
+        long records = 0;
+        MlBuild.Core.Data.Parquet.ParquetReader.Read(path, "duckdb.parquet", plan, checker, merger.Merge, options, ref records,
+            new MlBuild.Core.Data.Parquet.ParquetReadTuning { EntryStringChecks = entries, DirectChunks = direct });
+        Assert.Equal(DuckDbFixture.Rows, records);
+        return merger.Finish("t", ["duckdb.parquet"], new HashSet<int>());
+    }
+
+    [Fact]
+    public void A_DuckDB_file_with_dictionary_pages_gives_exact_counts_and_locations()
+    {
+        // Expected counts computed from the generator's formulas.
+        int rows = DuckDbFixture.Rows;
+        long aNull = 0, aMin = 0, aMax = 0, nAllowed = 0, nMax = 0, dMax = 0, sAllowed = 0, sNull = 0, kMax = 0;
+        int firstAMax = -1, firstS = -1;
+        for (int i = 0; i < rows; i++)
+        {
+            if (i % 101 == 0) aNull++;
+            else
+            {
+                double a = DuckDbFixture.APool[(i * 7) % 6];
+                if (a <= 0) aMin++;
+                if (a > 50) { aMax++; if (firstAMax < 0) firstAMax = i; }
+            }
+            long n = (i * 13) % 9 - 2;
+            if (n is -1 or 6) nAllowed++;
+            if (n > 5) nMax++;
+            if (i % 40 > 31) dMax++;
+            if (i % 97 == 0) sNull++;
+            else if (i % 5 == 4) { sAllowed++; if (firstS < 0) firstS = i; }
+            if ((i * 7) % 13 > 10) kMax++;
+        }
+        foreach (var (entries, direct, parallelism) in new[] { (true, true, 2), (false, false, 1), (true, false, 4), (false, true, 3) })
+        {
+            var r = RunFixture(entries, direct, parallelism);
+            Assert.Equal(aNull, r.Check("a.notNull").Failures);
+            Assert.Equal(aMin, r.Check("a.min").Failures);
+            Assert.Equal(aMax, r.Check("a.max").Failures);
+            Assert.Equal(nAllowed, r.Check("n.allowed").Failures);
+            Assert.Equal(nMax, r.Check("n.max").Failures);
+            Assert.Equal(dMax, r.Check("d.max").Failures);
+            Assert.Equal(sAllowed, r.Check("s.allowed").Failures);
+            Assert.Equal(sNull, r.Check("s.notNull").Failures);
+            Assert.Equal(kMax, r.Check("k.max").Failures);
+            var f = r.Check("a.max").FirstFailures[0];
+            Assert.Equal((0, (long)firstAMax, (long)firstAMax + 1, "100.5"), (f.Location.RowGroup, f.Location.Row, f.Location.Record, f.Value));
+            Assert.Equal("2024-02-02", r.Check("d.max").FirstFailures[0].Value);
+            Assert.Equal("x", r.Check("s.allowed").FirstFailures[0].Value);
+            Assert.Equal(firstS, r.Check("s.allowed").FirstFailures[0].Location.Row);
+            Assert.Equal(5, r.Column("s").Distinct);
+            Assert.Equal("2024-02-09", r.Column("d").MaxText);
+            Assert.Equal(rows - aNull, r.Column("a").Count);
+        }
+    }
+
+    [Fact]
+    public void Dictionary_encoded_numbers_checked_per_entry_equal_the_per_cell_checks()
+    {
+        var cell = RunFixture(entries: false, direct: true, parallelism: 1);
+        var entry = RunFixture(entries: true, direct: true, parallelism: 2);
+        for (int i = 0; i < cell.Checks.Count; i++)
+        {
+            Assert.Equal(cell.Checks[i].Failures, entry.Checks[i].Failures);
+            Assert.Equal(cell.Checks[i].Evaluated, entry.Checks[i].Evaluated);
+            Assert.Equal(cell.Checks[i].FirstFailures, entry.Checks[i].FirstFailures);
+            Assert.Equal(cell.Checks[i].FirstMessage, entry.Checks[i].FirstMessage);
+            Assert.Equal(cell.Checks[i].TopFailingValues, entry.Checks[i].TopFailingValues);
+        }
+        for (int i = 0; i < cell.Profile!.Columns.Count; i++)
+        {
+            var x = cell.Profile.Columns[i];
+            var y = entry.Profile!.Columns[i];
+            Assert.Equal((x.Count, x.Nulls, x.Invalid, x.Min, x.Max, x.MinText, x.MaxText, x.Distinct), (y.Count, y.Nulls, y.Invalid, y.Min, y.Max, y.MinText, y.MaxText, y.Distinct));
+            Assert.Equal(x.Quantiles, y.Quantiles);
+            if (x.Mean is { } m) Assert.Equal(m, y.Mean!.Value, 1e-9);
+            if (x.StdDev is { } sd) Assert.Equal(sd, y.StdDev!.Value, 1e-9);
+        }
+        // Per entry, the result is still the same for any thread count.
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(ValidationReports.Json([RunFixture(true, true, 1)], "t")),
+            System.Text.Encoding.UTF8.GetString(ValidationReports.Json([RunFixture(true, true, 4)], "t")));
     }
 }

@@ -22,6 +22,7 @@ internal static class ChunkDecoder
     public static bool TryDecode(Worker w, ColumnMetaData meta, int maxDef, int rows, int width, bool byteArrays, long fileLength, Span<byte> dest, out int defined)
     {
         defined = 0;
+        w.AllDictionary = false;
         if (meta.Codec is not (CompressionCodec.UNCOMPRESSED or CompressionCodec.SNAPPY)) return false;
         long start = meta.DictionaryPageOffset is > 0 and var d && d < meta.DataPageOffset ? d : meta.DataPageOffset;
         long length = meta.TotalCompressedSize;
@@ -39,6 +40,7 @@ internal static class ChunkDecoder
         int[]? levels = maxDef > 0 ? Worker.Ensure(ref w.Levels, rows) : null;
         int levelCount = 0;
         int dictCount = -1;
+        bool allDictionary = !byteArrays;
         var table = w.Entries;
         if (byteArrays) table.Clear();
         int pos = 0;
@@ -93,6 +95,7 @@ internal static class ChunkDecoder
             levelCount += pageValues;
             if (h.Encoding == Encoding.PLAIN)
             {
+                allDictionary = false;
                 if (byteArrays) ReadPlainByteArrays(w, page, nonNull, defined);
                 else
                 {
@@ -106,7 +109,10 @@ internal static class ChunkDecoder
             {
                 if (dictCount < 0) throw new InvalidDataException("a dictionary-encoded page comes without a dictionary");
                 if (page.Length < 1 && nonNull > 0) throw new InvalidDataException("a dictionary-encoded page is empty");
-                var idx = Worker.Ensure(ref w.Indices, Math.Max(nonNull, 1)).AsSpan(0, nonNull);
+                // Indices of the whole chunk stay packed in Indices (numbers), for checks per dictionary entry.
+                var idx = byteArrays
+                    ? Worker.Ensure(ref w.Indices, Math.Max(nonNull, 1)).AsSpan(0, nonNull)
+                    : Worker.Ensure(ref w.Indices, Math.Max(rows, 1)).AsSpan(defined, nonNull);
                 if (nonNull > 0) Rle.Decode(page[1..], page[0], idx);
                 if (byteArrays) MapDictionaryEntries(w, idx, dictCount, defined);
                 else
@@ -118,6 +124,8 @@ internal static class ChunkDecoder
             else return false;
             defined += nonNull;
         }
+        w.AllDictionary = allDictionary && dictCount >= 0;
+        w.DictCount = dictCount;
         return true;
     }
 

@@ -28,6 +28,7 @@ internal static class ParquetColumnDecoder
             throw ParquetReader.Corrupt(displayPath, $"column '{b.FileField.Name}' holds {chunk.NumValues} values in a row group of {rows} rows");
         int[]? levels = b.ReadField.MaxDefinitionLevel > 0 ? Worker.Ensure(ref w.Levels, rows) : null;
         var states = v.States.AsSpan(0, rows);
+        w.AllDictionary = false;
         var ctx = new Ctx(view, checker, b, v, displayPath);
         var src = new Source(w, rg, b, chunk, direct, displayPath);
         int defined;

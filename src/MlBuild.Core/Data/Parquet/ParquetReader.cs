@@ -12,7 +12,7 @@ namespace MlBuild.Core.Data.Parquet;
 internal sealed class ParquetReadTuning
 {
     public static readonly ParquetReadTuning Default = new();
-    /// <summary>Evaluate string and category checks once per distinct entry (<see cref="EntryStringChecker"/>).</summary>
+    /// <summary>Evaluate checks once per distinct entry: strings and categories (<see cref="EntryStringChecker"/>), and numbers and dates of dictionary-encoded chunks (<see cref="EntryNumericChecker"/>).</summary>
     public bool EntryStringChecks { get; init; } = true;
     /// <summary>Decode common column chunks directly (<see cref="ChunkDecoder"/>) instead of through Parquet.Net.</summary>
     public bool DirectChunks { get; init; } = true;
@@ -147,7 +147,7 @@ internal static class ParquetReader
             ParquetColumnDecoder.Decode(w, rowGroup, b, v, rows, view, checker, displayPath, tuning.DirectChunks);
             if (entryChecks && b.IsText)
                 EntryStringChecker.Check(checker, plan, options, view, b.Plan, v, w.Entries, w.RowEntry.AsSpan(0, rows));
-            else
+            else if (!(tuning.EntryStringChecks && !inRule && EntryNumericChecker.TryCheck(checker, plan, view, b.Plan, v, w, b.Kind)))
                 partial.Columns[b.Plan.Index] = v;
         }
         checker.Check(view);
@@ -256,6 +256,9 @@ internal sealed class Worker(FileStream stream, PqReader reader) : IDisposable
     public int[] DictLengths = [];
     public int[] DictEntry = [];
     public int[] PackedEntries = [];
+    /// <summary>Whether the last directly decoded numeric chunk was all dictionary-encoded (its indices in <see cref="Indices"/>, its entries in <see cref="Dict"/>).</summary>
+    public bool AllDictionary;
+    public int DictCount;
     public int[] Levels = [];
     public int[] Ints = [];
     public long[] Longs = [];
