@@ -87,7 +87,7 @@ internal static class EntryNumericChecker
             sum += x * c;
             if (x < min) min = x;
             if (x > max) max = x;
-            for (long j = 0; j < c; j++) acc.Sketch.Add(x);
+            acc.Sketch.Add(x, c);
             acc.Hll.Add(isFloat ? StableHash.Mix(BitConverter.DoubleToUInt64Bits(x == 0 ? 0 : x)) : StableHash.Mix((ulong)longs![e]));
             byte f = 0;
             if (checkMin && (x < lo || (p.MinExclusive && x == lo))) f |= 1;
