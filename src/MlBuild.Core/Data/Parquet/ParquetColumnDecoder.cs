@@ -207,7 +207,7 @@ internal static class ParquetColumnDecoder
     /// <summary>Sets each row's state from its definition level; returns the number of values.</summary>
     static int SetStates(Span<CellState> states, int[]? levels, int rows)
     {
-        if (levels is null) { states.Clear(); return rows; }
+        if (levels is null || levels.AsSpan(0, rows).IndexOfAnyExcept(1) < 0) { states.Clear(); return rows; } // no nulls (vectorised scan)
         int defined = 0;
         for (int i = 0; i < rows; i++)
         {
