@@ -397,7 +397,7 @@ public sealed class ParquetReaderTests : IDisposable
             DatasetValidator.MapColumns(MlBuild.Core.Data.Parquet.ParquetReader.ReadColumnNames(path), "large.parquet", plan, merger, p => default);
             long records = 0;
             MlBuild.Core.Data.Parquet.ParquetReader.Read(path, "large.parquet", plan, checker, merger.Merge, options, ref records,
-                new MlBuild.Core.Data.Parquet.ParquetReadTuning { EntryStringChecks = entries, DirectChunks = direct });
+                new MlBuild.Core.Data.Parquet.ParquetReadTuning { EntryChecks = entries, DirectChunks = direct });
             Assert.Equal(12_000, records);
             var result = merger.Finish("test", ["large.parquet"], new HashSet<int>());
             return System.Text.Encoding.UTF8.GetString(ValidationReports.Json([result], "test"));
@@ -449,7 +449,7 @@ public sealed class ParquetReaderTests : IDisposable
         DatasetValidator.MapColumns(MlBuild.Core.Data.Parquet.ParquetReader.ReadColumnNames(path), "duckdb.parquet", plan, merger, p => default);
         long records = 0;
         MlBuild.Core.Data.Parquet.ParquetReader.Read(path, "duckdb.parquet", plan, checker, merger.Merge, options, ref records,
-            new MlBuild.Core.Data.Parquet.ParquetReadTuning { EntryStringChecks = entries, DirectChunks = direct });
+            new MlBuild.Core.Data.Parquet.ParquetReadTuning { EntryChecks = entries, DirectChunks = direct });
         Assert.Equal(DuckDbFixture.Rows, records);
         return merger.Finish("t", ["duckdb.parquet"], new HashSet<int>());
     }

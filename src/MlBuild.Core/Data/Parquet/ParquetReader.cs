@@ -13,7 +13,7 @@ internal sealed class ParquetReadTuning
 {
     public static readonly ParquetReadTuning Default = new();
     /// <summary>Evaluate checks once per distinct entry: strings and categories (<see cref="EntryStringChecker"/>), and numbers and dates of dictionary-encoded chunks (<see cref="EntryNumericChecker"/>).</summary>
-    public bool EntryStringChecks { get; init; } = true;
+    public bool EntryChecks { get; init; } = true;
     /// <summary>Decode common column chunks directly (<see cref="ChunkDecoder"/>) instead of through Parquet.Net.</summary>
     public bool DirectChunks { get; init; } = true;
 }
@@ -39,9 +39,12 @@ internal static class ParquetReader
     }
 
     /// <summary>
-    /// Validates one Parquet file of a dataset. <paramref name="recordBase"/> is the number of records in the dataset's
-    /// earlier files; it grows by this file's rows. Throws <see cref="MlBuildException"/>: MLB1201 for a file that is not
-    /// readable Parquet, MLB1202 for a column whose type cannot be read as the schema's, MLB1203 for a nested column.
+    /// Validates one Parquet file of a dataset: one batch per row group, handed to <paramref name="mergeInOrder"/> in
+    /// order; the merger must be done with a batch when the call returns (its arrays are pooled). Failure locations carry
+    /// the row group, the row within the file and a record number relative to the batch, to which the merger adds the
+    /// records merged before (as for CSV). <paramref name="recordBase"/> grows by this file's rows. Throws
+    /// <see cref="MlBuildException"/>: MLB1201 for a file that is not readable Parquet, MLB1202 for a column whose type
+    /// cannot be read as the schema's, MLB1203 for a nested or repeated column.
     /// </summary>
     public static void Read(string path, string displayPath, ValidationPlan plan, BatchChecker checker, Action<BatchResult> mergeInOrder,
         ValidationOptions options, ref long recordBase)
@@ -143,11 +146,11 @@ internal static class ParquetReader
         foreach (var b in group)
         {
             var v = batch.Columns[b.Plan.Index]!;
-            bool entryChecks = tuning.EntryStringChecks && !inRule && b.Target is Schema.ColumnType.String or Schema.ColumnType.Category;
+            bool entryChecks = tuning.EntryChecks && !inRule && b.Target is Schema.ColumnType.String or Schema.ColumnType.Category;
             ParquetColumnDecoder.Decode(w, rowGroup, b, v, rows, view, checker, displayPath, tuning.DirectChunks);
             if (entryChecks && b.IsText)
                 EntryStringChecker.Check(checker, plan, options, view, b.Plan, v, w.Entries, w.RowEntry.AsSpan(0, rows));
-            else if (!(tuning.EntryStringChecks && !inRule && EntryNumericChecker.TryCheck(checker, plan, view, b.Plan, v, w, b.Kind)))
+            else if (!(tuning.EntryChecks && !inRule && EntryNumericChecker.TryCheck(checker, plan, view, b.Plan, v, w, b.Kind)))
                 partial.Columns[b.Plan.Index] = v;
         }
         checker.Check(view);
