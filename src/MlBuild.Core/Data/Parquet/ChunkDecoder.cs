@@ -19,6 +19,7 @@ internal static class ChunkDecoder
     /// <paramref name="dest"/>, for byte arrays (width 0) their entry in <see cref="Worker.Entries"/> in
     /// <see cref="Worker.PackedEntries"/>. Returns false when the chunk needs Parquet.Net.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static bool TryDecode(Worker w, ColumnMetaData meta, int maxDef, int rows, int width, bool byteArrays, long fileLength, Span<byte> dest, out int defined)
     {
         defined = 0;
@@ -129,6 +130,7 @@ internal static class ChunkDecoder
         return true;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     static void Gather(Worker w, ReadOnlySpan<int> idx, int dictCount, int width, Span<byte> raw)
     {
         if (width == 8)
@@ -175,6 +177,7 @@ internal static class ChunkDecoder
     }
 
     /// <summary>Dictionary indices to entries; an entry is made (content-deduplicated) the first time its index appears.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     static void MapDictionaryEntries(Worker w, ReadOnlySpan<int> idx, int dictCount, int at)
     {
         var packed = Worker.Ensure(ref w.PackedEntries, at + idx.Length);
@@ -190,6 +193,7 @@ internal static class ChunkDecoder
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     static void ReadPlainByteArrays(Worker w, ReadOnlySpan<byte> page, int count, int at)
     {
         var packed = Worker.Ensure(ref w.PackedEntries, at + count);
@@ -210,6 +214,7 @@ internal static class ChunkDecoder
 /// <summary>The RLE / bit-packed hybrid encoding of levels and dictionary indices.</summary>
 internal static class Rle
 {
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Decode(ReadOnlySpan<byte> src, int bitWidth, Span<int> dest)
     {
         if (bitWidth is < 0 or > 32) throw new InvalidDataException($"bit width {bitWidth} is invalid");
@@ -249,6 +254,7 @@ internal static class Rle
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     static void Unpack(ReadOnlySpan<byte> src, int bitWidth, Span<int> dest)
     {
         if (bitWidth == 0) { dest.Clear(); return; }

@@ -16,6 +16,7 @@ internal static class EntryNumericChecker
     const int UnixEpochDay = 719_162;
 
     /// <summary>Checks the column from its dictionary; false (nothing recorded) when the chunk does not qualify.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static bool TryCheck(BatchChecker checker, ValidationPlan plan, BatchResult r, ColumnPlan p, ColumnVector v, Worker w, ParquetKind kind)
     {
         if (!w.AllDictionary) return false;

@@ -16,6 +16,7 @@ internal static class EntryStringChecker
     enum Flags : byte { None = 0, NotAllowed = 1, PatternMismatch = 2, BadLength = 4 }
 
     /// <param name="rowEntry">Per row: the entry, or -1 for a null cell.</param>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Check(BatchChecker checker, ValidationPlan plan, ValidationOptions options, BatchResult r, ColumnPlan p,
         ColumnVector v, Utf8EntryTable table, ReadOnlySpan<int> rowEntry)
     {

@@ -19,6 +19,7 @@ internal static class ParquetColumnDecoder
     const long UnixEpochTicks = 621_355_968_000_000_000;
     static readonly long MaxTicks = DateTime.MaxValue.Ticks;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Decode(Worker w, ParquetRowGroupReader rg, ParquetColumnBinding b, ColumnVector v, int rows,
         BatchResult view, BatchChecker checker, string displayPath, bool direct)
     {
@@ -205,6 +206,7 @@ internal static class ParquetColumnDecoder
     }
 
     /// <summary>Sets each row's state from its definition level; returns the number of values.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     static int SetStates(Span<CellState> states, int[]? levels, int rows)
     {
         if (levels is null || levels.AsSpan(0, rows).IndexOfAnyExcept(1) < 0) { states.Clear(); return rows; } // no nulls (vectorised scan)
@@ -219,6 +221,7 @@ internal static class ParquetColumnDecoder
     }
 
     /// <summary>Moves the packed values (the first <paramref name="defined"/>) to their rows, back to front.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     static void Expand<T>(T[] data, ReadOnlySpan<CellState> states, int defined, int rows)
     {
         int k = defined - 1;
@@ -282,6 +285,7 @@ internal static class ParquetColumnDecoder
         ctx.Vector.Longs[row] = ticks / TimeSpan.TicksPerDay;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     static void DecodeText(Worker w, in Source src, ParquetColumnBinding b, ColumnVector v, int rows, int[]? levels,
         global::Parquet.Meta.ColumnMetaData chunk, in Ctx ctx)
     {
@@ -306,6 +310,7 @@ internal static class ParquetColumnDecoder
         FinishText(w, b, v, rows, ctx, table, rowEntry, states);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     static void ReadBlobs(Worker w, in Source src, ParquetColumnBinding b, int rows, int[]? levels,
         global::Parquet.Meta.ColumnMetaData chunk, Span<CellState> states, Utf8EntryTable table, int[] rowEntry)
     {
@@ -325,6 +330,7 @@ internal static class ParquetColumnDecoder
         Array.Clear(blobs, 0, defined); // drop references to the decoded arrays
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     static void FinishText(Worker w, ParquetColumnBinding b, ColumnVector v, int rows, in Ctx ctx, Utf8EntryTable table, int[] rowEntry, Span<CellState> states)
     {
         v.Bytes = table.ArenaUsed == 0 ? [] : table.Arena.AsSpan(0, table.ArenaUsed).ToArray();
