@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Engines;
 using BenchmarkDotNet.Jobs;
 using MlBuild.Core.Data.Validation;
@@ -13,12 +14,20 @@ namespace MlBuild.Benchmarks.Parquet;
 /// reader), at one and two threads. With <c>MLBUILD_BENCH_PARQUET</c> (a file) and <c>MLBUILD_BENCH_SPEC</c> (the peers'
 /// spec.json) it measures that file, e.g. the peers' 1M-row benchmark Parquet; otherwise it writes a 1M-row file of
 /// the same shape (id, 14 floats, 3 categories, a date, a nullable float, a 0/1 label) to a temporary folder.
-/// Run: <c>dotnet run -c Release --project tests/MlBuild.Benchmarks -- --filter '*ParquetValidate*'</c>.
+/// Runs in process (no generated project to build): <c>dotnet run -c Release --project tests/MlBuild.Benchmarks --
+/// --filter '*ParquetValidate*'</c>.
 /// </summary>
-[SimpleJob(RunStrategy.Monitoring, RuntimeMoniker.HostProcess, launchCount: 1, warmupCount: 1, iterationCount: 7)]
+[Config(typeof(InProcessMonitoring))]
 [MemoryDiagnoser]
 public class ParquetValidateBenchmark
 {
+    sealed class InProcessMonitoring : ManualConfig
+    {
+        public InProcessMonitoring() =>
+            AddJob(Job.Default.WithStrategy(RunStrategy.Monitoring).WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(7)
+                .WithToolchain(BenchmarkDotNet.Toolchains.InProcess.Emit.InProcessEmitToolchain.Instance));
+    }
+
     DatasetRequest _request = null!;
     string? _tempDir;
 
