@@ -1,0 +1,112 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using MlBuild.Core.Diagnostics;
+using MlBuild.Core.Registry;
+
+[assembly: InternalsVisibleTo("MlBuild.Registry.Tests")]
+[assembly: InternalsVisibleTo("MlBuild.Registry.StressWorker")]
+
+namespace MlBuild.Cli.Commands.Registry;
+
+/// <summary>Registers the registry verbs on the root command, and what they share: options, store opening, error mapping.</summary>
+internal static class RegistryCommands
+{
+    public static void AddTo(RootCommand root, CliContext context)
+    {
+        root.Subcommands.Add(RegisterCommand.Create(context));
+        root.Subcommands.Add(ListCommand.Create(context));
+        root.Subcommands.Add(ShowCommand.Create(context));
+        root.Subcommands.Add(HistoryCommand.Create(context));
+        root.Subcommands.Add(DiffCommand.Create(context));
+        root.Subcommands.Add(PromoteCommand.Create(context));
+        root.Subcommands.Add(RollbackCommand.Create(context));
+        root.Subcommands.Add(ApproveCommand.Create(context));
+        root.Subcommands.Add(VerifyCommand.Create(context));
+        root.Subcommands.Add(PackageCommand.Create(context));
+    }
+
+    public static Option<string> RegistryOption() => new("--registry")
+    {
+        Description = $"The registry: a folder (default .mlregistry in the working directory, or $MLBUILD_REGISTRY), or az://CONTAINER with the connection string in ${AzureBlobStore.ConnectionVariable}.",
+    };
+
+    public static Option<string> ReasonOption() => new("--reason") { Description = "Why: recorded in the event and shown by history." };
+
+    public static Option<string> SigningKeyOption() => new("--signing-key")
+    {
+        Description = $"PEM file with the ECDSA P-256 key that signs the event (default: ${EventSigner.KeyFileVariable} or ${EventSigner.KeyVariable}).",
+    };
+
+    public static Option<string> PolicyOption() => new("--policy")
+    {
+        Description = $"Promotion policy file (default {RegistryPolicy.FileName} in the working directory, if present).",
+    };
+
+    public static Option<bool> JsonOption() => new("--json") { Description = "Print JSON instead of text." };
+
+    public static IRegistryStore OpenStore(CliContext context, string? registry)
+    {
+        var location = string.IsNullOrWhiteSpace(registry)
+            ? Environment.GetEnvironmentVariable("MLBUILD_REGISTRY") is { Length: > 0 } env ? env : ".mlregistry"
+            : registry;
+        if (location.StartsWith("az://", StringComparison.Ordinal))
+            return AzureBlobStore.FromLocation(location, Environment.GetEnvironmentVariable);
+        return new FolderStore(Path.Combine(context.WorkingDirectory, location));
+    }
+
+    public static ModelRegistry Open(CliContext context, ParseResult parse, Option<string> registry,
+        Option<string>? signingKey = null, Option<string>? policy = null)
+    {
+        var store = OpenStore(context, parse.GetValue(registry));
+        var signer = signingKey is null ? null : Signer(context, parse, signingKey);
+        RegistryPolicy? pol = null;
+        if (policy is not null)
+        {
+            var given = parse.GetValue(policy);
+            var path = Resolve(context, given) ?? Path.Combine(context.WorkingDirectory, RegistryPolicy.FileName);
+            if (given is not null && !File.Exists(path))
+                throw new MlBuildException(new MlDiagnostic(RegistryCodes.PolicyInvalid, MlSeverity.Error, $"Policy file '{given}' does not exist.", given));
+            pol = RegistryPolicy.Load(path);
+        }
+        return new ModelRegistry(store, new RegistryOptions { WorkingDirectory = context.WorkingDirectory, Signer = signer, Policy = pol });
+    }
+
+    public static EventSigner? Signer(CliContext context, ParseResult parse, Option<string> signingKey) =>
+        EventSigner.FromConfiguration(Resolve(context, parse.GetValue(signingKey)), Environment.GetEnvironmentVariable);
+
+    public static string? Resolve(CliContext context, string? path) =>
+        string.IsNullOrEmpty(path) ? null : Path.Combine(context.WorkingDirectory, path);
+
+    /// <summary>Runs a verb body; coded errors print one canonical line and map to their exit code, never a stack trace.</summary>
+    public static int Run(CliContext context, Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (MlBuildException ex)
+        {
+            context.Error.WriteLine(ex.Diagnostic.ToCanonicalString());
+            return (int)(ex.Diagnostic.Code.StartsWith("MLB6", StringComparison.Ordinal)
+                ? RegistryCodes.ExitCodeFor(ex.Diagnostic.Code) : ExitCodes.InvalidInput);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            context.Error.WriteLine(new MlDiagnostic(RegistryCodes.StoreFailed, MlSeverity.Error,
+                $"Registry storage failed: {ex.Message}").ToCanonicalString());
+            return (int)ExitCodes.InvalidInput;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A bug, not a user mistake: one coded line with the exception's type and message, no stack trace.
+            context.Error.WriteLine(new MlDiagnostic(RegistryCodes.Internal, MlSeverity.Error,
+                $"Unexpected {ex.GetType().Name} in the registry: {ex.Message} Please report it with the command you ran.").ToCanonicalString());
+            return (int)ExitCodes.InvalidInput;
+        }
+    }
+
+    public static string V(int? v) => v?.ToString(CultureInfo.InvariantCulture) ?? "(none)";
+
+    public static string Num(double d) => d.ToString("0.######", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,225 @@
+using System.IO.Compression;
+using System.Security;
+using System.Security.Cryptography;
+using System.Text;
+using NuGet.Versioning;
+
+namespace MlBuild.Core.Registry;
+
+/// <summary>
+/// Writes a NuGet package of one model version: the model as a content file copied to the consumer's output
+/// (<c>Models/NAME/FILE</c>), the evidence under <c>mlbuild/evidence/</c>, and signed provenance. The package version
+/// comes from the schema history (<see cref="SchemaDiff.PackageVersions"/>). Output is byte-for-byte deterministic.
+/// </summary>
+public static class NuGetPackager
+{
+    /// <summary>Package-relative path of the provenance file.</summary>
+    public const string ProvenancePath = "mlbuild/provenance.json";
+    /// <summary>Package-relative path of the provenance signature.</summary>
+    public const string SignaturePath = "mlbuild/provenance.sig";
+
+    private static readonly DateTimeOffset FixedTime = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>The package version of a registered version, from the schemas of versions 1..N.</summary>
+    public static NuGetVersion PackageVersionOf(ModelRegistry registry, string model, int version)
+    {
+        var m = registry.RequireModel(registry.State, model);
+        var schemas = Enumerable.Range(1, version).Select(v => registry.ReadEvent(m.Versions[v].Seq).Schema).ToList();
+        return SchemaDiff.PackageVersions(schemas)[^1];
+    }
+
+    /// <summary>Writes <c>ID.VERSION.nupkg</c> into <paramref name="outputDir"/> and returns its path and version.</summary>
+    public static (string Path, NuGetVersion Version) Pack(ModelRegistry registry, ModelReference reference, string outputDir,
+        string? packageId = null, EventSigner? signer = null)
+    {
+        var (version, e) = registry.Resolve(reference);
+        var id = packageId ?? "MlBuild.Models." + e.Model;
+        if (!RegistryNames.IsValid(id))
+            throw RegistryCodes.Error(RegistryCodes.InvalidName, $"Package id '{id}' is not valid: use letters, digits, '.', '_' or '-'.");
+        var semver = PackageVersionOf(registry, e.Model, version);
+        var contentRoot = $"contentFiles/any/any/Models/{e.Model}/";
+
+        var files = new SortedDictionary<string, Func<Stream>>(StringComparer.Ordinal)
+        {
+            [contentRoot + SafeName(e.Artifact!.Path)] = () => registry.OpenBlob(e.Artifact.Digest),
+        };
+        foreach (var f in e.Evidence ?? [])
+        {
+            var digest = f.Digest;
+            files["mlbuild/evidence/" + SafeRelative(f.Path)] = () => registry.OpenBlob(digest);
+        }
+
+        var provenanceFiles = new List<RegisteredFile>();
+        foreach (var (path, open) in files)
+        {
+            using var s = open();
+            var bytes = ReadAll(s);
+            provenanceFiles.Add(new RegisteredFile(path, EventLog.Digest(bytes), bytes.Length));
+        }
+        var registeredDigest = registry.Log.ReadEvent(registry.State.Models[e.Model].Versions[version].Seq)!.Digest;
+        var provenance = ProvenanceCheck.Serialize(new PackageProvenance
+        {
+            Model = e.Model, Version = version, PackageVersion = semver.ToNormalizedString(), Event = registeredDigest,
+            GitCommit = e.Lineage?.GitCommit, Files = provenanceFiles,
+        });
+
+        Directory.CreateDirectory(outputDir);
+        var target = Path.Combine(outputDir, $"{id}.{semver.ToNormalizedString()}.nupkg");
+        var temp = Path.Combine(outputDir, FolderStore.TempPrefix + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using (var zip = ZipFile.Open(temp, ZipArchiveMode.Create))
+            {
+                Add(zip, "[Content_Types].xml", Encoding.UTF8.GetBytes(ContentTypes));
+                Add(zip, id + ".nuspec", Encoding.UTF8.GetBytes(Nuspec(id, semver, e)));
+                foreach (var (path, open) in files)
+                {
+                    using var s = open();
+                    Add(zip, path, ReadAll(s));
+                }
+                Add(zip, ProvenancePath, provenance);
+                if (signer is not null) Add(zip, SignaturePath, ProvenanceCheck.Serialize(signer.Sign(EventLog.Digest(provenance))));
+            }
+            File.Move(temp, target, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw RegistryCodes.Error(RegistryCodes.PackageFailed, $"Cannot write the package: {ex.Message}", target);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+        return (target, semver);
+    }
+
+    /// <summary>Checks a .nupkg against its provenance (and signature, when <paramref name="trust"/> is given) without extracting it.</summary>
+    public static IReadOnlyList<string> Verify(string nupkg, TrustedKeys? trust)
+    {
+        ZipArchive zip;
+        try { zip = ZipFile.OpenRead(nupkg); }
+        catch (InvalidDataException ex) { return [$"is not a valid package: {ex.Message}"]; }
+        using var _ = zip;
+        var provenance = zip.GetEntry(ProvenancePath);
+        if (provenance is null) return ["the package has no mlbuild/provenance.json"];
+        var sig = zip.GetEntry(SignaturePath);
+        return ProvenanceCheck.Check(Bytes(provenance), sig is null ? null : Bytes(sig), path =>
+        {
+            var entry = zip.GetEntry(path);
+            if (entry is null) return null;
+            using var s = entry.Open();
+            return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(s));
+        }, trust);
+    }
+
+    /// <summary>
+    /// Verifies a package, then writes the files its provenance lists into <paramref name="targetDir"/>, keeping their
+    /// package paths. Nothing is written unless verification passes, and every path is checked to stay inside the
+    /// target (no <c>..</c>, no rooted or drive paths): a crafted entry cannot write elsewhere (zip slip).
+    /// </summary>
+    public static IReadOnlyList<string> Extract(string nupkg, string targetDir, TrustedKeys? trust)
+    {
+        var problems = Verify(nupkg, trust);
+        if (problems.Count > 0)
+            throw RegistryCodes.Error(RegistryCodes.PackageDigestMismatch,
+                $"The package failed verification, nothing was extracted: {string.Join("; ", problems)}.", nupkg);
+        using var zip = ZipFile.OpenRead(nupkg);
+        var provenance = System.Text.Json.JsonSerializer.Deserialize(Bytes(zip.GetEntry(ProvenancePath)!), ProvenanceJson.Default.PackageProvenance)!;
+        var root = Path.GetFullPath(targetDir);
+        var rootWithSep = root.EndsWith(Path.DirectorySeparatorChar) ? root : root + Path.DirectorySeparatorChar;
+        var plan = new List<(ZipArchiveEntry Entry, string Target)>();
+        foreach (var f in provenance.Files)
+        {
+            var relative = SafeRelative(f.Path);
+            var target = Path.GetFullPath(Path.Combine(root, relative.Replace('/', Path.DirectorySeparatorChar)));
+            if (!target.StartsWith(rootWithSep, StringComparison.Ordinal))
+                throw RegistryCodes.Error(RegistryCodes.PackageFailed, $"Package path '{f.Path}' would be written outside '{targetDir}'.", nupkg);
+            plan.Add((zip.GetEntry(f.Path)!, target));
+        }
+        var written = new List<string>();
+        foreach (var (entry, target) in plan)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            var temp = Path.Combine(Path.GetDirectoryName(target)!, FolderStore.TempPrefix + Guid.NewGuid().ToString("N"));
+            try
+            {
+                using (var from = entry.Open())
+                using (var to = File.Create(temp))
+                    from.CopyTo(to);
+                File.Move(temp, target, overwrite: true);
+            }
+            finally
+            {
+                if (File.Exists(temp)) File.Delete(temp);
+            }
+            written.Add(Path.GetRelativePath(root, target).Replace(Path.DirectorySeparatorChar, '/'));
+        }
+        return written;
+    }
+
+    private static byte[] Bytes(ZipArchiveEntry entry)
+    {
+        using var s = entry.Open();
+        return ReadAll(s);
+    }
+
+    private static byte[] ReadAll(Stream s)
+    {
+        using var ms = new MemoryStream();
+        s.CopyTo(ms);
+        return ms.ToArray();
+    }
+
+    private static void Add(ZipArchive zip, string path, byte[] content)
+    {
+        var entry = zip.CreateEntry(path, CompressionLevel.Optimal);
+        entry.LastWriteTime = FixedTime;
+        using var s = entry.Open();
+        s.Write(content);
+    }
+
+    // Names come from the registry's own events, but a package must never carry a path that escapes its folder.
+    private static string SafeName(string name)
+    {
+        var n = Path.GetFileName(name.Replace('\\', '/'));
+        return string.IsNullOrEmpty(n) || n is "." or ".." ? "model.zip" : n;
+    }
+
+    internal static string SafeRelative(string path)
+    {
+        var parts = path.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0 || parts.Any(p => p is "." or ".." || p.Contains(':')))
+            throw RegistryCodes.Error(RegistryCodes.PackageFailed, $"Evidence path '{path}' is not a safe relative path.");
+        return string.Join('/', parts);
+    }
+
+    private const string ContentTypes =
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">" +
+        "<Default Extension=\"nuspec\" ContentType=\"application/octet\" /><Default Extension=\"zip\" ContentType=\"application/octet\" />" +
+        "<Default Extension=\"json\" ContentType=\"application/octet\" /><Default Extension=\"sig\" ContentType=\"application/octet\" />" +
+        "<Default Extension=\"md\" ContentType=\"application/octet\" /><Default Extension=\"bin\" ContentType=\"application/octet\" /></Types>";
+
+    private static string Nuspec(string id, NuGetVersion version, RegistryEvent e)
+    {
+        static string X(string? s) => SecurityElement.Escape(s ?? "");
+        var deps = e.Lineage?.MlNetVersion is { } ml && NuGetVersion.TryParse(ml, out var mlv)
+            ? $"<dependencies><group><dependency id=\"Microsoft.ML\" version=\"{X(mlv.ToNormalizedString())}\" /></group></dependencies>"
+            : "";
+        return $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <package xmlns="http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd">
+              <metadata>
+                <id>{X(id)}</id>
+                <version>{X(version.ToNormalizedString())}</version>
+                <authors>{X(e.Actor)}</authors>
+                <description>Model {X(e.Model)} version {e.Version} from the MlBuild registry (model {X(e.Artifact!.Digest)}, commit {X(e.Lineage?.GitCommit ?? "unknown")}). Copies Models/{X(e.Model)}/ to the output folder.</description>
+                <tags>mlbuild ml-model</tags>
+                {deps}
+                <contentFiles>
+                  <files include="any/any/Models/**" buildAction="None" copyToOutput="true" flatten="false" />
+                </contentFiles>
+              </metadata>
+            </package>
+            """;
+    }
+}

@@ -1,0 +1,71 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace MlBuild.Core.Registry;
+
+/// <summary>
+/// What a package (NuGet or OCI) says about its contents: the registry version it was made from and the digest of
+/// every file. Signed like events (the signature covers the SHA-256 of the provenance file's bytes), so a consumer
+/// can check a package against its trusted keys before loading the model.
+/// </summary>
+public sealed record PackageProvenance
+{
+    /// <summary>Model name.</summary>
+    public string Model { get; init; } = "";
+    /// <summary>Registry version.</summary>
+    public int Version { get; init; }
+    /// <summary>Package version (SemVer from the schema history).</summary>
+    public string PackageVersion { get; init; } = "";
+    /// <summary>Digest of the register event the package was made from.</summary>
+    public string Event { get; init; } = "";
+    /// <summary>Git commit of the training run, if known.</summary>
+    public string? GitCommit { get; init; }
+    /// <summary>Files in the package with their digests (package-relative paths).</summary>
+    public IReadOnlyList<RegisteredFile> Files { get; init; } = [];
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = true)]
+[JsonSerializable(typeof(PackageProvenance))]
+[JsonSerializable(typeof(EventSignature))]
+internal sealed partial class ProvenanceJson : JsonSerializerContext;
+
+/// <summary>Reads and checks provenance.</summary>
+public static class ProvenanceCheck
+{
+    /// <summary>Serialises provenance (deterministic).</summary>
+    public static byte[] Serialize(PackageProvenance p) => JsonSerializer.SerializeToUtf8Bytes(p, ProvenanceJson.Default.PackageProvenance);
+
+    /// <summary>Serialises a signature.</summary>
+    public static byte[] Serialize(EventSignature s) => JsonSerializer.SerializeToUtf8Bytes(s, ProvenanceJson.Default.EventSignature);
+
+    /// <summary>
+    /// Checks files against provenance bytes and an optional signature. <paramref name="digestOf"/> returns the digest
+    /// of a package-relative file, or null when it is absent. Returns the problems found (empty when all is well).
+    /// </summary>
+    public static IReadOnlyList<string> Check(byte[] provenance, byte[]? signature, Func<string, string?> digestOf, TrustedKeys? trust)
+    {
+        var problems = new List<string>();
+        PackageProvenance? p;
+        try { p = JsonSerializer.Deserialize(provenance, ProvenanceJson.Default.PackageProvenance); }
+        catch (JsonException ex) { return [$"provenance cannot be parsed: {ex.Message}"]; }
+        if (p is null) return ["provenance is empty"];
+        foreach (var f in p.Files)
+        {
+            var actual = digestOf(f.Path);
+            if (actual is null) problems.Add($"'{f.Path}' is missing");
+            else if (actual != f.Digest) problems.Add($"'{f.Path}' was altered: it hashes to {actual}, provenance says {f.Digest}");
+        }
+        if (trust is not null)
+        {
+            EventSignature? sig = null;
+            if (signature is not null)
+            {
+                try { sig = JsonSerializer.Deserialize(signature, ProvenanceJson.Default.EventSignature); }
+                catch (JsonException) { problems.Add("signature cannot be parsed"); }
+            }
+            if (trust.Check(EventLog.Digest(provenance), sig) is { } why) problems.Add($"provenance {why}");
+        }
+        return problems;
+    }
+}

@@ -1,0 +1,127 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace MlBuild.Core.Registry;
+
+/// <summary>Event types recorded in the log.</summary>
+public static class EventTypes
+{
+    /// <summary>A new model version.</summary>
+    public const string Register = "register";
+    /// <summary>An alias moved to a version.</summary>
+    public const string Promote = "promote";
+    /// <summary>An alias moved back to its previous holder.</summary>
+    public const string Rollback = "rollback";
+    /// <summary>An approval of a version for an alias.</summary>
+    public const string Approve = "approve";
+}
+
+/// <summary>
+/// One event of the append-only log. The file of event N holds its body (this record, compact JSON) on the first
+/// line and, when signed, a <see cref="EventSignature"/> on the second. The event's digest is the SHA-256 of the
+/// first line's bytes; event N+1 carries it as <see cref="Prev"/>.
+/// </summary>
+public sealed record RegistryEvent
+{
+    /// <summary>Position in the log, from 1.</summary>
+    public long Seq { get; init; }
+    /// <summary><c>sha256:HEX</c> of the previous event's body; null for the first event.</summary>
+    public string? Prev { get; init; }
+    /// <summary>One of <see cref="EventTypes"/>.</summary>
+    public string Type { get; init; } = "";
+    /// <summary>When, UTC, ISO 8601.</summary>
+    public string Time { get; init; } = "";
+    /// <summary>Who: git identity or CI actor.</summary>
+    public string Actor { get; init; } = "";
+    /// <summary>Why, from <c>--reason</c>.</summary>
+    public string? Reason { get; init; }
+    /// <summary>Model name.</summary>
+    public string Model { get; init; } = "";
+    /// <summary>The version registered, promoted, approved, or rolled back to.</summary>
+    public int Version { get; init; }
+    /// <summary>The alias, for promote, rollback and approve.</summary>
+    public string? Alias { get; init; }
+    /// <summary>For promote and rollback: the holder of the alias before this event (the compare in compare-and-swap).</summary>
+    public int? From { get; init; }
+    /// <summary>For register: the model file.</summary>
+    public RegisteredFile? Artifact { get; init; }
+    /// <summary>For register: the evidence files.</summary>
+    public IReadOnlyList<RegisteredFile>? Evidence { get; init; }
+    /// <summary>For register: metrics read from the evidence.</summary>
+    public SortedDictionary<string, MetricValue>? Metrics { get; init; }
+    /// <summary>For register: gate verdicts (PASS, FAIL, INCONCLUSIVE) read from the evidence.</summary>
+    public SortedDictionary<string, string>? Gates { get; init; }
+    /// <summary>For register: the model's input and output columns, when the evidence has them.</summary>
+    public ModelSchema? Schema { get; init; }
+    /// <summary>For register: where the version came from.</summary>
+    public ModelLineage? Lineage { get; init; }
+}
+
+/// <summary>A file stored as a content-addressed blob.</summary>
+/// <param name="Path">Name relative to the model file or evidence folder, '/'-separated.</param>
+/// <param name="Digest"><c>sha256:HEX</c> of the content.</param>
+/// <param name="Size">Bytes.</param>
+public sealed record RegisteredFile(string Path, string Digest, long Size);
+
+/// <summary>A metric with an optional confidence interval.</summary>
+/// <param name="Value">Point estimate.</param>
+/// <param name="Low">Lower bound of the interval, if known.</param>
+/// <param name="High">Upper bound of the interval, if known.</param>
+public sealed record MetricValue(double Value, double? Low = null, double? High = null);
+
+/// <summary>A model's columns.</summary>
+/// <param name="Inputs">Input columns.</param>
+/// <param name="Outputs">Output columns.</param>
+public sealed record ModelSchema(IReadOnlyList<SchemaColumn> Inputs, IReadOnlyList<SchemaColumn> Outputs);
+
+/// <summary>One column: name and type (for example <c>Single</c>, <c>String</c>, <c>Vector&lt;Single&gt;</c>).</summary>
+/// <param name="Name">Column name.</param>
+/// <param name="Type">Column type.</param>
+public sealed record SchemaColumn(string Name, string Type);
+
+/// <summary>Where a version came from.</summary>
+public sealed record ModelLineage
+{
+    /// <summary>Git commit of the working tree, if git was available.</summary>
+    public string? GitCommit { get; init; }
+    /// <summary>True when the working tree had uncommitted changes.</summary>
+    public bool? GitDirty { get; init; }
+    /// <summary>Datasets named in the evidence, with the SHA-256 of their content.</summary>
+    public IReadOnlyList<DatasetLineage>? Datasets { get; init; }
+    /// <summary>Pipeline parameters from the evidence.</summary>
+    public JsonElement? Parameters { get; init; }
+    /// <summary>Training seed from the evidence.</summary>
+    public long? Seed { get; init; }
+    /// <summary>The MlBuild version that registered it.</summary>
+    public string? MlBuildVersion { get; init; }
+    /// <summary>The ML.NET version that trained it, if known.</summary>
+    public string? MlNetVersion { get; init; }
+    /// <summary>The baseline the version was compared with, as the evidence names it.</summary>
+    public string? Baseline { get; init; }
+}
+
+/// <summary>A dataset named in the evidence.</summary>
+/// <param name="Name">Name in the pipeline file.</param>
+/// <param name="Path">Path as written in the evidence.</param>
+/// <param name="Digest"><c>sha256:HEX</c> of the file, or null when it was not found at registration.</param>
+/// <param name="Size">Bytes, or null.</param>
+public sealed record DatasetLineage(string Name, string Path, string? Digest, long? Size);
+
+/// <summary>The signature line of an event file.</summary>
+/// <param name="KeyId">First 16 hex digits of the SHA-256 of the signer's SubjectPublicKeyInfo.</param>
+/// <param name="Alg">Always <c>ES256</c> (ECDSA P-256 over the SHA-256 digest).</param>
+/// <param name="Sig">Base64 of the IEEE P1363 signature of the event digest.</param>
+public sealed record EventSignature(string KeyId, string Alg, string Sig);
+
+/// <summary>The head file: the last event a writer saw committed. A cross-check that protects the last event, which no successor's <c>prev</c> covers yet.</summary>
+/// <param name="Seq">Sequence number.</param>
+/// <param name="Digest">That event's digest.</param>
+public sealed record HeadRecord(long Seq, string Digest);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = false)]
+[JsonSerializable(typeof(RegistryEvent))]
+[JsonSerializable(typeof(EventSignature))]
+[JsonSerializable(typeof(HeadRecord))]
+[JsonSerializable(typeof(RegistrySnapshot))]
+internal sealed partial class RegistryJson : JsonSerializerContext;
