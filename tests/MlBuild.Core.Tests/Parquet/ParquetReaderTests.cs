@@ -28,7 +28,9 @@ public sealed class ParquetReaderTests : IDisposable
         """;
 
     /// <summary>12 rows in 3 row groups of 4, one fault per check at a known row.</summary>
-    void WriteMixed(string path)
+    void WriteMixed(string path) => WriteMixedWith(path, null);
+
+    void WriteMixedWith(string path, ParquetOptions? options)
     {
         static T[][] Split<T>(T[] all) => [all[0..4], all[4..8], all[8..12]];
         long?[] id = [1, 2, 3, 4, 5, null, 7, 8, 9, 3, 11, 12];                         // null at row 5, duplicate 3 at row 9
@@ -41,7 +43,7 @@ public sealed class ParquetReaderTests : IDisposable
         DateTime?[] ts = Enumerable.Range(0, 12).Select(i => (DateTime?)Jan1.AddHours(i).AddSeconds(i)).ToArray();
         decimal?[] price = Enumerable.Range(0, 12).Select(i => (decimal?)(1.25m * i)).ToArray();
         string?[] qty = ["1", "2", "3", "x", "5", "6", "7", "8", "9", "10", "11", "12"];  // type at row 3
-        Write(path,
+        Write(path, options,
             new TestColumn(new DataField<long?>("id"), Split(id)),
             new TestColumn(new DataField<double?>("score"), Split(score)),
             new TestColumn(new DataField<int?>("small"), Split(small)),
@@ -143,6 +145,22 @@ public sealed class ParquetReaderTests : IDisposable
         Assert.Equal(11, qty.Count);
         Assert.Equal(1, qty.Invalid);
         Assert.Equal(12, qty.Max);
+    }
+
+    [Fact]
+    public void Other_codecs_take_the_Parquet_Net_path_with_the_same_results()
+    {
+        WriteMixed(_dir.File("data.parquet"));
+        var snappy = Validate(_dir.Path, "data.parquet", MixedSchema);
+        foreach (var codec in new[] { CompressionMethod.Gzip, CompressionMethod.Zstd, CompressionMethod.None })
+        {
+            var dir = Path.Combine(_dir.Path, codec.ToString());
+            Directory.CreateDirectory(dir);
+            WriteMixedWith(Path.Combine(dir, "data.parquet"), new ParquetOptions { CompressionMethod = codec });
+            var other = Validate(dir, "data.parquet", MixedSchema);
+            Assert.Equal(System.Text.Encoding.UTF8.GetString(ValidationReports.Json([snappy], "t")),
+                System.Text.Encoding.UTF8.GetString(ValidationReports.Json([other], "t")));
+        }
     }
 
     [Fact]
