@@ -104,6 +104,16 @@ public sealed class QuantileSketch
         Count++;
     }
 
+    /// <summary>Counts a value <paramref name="count"/> times (what <see cref="Add(double)"/> that often would do).</summary>
+    public void Add(double v, long count)
+    {
+        if (count <= 0) return;
+        ulong b = OrderedKey(v) >> (52 - SubBits);
+        var page = _pages[(int)(b >> SubBits)] ??= new long[Sub];
+        page[(int)(b & (Sub - 1))] += count;
+        Count += count;
+    }
+
     /// <summary>Merges another sketch into this one.</summary>
     public void Merge(QuantileSketch other)
     {

@@ -110,7 +110,11 @@ public static class DatasetValidator
 
     static HashSet<int> ValidateParquet(string full, string display, ValidationPlan plan, BatchChecker checker, ValidationMerger merger, ValidationOptions options)
     {
-        throw new MlBuildException(new MlDiagnostic("MLB1201", MlSeverity.Error, "Parquet files are not supported yet.", display));
+        var names = Parquet.ParquetReader.ReadColumnNames(full, display);
+        MapColumns(names, display, plan, merger, (pos) => new DataLocation(display, 0, pos, -1, 0));
+        long records = merger.Records;
+        Parquet.ParquetReader.Read(full, display, plan, checker, merger.Merge, options, ref records);
+        return plan.Columns.Where(c => c.DataPosition > 0).Select(c => c.Index).ToHashSet();
     }
 
     /// <summary>Matches data columns to schema columns by name; reports missing and extra columns per the schema's policies.</summary>

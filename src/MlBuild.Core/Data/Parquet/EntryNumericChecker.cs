@@ -1,0 +1,139 @@
+using MlBuild.Core.Data.Profiling;
+using MlBuild.Core.Data.Schema;
+using MlBuild.Core.Data.Validation;
+
+namespace MlBuild.Core.Data.Parquet;
+
+/// <summary>
+/// The numeric and date checks of <see cref="BatchChecker"/> for a column chunk that is dictionary-encoded throughout:
+/// bounds, allowed integers and the distinct-value sketch are evaluated once per dictionary entry, count, min, max and
+/// moments come from the entry counts, and failures are still recorded row by row in row order. Counts, failures,
+/// min, max, quantiles and distinct estimates equal the per-cell checker's; mean and variance are the same sums taken
+/// in entry order, so they can differ from the per-cell ones in the last bits (they stay identical for any thread count).
+/// </summary>
+internal static class EntryNumericChecker
+{
+    const int UnixEpochDay = 719_162;
+
+    /// <summary>Checks the column from its dictionary; false (nothing recorded) when the chunk does not qualify.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static bool TryCheck(BatchChecker checker, ValidationPlan plan, BatchResult r, ColumnPlan p, ColumnVector v, Worker w, ParquetKind kind)
+    {
+        if (!w.AllDictionary) return false;
+        int dictCount = w.DictCount;
+        var type = p.Schema.Type;
+        bool isFloat = type == ColumnType.Float;
+        var values = new double[dictCount];
+        var longs = isFloat ? null : new long[dictCount];
+        var dict = w.Dict;
+        switch (kind)
+        {
+            case ParquetKind.Double when isFloat:
+                for (int e = 0; e < dictCount; e++)
+                {
+                    values[e] = BitConverter.ToDouble(dict, e * 8);
+                    if (!double.IsFinite(values[e])) return false;
+                }
+                break;
+            case ParquetKind.Int64 when type == ColumnType.Integer:
+                for (int e = 0; e < dictCount; e++) { longs![e] = BitConverter.ToInt64(dict, e * 8); values[e] = longs[e]; }
+                break;
+            case ParquetKind.Int32 when type == ColumnType.Integer:
+                for (int e = 0; e < dictCount; e++) { longs![e] = BitConverter.ToInt32(dict, e * 4); values[e] = longs[e]; }
+                break;
+            case ParquetKind.Date32 when type == ColumnType.Date:
+                for (int e = 0; e < dictCount; e++)
+                {
+                    long day = BitConverter.ToInt32(dict, e * 4) + (long)UnixEpochDay;
+                    if (day < 0 || day > DateOnly.MaxValue.DayNumber) return false;
+                    longs![e] = day; values[e] = day;
+                }
+                break;
+            default:
+                return false;
+        }
+
+        int rows = v.Count;
+        var states = v.States.AsSpan(0, rows);
+        var acc = r.Columns[p.Index];
+        long nulls = 0;
+        for (int i = 0; i < rows; i++)
+        {
+            if (states[i] == CellState.Value) continue;
+            if (states[i] != CellState.Null) throw new InvalidOperationException("A dictionary column with invalid cells takes the per-cell path.");
+            nulls++;
+            if (p.NotNullCheck >= 0)
+                checker.Fail(r, p.NotNullCheck, i, p.DataPosition, v, $"column '{p.Schema.Name}' is empty but is not nullable");
+        }
+        acc.Nulls += nulls;
+        if (p.NotNullCheck >= 0) r.Checks[p.NotNullCheck].Evaluated += rows;
+        if (p.TypeCheck >= 0) r.Checks[p.TypeCheck].Evaluated += rows - nulls;
+        long n = rows - nulls;
+
+        var idx = w.Indices.AsSpan(0, (int)n);
+        var counts = new long[dictCount];
+        foreach (int k in idx) counts[k]++;
+
+        double lo = p.Min, hi = p.Max;
+        bool checkMin = p.MinCheck >= 0, checkMax = p.MaxCheck >= 0;
+        var allowed = p.AllowedIntegers;
+        var fails = new byte[dictCount]; // 1 min, 2 max, 4 not allowed
+        bool anyFail = false;
+        double sum = 0, min = acc.Min, max = acc.Max;
+        for (int e = 0; e < dictCount; e++)
+        {
+            long c = counts[e];
+            if (c == 0) continue;
+            double x = values[e];
+            sum += x * c;
+            if (x < min) min = x;
+            if (x > max) max = x;
+            acc.Sketch.Add(x, c);
+            acc.Hll.Add(isFloat ? StableHash.Mix(BitConverter.DoubleToUInt64Bits(x == 0 ? 0 : x)) : StableHash.Mix((ulong)longs![e]));
+            byte f = 0;
+            if (checkMin && (x < lo || (p.MinExclusive && x == lo))) f |= 1;
+            if (checkMax && (x > hi || (p.MaxExclusive && x == hi))) f |= 2;
+            if (allowed is not null && !allowed.Contains(longs![e])) f |= 4;
+            fails[e] = f;
+            anyFail |= f != 0;
+        }
+        if (anyFail)
+        {
+            for (int i = 0, k = 0; i < rows; i++)
+            {
+                if (states[i] != CellState.Value) continue;
+                byte f = fails[idx[k++]];
+                if (f == 0) continue;
+                if ((f & 1) != 0) FailBound(checker, plan, r, p, v, i, true);
+                if ((f & 2) != 0) FailBound(checker, plan, r, p, v, i, false);
+                if ((f & 4) != 0)
+                    checker.Fail(r, p.AllowedCheck, i, p.DataPosition, v,
+                        $"column '{p.Schema.Name}' value '{BatchChecker.CellText(v, i)}' is not {plan.Checks[p.AllowedCheck].Requirement}");
+            }
+        }
+        if (p.MinCheck >= 0) r.Checks[p.MinCheck].Evaluated += n;
+        if (p.MaxCheck >= 0) r.Checks[p.MaxCheck].Evaluated += n;
+        if (p.AllowedCheck >= 0 && !isFloat) r.Checks[p.AllowedCheck].Evaluated += n;
+        if (n == 0) return true;
+        acc.Min = min;
+        acc.Max = max;
+        double mean = sum / n;
+        double m2 = 0;
+        for (int e = 0; e < dictCount; e++)
+        {
+            if (counts[e] == 0) continue;
+            double d = values[e] - mean;
+            m2 += d * d * counts[e];
+        }
+        acc.AddMoments(n, mean, m2);
+        return true;
+    }
+
+    static void FailBound(BatchChecker checker, ValidationPlan plan, BatchResult r, ColumnPlan p, ColumnVector v, int row, bool isMin)
+    {
+        var req = plan.Checks[isMin ? p.MinCheck : p.MaxCheck].Requirement;
+        var relation = isMin ? (p.MinExclusive ? "is not above" : "is below") : (p.MaxExclusive ? "is not below" : "is above");
+        checker.Fail(r, isMin ? p.MinCheck : p.MaxCheck, row, p.DataPosition, v,
+            $"column '{p.Schema.Name}' value '{BatchChecker.CellText(v, row)}' {relation} {req}");
+    }
+}
