@@ -293,8 +293,13 @@ namespace MlBuild.Tasks
                     byName.Add(name, set);
                     ordered.Add(set);
                 }
-                set.Files.Add(file);
+                if (!set.Files.Exists(f => SamePath(f, file)))
+                    set.Files.Add(file);
             }
+            // MSBuild expands wildcards in file-system order; the engine reads a dataset's files in ordinal name order
+            // (as `dotnet ml data validate data/part-*.csv` does), so record numbers and "first occurrence" agree everywhere.
+            foreach (var set in ordered)
+                set.Files.Sort(StringComparer.Ordinal);
             return ok ? ordered : null;
         }
 

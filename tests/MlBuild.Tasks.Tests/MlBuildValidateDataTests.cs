@@ -121,7 +121,7 @@ public sealed class MlBuildValidateDataTests : IDisposable
     }
 
     [UnixFact]
-    public void Execute_groups_items_by_Dataset_skips_Validate_false_and_escapes_paths()
+    public void Execute_groups_items_by_Dataset_in_ordinal_order_without_repeats_skips_Validate_false_and_escapes_paths()
     {
         _ws.WriteFile("data/part-1.csv", "id\n1\n");
         _ws.WriteFile("data/part-2.csv", "id\n2\n");
@@ -131,8 +131,9 @@ public sealed class MlBuildValidateDataTests : IDisposable
         _ws.Prepare(0, Result(0));
         var task = _ws.CreateTask(
             TaskWorkspace.Item("data/train.csv", ("Schema", "data/train.schema.json")),
-            TaskWorkspace.Item("data/part-1.csv", ("Schema", "data/parts.schema.json"), ("Dataset", "parts")),
+            TaskWorkspace.Item("data/part-2.csv", ("Schema", "data/parts.schema.json"), ("Dataset", "parts")),
             TaskWorkspace.Item("data/old.csv", ("Schema", "missing.json"), ("Validate", "False")),
+            TaskWorkspace.Item("data/part-1.csv", ("Schema", "data/parts.schema.json"), ("Dataset", "parts")),
             TaskWorkspace.Item("data/part-2.csv", ("Schema", "data/parts.schema.json"), ("Dataset", "parts")),
             TaskWorkspace.Item("data/we\"ird name.csv", ("Schema", "data/train.schema.json")),
             TaskWorkspace.Item("other/train.csv", ("Schema", "data/train.schema.json")));
