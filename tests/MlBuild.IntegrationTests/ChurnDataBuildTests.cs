@@ -235,4 +235,54 @@ public sealed class ChurnDataBuildTests(PackagesFixture packages, ITestOutputHel
         Assert.True(File.Exists(StampFile(ws)));
         guard.Passed();
     }
+
+    [Fact]
+    public async Task Build_validates_a_Parquet_dataset_given_by_wildcard()
+    {
+        using var guard = new TestGuard(packages, output);
+        var ws = Workspace("parquet");
+        File.WriteAllText(ws.PathOf("data/parts.schema.json"), """
+            {
+              "schemaVersion": 1,
+              "columns": [
+                { "name": "customer_id", "type": "integer", "nullable": false, "unique": true, "min": 1 },
+                { "name": "age", "type": "integer", "nullable": false, "min": 18, "max": 120 },
+                { "name": "plan", "type": "category", "nullable": false, "allowed": ["basic", "plus", "pro"] }
+              ],
+              "rows": { "min": 4 }
+            }
+            """);
+        await WriteParquet(ws.PathOf("data/part-1.parquet"), [1, 2, 3], [34, 51, 27], ["basic", "pro", "plus"]);
+        await WriteParquet(ws.PathOf("data/part-2.parquet"), [4, 5, 6], [45, 19, 62], ["plus", "basic", "pro"]);
+        ws.EditProject(p => p.Replace(
+            "<MlBuildDataset Include=\"data/train.csv\" Schema=\"data/train.schema.json\" />",
+            "<MlBuildDataset Include=\"data/part-*.parquet\" Schema=\"data/parts.schema.json\" Dataset=\"parts\" />",
+            StringComparison.Ordinal));
+
+        var clean = ws.Build();
+        Assert.Equal(0, clean.ExitCode);
+        Assert.Empty(clean.MlbDiagnostics);
+
+        // Parquet has no lines: the diagnostic names the file, and the row group and row are in its text.
+        await WriteParquet(ws.PathOf("data/part-2.parquet"), [4, 5, 6], [45, -3, 62], ["plus", "basic", "pro"]);
+        var fault = ws.Build();
+        Assert.NotEqual(0, fault.ExitCode);
+        var d = Assert.Single(fault.MlbDiagnostics);
+        Assert.Equal(("data/part-2.parquet", 0, "error", "MLB1003"), (d.File, d.Line, d.Severity, d.Code));
+        Assert.Contains("row group 0, row 1", d.Message, StringComparison.Ordinal);
+        guard.Passed();
+    }
+
+    static async Task WriteParquet(string path, long[] ids, long[] ages, string[] plans)
+    {
+        var id = new Parquet.Schema.DataField<long>("customer_id");
+        var age = new Parquet.Schema.DataField<long>("age");
+        var plan = new Parquet.Schema.DataField<string>("plan");
+        await using var fs = File.Create(path);
+        await using var writer = await Parquet.ParquetWriter.CreateAsync(new Parquet.Schema.ParquetSchema(id, age, plan), fs);
+        using var rg = writer.CreateRowGroup();
+        await rg.WriteAsync<long>(id, ids.AsMemory());
+        await rg.WriteAsync<long>(age, ages.AsMemory());
+        await rg.WriteAsync(plan, plans);
+    }
 }
