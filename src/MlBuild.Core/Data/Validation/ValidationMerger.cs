@@ -16,6 +16,8 @@ internal sealed class ValidationMerger
     readonly CheckAccumulator[] _checks;
     readonly ColumnAccumulator[] _columns;
     readonly object?[] _uniqueSets;
+    long[] _keyBuffer = [];
+    int[] _rowBuffer = [];
 
     /// <summary>Records merged so far (the next batch's record numbers start after these).</summary>
     public long Records { get; private set; }
@@ -117,13 +119,16 @@ internal sealed class ValidationMerger
             if (_uniqueSets[p.Index] is LongSet longs)
             {
                 bool isFloat = v.Type == ColumnType.Float;
+                if (_keyBuffer.Length < v.Count) { _keyBuffer = new long[v.Count]; _rowBuffer = new int[v.Count]; }
+                int n = 0;
                 for (int i = 0; i < v.Count; i++)
                 {
                     if (v.States[i] != CellState.Value) continue;
-                    evaluated++;
-                    long key = isFloat ? BitConverter.DoubleToInt64Bits(v.Doubles[i] == 0 ? 0 : v.Doubles[i]) : v.Longs[i];
-                    if (!longs.Add(key)) FailDuplicate(r, p, v, i);
+                    _keyBuffer[n] = isFloat ? BitConverter.DoubleToInt64Bits(v.Doubles[i] == 0 ? 0 : v.Doubles[i]) : v.Longs[i];
+                    _rowBuffer[n++] = i;
                 }
+                evaluated = n;
+                longs.AddBatch(_keyBuffer.AsSpan(0, n), j => FailDuplicate(r, p, v, _rowBuffer[j]));
             }
             else if (_uniqueSets[p.Index] is HashSet<UInt128> strings)
             {
@@ -250,37 +255,77 @@ internal sealed class ValidationMerger
     }
 }
 
-/// <summary>An open-addressing set of 64-bit keys (uniqueness of integer columns without boxing).</summary>
-internal sealed class LongSet
+/// <summary>
+/// An open-addressing set of 64-bit keys for uniqueness of integer, date and float columns. One array (an empty slot
+/// holds <see cref="long.MinValue"/>, whose own presence is a flag), so an insert costs one cache miss; batches are
+/// inserted with software prefetch, since the table outgrows the caches and the merge runs on one thread.
+/// </summary>
+internal sealed unsafe class LongSet
 {
-    long[] _keys = new long[1024];
-    bool[] _used = new bool[1024];
+    const long Empty = long.MinValue;
+    const int PrefetchDistance = 16;
+    long[] _keys = NewTable(1 << 16);
     int _count;
+    bool _hasEmptyKey;
+
+    static long[] NewTable(int size)
+    {
+        var t = GC.AllocateUninitializedArray<long>(size);
+        Array.Fill(t, Empty);
+        return t;
+    }
 
     public bool Add(long key)
     {
-        if ((_count + 1) * 2 > _keys.Length) Grow();
-        int mask = _keys.Length - 1;
-        int i = (int)(StableHash.Mix((ulong)key) & (ulong)mask);
-        while (_used[i])
+        if (key == Empty)
         {
-            if (_keys[i] == key) return false;
+            if (_hasEmptyKey) return false;
+            _hasEmptyKey = true;
+            return true;
+        }
+        if ((_count + 1) * 2 > _keys.Length) Grow();
+        return Insert(_keys, key);
+    }
+
+    bool Insert(long[] keys, long key)
+    {
+        int mask = keys.Length - 1;
+        int i = (int)(StableHash.Mix((ulong)key) & (ulong)mask);
+        while (true)
+        {
+            long k = keys[i];
+            if (k == key) return false;
+            if (k == Empty) { keys[i] = key; _count++; return true; }
             i = (i + 1) & mask;
         }
-        _used[i] = true;
-        _keys[i] = key;
-        _count++;
-        return true;
+    }
+
+    /// <summary>Adds keys in order; calls <paramref name="onDuplicate"/> with the index of each key already present.</summary>
+    public void AddBatch(ReadOnlySpan<long> batch, Action<int> onDuplicate)
+    {
+        while ((_count + batch.Length) * 2 > _keys.Length) Grow();
+        var keys = _keys;
+        int mask = keys.Length - 1;
+        fixed (long* table = keys)
+        {
+            for (int j = 0; j < batch.Length; j++)
+            {
+                if (j + PrefetchDistance < batch.Length && System.Runtime.Intrinsics.X86.Sse.IsSupported)
+                    System.Runtime.Intrinsics.X86.Sse.Prefetch0(table + (int)(StableHash.Mix((ulong)batch[j + PrefetchDistance]) & (ulong)mask));
+                long key = batch[j];
+                bool added = key == Empty ? !_hasEmptyKey && (_hasEmptyKey = true) : Insert(keys, key);
+                if (!added) onDuplicate(j);
+            }
+        }
     }
 
     void Grow()
     {
-        var keys = _keys;
-        var used = _used;
-        _keys = new long[keys.Length * 2];
-        _used = new bool[keys.Length * 2];
+        var old = _keys;
+        var keys = NewTable(old.Length * 2);
         _count = 0;
-        for (int i = 0; i < keys.Length; i++)
-            if (used[i]) Add(keys[i]);
+        foreach (var k in old)
+            if (k != Empty) Insert(keys, k);
+        _keys = keys;
     }
 }
