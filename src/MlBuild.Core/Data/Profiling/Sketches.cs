@@ -46,6 +46,35 @@ public sealed class HyperLogLog
         if (rank > Registers[idx]) Registers[idx] = rank;
     }
 
+    /// <summary>Adds the hashes of the values whose state is <see cref="MlBuild.Core.Data.Validation.CellState.Value"/>.</summary>
+    public void AddDoubles(ReadOnlySpan<double> values, ReadOnlySpan<MlBuild.Core.Data.Validation.CellState> states)
+    {
+        var regs = Registers;
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (states[i] != MlBuild.Core.Data.Validation.CellState.Value) continue;
+            double v = values[i];
+            AddTo(regs, StableHash.Mix(BitConverter.DoubleToUInt64Bits(v == 0 ? 0 : v)));
+        }
+    }
+
+    /// <summary>Adds the hashes of the 64-bit values whose state is Value.</summary>
+    public void AddLongs(ReadOnlySpan<long> values, ReadOnlySpan<MlBuild.Core.Data.Validation.CellState> states)
+    {
+        var regs = Registers;
+        for (int i = 0; i < values.Length; i++)
+            if (states[i] == MlBuild.Core.Data.Validation.CellState.Value)
+                AddTo(regs, StableHash.Mix((ulong)values[i]));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void AddTo(byte[] regs, ulong hash)
+    {
+        int idx = (int)(hash >> (64 - P));
+        byte rank = (byte)(BitOperations.LeadingZeroCount((hash << P) | (1UL << (P - 1))) + 1);
+        regs[idx] = Math.Max(regs[idx], rank);
+    }
+
     /// <summary>Merges another sketch into this one.</summary>
     public void Merge(HyperLogLog other)
     {
@@ -79,14 +108,48 @@ public sealed class QuantileSketch
     /// <summary>Values counted.</summary>
     public long Count { get; private set; }
 
-    /// <summary>Maps a double to an unsigned key whose order is the numeric order.</summary>
+    /// <summary>Maps a double to an unsigned key whose order is the numeric order (branch-free: signs are random in data).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong OrderedKey(double v)
     {
         if (v == 0) v = 0; // fold -0 into +0
         ulong bits = BitConverter.DoubleToUInt64Bits(v);
-        return (bits & 0x8000_0000_0000_0000UL) != 0 ? ~bits : bits | 0x8000_0000_0000_0000UL;
+        return bits ^ ((ulong)((long)bits >> 63) | 0x8000_0000_0000_0000UL);
     }
+
+    /// <summary>Counts the values whose state is Value.</summary>
+    public void AddDoubles(ReadOnlySpan<double> values, ReadOnlySpan<MlBuild.Core.Data.Validation.CellState> states)
+    {
+        var pages = _pages;
+        long count = 0;
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (states[i] != MlBuild.Core.Data.Validation.CellState.Value) continue;
+            ulong b = OrderedKey(values[i]) >> (52 - SubBits);
+            var page = pages[(int)(b >> SubBits)] ?? NewPage((int)(b >> SubBits));
+            page[(int)(b & (Sub - 1))]++;
+            count++;
+        }
+        Count += count;
+    }
+
+    /// <summary>Counts the 64-bit values whose state is Value.</summary>
+    public void AddLongs(ReadOnlySpan<long> values, ReadOnlySpan<MlBuild.Core.Data.Validation.CellState> states)
+    {
+        var pages = _pages;
+        long count = 0;
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (states[i] != MlBuild.Core.Data.Validation.CellState.Value) continue;
+            ulong b = OrderedKey(values[i]) >> (52 - SubBits);
+            var page = pages[(int)(b >> SubBits)] ?? NewPage((int)(b >> SubBits));
+            page[(int)(b & (Sub - 1))]++;
+            count++;
+        }
+        Count += count;
+    }
+
+    long[] NewPage(int index) => _pages[index] = new long[Sub];
 
     static double FromOrderedKey(ulong key)
     {

@@ -150,8 +150,9 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
         var values = v.Doubles.AsSpan(0, v.Count);
         long n = 0;
         double sum = 0, min = acc.Min, max = acc.Max;
+        // Absent bounds are infinite, so one predictable test per value covers every bound check.
         double lo = p.Min, hi = p.Max;
-        bool checkMin = p.MinCheck >= 0, checkMax = p.MaxCheck >= 0;
+        bool minExclusive = p.MinExclusive, maxExclusive = p.MaxExclusive;
         for (int i = 0; i < values.Length; i++)
         {
             if (states[i] != CellState.Value) continue;
@@ -160,11 +161,11 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
             sum += x;
             if (x < min) min = x;
             if (x > max) max = x;
-            acc.Sketch.Add(x);
-            acc.Hll.Add(StableHash.Mix(BitConverter.DoubleToUInt64Bits(x == 0 ? 0 : x)));
-            if (checkMin && (x < lo || (p.MinExclusive && x == lo))) FailBound(r, p, v, i, true);
-            if (checkMax && (x > hi || (p.MaxExclusive && x == hi))) FailBound(r, p, v, i, false);
+            if (x < lo || x > hi || (x == lo && minExclusive) || (x == hi && maxExclusive))
+                FailBound(r, p, v, i, x < lo || (x == lo && minExclusive));
         }
+        acc.Sketch.AddDoubles(values, states);
+        acc.Hll.AddDoubles(values, states);
         FinishMoments(r, p, acc, n, sum, min, max, v, values);
     }
 
@@ -177,7 +178,7 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
         long n = 0;
         double sum = 0, min = acc.Min, max = acc.Max;
         double lo = p.Min, hi = p.Max;
-        bool checkMin = p.MinCheck >= 0, checkMax = p.MaxCheck >= 0;
+        bool minExclusive = p.MinExclusive, maxExclusive = p.MaxExclusive;
         var allowed = p.AllowedIntegers;
         for (int i = 0; i < values.Length; i++)
         {
@@ -188,13 +189,13 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
             sum += d;
             if (d < min) min = d;
             if (d > max) max = d;
-            acc.Sketch.Add(d);
-            acc.Hll.Add(StableHash.Mix((ulong)x));
-            if (checkMin && (d < lo || (p.MinExclusive && d == lo))) FailBound(r, p, v, i, true);
-            if (checkMax && (d > hi || (p.MaxExclusive && d == hi))) FailBound(r, p, v, i, false);
+            if (d < lo || d > hi || (d == lo && minExclusive) || (d == hi && maxExclusive))
+                FailBound(r, p, v, i, d < lo || (d == lo && minExclusive));
             if (allowed is not null && !allowed.Contains(x))
                 Fail(r, p.AllowedCheck, i, p.DataPosition, v, $"column '{p.Schema.Name}' value '{CellText(v, i)}' is not {plan.Checks[p.AllowedCheck].Requirement}");
         }
+        acc.Sketch.AddLongs(values, states);
+        acc.Hll.AddLongs(values, states);
         if (p.AllowedCheck >= 0) r.Checks[p.AllowedCheck].Evaluated += n;
         FinishMoments(r, p, acc, n, sum, min, max, v, default);
     }
