@@ -222,6 +222,8 @@ internal static class CsvReader
             if (eof) break;
         }
         while (pending.Count > 0) MergeAndRelease(merger, pending.Dequeue().GetAwaiter().GetResult());
+        // Every workspace is back in the bag once its last batch is merged.
+        foreach (var ws in workspaces) merger.MergeSketches(ws.Sketches);
     }
 
     static void MergeAndRelease(ValidationMerger merger, BatchResult r)
@@ -239,6 +241,7 @@ internal static class CsvReader
     {
         public readonly TokenizedChunk Tokens = new();
         public readonly ColumnVector?[] Vectors = plan.Columns.Select(p => p.DataPosition > 0 ? new ColumnVector(p.Schema.Type) { HasRawText = true } : null).ToArray();
+        public readonly SketchSet Sketches = new(plan);
     }
 
     /// <summary>Worker: validate bytes, tokenise, decode each column, run the checks.</summary>
@@ -248,7 +251,7 @@ internal static class CsvReader
         var tokens = ws.Tokens;
         var vectors = ws.Vectors;
         var batch = new RowBatch { Columns = vectors, DataColumnPositions = plan.Columns.Select(p => p.DataPosition).ToArray() };
-        var result = BatchResult.Create(plan, batch);
+        var result = BatchResult.Create(plan, batch, ws.Sketches);
         result.Buffer = chunk.Buffer;
         result.Release = () => workspaces.Add(ws);
         var data = chunk.Buffer.AsSpan(0, chunk.Length);

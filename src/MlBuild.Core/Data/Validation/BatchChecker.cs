@@ -19,12 +19,12 @@ internal sealed class CheckAccumulator
 }
 
 /// <summary>Running statistics of one column within a batch (or, after merging, of the dataset).</summary>
-internal sealed class ColumnAccumulator
+internal sealed class ColumnAccumulator(QuantileSketch? sketch = null, HyperLogLog? hll = null)
 {
     public long Count, Nulls, Invalid, Trues;
     public double Min = double.PositiveInfinity, Max = double.NegativeInfinity, Mean, M2;
-    public readonly QuantileSketch Sketch = new();
-    public readonly HyperLogLog Hll = new();
+    public readonly QuantileSketch Sketch = sketch ?? new();
+    public readonly HyperLogLog Hll = hll ?? new();
     public Dictionary<string, long>? Values;
     public bool ValuesTruncated;
     public int MinLength = int.MaxValue, MaxLength;
@@ -54,12 +54,28 @@ internal sealed class BatchResult
     /// <summary>Gives the batch's reusable storage back once merged.</summary>
     public Action? Release;
 
-    public static BatchResult Create(ValidationPlan plan, RowBatch batch) => new()
+    /// <summary>Whether the batch counts into long-lived <see cref="SketchSet"/> sketches, merged once at the end.</summary>
+    public bool SharedSketches;
+
+    /// <summary>
+    /// Accumulators for one batch. With <paramref name="sketches"/>, quantile sketches and HyperLogLogs are the reader's
+    /// long-lived ones: their merges (sums of counts, register maxima) give the same result whichever batches they saw,
+    /// so they need not be made and merged per batch.
+    /// </summary>
+    public static BatchResult Create(ValidationPlan plan, RowBatch batch, SketchSet? sketches = null) => new()
     {
         Checks = plan.Checks.Select(_ => new CheckAccumulator()).ToArray(),
-        Columns = plan.Columns.Select(_ => new ColumnAccumulator()).ToArray(),
+        Columns = plan.Columns.Select(c => sketches is null ? new ColumnAccumulator() : new ColumnAccumulator(sketches.Sketches[c.Index], sketches.Hlls[c.Index])).ToArray(),
         Batch = batch,
+        SharedSketches = sketches is not null,
     };
+}
+
+/// <summary>One quantile sketch and one HyperLogLog per schema column, reused across the batches of one worker.</summary>
+internal sealed class SketchSet(ValidationPlan plan)
+{
+    public readonly QuantileSketch[] Sketches = plan.Columns.Select(_ => new QuantileSketch()).ToArray();
+    public readonly HyperLogLog[] Hlls = plan.Columns.Select(_ => new HyperLogLog()).ToArray();
 }
 
 /// <summary>Runs every value check and profiles every column of a decoded batch, column by column.</summary>

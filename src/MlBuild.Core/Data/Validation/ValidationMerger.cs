@@ -89,10 +89,10 @@ internal sealed class ValidationMerger
                 into.AddMoments(from.Count, from.Mean, from.M2);
                 if (from.Min < into.Min) into.Min = from.Min;
                 if (from.Max > into.Max) into.Max = from.Max;
-                into.Sketch.Merge(from.Sketch);
+                if (!r.SharedSketches) into.Sketch.Merge(from.Sketch);
             }
             else into.Count += from.Count;
-            into.Hll.Merge(from.Hll);
+            if (!r.SharedSketches) into.Hll.Merge(from.Hll);
             into.MinLength = Math.Min(into.MinLength, from.MinLength);
             into.MaxLength = Math.Max(into.MaxLength, from.MaxLength);
             into.ValuesTruncated |= from.ValuesTruncated;
@@ -108,6 +108,16 @@ internal sealed class ValidationMerger
             }
         }
         Records += r.Records;
+    }
+
+    /// <summary>Folds a reader's long-lived sketches in (see <see cref="BatchResult.SharedSketches"/>); order does not matter.</summary>
+    public void MergeSketches(SketchSet set)
+    {
+        for (int i = 0; i < _columns.Length; i++)
+        {
+            _columns[i].Sketch.Merge(set.Sketches[i]);
+            _columns[i].Hll.Merge(set.Hlls[i]);
+        }
     }
 
     void CheckUniqueness(BatchResult r)
