@@ -208,6 +208,8 @@ internal static class CsvReader
             carryLength = filled - end;
             if (carry.Length < carryLength) carry = new byte[Math.Max(carryLength, 4096)];
             data[end..].CopyTo(carry);
+            if (offset == dataOffset && chunk.Newlines > 0 && !eof)
+                merger.ExpectRecords(stream.Length / Math.Max(1, end / chunk.Newlines));
             offset += end;
             line += chunk.Newlines;
             options.Progress?.Invoke(offset, stream.Length);
