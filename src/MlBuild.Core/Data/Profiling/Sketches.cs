@@ -118,30 +118,20 @@ public sealed class QuantileSketch
     }
 
     /// <summary>Counts the values whose state is Value.</summary>
-    public void AddDoubles(ReadOnlySpan<double> values, ReadOnlySpan<MlBuild.Core.Data.Validation.CellState> states)
-    {
-        var pages = _pages;
-        long count = 0;
-        for (int i = 0; i < values.Length; i++)
-        {
-            if (states[i] != MlBuild.Core.Data.Validation.CellState.Value) continue;
-            ulong b = OrderedKey(values[i]) >> (52 - SubBits);
-            var page = pages[(int)(b >> SubBits)] ?? NewPage((int)(b >> SubBits));
-            page[(int)(b & (Sub - 1))]++;
-            count++;
-        }
-        Count += count;
-    }
+    public void AddDoubles(ReadOnlySpan<double> values, ReadOnlySpan<MlBuild.Core.Data.Validation.CellState> states) => AddValues(values, states);
 
     /// <summary>Counts the 64-bit values whose state is Value.</summary>
-    public void AddLongs(ReadOnlySpan<long> values, ReadOnlySpan<MlBuild.Core.Data.Validation.CellState> states)
+    public void AddLongs(ReadOnlySpan<long> values, ReadOnlySpan<MlBuild.Core.Data.Validation.CellState> states) => AddValues(values, states);
+
+    // Generic over the value type so the JIT compiles one tight loop per type.
+    void AddValues<T>(ReadOnlySpan<T> values, ReadOnlySpan<MlBuild.Core.Data.Validation.CellState> states) where T : System.Numerics.INumberBase<T>
     {
         var pages = _pages;
         long count = 0;
         for (int i = 0; i < values.Length; i++)
         {
             if (states[i] != MlBuild.Core.Data.Validation.CellState.Value) continue;
-            ulong b = OrderedKey(values[i]) >> (52 - SubBits);
+            ulong b = OrderedKey(double.CreateTruncating(values[i])) >> (52 - SubBits);
             var page = pages[(int)(b >> SubBits)] ?? NewPage((int)(b >> SubBits));
             page[(int)(b & (Sub - 1))]++;
             count++;
