@@ -66,6 +66,14 @@ public static class Utf8Parsers
         if (i < n && s[i] == (byte)'.')
         {
             i++;
+            // Four fraction digits at a time (SWAR), cutting the multiply chain that dominates decimal parsing.
+            while (n - i >= 4 && TryFourDigits(Unsafe.ReadUnaligned<uint>(ref Unsafe.AsRef(in s[i])), out uint four))
+            {
+                mant = mant * 10000 + four;
+                digits += 4;
+                fracDigits += 4;
+                i += 4;
+            }
             for (; i < n; i++)
             {
                 uint d = (uint)(s[i] - '0');
@@ -83,6 +91,18 @@ public static class Utf8Parsers
         }
         if (i == start) { value = 0; return false; }
         return TryParseDoubleSlow(s, out value);
+    }
+
+    /// <summary>Four ASCII digits (first in the lowest byte) to their value; false if any byte is not a digit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static bool TryFourDigits(uint x, out uint value)
+    {
+        value = 0;
+        if ((x & 0xF0F0F0F0u) != 0x30303030u || ((x + 0x06060606u) & 0xF0F0F0F0u) != 0x30303030u) return false;
+        x -= 0x30303030u;
+        x = x * 10 + (x >> 8);                             // byte 0: d0d1, byte 2: d2d3
+        value = ((x & 0x00FF00FFu) * 0x00640001u) >> 16;    // d0d1 * 100 + d2d3
+        return true;
     }
 
     static bool TryParseDoubleSlow(ReadOnlySpan<byte> s, out double value)

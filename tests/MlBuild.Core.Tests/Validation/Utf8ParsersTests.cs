@@ -1,0 +1,72 @@
+using System.Globalization;
+using System.Text;
+using MlBuild.Core.Data.Validation;
+
+namespace MlBuild.Core.Tests.Validation;
+
+public class Utf8ParsersTests
+{
+    static bool Parse(string s, out double v) => Utf8Parsers.TryParseDouble(Encoding.UTF8.GetBytes(s), out v);
+
+    [Fact]
+    public void Decimals_parse_to_exactly_the_BCL_double_for_random_inputs()
+    {
+        var rng = new Random(11);
+        for (int k = 0; k < 200_000; k++)
+        {
+            int intDigits = rng.Next(0, 10), fracDigits = rng.Next(0, 12);
+            var sb = new StringBuilder();
+            if (rng.Next(3) == 0) sb.Append('-');
+            for (int i = 0; i < intDigits; i++) sb.Append((char)('0' + rng.Next(10)));
+            if (fracDigits > 0 || intDigits == 0) { sb.Append('.'); for (int i = 0; i < fracDigits; i++) sb.Append((char)('0' + rng.Next(10))); }
+            var text = sb.ToString();
+            bool bcl = double.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var expected)
+                       && text.Any(char.IsDigit);
+            Assert.Equal(bcl, Parse(text, out var actual));
+            if (bcl) Assert.Equal(BitConverter.DoubleToInt64Bits(expected == 0 ? 0 : expected), BitConverter.DoubleToInt64Bits(actual == 0 ? 0 : actual));
+        }
+    }
+
+    [Theory]
+    [InlineData("12.5.3")]
+    [InlineData("--2.5")]
+    [InlineData("1.2a45")]
+    [InlineData("0.12:4")]
+    [InlineData("1,5")]
+    [InlineData(" 1.5")]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    [InlineData("1e999")]
+    [InlineData("-")]
+    [InlineData(".")]
+    [InlineData("")]
+    public void Not_plain_finite_numbers_are_rejected(string text) => Assert.False(Parse(text, out _));
+
+    [Theory]
+    [InlineData("1e3", 1000.0)]
+    [InlineData("-0.3548", -0.3548)]
+    [InlineData("112.6378", 112.6378)]
+    [InlineData("+.5", 0.5)]
+    [InlineData("123456789012345678901234", 1.2345678901234568e23)]
+    public void Exponents_and_long_numbers_take_the_exact_slow_path(string text, double expected)
+    {
+        Assert.True(Parse(text, out var v));
+        Assert.Equal(expected, v);
+    }
+
+    [Theory]
+    [InlineData("2024-02-29", true)]
+    [InlineData("2023-02-29", false)]
+    [InlineData("2015-02-29", false)]
+    [InlineData("2000-02-29", true)]
+    [InlineData("1900-02-29", false)]
+    [InlineData("2024-04-31", false)]
+    [InlineData("2024-12-31", true)]
+    [InlineData("2024-13-01", false)]
+    [InlineData("2024-1-01", false)]
+    public void Dates_are_checked_against_the_calendar(string text, bool valid)
+    {
+        Assert.Equal(valid, Utf8Parsers.TryParseDate(Encoding.ASCII.GetBytes(text), null, out var day));
+        if (valid) Assert.Equal(DateOnly.ParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture).DayNumber, day);
+    }
+}
