@@ -114,6 +114,8 @@ internal static class CsvTokenizer
                 if (field < cols) { Unsafe.Add(ref fs0, slot) = fieldStart; Unsafe.Add(ref fl0, slot) = end - fieldStart; }
                 EndRecord(t, rec, field + 1, line, recStart);
                 rec++; slot = rec; line++; field = 0; fieldStart = recStart = p + 1;
+                // The unchecked stores above rely on records <= newlines + 1 (Reset's sizing); never write past it.
+                if (rec >= stride) throw new InvalidOperationException("CSV chunk has more records than newlines.");
             }
         }
         if (fieldStart < length)
