@@ -117,14 +117,8 @@ public sealed class QuantileSketch
         return bits ^ ((ulong)((long)bits >> 63) | 0x8000_0000_0000_0000UL);
     }
 
-    /// <summary>Counts the values whose state is Value.</summary>
-    public void AddDoubles(ReadOnlySpan<double> values, ReadOnlySpan<MlBuild.Core.Data.Validation.CellState> states) => AddValues(values, states);
-
-    /// <summary>Counts the 64-bit values whose state is Value.</summary>
-    public void AddLongs(ReadOnlySpan<long> values, ReadOnlySpan<MlBuild.Core.Data.Validation.CellState> states) => AddValues(values, states);
-
-    // Generic over the value type so the JIT compiles one tight loop per type.
-    void AddValues<T>(ReadOnlySpan<T> values, ReadOnlySpan<MlBuild.Core.Data.Validation.CellState> states) where T : System.Numerics.INumberBase<T>
+    /// <summary>Counts the values whose state is Value; generic so the JIT compiles one tight loop per storage type.</summary>
+    public void AddValues<T>(ReadOnlySpan<T> values, ReadOnlySpan<MlBuild.Core.Data.Validation.CellState> states) where T : System.Numerics.INumberBase<T>
     {
         var pages = _pages;
         long count = 0;

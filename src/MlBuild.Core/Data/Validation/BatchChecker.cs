@@ -160,84 +160,58 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
 
     void CheckDoubles(BatchResult r, ColumnPlan p, ColumnVector v)
     {
+        var values = v.Doubles.AsSpan(0, v.Count);
+        CheckNumbers(r, p, v, values);
+        r.Columns[p.Index].Hll.AddDoubles(values, v.States.AsSpan(0, v.Count));
+    }
+
+    void CheckLongs(BatchResult r, ColumnPlan p, ColumnVector v)
+    {
+        var values = v.Longs.AsSpan(0, v.Count);
+        CheckNumbers(r, p, v, values);
+        r.Columns[p.Index].Hll.AddLongs(values, v.States.AsSpan(0, v.Count));
+    }
+
+    /// <summary>
+    /// Bounds, allowed integers, moments and the quantile sketch of a numeric, date or datetime column. Generic over the
+    /// storage type so the JIT compiles one tight loop for doubles and one for longs.
+    /// </summary>
+    void CheckNumbers<T>(BatchResult r, ColumnPlan p, ColumnVector v, ReadOnlySpan<T> values) where T : System.Numerics.INumberBase<T>
+    {
         var acc = r.Columns[p.Index];
         CountNullsAndInvalid(r, p, v, acc);
         var states = v.States.AsSpan(0, v.Count);
-        var values = v.Doubles.AsSpan(0, v.Count);
         long n = 0;
         double sum = 0, min = acc.Min, max = acc.Max;
         // Absent bounds are infinite, so one predictable test per value covers every bound check.
         double lo = p.Min, hi = p.Max;
         bool minExclusive = p.MinExclusive, maxExclusive = p.MaxExclusive;
+        var allowed = typeof(T) == typeof(long) ? p.AllowedIntegers : null;
         for (int i = 0; i < values.Length; i++)
         {
             if (states[i] != CellState.Value) continue;
-            double x = values[i];
+            double x = double.CreateTruncating(values[i]);
             n++;
             sum += x;
             if (x < min) min = x;
             if (x > max) max = x;
             if (x < lo || x > hi || (x == lo && minExclusive) || (x == hi && maxExclusive))
                 FailBound(r, p, v, i, x < lo || (x == lo && minExclusive));
-        }
-        acc.Sketch.AddDoubles(values, states);
-        acc.Hll.AddDoubles(values, states);
-        FinishMoments(r, p, acc, n, sum, min, max, v, values);
-    }
-
-    void CheckLongs(BatchResult r, ColumnPlan p, ColumnVector v)
-    {
-        var acc = r.Columns[p.Index];
-        CountNullsAndInvalid(r, p, v, acc);
-        var states = v.States.AsSpan(0, v.Count);
-        var values = v.Longs.AsSpan(0, v.Count);
-        long n = 0;
-        double sum = 0, min = acc.Min, max = acc.Max;
-        double lo = p.Min, hi = p.Max;
-        bool minExclusive = p.MinExclusive, maxExclusive = p.MaxExclusive;
-        var allowed = p.AllowedIntegers;
-        for (int i = 0; i < values.Length; i++)
-        {
-            if (states[i] != CellState.Value) continue;
-            long x = values[i];
-            double d = x;
-            n++;
-            sum += d;
-            if (d < min) min = d;
-            if (d > max) max = d;
-            if (d < lo || d > hi || (d == lo && minExclusive) || (d == hi && maxExclusive))
-                FailBound(r, p, v, i, d < lo || (d == lo && minExclusive));
-            if (allowed is not null && !allowed.Contains(x))
+            if (allowed is not null && !allowed.Contains(long.CreateTruncating(values[i])))
                 Fail(r, p.AllowedCheck, i, p.DataPosition, v, $"column '{p.Schema.Name}' value '{CellText(v, i)}' is not {plan.Checks[p.AllowedCheck].Requirement}");
         }
-        acc.Sketch.AddLongs(values, states);
-        acc.Hll.AddLongs(values, states);
-        if (p.AllowedCheck >= 0) r.Checks[p.AllowedCheck].Evaluated += n;
-        FinishMoments(r, p, acc, n, sum, min, max, v, default);
-    }
-
-    void FinishMoments(BatchResult r, ColumnPlan p, ColumnAccumulator acc, long n, double sum, double min, double max, ColumnVector v, ReadOnlySpan<double> doubles)
-    {
+        acc.Sketch.AddValues(values, states);
         if (p.MinCheck >= 0) r.Checks[p.MinCheck].Evaluated += n;
         if (p.MaxCheck >= 0) r.Checks[p.MaxCheck].Evaluated += n;
+        if (p.AllowedCheck >= 0 && allowed is not null) r.Checks[p.AllowedCheck].Evaluated += n;
         if (n == 0) return;
         acc.Min = min;
         acc.Max = max;
         double mean = sum / n;
         // Second pass around the batch mean: numerically stable and still a tight loop.
         double m2 = 0;
-        var states = v.States.AsSpan(0, v.Count);
-        if (v.Type == ColumnType.Float)
-        {
-            for (int i = 0; i < doubles.Length; i++)
-                if (states[i] == CellState.Value) { double d = doubles[i] - mean; m2 += d * d; }
-        }
-        else
-        {
-            var longs = v.Longs.AsSpan(0, v.Count);
-            for (int i = 0; i < longs.Length; i++)
-                if (states[i] == CellState.Value) { double d = longs[i] - mean; m2 += d * d; }
-        }
+        for (int i = 0; i < values.Length; i++)
+            if (states[i] == CellState.Value) { double d = double.CreateTruncating(values[i]) - mean; m2 += d * d; }
         acc.AddMoments(n, mean, m2);
     }
 
