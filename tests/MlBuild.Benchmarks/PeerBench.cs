@@ -16,7 +16,7 @@ public static class PeerBench
     public static int Run(string[] args)
     {
         string? task = null, specPath = null;
-        int repeat = 5, threads = Environment.ProcessorCount;
+        int repeat = 5, threads = Environment.ProcessorCount, chunkKb = 0;
         var files = new List<string>();
         for (int i = 0; i < args.Length; i++)
         {
@@ -26,6 +26,7 @@ public static class PeerBench
                 case "--spec": specPath = args[++i]; break;
                 case "--repeat": repeat = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--threads": threads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--chunk-kb": chunkKb = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 default: files.Add(args[i]); break;
             }
         }
@@ -54,7 +55,9 @@ public static class PeerBench
         }
         var schema = SchemaFromSpec(spec);
         var request = new DatasetRequest("bench", [Path.GetFullPath(files[0])], schema, Directory.GetCurrentDirectory());
-        var options = new ValidationOptions { MaxParallelism = threads };
+        var options = chunkKb > 0
+            ? new ValidationOptions { MaxParallelism = threads, ChunkBytes = chunkKb << 10 }
+            : new ValidationOptions { MaxParallelism = threads };
         var runs = new List<double>();
         var cpu = new List<double>();
         ValidationResult? result = null;

@@ -27,6 +27,49 @@ public class Utf8ParsersTests
         }
     }
 
+    [Fact]
+    public void Cells_parsed_in_place_give_the_same_answer_and_bits_as_the_cell_alone()
+    {
+        // The in-place parser reads ahead of the cell; whatever follows it (the next field, a newline, old bytes) must
+        // not change the answer, and every cell shape must agree with the scalar parser bit for bit.
+        var rng = new Random(12);
+        const string alphabet = "0123456789.-+e,x\n";
+        var buffer = new byte[64];
+        for (int k = 0; k < 300_000; k++)
+        {
+            var sb = new StringBuilder();
+            if (rng.Next(3) == 0) sb.Append(rng.Next(4) == 0 ? '+' : '-');
+            int intDigits = rng.Next(0, 11), fracDigits = rng.Next(0, 11);
+            for (int i = 0; i < intDigits; i++) sb.Append((char)('0' + rng.Next(10)));
+            if (rng.Next(5) > 0) sb.Append('.');
+            for (int i = 0; i < fracDigits; i++) sb.Append((char)('0' + rng.Next(10)));
+            if (rng.Next(20) == 0) sb.Insert(rng.Next(sb.Length + 1), alphabet[rng.Next(alphabet.Length)]);
+            var cell = Encoding.ASCII.GetBytes(sb.ToString());
+            if (cell.Length > 40) continue;
+            rng.NextBytes(buffer);
+            int start = rng.Next(0, 64 - 40);
+            cell.CopyTo(buffer, start);
+            bool expectedOk = Utf8Parsers.TryParseDouble(cell, out var expected);
+            bool ok = Utf8Parsers.TryParseDouble(buffer, start, cell.Length, out var actual);
+            Assert.True(expectedOk == ok, sb.ToString());
+            Assert.True(BitConverter.DoubleToInt64Bits(expected) == BitConverter.DoubleToInt64Bits(actual), sb.ToString());
+        }
+    }
+
+    [Theory]
+    [InlineData("-0.3548", -0.3548)]
+    [InlineData("+12345678.12345678", 12345678.12345678)]
+    [InlineData("12345678", 12345678.0)]
+    [InlineData("1.", 1.0)]
+    [InlineData(".5", 0.5)]
+    [InlineData("-0", -0.0)]
+    public void Cells_at_a_buffer_end_take_the_bounded_path(string text, double expected)
+    {
+        var bytes = Encoding.ASCII.GetBytes(text);
+        Assert.True(Utf8Parsers.TryParseDouble(bytes, 0, bytes.Length, out var v));
+        Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(v));
+    }
+
     [Theory]
     [InlineData("12.5.3")]
     [InlineData("--2.5")]

@@ -154,13 +154,15 @@ internal static class CsvReader
         byte delimiter = plan.Schema.Csv.Delimiter;
         while (merger.Fatal is null)
         {
-            var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(bufferSize, carryLength + 1));
+            // Slack past the data lets parsers read ahead of the last cells (Utf8Parsers.ReadAhead) and stay on their fast path.
+            var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(bufferSize, carryLength + 1 + Utf8Parsers.ReadAhead));
+            int capacity = buffer.Length - Utf8Parsers.ReadAhead;
             carry.AsSpan(0, carryLength).CopyTo(buffer);
             int filled = carryLength;
             bool eof = false;
-            while (filled < buffer.Length)
+            while (filled < capacity)
             {
-                int n = stream.Read(buffer, filled, buffer.Length - filled);
+                int n = stream.Read(buffer, filled, capacity - filled);
                 if (n == 0) { eof = true; break; }
                 filled += n;
             }
@@ -310,7 +312,7 @@ internal static class CsvReader
         return -1;
     }
 
-    static void Decode(ColumnPlan p, ColumnVector v, byte[] buffer, TokenizedChunk t, BatchResult result, BatchChecker checker, ValidationPlan plan)
+    internal static void Decode(ColumnPlan p, ColumnVector v, byte[] buffer, TokenizedChunk t, BatchResult result, BatchChecker checker, ValidationPlan plan)
     {
         int rows = t.Records, col = p.DataPosition - 1;
         v.Reset(rows);
@@ -335,22 +337,30 @@ internal static class CsvReader
         }
     }
 
-    /// <summary>How one type's cells parse; a struct per type so the JIT compiles one tight loop per type.</summary>
-    interface ICellParser { static abstract bool Parse(ReadOnlySpan<byte> cell, ColumnVector v, int row, string? format); }
-    struct FloatCell : ICellParser { public static bool Parse(ReadOnlySpan<byte> c, ColumnVector v, int r, string? f) => Utf8Parsers.TryParseDouble(c, out v.Doubles[r]); }
-    struct IntegerCell : ICellParser { public static bool Parse(ReadOnlySpan<byte> c, ColumnVector v, int r, string? f) => Utf8Parsers.TryParseInt64(c, out v.Longs[r]); }
-    struct DateCell : ICellParser { public static bool Parse(ReadOnlySpan<byte> c, ColumnVector v, int r, string? f) => Utf8Parsers.TryParseDate(c, f, out v.Longs[r]); }
-    struct DateTimeCell : ICellParser { public static bool Parse(ReadOnlySpan<byte> c, ColumnVector v, int r, string? f) => Utf8Parsers.TryParseDateTime(c, f, out v.Longs[r]); }
-    struct TextCell : ICellParser { public static bool Parse(ReadOnlySpan<byte> c, ColumnVector v, int r, string? f) => true; }
+    /// <summary>
+    /// How one type's cells parse; a struct per type so the JIT compiles one tight loop per type. A cell is
+    /// <c>chunk[start..start+length]</c>; parsers may read ahead within the chunk buffer (see <see cref="Utf8Parsers.ReadAhead"/>).
+    /// </summary>
+    interface ICellParser { static abstract bool Parse(byte[] chunk, int start, int length, ColumnVector v, int row, string? format); }
+    struct FloatCell : ICellParser { public static bool Parse(byte[] b, int s, int n, ColumnVector v, int r, string? f) => Utf8Parsers.TryParseDouble(b, s, n, out v.Doubles[r]); }
+    struct IntegerCell : ICellParser { public static bool Parse(byte[] b, int s, int n, ColumnVector v, int r, string? f) => Utf8Parsers.TryParseInt64(Cell(b, s, n), out v.Longs[r]); }
+    struct DateCell : ICellParser { public static bool Parse(byte[] b, int s, int n, ColumnVector v, int r, string? f) => Utf8Parsers.TryParseDate(Cell(b, s, n), f, out v.Longs[r]); }
+    struct DateTimeCell : ICellParser { public static bool Parse(byte[] b, int s, int n, ColumnVector v, int r, string? f) => Utf8Parsers.TryParseDateTime(Cell(b, s, n), f, out v.Longs[r]); }
+    struct TextCell : ICellParser { public static bool Parse(byte[] b, int s, int n, ColumnVector v, int r, string? f) => true; }
     struct BooleanCell : ICellParser
     {
-        public static bool Parse(ReadOnlySpan<byte> c, ColumnVector v, int r, string? f)
+        public static bool Parse(byte[] b, int s, int n, ColumnVector v, int r, string? f)
         {
-            bool ok = Utf8Parsers.TryParseBoolean(c, out bool b);
-            v.Longs[r] = b ? 1 : 0;
+            bool ok = Utf8Parsers.TryParseBoolean(Cell(b, s, n), out bool value);
+            v.Longs[r] = value ? 1 : 0;
             return ok;
         }
     }
+
+    /// <summary>A cell's bytes without a bounds check: offsets come from the tokenizer, inside the chunk.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static ReadOnlySpan<byte> Cell(byte[] chunk, int start, int length) =>
+        MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(chunk), start), length);
 
     static void DecodeAs<TParser>(ColumnPlan p, ColumnVector v, byte[] buffer, TokenizedChunk t, BatchResult result, BatchChecker checker, ValidationPlan plan)
         where TParser : struct, ICellParser
@@ -361,24 +371,25 @@ internal static class CsvReader
         var lengths = v.Lengths;
         bool onlyEmptyIsNull = plan.NullTokens.Length == 0;
         var format = p.Schema.Format;
-        ref byte b0 = ref MemoryMarshal.GetArrayDataReference(buffer);
         bool malformed = t.AnyMalformed;
-        // Cell spans are made without bounds checks: offsets come from the tokenizer, inside the chunk.
         for (int r = 0; r < rows; r++)
         {
-            int len = lengths[r];
-            var cell = MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref b0, starts[r]), len);
-            if (len == 0 || (!onlyEmptyIsNull && plan.IsNullToken(cell)))
+            int len = lengths[r], start = starts[r];
+            if (len == 0 || (!onlyEmptyIsNull && plan.IsNullToken(Cell(buffer, start, len))))
             {
                 states[r] = malformed && t.BadFieldCount[r] >= 0 ? CellState.Skipped : CellState.Null;
                 continue;
             }
-            if (TParser.Parse(cell, v, r, format)) { states[r] = CellState.Value; continue; }
+            if (TParser.Parse(buffer, start, len, v, r, format)) { states[r] = CellState.Value; continue; }
             states[r] = CellState.Invalid;
-            checker.Fail(result, p.TypeCheck, r, p.DataPosition, v,
-                $"column '{p.Schema.Name}' value '{BatchChecker.CellText(v, r)}' is not a valid {TypeText(p.Schema)}");
+            FailType(p, v, r, result, checker);
         }
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static void FailType(ColumnPlan p, ColumnVector v, int row, BatchResult result, BatchChecker checker) =>
+        checker.Fail(result, p.TypeCheck, row, p.DataPosition, v,
+            $"column '{p.Schema.Name}' value '{BatchChecker.CellText(v, row)}' is not a valid {TypeText(p.Schema)}");
 
     internal static string TypeText(ColumnSchema c) => c.Type switch
     {

@@ -122,6 +122,7 @@ internal sealed class ValidationPlan
         return "{" + string.Join(", ", shown) + (values.Count > 8 ? $", … ({values.Count} in all)" : "") + "}";
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] // keeps decode loops small
     public bool IsNullToken(ReadOnlySpan<byte> cell)
     {
         if (cell.IsEmpty) return true;

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using MlBuild.Core.Data.Csv;
+using MlBuild.Core.Data.Schema;
+using MlBuild.Core.Data.Validation;
+
+namespace MlBuild.Benchmarks;
+
+/// <summary>
+/// <c>stages --spec SPEC [--chunk-kb N] FILE</c>: the CSV worker's stages (tokenise, decode each column, check) timed one at a time on
+/// the file's first chunk (4 MB, or <c>--chunk-kb</c>), in ns per cell. Tells where a chunk's time goes, which whole-run timings on a shared
+/// machine are too noisy to show. Single-threaded; the best of many repetitions.
+/// </summary>
+public static class StageBench
+{
+    public static int Run(string[] args)
+    {
+        string spec = args[Array.IndexOf(args, "--spec") + 1];
+        string file = args[^1];
+        var schema = PeerBench.SchemaFromSpec(JsonNode.Parse(File.ReadAllText(spec))!);
+        var plan = new ValidationPlan(schema);
+        for (int i = 0; i < plan.Columns.Length; i++) plan.Columns[i].DataPosition = i + 1; // spec order is the file order
+        var options = new ValidationOptions();
+        var checker = new BatchChecker(plan, options);
+        var bytes = File.ReadAllBytes(file);
+        int headerEnd = Array.IndexOf(bytes, (byte)'\n') + 1;
+        int chunkKb = Array.IndexOf(args, "--chunk-kb") is var k and >= 0 ? int.Parse(args[k + 1]) : 4096;
+        int length = Math.Min(chunkKb << 10, bytes.Length - headerEnd);
+        length = Array.LastIndexOf(bytes, (byte)'\n', headerEnd + length - 1) + 1 - headerEnd;
+        var chunk = new byte[length + Utf8Parsers.ReadAhead];
+        Array.Copy(bytes, headerEnd, chunk, 0, length);
+        int newlines = chunk.AsSpan(0, length).Count((byte)'\n');
+        int columns = schema.Columns.Count;
+        var tokens = new TokenizedChunk();
+        var vectors = plan.Columns.Select(p => new ColumnVector(p.Schema.Type) { HasRawText = true }).ToArray();
+        var batch = new RowBatch { Columns = vectors, DataColumnPositions = plan.Columns.Select(p => p.DataPosition).ToArray() };
+        var sketches = new SketchSet(plan);
+
+        double Best(Action body, int reps = 30)
+        {
+            double best = double.MaxValue;
+            for (int r = 0; r < reps; r++)
+            {
+                var sw = Stopwatch.StartNew();
+                body();
+                best = Math.Min(best, sw.Elapsed.TotalNanoseconds);
+            }
+            return best;
+        }
+
+        double tokenize = Best(() => CsvTokenizer.Tokenize(chunk, length, (byte)',', false, newlines, columns, tokens));
+        int rows = tokens.Records;
+        batch.RowCount = rows;
+        Console.WriteLine($"chunk {length >> 10} KB, {rows} rows x {columns} columns");
+        Console.WriteLine($"tokenise            {tokenize / (rows * columns),6:F2} ns/cell  {length / tokenize:F2} GB/s");
+        {
+            // The float parsers alone over one column's cells: in place (read-ahead) and over the cell's span.
+            int col = plan.Columns.First(p => p.Schema.Type == ColumnType.Float).Index;
+            var starts = tokens.FieldStart.AsSpan(col * tokens.Stride, rows).ToArray();
+            var lengths = tokens.FieldLength.AsSpan(col * tokens.Stride, rows).ToArray();
+            double sink = 0;
+            double inPlace = Best(() => { for (int r = 0; r < rows; r++) if (Utf8Parsers.TryParseDouble(chunk, starts[r], lengths[r], out var x)) sink += x; });
+            double span = Best(() => { for (int r = 0; r < rows; r++) if (Utf8Parsers.TryParseDouble(chunk.AsSpan(starts[r], lengths[r]), out var x)) sink += x; });
+            Console.WriteLine($"parse float in place {inPlace / rows,5:F2} ns/cell, over a span {span / rows:F2} ns/cell ({sink:F0})");
+        }
+        BatchResult NewResult() => BatchResult.Create(plan, batch, sketches);
+        var result = NewResult();
+        double decodeAll = 0;
+        foreach (var group in plan.Columns.GroupBy(p => p.Schema.Type))
+        {
+            var cols = group.ToList();
+            double t = Best(() => { foreach (var p in cols) CsvReader.Decode(p, vectors[p.Index], chunk, tokens, result, checker, plan); });
+            decodeAll += t;
+            Console.WriteLine($"decode {group.Key,-12} {t / (rows * cols.Count),6:F2} ns/cell  ({cols.Count} columns)");
+        }
+        double check = Best(() => checker.Check(NewResult()));
+        Console.WriteLine($"check + profile     {check / (rows * columns),6:F2} ns/cell");
+        Console.WriteLine($"total               {(tokenize + decodeAll + check) / (rows * columns),6:F2} ns/cell  {length / (tokenize + decodeAll + check):F2} GB/s");
+        return 0;
+    }
+}
