@@ -73,6 +73,12 @@ public static class StageBench
             decodeAll += t;
             Console.WriteLine($"decode {group.Key,-12} {t / (rows * cols.Count),6:F2} ns/cell  ({cols.Count} columns)");
         }
+        foreach (var group in plan.Columns.GroupBy(p => p.Schema.Type))
+        {
+            var cols = group.ToList();
+            double t = Best(() => { var r = NewResult(); foreach (var p in cols) checker.CheckColumn(r, p); });
+            Console.WriteLine($"check {group.Key,-13} {t / (rows * cols.Count),6:F2} ns/cell  ({cols.Count} columns)");
+        }
         double check = Best(() => checker.Check(NewResult()));
         Console.WriteLine($"check + profile     {check / (rows * columns),6:F2} ns/cell");
         Console.WriteLine($"total               {(tokenize + decodeAll + check) / (rows * columns),6:F2} ns/cell  {length / (tokenize + decodeAll + check):F2} GB/s");

@@ -186,7 +186,7 @@ internal static class CsvReader
             else if (end < 0)
             {
                 // No record ends in this buffer: one record is longer than the buffer. Grow, within limits.
-                if (filled >= options.MaxRecordBytes)
+                if (buffer.Length >= options.MaxRecordBytes)
                 {
                     var code = openQuote >= 0 ? "MLB1101" : "MLB1107";
                     var msg = openQuote >= 0

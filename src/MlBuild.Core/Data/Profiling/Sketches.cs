@@ -46,29 +46,9 @@ public sealed class HyperLogLog
         if (rank > Registers[idx]) Registers[idx] = rank;
     }
 
-    /// <summary>Adds the hashes of the values whose state is <see cref="MlBuild.Core.Data.Validation.CellState.Value"/>.</summary>
-    public void AddDoubles(ReadOnlySpan<double> values, ReadOnlySpan<MlBuild.Core.Data.Validation.CellState> states)
-    {
-        var regs = Registers;
-        for (int i = 0; i < values.Length; i++)
-        {
-            if (states[i] != MlBuild.Core.Data.Validation.CellState.Value) continue;
-            double v = values[i];
-            AddTo(regs, StableHash.Mix(BitConverter.DoubleToUInt64Bits(v == 0 ? 0 : v)));
-        }
-    }
-
-    /// <summary>Adds the hashes of the 64-bit values whose state is Value.</summary>
-    public void AddLongs(ReadOnlySpan<long> values, ReadOnlySpan<MlBuild.Core.Data.Validation.CellState> states)
-    {
-        var regs = Registers;
-        for (int i = 0; i < values.Length; i++)
-            if (states[i] == MlBuild.Core.Data.Validation.CellState.Value)
-                AddTo(regs, StableHash.Mix((ulong)values[i]));
-    }
-
+    /// <summary>Adds a 64-bit hash to <paramref name="regs"/> (a sketch's <see cref="Registers"/>), for loops that hold them.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void AddTo(byte[] regs, ulong hash)
+    public static void AddTo(byte[] regs, ulong hash)
     {
         int idx = (int)(hash >> (64 - P));
         byte rank = (byte)(BitOperations.LeadingZeroCount((hash << P) | (1UL << (P - 1))) + 1);
@@ -117,21 +97,29 @@ public sealed class QuantileSketch
         return bits ^ ((ulong)((long)bits >> 63) | 0x8000_0000_0000_0000UL);
     }
 
-    /// <summary>Counts the values whose state is Value; generic so the JIT compiles one tight loop per storage type.</summary>
-    public void AddValues<T>(ReadOnlySpan<T> values, ReadOnlySpan<MlBuild.Core.Data.Validation.CellState> states) where T : System.Numerics.INumberBase<T>
+    /// <summary>
+    /// Counts values inside a caller's loop, which calls <see cref="Counted"/> with how many it added. A struct holding
+    /// the page table, so a fused check loop pays two loads and an increment per value.
+    /// </summary>
+    public readonly struct ValueCounter(QuantileSketch sketch)
     {
-        var pages = _pages;
-        long count = 0;
-        for (int i = 0; i < values.Length; i++)
+        readonly long[]?[] _pages = sketch._pages;
+
+        /// <summary>Counts a value (without updating <see cref="Count"/>).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Add(double v)
         {
-            if (states[i] != MlBuild.Core.Data.Validation.CellState.Value) continue;
-            ulong b = OrderedKey(double.CreateTruncating(values[i])) >> (52 - SubBits);
-            var page = pages[(int)(b >> SubBits)] ?? NewPage((int)(b >> SubBits));
+            ulong b = OrderedKey(v) >> (52 - SubBits);
+            var page = _pages[(int)(b >> SubBits)] ?? sketch.NewPage((int)(b >> SubBits));
             page[(int)(b & (Sub - 1))]++;
-            count++;
         }
-        Count += count;
     }
+
+    /// <summary>A counter for a loop over many values.</summary>
+    public ValueCounter Counter() => new(this);
+
+    /// <summary>Adds to <see cref="Count"/> what a <see cref="ValueCounter"/> counted.</summary>
+    public void Counted(long n) => Count += n;
 
     long[] NewPage(int index) => _pages[index] = new long[Sub];
 
