@@ -288,12 +288,7 @@ internal static class CsvReader
         }
         result.Checks[plan.RecordsCheck].Evaluated += rows;
 
-        foreach (var p in plan.Columns)
-        {
-            var v = vectors[p.Index];
-            if (v is null) continue;
-            Decode(p, v, chunk.Buffer, tokens, result, checker, plan);
-        }
+        DecodeColumns(plan, vectors, chunk.Buffer, tokens, result, checker);
         checker.Check(result);
         return result;
     }
@@ -312,28 +307,36 @@ internal static class CsvReader
         return -1;
     }
 
-    internal static void Decode(ColumnPlan p, ColumnVector v, byte[] buffer, TokenizedChunk t, BatchResult result, BatchChecker checker, ValidationPlan plan)
+    /// <summary>Decodes every column of a tokenised chunk into its vector.</summary>
+    internal static void DecodeColumns(ValidationPlan plan, ColumnVector?[] vectors, byte[] buffer, TokenizedChunk t, BatchResult result, BatchChecker checker)
     {
-        int rows = t.Records, col = p.DataPosition - 1;
-        v.Reset(rows);
-        v.Bytes = buffer;
-        var states = v.States;
-        var starts = v.Starts;
-        var lengths = v.Lengths;
-        bool onlyEmptyIsNull = plan.NullTokens.Length == 0;
-        Array.Copy(t.FieldStart, col * t.Stride, starts, 0, rows);
-        Array.Copy(t.FieldLength, col * t.Stride, lengths, 0, rows);
+        // Column by column over the whole chunk. Decoding in row blocks that stay in L2 measured no faster here.
+        int rows = t.Records;
+        foreach (var p in plan.Columns)
+        {
+            if (vectors[p.Index] is not { } v) continue;
+            v.Reset(rows);
+            v.Bytes = buffer;
+            Decode(p, v, buffer, t, result, checker, plan, 0, rows);
+        }
+    }
+
+    static void Decode(ColumnPlan p, ColumnVector v, byte[] buffer, TokenizedChunk t, BatchResult result, BatchChecker checker, ValidationPlan plan, int from, int to)
+    {
+        int col = p.DataPosition - 1;
+        Array.Copy(t.FieldStart, col * t.Stride + from, v.Starts, from, to - from);
+        Array.Copy(t.FieldLength, col * t.Stride + from, v.Lengths, from, to - from);
         if (t.AnyMalformed)
-            for (int r = 0; r < rows; r++)
-                if (t.BadFieldCount[r] >= 0) { lengths[r] = 0; starts[r] = t.RecordOffset[r]; }
+            for (int r = from; r < to; r++)
+                if (t.BadFieldCount[r] >= 0) { v.Lengths[r] = 0; v.Starts[r] = t.RecordOffset[r]; }
         switch (p.Schema.Type)
         {
-            case ColumnType.Float: DecodeAs<FloatCell>(p, v, buffer, t, result, checker, plan); break;
-            case ColumnType.Integer: DecodeAs<IntegerCell>(p, v, buffer, t, result, checker, plan); break;
-            case ColumnType.Boolean: DecodeAs<BooleanCell>(p, v, buffer, t, result, checker, plan); break;
-            case ColumnType.Date: DecodeAs<DateCell>(p, v, buffer, t, result, checker, plan); break;
-            case ColumnType.DateTime: DecodeAs<DateTimeCell>(p, v, buffer, t, result, checker, plan); break;
-            default: DecodeAs<TextCell>(p, v, buffer, t, result, checker, plan); break;
+            case ColumnType.Float: DecodeAs<FloatCell>(p, v, buffer, t, result, checker, plan, from, to); break;
+            case ColumnType.Integer: DecodeAs<IntegerCell>(p, v, buffer, t, result, checker, plan, from, to); break;
+            case ColumnType.Boolean: DecodeAs<BooleanCell>(p, v, buffer, t, result, checker, plan, from, to); break;
+            case ColumnType.Date: DecodeAs<DateCell>(p, v, buffer, t, result, checker, plan, from, to); break;
+            case ColumnType.DateTime: DecodeAs<DateTimeCell>(p, v, buffer, t, result, checker, plan, from, to); break;
+            default: DecodeAs<TextCell>(p, v, buffer, t, result, checker, plan, from, to); break;
         }
     }
 
@@ -362,17 +365,16 @@ internal static class CsvReader
     static ReadOnlySpan<byte> Cell(byte[] chunk, int start, int length) =>
         MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(chunk), start), length);
 
-    static void DecodeAs<TParser>(ColumnPlan p, ColumnVector v, byte[] buffer, TokenizedChunk t, BatchResult result, BatchChecker checker, ValidationPlan plan)
+    static void DecodeAs<TParser>(ColumnPlan p, ColumnVector v, byte[] buffer, TokenizedChunk t, BatchResult result, BatchChecker checker, ValidationPlan plan, int from, int to)
         where TParser : struct, ICellParser
     {
-        int rows = t.Records;
         var states = v.States;
         var starts = v.Starts;
         var lengths = v.Lengths;
         bool onlyEmptyIsNull = plan.NullTokens.Length == 0;
         var format = p.Schema.Format;
         bool malformed = t.AnyMalformed;
-        for (int r = 0; r < rows; r++)
+        for (int r = from; r < to; r++)
         {
             int len = lengths[r], start = starts[r];
             if (len == 0 || (!onlyEmptyIsNull && plan.IsNullToken(Cell(buffer, start, len))))
