@@ -346,7 +346,7 @@ internal static class CsvReader
     /// </summary>
     interface ICellParser { static abstract bool Parse(byte[] chunk, int start, int length, ColumnVector v, int row, string? format); }
     struct FloatCell : ICellParser { public static bool Parse(byte[] b, int s, int n, ColumnVector v, int r, string? f) => Utf8Parsers.TryParseDouble(b, s, n, out v.Doubles[r]); }
-    struct IntegerCell : ICellParser { public static bool Parse(byte[] b, int s, int n, ColumnVector v, int r, string? f) => Utf8Parsers.TryParseInt64(Cell(b, s, n), out v.Longs[r]); }
+    struct IntegerCell : ICellParser { public static bool Parse(byte[] b, int s, int n, ColumnVector v, int r, string? f) => Utf8Parsers.TryParseInt64(b, s, n, out v.Longs[r]); }
     struct DateCell : ICellParser { public static bool Parse(byte[] b, int s, int n, ColumnVector v, int r, string? f) => Utf8Parsers.TryParseDate(Cell(b, s, n), f, out v.Longs[r]); }
     struct DateTimeCell : ICellParser { public static bool Parse(byte[] b, int s, int n, ColumnVector v, int r, string? f) => Utf8Parsers.TryParseDateTime(Cell(b, s, n), f, out v.Longs[r]); }
     struct TextCell : ICellParser { public static bool Parse(byte[] b, int s, int n, ColumnVector v, int r, string? f) => true; }

@@ -320,8 +320,7 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
             if (states[i] != CellState.Value) continue;
             n++;
             var bytes = v.Utf8(i);
-            ulong hash = StableHash.Bytes(bytes);
-            acc.Hll.Add(hash);
+            ulong hash = StableHash.Bytes(v.Bytes, v.Starts[i], v.Lengths[i]);
             int e = table.Find(bytes, hash);
             Utf8CountTable.Flags flags;
             if (e >= 0) { table.Counts[e]++; flags = table.EntryFlags[e]; }
@@ -330,7 +329,8 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
                 flags = Evaluate(p, bytes, out int length);
                 if (length < acc.MinLength) acc.MinLength = length;
                 if (length > acc.MaxLength) acc.MaxLength = length;
-                if (!table.TryAdd(bytes, hash, flags)) acc.ValuesTruncated = true;
+                // A value the table has no room for goes into the distinct-count sketch now; the others at the end.
+                if (!table.TryAdd(bytes, hash, flags)) { acc.ValuesTruncated = true; acc.Hll.Add(hash); }
             }
             if (flags == Utf8CountTable.Flags.None) continue;
             if ((flags & Utf8CountTable.Flags.NotAllowed) != 0)
@@ -341,6 +341,8 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
                 Fail(r, p.LengthCheck, i, p.DataPosition, v, $"column '{c.Name}' value '{CellText(v, i)}' has length {Encoding.UTF8.GetCharCount(bytes)}, outside {plan.Checks[p.LengthCheck].Requirement["length in ".Length..]}");
         }
         acc.Count += n;
+        // Register maxima: adding each distinct value once gives the same sketch as adding every occurrence.
+        foreach (var hash in table.Hashes) acc.Hll.Add(hash);
         foreach (var check in new[] { p.AllowedCheck, p.PatternCheck, p.LengthCheck })
             if (check >= 0) r.Checks[check].Evaluated += n;
         acc.Values ??= new Dictionary<string, long>(StringComparer.Ordinal);

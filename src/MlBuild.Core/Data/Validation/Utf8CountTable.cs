@@ -20,6 +20,8 @@ internal sealed class Utf8CountTable(int capacity)
     public long[] Counts = new long[16];
     public Flags[] EntryFlags = new Flags[16];
     public int Count { get; private set; }
+    /// <summary>The hash of each entry.</summary>
+    public ReadOnlySpan<ulong> Hashes => _hashes.AsSpan(0, Count);
 
     static int[] NewSlots(int n) { var a = new int[n]; Array.Fill(a, -1); return a; }
 

@@ -124,49 +124,81 @@ public static class Utf8Parsers
 
     /// <summary>
     /// Parses <c>buffer[start..start+length]</c> like <see cref="TryParseDouble(ReadOnlySpan{byte}, out double)"/>, to
-    /// the same bits. When the buffer holds <see cref="ReadAhead"/> bytes from <paramref name="start"/> (and the CPU has
-    /// SSSE3), a cell of up to 15 digits is parsed in vector registers without a data-dependent branch: one compare
-    /// finds the dot and checks the digits, a shuffle right-aligns the digits and three multiply-adds sum them. Data
-    /// columns mix lengths and signs at random, so the scalar digit loops cost several times more.
+    /// the same bits, reading ahead of the cell (see <see cref="DigitsInPlace"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryParseDouble(byte[] buffer, int start, int length, out double value)
     {
-        if (Ssse3.IsSupported && (uint)start + ReadAhead <= (uint)buffer.Length && (uint)length - 1 < 17)
+        long mantissa = DigitsInPlace(buffer, start, length, out int shape);
+        if (mantissa >= 0)
         {
-            ref byte cell = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), start);
-            byte c0 = cell;
-            int signed = (c0 == (byte)'-' ? 1 : 0) | (c0 == (byte)'+' ? 1 : 0);
-            int n = length - signed;
-            var raw = Vector128.LoadUnsafe(ref Unsafe.Add(ref cell, signed));
-            var digits = raw - Vector128.Create((byte)'0');
-            uint isDigit = Vector128.Equals(Vector128.Min(digits, Vector128.Create((byte)9)), digits).ExtractMostSignificantBits();
-            uint isDot = Vector128.Equals(raw, Vector128.Create((byte)'.')).ExtractMostSignificantBits();
-            uint nonDigits = ~isDigit & (uint)((1 << n) - 1);
-            int dot = BitOperations.TrailingZeroCount(nonDigits | (1u << n)); // n when there is no dot
-            int fracDigits = Math.Max(0, n - dot - 1);
-            // The only non-digit is one dot; 1 to 15 digits, so the mantissa and 10^fracDigits are exact doubles and
-            // their quotient is correctly rounded, as on the scalar path.
-            if ((nonDigits & (nonDigits - 1)) == 0 && (nonDigits & ~isDot) == 0 && n - (nonDigits != 0 ? 1 : 0) is > 0 and <= 15)
-            {
-                var shuffle = Vector128.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(RightAlignDigits), (nuint)((n * 17 + dot) * 16));
-                var aligned = Ssse3.Shuffle(digits, shuffle);
-                var pairs = Ssse3.MultiplyAddAdjacent(aligned, Vector128.Create((sbyte)10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1));
-                var fours = Sse2.MultiplyAddAdjacent(pairs, Vector128.Create((short)100, 1, 100, 1, 100, 1, 100, 1));
-                var packed = Sse2.PackSignedSaturate(fours, fours);
-                var eights = Sse2.MultiplyAddAdjacent(packed, Vector128.Create((short)10000, 1, 10000, 1, 10000, 1, 10000, 1));
-                long mantissa = (long)eights.GetElement(0) * 100_000_000 + eights.GetElement(1);
-                double x = mantissa / PowersOf10[fracDigits];
-                value = BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(x) ^ ((long)(c0 == (byte)'-' ? 1 : 0) << 63));
-                return true;
-            }
+            // Up to 15 digits: the mantissa and 10^fracDigits are exact doubles, so the quotient is correctly rounded,
+            // as on the scalar path.
+            double x = mantissa / PowersOf10[shape & FracDigitsMask];
+            value = BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(x) ^ ((long)(shape & NegativeFlag) << (63 - 9)));
+            return true;
         }
         return TryParseDoubleOutOfLine(buffer.AsSpan(start, length), out value);
     }
 
+    /// <summary>Parses <c>buffer[start..start+length]</c> like <see cref="TryParseInt64(ReadOnlySpan{byte}, out long)"/>, reading ahead of the cell.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryParseInt64(byte[] buffer, int start, int length, out long value)
+    {
+        long mantissa = DigitsInPlace(buffer, start, length, out int shape);
+        if (mantissa >= 0 && (shape & DotFlag) == 0)
+        {
+            value = (shape & NegativeFlag) != 0 ? -mantissa : mantissa;
+            return true;
+        }
+        return TryParseInt64OutOfLine(buffer.AsSpan(start, length), out value);
+    }
+
+    /// <summary>
+    /// The digits of a plain decimal cell (an optional sign, 1 to 15 digits, at most one dot) as an integer mantissa.
+    /// When the buffer holds <see cref="ReadAhead"/> bytes from <paramref name="start"/> and the CPU has SSSE3, this
+    /// runs in vector registers without a data-dependent branch: one compare finds the dot and checks the digits, a
+    /// shuffle right-aligns the digits and three multiply-adds sum them. Data columns mix lengths and signs at random,
+    /// so scalar digit loops cost several times more. -1 means "use the scalar parser", not "invalid". The cell's
+    /// <paramref name="shape"/> packs its fraction digits (<see cref="FracDigitsMask"/>), <see cref="DotFlag"/> and
+    /// <see cref="NegativeFlag"/>: one register, where four out parameters made the callers' loops spill.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static long DigitsInPlace(byte[] buffer, int start, int length, out int shape)
+    {
+        shape = 0;
+        if (!Ssse3.IsSupported || (uint)start + ReadAhead > (uint)buffer.Length || (uint)length - 1 >= 17) return -1;
+        ref byte cell = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), start);
+        byte c0 = cell;
+        int signed = (c0 == (byte)'-' ? 1 : 0) | (c0 == (byte)'+' ? 1 : 0);
+        int n = length - signed;
+        var raw = Vector128.LoadUnsafe(ref Unsafe.Add(ref cell, signed));
+        var digits = raw - Vector128.Create((byte)'0');
+        uint isDigit = Vector128.Equals(Vector128.Min(digits, Vector128.Create((byte)9)), digits).ExtractMostSignificantBits();
+        uint isDot = Vector128.Equals(raw, Vector128.Create((byte)'.')).ExtractMostSignificantBits();
+        uint nonDigits = ~isDigit & (uint)((1 << n) - 1);
+        int dot = BitOperations.TrailingZeroCount(nonDigits | (1u << n)); // n when there is no dot
+        // The only non-digit is one dot, and there are 1 to 15 digits.
+        if ((nonDigits & (nonDigits - 1)) != 0 || (nonDigits & ~isDot) != 0 || n - (nonDigits != 0 ? 1 : 0) is <= 0 or > 15)
+            return -1;
+        var shuffle = Vector128.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(RightAlignDigits), (nuint)((n * 17 + dot) * 16));
+        var aligned = Ssse3.Shuffle(digits, shuffle);
+        var pairs = Ssse3.MultiplyAddAdjacent(aligned, Vector128.Create((sbyte)10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1));
+        var fours = Sse2.MultiplyAddAdjacent(pairs, Vector128.Create((short)100, 1, 100, 1, 100, 1, 100, 1));
+        var packed = Sse2.PackSignedSaturate(fours, fours);
+        var eights = Sse2.MultiplyAddAdjacent(packed, Vector128.Create((short)10000, 1, 10000, 1, 10000, 1, 10000, 1));
+        shape = Math.Max(0, n - dot - 1) | (nonDigits != 0 ? DotFlag : 0) | (c0 == (byte)'-' ? NegativeFlag : 0);
+        return (long)eights.GetElement(0) * 100_000_000 + eights.GetElement(1);
+    }
+
+    const int FracDigitsMask = 0xFF, DotFlag = 0x100, NegativeFlag = 0x200;
+
     /// <summary>The scalar parser as a call, so the hot loop that inlines the fast path stays small.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     static bool TryParseDoubleOutOfLine(ReadOnlySpan<byte> s, out double value) => TryParseDouble(s, out value);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static bool TryParseInt64OutOfLine(ReadOnlySpan<byte> s, out long value) => TryParseInt64(s, out value);
 
     /// <summary>Four ASCII digits (first in the lowest byte) to their value; false if any byte is not a digit.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
