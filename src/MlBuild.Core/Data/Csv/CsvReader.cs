@@ -260,8 +260,10 @@ internal static class CsvReader
         result.Release = () => workspaces.Add(ws);
         var data = chunk.Buffer.AsSpan(0, chunk.Length);
 
-        int nul = data.IndexOf((byte)0);
-        int invalid = Utf8.IsValid(data) ? -1 : FirstInvalidUtf8(data);
+        // One pass settles the usual chunk: ASCII without NUL is valid UTF-8. Others take the two exact scans.
+        bool plainAscii = data.IndexOfAnyExceptInRange((byte)1, (byte)0x7F) < 0;
+        int nul = plainAscii ? -1 : data.IndexOf((byte)0);
+        int invalid = plainAscii || Utf8.IsValid(data) ? -1 : FirstInvalidUtf8(data);
         if (nul >= 0 || invalid >= 0)
         {
             bool isNul = nul >= 0 && (invalid < 0 || nul < invalid);
