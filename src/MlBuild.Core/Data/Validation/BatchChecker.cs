@@ -321,7 +321,7 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
             n++;
             var bytes = v.Utf8(i);
             ulong hash = StableHash.Bytes(v.Bytes, v.Starts[i], v.Lengths[i]);
-            int e = table.Find(bytes, hash);
+            int e = table.Find(v.Bytes, v.Starts[i], v.Lengths[i], hash);
             Utf8CountTable.Flags flags;
             if (e >= 0) { table.Counts[e]++; flags = table.EntryFlags[e]; }
             else

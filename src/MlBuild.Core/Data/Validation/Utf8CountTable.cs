@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace MlBuild.Core.Data.Validation;
@@ -15,6 +17,7 @@ internal sealed class Utf8CountTable(int capacity)
     ulong[] _hashes = new ulong[16];
     int[] _offsets = new int[16];
     int[] _lengths = new int[16];
+    ulong[] _heads = new ulong[32];
     byte[] _arena = new byte[1024];
     int _arenaUsed;
     public long[] Counts = new long[16];
@@ -36,6 +39,32 @@ internal sealed class Utf8CountTable(int capacity)
         }
     }
 
+    /// <summary>
+    /// <see cref="Find(ReadOnlySpan{byte}, ulong)"/> for <c>buffer[start..start+length]</c>. A value of up to 16 bytes with
+    /// 16 readable bytes after its start is compared as two masked words, without a call per value.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Find(byte[] buffer, int start, int length, ulong hash)
+    {
+        if ((uint)length > 16 || (uint)start + 16 > (uint)buffer.Length) return Find(buffer.AsSpan(start, length), hash);
+        ref byte at = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), start);
+        (ulong head0, ulong head1) = Head(Unsafe.ReadUnaligned<ulong>(ref at), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref at, 8)), length);
+        int mask = _slots.Length - 1;
+        for (int i = (int)(hash & (ulong)mask); ; i = (i + 1) & mask)
+        {
+            int e = _slots[i];
+            if (e < 0) return -1;
+            // Equal hashes, lengths and first 16 bytes: equal values of up to 16 bytes.
+            if (_hashes[e] == hash && _lengths[e] == length && _heads[e * 2] == head0 && _heads[e * 2 + 1] == head1) return e;
+        }
+    }
+
+    /// <summary>A value's first 16 bytes as two words, zero past its length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static (ulong, ulong) Head(ulong word0, ulong word1, int length) =>
+        (length >= 8 ? word0 : word0 & ((1UL << (length * 8)) - 1),
+         length >= 16 ? word1 : length <= 8 ? 0 : word1 & ((1UL << ((length - 8) * 8)) - 1));
+
     /// <summary>Adds a value seen once; false when the table is full (the value then goes uncounted by value).</summary>
     public bool TryAdd(ReadOnlySpan<byte> value, ulong hash, Flags flags)
     {
@@ -43,7 +72,7 @@ internal sealed class Utf8CountTable(int capacity)
         if (Count == _hashes.Length)
         {
             int n = Count * 2;
-            Array.Resize(ref _hashes, n); Array.Resize(ref _offsets, n); Array.Resize(ref _lengths, n);
+            Array.Resize(ref _hashes, n); Array.Resize(ref _offsets, n); Array.Resize(ref _lengths, n); Array.Resize(ref _heads, n * 2);
             Array.Resize(ref Counts, n); Array.Resize(ref EntryFlags, n);
         }
         if ((Count + 1) * 2 > _slots.Length) Rehash(_slots.Length * 2);
@@ -51,6 +80,10 @@ internal sealed class Utf8CountTable(int capacity)
         value.CopyTo(_arena.AsSpan(_arenaUsed));
         int e = Count++;
         _hashes[e] = hash; _offsets[e] = _arenaUsed; _lengths[e] = value.Length; Counts[e] = 1; EntryFlags[e] = flags;
+        Span<byte> head = stackalloc byte[16];
+        head.Clear();
+        value[..Math.Min(16, value.Length)].CopyTo(head);
+        (_heads[e * 2], _heads[e * 2 + 1]) = (BitConverter.ToUInt64(head), BitConverter.ToUInt64(head[8..]));
         _arenaUsed += value.Length;
         Insert(e);
         return true;
