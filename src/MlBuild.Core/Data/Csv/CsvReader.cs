@@ -333,12 +333,12 @@ internal static class CsvReader
                 if (t.BadFieldCount[r] >= 0) { v.Lengths[r] = 0; v.Starts[r] = t.RecordOffset[r]; }
         switch (p.Schema.Type)
         {
-            case ColumnType.Float: DecodeAs<FloatCell>(p, v, buffer, t, result, checker, plan, from, to); break;
-            case ColumnType.Integer: DecodeAs<IntegerCell>(p, v, buffer, t, result, checker, plan, from, to); break;
-            case ColumnType.Boolean: DecodeAs<BooleanCell>(p, v, buffer, t, result, checker, plan, from, to); break;
-            case ColumnType.Date: DecodeAs<DateCell>(p, v, buffer, t, result, checker, plan, from, to); break;
-            case ColumnType.DateTime: DecodeAs<DateTimeCell>(p, v, buffer, t, result, checker, plan, from, to); break;
-            default: DecodeAs<TextCell>(p, v, buffer, t, result, checker, plan, from, to); break;
+            case ColumnType.Float: DecodeAs<FloatCell, double>(p, v, v.Doubles, buffer, t, result, checker, plan, from, to); break;
+            case ColumnType.Integer: DecodeAs<IntegerCell, long>(p, v, v.Longs, buffer, t, result, checker, plan, from, to); break;
+            case ColumnType.Boolean: DecodeAs<BooleanCell, long>(p, v, v.Longs, buffer, t, result, checker, plan, from, to); break;
+            case ColumnType.Date: DecodeAs<DateCell, long>(p, v, v.Longs, buffer, t, result, checker, plan, from, to); break;
+            case ColumnType.DateTime: DecodeAs<DateTimeCell, long>(p, v, v.Longs, buffer, t, result, checker, plan, from, to); break;
+            default: DecodeAs<TextCell, long>(p, v, [], buffer, t, result, checker, plan, from, to); break;
         }
     }
 
@@ -346,18 +346,28 @@ internal static class CsvReader
     /// How one type's cells parse; a struct per type so the JIT compiles one tight loop per type. A cell is
     /// <c>chunk[start..start+length]</c>; parsers may read ahead within the chunk buffer (see <see cref="Utf8Parsers.ReadAhead"/>).
     /// </summary>
-    interface ICellParser { static abstract bool Parse(byte[] chunk, int start, int length, ColumnVector v, int row, string? format); }
-    struct FloatCell : ICellParser { public static bool Parse(byte[] b, int s, int n, ColumnVector v, int r, string? f) => Utf8Parsers.TryParseDouble(b, s, n, out v.Doubles[r]); }
-    struct IntegerCell : ICellParser { public static bool Parse(byte[] b, int s, int n, ColumnVector v, int r, string? f) => Utf8Parsers.TryParseInt64(b, s, n, out v.Longs[r]); }
-    struct DateCell : ICellParser { public static bool Parse(byte[] b, int s, int n, ColumnVector v, int r, string? f) => Utf8Parsers.TryParseDate(Cell(b, s, n), f, out v.Longs[r]); }
-    struct DateTimeCell : ICellParser { public static bool Parse(byte[] b, int s, int n, ColumnVector v, int r, string? f) => Utf8Parsers.TryParseDateTime(Cell(b, s, n), f, out v.Longs[r]); }
-    struct TextCell : ICellParser { public static bool Parse(byte[] b, int s, int n, ColumnVector v, int r, string? f) => true; }
-    struct BooleanCell : ICellParser
+    interface ICellParser<T> where T : unmanaged
     {
-        public static bool Parse(byte[] b, int s, int n, ColumnVector v, int r, string? f)
+        static abstract bool Parse(byte[] chunk, int start, int length, string? format, out T value);
+        /// <summary>Whether values are stored (text stays in the chunk).</summary>
+        static virtual bool Stores => true;
+    }
+
+    struct FloatCell : ICellParser<double> { public static bool Parse(byte[] b, int s, int n, string? f, out double v) => Utf8Parsers.TryParseDouble(b, s, n, out v); }
+    struct IntegerCell : ICellParser<long> { public static bool Parse(byte[] b, int s, int n, string? f, out long v) => Utf8Parsers.TryParseInt64(b, s, n, out v); }
+    struct DateCell : ICellParser<long> { public static bool Parse(byte[] b, int s, int n, string? f, out long v) => Utf8Parsers.TryParseDate(Cell(b, s, n), f, out v); }
+    struct DateTimeCell : ICellParser<long> { public static bool Parse(byte[] b, int s, int n, string? f, out long v) => Utf8Parsers.TryParseDateTime(Cell(b, s, n), f, out v); }
+    struct TextCell : ICellParser<long>
+    {
+        public static bool Parse(byte[] b, int s, int n, string? f, out long v) { v = 0; return true; }
+        public static bool Stores => false;
+    }
+    struct BooleanCell : ICellParser<long>
+    {
+        public static bool Parse(byte[] b, int s, int n, string? f, out long v)
         {
             bool ok = Utf8Parsers.TryParseBoolean(Cell(b, s, n), out bool value);
-            v.Longs[r] = value ? 1 : 0;
+            v = value ? 1 : 0;
             return ok;
         }
     }
@@ -367,25 +377,30 @@ internal static class CsvReader
     static ReadOnlySpan<byte> Cell(byte[] chunk, int start, int length) =>
         MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(chunk), start), length);
 
-    static void DecodeAs<TParser>(ColumnPlan p, ColumnVector v, byte[] buffer, TokenizedChunk t, BatchResult result, BatchChecker checker, ValidationPlan plan, int from, int to)
-        where TParser : struct, ICellParser
+    static void DecodeAs<TParser, T>(ColumnPlan p, ColumnVector v, T[] values, byte[] buffer, TokenizedChunk t, BatchResult result, BatchChecker checker, ValidationPlan plan, int from, int to)
+        where TParser : struct, ICellParser<T> where T : unmanaged
     {
-        var states = v.States;
-        var starts = v.Starts;
-        var lengths = v.Lengths;
+        if (to > v.States.Length || (TParser.Stores && to > values.Length)) throw new ArgumentOutOfRangeException(nameof(to));
+        // Unchecked refs: rows below `to` are inside every array (checked above; Reset sized them).
+        ref CellState states = ref MemoryMarshal.GetArrayDataReference(v.States);
+        ref int starts = ref MemoryMarshal.GetArrayDataReference(v.Starts);
+        ref int lengths = ref MemoryMarshal.GetArrayDataReference(v.Lengths);
+        ref T slots = ref MemoryMarshal.GetArrayDataReference(values);
         bool onlyEmptyIsNull = plan.NullTokens.Length == 0;
         var format = p.Schema.Format;
         bool malformed = t.AnyMalformed;
         for (int r = from; r < to; r++)
         {
-            int len = lengths[r], start = starts[r];
+            int len = Unsafe.Add(ref lengths, r), start = Unsafe.Add(ref starts, r);
             if (len == 0 || (!onlyEmptyIsNull && plan.IsNullToken(Cell(buffer, start, len))))
             {
-                states[r] = malformed && t.BadFieldCount[r] >= 0 ? CellState.Skipped : CellState.Null;
+                Unsafe.Add(ref states, r) = malformed && t.BadFieldCount[r] >= 0 ? CellState.Skipped : CellState.Null;
                 continue;
             }
-            if (TParser.Parse(buffer, start, len, v, r, format)) { states[r] = CellState.Value; continue; }
-            states[r] = CellState.Invalid;
+            bool ok = TParser.Parse(buffer, start, len, format, out T value);
+            if (TParser.Stores) Unsafe.Add(ref slots, r) = value;
+            if (ok) { Unsafe.Add(ref states, r) = CellState.Value; continue; }
+            Unsafe.Add(ref states, r) = CellState.Invalid;
             FailType(p, v, r, result, checker);
         }
     }
