@@ -29,7 +29,7 @@ internal sealed class CsvLocator(string file, CsvChunk chunk, TokenizedChunk tok
     {
         long line = chunk.StartLine + tokens.RecordLine[row];
         long offset = chunk.StartOffset + (dataColumn > 0 && tokens.BadFieldCount[row] < 0
-            ? tokens.FieldStart[(dataColumn - 1) * tokens.Stride + row]
+            ? tokens.FieldStart[dataColumn - 1][row]
             : tokens.RecordOffset[row]);
         return new DataLocation(file, line, dataColumn, offset, row + 1);
     }
@@ -86,7 +86,7 @@ internal static class CsvReader
             if (fields > 4096) throw Input("MLB1109", "The header has more than 4096 columns.", display, 1);
             var names = new List<string>(fields);
             for (int f = 0; f < fields; f++)
-                names.Add(Encoding.UTF8.GetString(copy, t.FieldStart[f * t.Stride], t.FieldLength[f * t.Stride]));
+                names.Add(Encoding.UTF8.GetString(copy, t.FieldStart[f][0], t.FieldLength[f][0]));
             long dataLine = 1 + header.Count((byte)'\n');
             return (names, bom + headerLength, dataLine);
         }
@@ -317,6 +317,9 @@ internal static class CsvReader
         foreach (var p in plan.Columns)
         {
             if (vectors[p.Index] is not { } v) continue;
+            // The vector takes its column's token arrays as its cell offsets: no copy.
+            v.Starts = t.FieldStart[p.DataPosition - 1];
+            v.Lengths = t.FieldLength[p.DataPosition - 1];
             v.Reset(rows);
             v.Bytes = buffer;
             Decode(p, v, buffer, t, result, checker, plan, 0, rows);
@@ -325,9 +328,6 @@ internal static class CsvReader
 
     static void Decode(ColumnPlan p, ColumnVector v, byte[] buffer, TokenizedChunk t, BatchResult result, BatchChecker checker, ValidationPlan plan, int from, int to)
     {
-        int col = p.DataPosition - 1;
-        Array.Copy(t.FieldStart, col * t.Stride + from, v.Starts, from, to - from);
-        Array.Copy(t.FieldLength, col * t.Stride + from, v.Lengths, from, to - from);
         if (t.AnyMalformed)
             for (int r = from; r < to; r++)
                 if (t.BadFieldCount[r] >= 0) { v.Lengths[r] = 0; v.Starts[r] = t.RecordOffset[r]; }

@@ -6,16 +6,18 @@ using System.Runtime.Intrinsics;
 namespace MlBuild.Core.Data.Csv;
 
 /// <summary>
-/// The fields of a chunk's records: offsets into the chunk buffer, stored column-major (field f of record r at
-/// <c>f * Stride + r</c>) so decoding a column reads memory sequentially.
+/// The fields of a chunk's records: offsets into the chunk buffer, one array per column (field f of record r at
+/// <c>FieldStart[f][r]</c>) so decoding a column reads memory sequentially, and a column vector can take its column's
+/// arrays as they are.
 /// </summary>
 internal sealed class TokenizedChunk
 {
     public int Columns;
-    public int Stride;
+    /// <summary>Capacity of each column's arrays, in records.</summary>
+    public int Capacity;
     public int Records;
-    public int[] FieldStart = [];
-    public int[] FieldLength = [];
+    public int[][] FieldStart = [];
+    public int[][] FieldLength = [];
     /// <summary>Physical line of each record's start, relative to the chunk's first line.</summary>
     public int[] RecordLine = [];
     public int[] RecordOffset = [];
@@ -34,11 +36,12 @@ internal sealed class TokenizedChunk
             RecordOffset = new int[maxRecords];
             BadFieldCount = new int[maxRecords];
         }
-        Stride = maxRecords;
-        if (FieldStart.Length < maxRecords * columns)
+        if (FieldStart.Length < columns || Capacity < maxRecords)
         {
-            FieldStart = new int[maxRecords * columns];
-            FieldLength = new int[maxRecords * columns];
+            Capacity = Math.Max(Capacity, maxRecords);
+            FieldStart = new int[columns][];
+            FieldLength = new int[columns][];
+            for (int c = 0; c < columns; c++) { FieldStart[c] = new int[Capacity]; FieldLength[c] = new int[Capacity]; }
         }
     }
 }
@@ -61,16 +64,15 @@ internal static class CsvTokenizer
     static void TokenizePlain(byte[] buffer, int length, byte delimiter, TokenizedChunk t)
     {
         int cols = t.Columns;
-        int stride = t.Stride;
+        int capacity = t.Capacity;
         int rec = 0, field = 0, fieldStart = 0, recStart = 0, line = 0;
         // Unchecked refs: every index below is bounded by the chunk (positions < length) or by Reset's sizing
-        // (records <= newlines + 1, fields stored only while field < cols).
+        // (records <= newlines + 1 <= Capacity, fields stored only while field < cols).
         ref byte b0 = ref MemoryMarshal.GetArrayDataReference(buffer);
-        ref int fs0 = ref MemoryMarshal.GetArrayDataReference(t.FieldStart);
-        ref int fl0 = ref MemoryMarshal.GetArrayDataReference(t.FieldLength);
+        ref int[] fs0 = ref MemoryMarshal.GetArrayDataReference(t.FieldStart);
+        ref int[] fl0 = ref MemoryMarshal.GetArrayDataReference(t.FieldLength);
         var vd = Vector256.Create(delimiter);
         var vn = Vector256.Create((byte)'\n');
-        int slot = 0; // field * stride + rec
         for (int block = 0; block < length; block += 32)
         {
             uint dmask, nmask;
@@ -98,9 +100,8 @@ internal static class CsvTokenizer
                 int p = block + bit;
                 if ((dmask & (1u << bit)) != 0)
                 {
-                    if (field < cols) { Unsafe.Add(ref fs0, slot) = fieldStart; Unsafe.Add(ref fl0, slot) = p - fieldStart; }
+                    if (field < cols) Store(ref fs0, ref fl0, field, rec, fieldStart, p - fieldStart);
                     field++;
-                    slot += stride;
                     fieldStart = p + 1;
                     continue;
                 }
@@ -111,11 +112,11 @@ internal static class CsvTokenizer
                     fieldStart = recStart = p + 1;
                     continue;
                 }
-                if (field < cols) { Unsafe.Add(ref fs0, slot) = fieldStart; Unsafe.Add(ref fl0, slot) = end - fieldStart; }
+                if (field < cols) Store(ref fs0, ref fl0, field, rec, fieldStart, end - fieldStart);
                 EndRecord(t, rec, field + 1, line, recStart);
-                rec++; slot = rec; line++; field = 0; fieldStart = recStart = p + 1;
+                rec++; line++; field = 0; fieldStart = recStart = p + 1;
                 // The unchecked stores above rely on records <= newlines + 1 (Reset's sizing); never write past it.
-                if (rec >= stride) throw new InvalidOperationException("CSV chunk has more records than newlines.");
+                if (rec >= capacity) throw new InvalidOperationException("CSV chunk has more records than newlines.");
             }
         }
         if (fieldStart < length)
@@ -123,12 +124,19 @@ internal static class CsvTokenizer
             int end = buffer[length - 1] == (byte)'\r' ? length - 1 : length;
             if (field > 0 || end > fieldStart)
             {
-                if (field < cols) { t.FieldStart[slot] = fieldStart; t.FieldLength[slot] = end - fieldStart; }
+                if (field < cols) { t.FieldStart[field][rec] = fieldStart; t.FieldLength[field][rec] = end - fieldStart; }
                 EndRecord(t, rec, field + 1, line, recStart);
                 rec++;
             }
         }
         t.Records = rec;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Store(ref int[] starts, ref int[] lengths, int field, int rec, int start, int length)
+    {
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Unsafe.Add(ref starts, field)), rec) = start;
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Unsafe.Add(ref lengths, field)), rec) = length;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -187,7 +195,7 @@ internal static class CsvTokenizer
                     if ((i == length || buffer[i] == (byte)'\n') && end > start && buffer[end - 1] == (byte)'\r') end--;
                     len = end - start;
                 }
-                if (field < cols) { t.FieldStart[field * t.Stride + rec] = start; t.FieldLength[field * t.Stride + rec] = len; }
+                if (field < cols) { t.FieldStart[field][rec] = start; t.FieldLength[field][rec] = len; }
                 field++;
                 if (i < length && buffer[i] == delimiter) { i++; continue; }
                 if (i < length) { i++; line++; } // newline ends the record
