@@ -148,7 +148,8 @@ public static class Utf8Parsers
         long mantissa = DigitsInPlace(buffer, start, length, out int shape);
         if (mantissa >= 0 && (shape & DotFlag) == 0)
         {
-            value = (shape & NegativeFlag) != 0 ? -mantissa : mantissa;
+            long sign = -(long)((shape >> 9) & 1); // 0 or -1, branch-free like the double path
+            value = (mantissa ^ sign) - sign;
             return true;
         }
         return TryParseInt64OutOfLine(buffer.AsSpan(start, length), out value);
@@ -187,11 +188,15 @@ public static class Utf8Parsers
         var fours = Sse2.MultiplyAddAdjacent(pairs, Vector128.Create((short)100, 1, 100, 1, 100, 1, 100, 1));
         var packed = Sse2.PackSignedSaturate(fours, fours);
         var eights = Sse2.MultiplyAddAdjacent(packed, Vector128.Create((short)10000, 1, 10000, 1, 10000, 1, 10000, 1));
-        shape = Math.Max(0, n - dot - 1) | (nonDigits != 0 ? DotFlag : 0) | (c0 == (byte)'-' ? NegativeFlag : 0);
+        // Flags from 0/1 values, not conditional constants: the JIT turns the latter into branches, and a column's
+        // signs are random (a mispredicted branch costs more than the whole parse).
+        int fracDigits = n - dot - 1;
+        fracDigits &= ~(fracDigits >> 31); // no dot: -1 becomes 0
+        shape = fracDigits | ((nonDigits != 0 ? 1 : 0) << 8) | ((c0 == (byte)'-' ? 1 : 0) << 9);
         return (long)eights.GetElement(0) * 100_000_000 + eights.GetElement(1);
     }
 
-    const int FracDigitsMask = 0xFF, DotFlag = 0x100, NegativeFlag = 0x200;
+    const int FracDigitsMask = 0xFF, DotFlag = 1 << 8, NegativeFlag = 1 << 9;
 
     /// <summary>The scalar parser as a call, so the hot loop that inlines the fast path stays small.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
