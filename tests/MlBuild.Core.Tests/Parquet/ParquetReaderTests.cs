@@ -435,7 +435,7 @@ public sealed class ParquetReaderTests : IDisposable
             var path = _dir.File("large.parquet");
             DatasetValidator.MapColumns(MlBuild.Core.Data.Parquet.ParquetReader.ReadColumnNames(path), "large.parquet", plan, merger, p => default);
             long records = 0;
-            MlBuild.Core.Data.Parquet.ParquetReader.Read(path, "large.parquet", plan, checker, merger.Merge, options, ref records,
+            MlBuild.Core.Data.Parquet.ParquetReader.Read(path, "large.parquet", plan, checker, merger, options, ref records,
                 new MlBuild.Core.Data.Parquet.ParquetReadTuning { EntryChecks = entries, DirectChunks = direct });
             Assert.Equal(12_000, records);
             var result = merger.Finish("test", ["large.parquet"], new HashSet<int>());
@@ -487,7 +487,7 @@ public sealed class ParquetReaderTests : IDisposable
         var merger = new ValidationMerger(plan, options, checker);
         DatasetValidator.MapColumns(MlBuild.Core.Data.Parquet.ParquetReader.ReadColumnNames(path), "duckdb.parquet", plan, merger, p => default);
         long records = 0;
-        MlBuild.Core.Data.Parquet.ParquetReader.Read(path, "duckdb.parquet", plan, checker, merger.Merge, options, ref records,
+        MlBuild.Core.Data.Parquet.ParquetReader.Read(path, "duckdb.parquet", plan, checker, merger, options, ref records,
             new MlBuild.Core.Data.Parquet.ParquetReadTuning { EntryChecks = entries, DirectChunks = direct });
         Assert.Equal(DuckDbFixture.Rows, records);
         return merger.Finish("t", ["duckdb.parquet"], new HashSet<int>());

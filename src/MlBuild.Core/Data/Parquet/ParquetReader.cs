@@ -39,18 +39,18 @@ internal static class ParquetReader
     }
 
     /// <summary>
-    /// Validates one Parquet file of a dataset: one batch per row group, handed to <paramref name="mergeInOrder"/> in
-    /// order; the merger must be done with a batch when the call returns (its arrays are pooled). Failure locations carry
-    /// the row group, the row within the file and a record number relative to the batch, to which the merger adds the
-    /// records merged before (as for CSV). <paramref name="recordBase"/> grows by this file's rows. Throws
+    /// Validates one Parquet file of a dataset: one batch per row group, handed to <paramref name="merger"/> in order;
+    /// the merger is done with a batch when the call returns (its arrays are pooled). Failure locations carry the row
+    /// group, the row within the file and a record number relative to the batch, to which the merger adds the records
+    /// merged before (as for CSV). <paramref name="recordBase"/> grows by this file's rows. Throws
     /// <see cref="MlBuildException"/>: MLB1201 for a file that is not readable Parquet, MLB1202 for a column whose type
     /// cannot be read as the schema's, MLB1203 for a nested or repeated column.
     /// </summary>
-    public static void Read(string path, string displayPath, ValidationPlan plan, BatchChecker checker, Action<BatchResult> mergeInOrder,
+    public static void Read(string path, string displayPath, ValidationPlan plan, BatchChecker checker, ValidationMerger merger,
         ValidationOptions options, ref long recordBase)
-        => Read(path, displayPath, plan, checker, mergeInOrder, options, ref recordBase, ParquetReadTuning.Default);
+        => Read(path, displayPath, plan, checker, merger, options, ref recordBase, ParquetReadTuning.Default);
 
-    internal static void Read(string path, string displayPath, ValidationPlan plan, BatchChecker checker, Action<BatchResult> mergeInOrder,
+    internal static void Read(string path, string displayPath, ValidationPlan plan, BatchChecker checker, ValidationMerger merger,
         ValidationOptions options, ref long recordBase, ParquetReadTuning tuning)
     {
         using var pool = new WorkerPool(path, displayPath);
@@ -59,6 +59,8 @@ internal static class ParquetReader
         var schema = Guard(displayPath, () => main.Reader.Schema);
         var bindings = ParquetColumnBinding.Bind(plan, schema, displayPath);
         pool.Return(main);
+        // The footer knows the file's rows: size the uniqueness sets once rather than doubling them batch by batch.
+        if (meta.NumRows > 0) merger.ExpectRecords(merger.Records + meta.NumRows);
 
         // Columns compared by a row rule are decoded and checked by the same worker, so the rule sees both.
         var groups = GroupByRules(plan, bindings);
@@ -103,7 +105,7 @@ internal static class ParquetReader
                     }
                 }
             }
-            mergeInOrder(result);
+            merger.Merge(result);
             // The merger is done with the batch once it returns (as for CSV batches): its arrays go back to the pool.
             foreach (var v in batch.Columns)
                 if (v is not null) VectorArrays.Return(v);
