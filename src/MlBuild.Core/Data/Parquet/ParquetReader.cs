@@ -86,7 +86,7 @@ internal static class ParquetReader
                 void Run(ParquetColumnBinding[] group)
                 {
                     var w = pool.Rent();
-                    try { ProcessGroup(w, g, rows, group, batch, result, plan, checker, options, tuning, displayPath); }
+                    try { ProcessGroup(w, g, rows, group, batch, result, plan, checker, merger, options, tuning, displayPath); }
                     finally { pool.Return(w); }
                 }
                 if (options.MaxParallelism <= 1 || work.Length == 1)
@@ -105,7 +105,7 @@ internal static class ParquetReader
                     }
                 }
             }
-            merger.Merge(result);
+            merger.Merge(result, uniquenessChecked: true);
             // The merger is done with the batch once it returns (as for CSV batches): its arrays go back to the pool.
             foreach (var v in batch.Columns)
                 if (v is not null) VectorArrays.Return(v);
@@ -131,7 +131,7 @@ internal static class ParquetReader
     }
 
     static void ProcessGroup(Worker w, int g, int rows, ParquetColumnBinding[] group, RowBatch batch, BatchResult result,
-        ValidationPlan plan, BatchChecker checker, ValidationOptions options, ParquetReadTuning tuning, string displayPath)
+        ValidationPlan plan, BatchChecker checker, ValidationMerger merger, ValidationOptions options, ParquetReadTuning tuning, string displayPath)
     {
         // A view of the batch holding only this group's columns; it shares the batch's accumulators, and the checks of
         // different groups touch disjoint accumulators, so groups run concurrently without locks.
@@ -156,6 +156,10 @@ internal static class ParquetReader
                 partial.Columns[b.Plan.Index] = v;
         }
         checker.Check(view);
+        // Uniqueness against the earlier row groups (all merged by now) runs here, beside the other columns' work,
+        // instead of on the merge's single thread; each column has its own set.
+        foreach (var b in group)
+            if (b.Plan.UniqueCheck >= 0) merger.CheckUniqueness(view, b.Plan, batch.Columns[b.Plan.Index]!);
     }
 
     internal static MlBuildException Corrupt(string displayPath, string reason) =>
