@@ -19,6 +19,14 @@ internal static class EntryNumericChecker
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static bool TryCheck(BatchChecker checker, ValidationPlan plan, BatchResult r, ColumnPlan p, ColumnVector v, Worker w, ParquetKind kind)
     {
+        if (kind is ParquetKind.Text or ParquetKind.Float16)
+        {
+            if (!w.TextParsed) return false;
+            if (p.Schema.Type == ColumnType.Float) CheckParsedText<double>(checker, plan, r, p, v, w, v.Doubles);
+            else if (p.Schema.Type is ColumnType.Integer or ColumnType.Date or ColumnType.DateTime) CheckParsedText<long>(checker, plan, r, p, v, w, v.Longs);
+            else return false;
+            return true;
+        }
         if (!w.AllDictionary) return false;
         int dictCount = w.DictCount;
         var type = p.Schema.Type;
@@ -127,6 +135,103 @@ internal static class EntryNumericChecker
         }
         acc.AddMoments(n, mean, m2);
         return true;
+    }
+
+    /// <summary>
+    /// Text declared as a number or date, each distinct entry already parsed (<see cref="Worker.EntryOk"/>) and the
+    /// vector filled: bounds, allowed integers, the sketch and the HyperLogLog once per entry, but sum and squared
+    /// deviations over the cells in row order, exactly as <see cref="BatchChecker"/> takes them, so every statistic
+    /// (mean and std included) is bit-identical to the per-cell checker's.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    static void CheckParsedText<T>(BatchChecker checker, ValidationPlan plan, BatchResult r, ColumnPlan p, ColumnVector v, Worker w, T[] data)
+        where T : System.Numerics.INumberBase<T>
+    {
+        int rows = v.Count;
+        var states = v.States.AsSpan(0, rows);
+        var values = data.AsSpan(0, rows);
+        var rowEntry = w.RowEntry.AsSpan(0, rows);
+        var acc = r.Columns[p.Index];
+        int entries = w.Entries.Count;
+        var counts = Worker.Ensure(ref w.EntryCounts, entries).AsSpan(0, entries);
+        counts.Clear();
+
+        long nulls = 0, invalid = 0, skipped = 0;
+        double sum = 0;
+        for (int i = 0; i < rows; i++)
+        {
+            var s = states[i];
+            if (s == CellState.Value)
+            {
+                counts[rowEntry[i]]++;
+                sum += double.CreateTruncating(values[i]);
+            }
+            else if (s == CellState.Null) nulls++;
+            else if (s == CellState.Invalid) invalid++;
+            else skipped++;
+        }
+        if (nulls > 0 && p.NotNullCheck >= 0)
+        {
+            var message = $"column '{p.Schema.Name}' is empty but is not nullable";
+            for (int i = 0; i < rows; i++)
+                if (states[i] == CellState.Null) checker.Fail(r, p.NotNullCheck, i, p.DataPosition, v, message);
+        }
+        acc.Nulls += nulls;
+        acc.Invalid += invalid;
+        if (p.NotNullCheck >= 0) r.Checks[p.NotNullCheck].Evaluated += rows - skipped;
+        if (p.TypeCheck >= 0) r.Checks[p.TypeCheck].Evaluated += rows - nulls - skipped;
+        long n = rows - nulls - invalid - skipped;
+
+        // Per entry, the per-cell checker's tests verbatim: one bound failure per cell, min when below (or at an exclusive) min.
+        bool isFloat = typeof(T) == typeof(double);
+        var parsed = w.EntryValues;
+        var allowed = isFloat ? null : p.AllowedIntegers;
+        double lo = p.Min, hi = p.Max;
+        bool minExclusive = p.MinExclusive, maxExclusive = p.MaxExclusive;
+        double min = acc.Min, max = acc.Max;
+        var fails = new byte[entries]; // 1 min, 2 max, 4 not allowed
+        bool anyFail = false;
+        for (int e = 0; e < entries; e++)
+        {
+            int c = counts[e];
+            if (c == 0) continue;
+            double x = isFloat ? BitConverter.Int64BitsToDouble(parsed[e]) : parsed[e];
+            if (x < min) min = x;
+            if (x > max) max = x;
+            acc.Sketch.Add(x, c);
+            acc.Hll.Add(isFloat ? StableHash.Mix(BitConverter.DoubleToUInt64Bits(x == 0 ? 0 : x)) : StableHash.Mix((ulong)parsed[e]));
+            byte f = 0;
+            if (x < lo || x > hi || (x == lo && minExclusive) || (x == hi && maxExclusive))
+                f |= x < lo || (x == lo && minExclusive) ? (byte)1 : (byte)2;
+            if (allowed is not null && !allowed.Contains(parsed[e])) f |= 4;
+            fails[e] = f;
+            anyFail |= f != 0;
+        }
+        if (anyFail)
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                if (states[i] != CellState.Value) continue;
+                byte f = fails[rowEntry[i]];
+                if (f == 0) continue;
+                if ((f & 1) != 0) FailBound(checker, plan, r, p, v, i, true);
+                if ((f & 2) != 0) FailBound(checker, plan, r, p, v, i, false);
+                if ((f & 4) != 0)
+                    checker.Fail(r, p.AllowedCheck, i, p.DataPosition, v,
+                        $"column '{p.Schema.Name}' value '{BatchChecker.CellText(v, i)}' is not {plan.Checks[p.AllowedCheck].Requirement}");
+            }
+        }
+        if (p.MinCheck >= 0) r.Checks[p.MinCheck].Evaluated += n;
+        if (p.MaxCheck >= 0) r.Checks[p.MaxCheck].Evaluated += n;
+        if (p.AllowedCheck >= 0 && allowed is not null) r.Checks[p.AllowedCheck].Evaluated += n;
+        if (n == 0) return;
+        acc.Min = min;
+        acc.Max = max;
+        double mean = sum / n;
+        double m2 = 0;
+        for (int i = 0; i < rows; i++)
+            if (states[i] == CellState.Value) { double d = double.CreateTruncating(values[i]) - mean; m2 += d * d; }
+        acc.AddMoments(n, mean, m2);
     }
 
     static void FailBound(BatchChecker checker, ValidationPlan plan, BatchResult r, ColumnPlan p, ColumnVector v, int row, bool isMin)

@@ -30,6 +30,7 @@ internal static class ParquetColumnDecoder
         int[]? levels = b.ReadField.MaxDefinitionLevel > 0 ? Worker.Ensure(ref w.Levels, rows) : null;
         var states = v.States.AsSpan(0, rows);
         w.AllDictionary = false;
+        w.TextParsed = false;
         var ctx = new Ctx(view, checker, b, v, displayPath);
         var src = new Source(w, rg, b, chunk, direct, displayPath);
         int defined;
@@ -349,8 +350,10 @@ internal static class ParquetColumnDecoder
         // Text declared as another type: parse each distinct entry once; the vector keeps the text for reports.
         v.HasRawText = true;
         int n = table.Count;
-        var ok = new bool[n];
-        var values = new long[n];
+        // Kept in the worker for EntryNumericChecker, which checks per entry too.
+        var ok = Worker.Ensure(ref w.EntryOk, n);
+        var values = Worker.Ensure(ref w.EntryValues, n);
+        w.TextParsed = true;
         var format = b.Plan.Schema.Format;
         for (int e = 0; e < n; e++)
         {

@@ -278,6 +278,11 @@ internal sealed class Worker(FileStream stream, PqReader reader) : IDisposable
     public DateTime[] DateTimes = [];
     public ReadOnlyMemory<byte>[] Blobs = [];
     public int[] RowEntry = [];
+    /// <summary>Whether the last decoded text column was parsed as another type: per entry of <see cref="Entries"/>, whether it parsed (<see cref="EntryOk"/>) and its value (<see cref="EntryValues"/>, a double's bits for floats).</summary>
+    public bool TextParsed;
+    public bool[] EntryOk = [];
+    public long[] EntryValues = [];
+    public int[] EntryCounts = [];
     public readonly Utf8EntryTable Entries = new();
 
     public static T[] Ensure<T>(ref T[] buffer, int n)
@@ -300,6 +305,7 @@ internal sealed class Worker(FileStream stream, PqReader reader) : IDisposable
     {
         Give(ref Levels); Give(ref Ints); Give(ref Longs); Give(ref Floats); Give(ref Doubles); Give(ref Bools);
         Give(ref Decimals); Give(ref DateTimes); Give(ref Blobs); Give(ref RowEntry);
+        Give(ref EntryOk); Give(ref EntryValues); Give(ref EntryCounts);
         Give(ref Chunk); Give(ref Page); Give(ref Raw); Give(ref Dict); Give(ref Indices);
         Give(ref DictOffsets); Give(ref DictLengths); Give(ref DictEntry); Give(ref PackedEntries);
         Reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
