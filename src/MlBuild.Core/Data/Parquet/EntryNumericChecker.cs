@@ -31,8 +31,9 @@ internal static class EntryNumericChecker
         int dictCount = w.DictCount;
         var type = p.Schema.Type;
         bool isFloat = type == ColumnType.Float;
-        var values = new double[dictCount];
-        var longs = isFloat ? null : new long[dictCount];
+        // Worker buffers: a large dictionary's per-entry arrays would otherwise be fresh large-object allocations per chunk.
+        var values = Worker.Ensure(ref w.EntryDoubles, dictCount);
+        var longs = isFloat ? null : Worker.Ensure(ref w.EntryValues, dictCount);
         var dict = w.Dict;
         switch (kind)
         {
@@ -65,7 +66,9 @@ internal static class EntryNumericChecker
         var states = v.States.AsSpan(0, rows);
         var acc = r.Columns[p.Index];
         long nulls = 0;
-        for (int i = 0; i < rows; i++)
+        // Most chunks have no nulls: a vectorised scan finds the first one, if any.
+        int firstNonValue = states.IndexOfAnyExcept(CellState.Value);
+        for (int i = firstNonValue < 0 ? rows : firstNonValue; i < rows; i++)
         {
             if (states[i] == CellState.Value) continue;
             if (states[i] != CellState.Null) throw new InvalidOperationException("A dictionary column with invalid cells takes the per-cell path.");
@@ -79,13 +82,14 @@ internal static class EntryNumericChecker
         long n = rows - nulls;
 
         var idx = w.Indices.AsSpan(0, (int)n);
-        var counts = new long[dictCount];
+        var counts = Worker.Ensure(ref w.EntryCounts, dictCount).AsSpan(0, dictCount);
+        counts.Clear();
         foreach (int k in idx) counts[k]++;
 
         double lo = p.Min, hi = p.Max;
         bool checkMin = p.MinCheck >= 0, checkMax = p.MaxCheck >= 0;
         var allowed = p.AllowedIntegers;
-        var fails = new byte[dictCount]; // 1 min, 2 max, 4 not allowed
+        var fails = Worker.Ensure(ref w.EntryFlags, dictCount); // 1 min, 2 max, 4 not allowed (set for every entry in use)
         bool anyFail = false;
         double sum = 0, min = acc.Min, max = acc.Max;
         for (int e = 0; e < dictCount; e++)
@@ -189,7 +193,7 @@ internal static class EntryNumericChecker
         double lo = p.Min, hi = p.Max;
         bool minExclusive = p.MinExclusive, maxExclusive = p.MaxExclusive;
         double min = acc.Min, max = acc.Max;
-        var fails = new byte[entries]; // 1 min, 2 max, 4 not allowed
+        var fails = Worker.Ensure(ref w.EntryFlags, entries); // 1 min, 2 max, 4 not allowed (set for every entry in use)
         bool anyFail = false;
         for (int e = 0; e < entries; e++)
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using MlBuild.Core.Data.Schema;
 using MlBuild.Core.Data.Validation;
@@ -335,17 +336,20 @@ internal static class ParquetColumnDecoder
     static void FinishText(Worker w, ParquetColumnBinding b, ColumnVector v, int rows, in Ctx ctx, Utf8EntryTable table, int[] rowEntry, Span<CellState> states)
     {
         v.Bytes = table.ArenaUsed == 0 ? [] : table.Arena.AsSpan(0, table.ArenaUsed).ToArray();
-        var starts = v.Starts;
-        var lengths = v.Lengths;
+        var starts = v.Starts.AsSpan(0, rows);
+        var lengths = v.Lengths.AsSpan(0, rows);
         var offs = table.Offsets;
         var lens = table.Lengths;
-        for (int i = 0; i < rows; i++)
+        if (b.Target is ColumnType.String or ColumnType.Category)
         {
-            int e = rowEntry[i];
-            if (e < 0) { starts[i] = 0; lengths[i] = 0; }
-            else { starts[i] = offs[e]; lengths[i] = lens[e]; }
+            for (int i = 0; i < rows; i++)
+            {
+                int e = rowEntry[i];
+                if (e < 0) { starts[i] = 0; lengths[i] = 0; }
+                else { starts[i] = offs[e]; lengths[i] = lens[e]; }
+            }
+            return;
         }
-        if (b.Target is ColumnType.String or ColumnType.Category) return;
 
         // Text declared as another type: parse each distinct entry once; the vector keeps the text for reports.
         v.HasRawText = true;
@@ -374,15 +378,19 @@ internal static class ParquetColumnDecoder
                 case ColumnType.DateTime: ok[e] = Utf8Parsers.TryParseDateTime(s, format, out values[e]); break;
             }
         }
-        bool isFloat = b.Target == ColumnType.Float;
+        // One pass sets each row's text and value; a double is stored as its bits (values hold those for floats).
+        var dest = b.Target == ColumnType.Float ? MemoryMarshal.Cast<double, long>(v.Doubles.AsSpan(0, rows)) : v.Longs.AsSpan(0, rows);
+        bool emptyIsNull = b.Kind == ParquetKind.Text; // an empty text is missing, as in CSV
         for (int i = 0; i < rows; i++)
         {
             int e = rowEntry[i];
-            if (e < 0) continue;
-            if (lens[e] == 0 && b.Kind == ParquetKind.Text) { states[i] = CellState.Null; continue; } // an empty text is missing, as in CSV
+            if (e < 0) { starts[i] = 0; lengths[i] = 0; continue; }
+            int len = lens[e];
+            starts[i] = offs[e];
+            lengths[i] = len;
+            if (len == 0 && emptyIsNull) { states[i] = CellState.Null; continue; }
             if (!ok[e]) { ctx.Invalid(i, null); continue; }
-            if (isFloat) v.Doubles[i] = BitConverter.Int64BitsToDouble(values[e]);
-            else v.Longs[i] = values[e];
+            dest[i] = values[e];
         }
     }
 
