@@ -22,8 +22,8 @@ internal static class EntryNumericChecker
         if (kind is ParquetKind.Text or ParquetKind.Float16)
         {
             if (!w.TextParsed) return false;
-            if (p.Schema.Type == ColumnType.Float) CheckParsedText<double>(checker, plan, r, p, v, w, v.Doubles);
-            else if (p.Schema.Type is ColumnType.Integer or ColumnType.Date or ColumnType.DateTime) CheckParsedText<long>(checker, plan, r, p, v, w, v.Longs);
+            if (p.Schema.Type == ColumnType.Float) CheckParsedText<double>(checker, plan, r, p, v, w, kind, v.Doubles);
+            else if (p.Schema.Type is ColumnType.Integer or ColumnType.Date or ColumnType.DateTime) CheckParsedText<long>(checker, plan, r, p, v, w, kind, v.Longs);
             else return false;
             return true;
         }
@@ -148,7 +148,7 @@ internal static class EntryNumericChecker
     /// (mean and std included) is bit-identical to the per-cell checker's.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    static void CheckParsedText<T>(BatchChecker checker, ValidationPlan plan, BatchResult r, ColumnPlan p, ColumnVector v, Worker w, T[] data)
+    static void CheckParsedText<T>(BatchChecker checker, ValidationPlan plan, BatchResult r, ColumnPlan p, ColumnVector v, Worker w, ParquetKind kind, T[] data)
         where T : System.Numerics.INumberBase<T>
     {
         int rows = v.Count;
@@ -156,20 +156,21 @@ internal static class EntryNumericChecker
         var values = data.AsSpan(0, rows);
         var rowEntry = w.RowEntry.AsSpan(0, rows);
         var acc = r.Columns[p.Index];
-        int entries = w.Entries.Count;
+        var table = w.Entries;
+        int entries = table.Count;
+        // A row's state follows from its entry (empty text: null, unparsed: invalid), so the entry's cell count is its
+        // count of values; the row pass below then reads only sequential arrays.
         var counts = Worker.Ensure(ref w.EntryCounts, entries).AsSpan(0, entries);
-        counts.Clear();
+        bool emptyIsNull = kind == ParquetKind.Text;
+        for (int e = 0; e < entries; e++)
+            counts[e] = w.EntryOk[e] && !(emptyIsNull && table.Lengths[e] == 0) ? checked((int)table.Counts[e]) : 0;
 
         long nulls = 0, invalid = 0, skipped = 0;
         double sum = 0;
         for (int i = 0; i < rows; i++)
         {
             var s = states[i];
-            if (s == CellState.Value)
-            {
-                counts[rowEntry[i]]++;
-                sum += double.CreateTruncating(values[i]);
-            }
+            if (s == CellState.Value) sum += double.CreateTruncating(values[i]);
             else if (s == CellState.Null) nulls++;
             else if (s == CellState.Invalid) invalid++;
             else skipped++;
