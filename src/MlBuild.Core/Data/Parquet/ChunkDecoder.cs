@@ -164,6 +164,7 @@ internal static class ChunkDecoder
         var offs = Worker.Ensure(ref w.DictOffsets, Math.Max(count, 1));
         var lens = Worker.Ensure(ref w.DictLengths, Math.Max(count, 1));
         var entry = Worker.Ensure(ref w.DictEntry, Math.Max(count, 1));
+        w.Entries.Reserve(Math.Min(count, page.Length / 4), page.Length); // each entry takes at least its 4-byte length
         int p = 0;
         for (int i = 0; i < count; i++)
         {
