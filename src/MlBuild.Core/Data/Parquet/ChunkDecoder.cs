@@ -89,8 +89,7 @@ internal static class ChunkDecoder
                 if (len < 0 || 4 + len > page.Length) throw new InvalidDataException("definition levels overrun their page");
                 var lv = levels.AsSpan(levelCount, pageValues);
                 Rle.Decode(page.Slice(4, len), 1, lv);
-                nonNull = 0;
-                foreach (int l in lv) nonNull += l;
+                nonNull = lv.Count(1); // levels are 0 or 1 (bit width 1): a vectorised count is their sum
                 page = page[(4 + len)..];
             }
             levelCount += pageValues;
