@@ -154,6 +154,14 @@ internal sealed class ValidationMerger
         if (_uniqueSets[p.Index] is LongSet longs)
         {
             bool isFloat = v.Type == ColumnType.Float;
+            var states = System.Runtime.InteropServices.MemoryMarshal.AsBytes(v.States.AsSpan(0, v.Count));
+            if (!isFloat && states.IndexOfAnyExcept((byte)CellState.Value) < 0)
+            {
+                // Integers without nulls are their own keys, in row order: no copy.
+                longs.AddBatch(v.Longs.AsSpan(0, v.Count), j => FailDuplicate(r, p, v, j));
+                r.Checks[p.UniqueCheck].Evaluated += v.Count;
+                return;
+            }
             var keyBuffer = _keyBuffers[p.Index] ?? [];
             var rowBuffer = _rowBuffers[p.Index] ?? [];
             if (keyBuffer.Length < v.Count) { _keyBuffers[p.Index] = keyBuffer = new long[v.Count]; _rowBuffers[p.Index] = rowBuffer = new int[v.Count]; }
