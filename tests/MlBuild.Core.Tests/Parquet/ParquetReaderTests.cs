@@ -435,7 +435,7 @@ public sealed class ParquetReaderTests : IDisposable
             var path = _dir.File("large.parquet");
             DatasetValidator.MapColumns(MlBuild.Core.Data.Parquet.ParquetReader.ReadColumnNames(path), "large.parquet", plan, merger, p => default);
             long records = 0;
-            MlBuild.Core.Data.Parquet.ParquetReader.Read(path, "large.parquet", plan, checker, merger.Merge, options, ref records,
+            MlBuild.Core.Data.Parquet.ParquetReader.Read(path, "large.parquet", plan, checker, merger, options, ref records,
                 new MlBuild.Core.Data.Parquet.ParquetReadTuning { EntryChecks = entries, DirectChunks = direct });
             Assert.Equal(12_000, records);
             var result = merger.Finish("test", ["large.parquet"], new HashSet<int>());
@@ -444,6 +444,60 @@ public sealed class ParquetReaderTests : IDisposable
         Assert.Equal(Run(false, 100_000), Run(true, 100_000));
         Assert.Equal(Run(false, 50), Run(true, 50)); // past the distinct-value cap too
         Assert.Equal(Run(false, 100_000, direct: false), Run(true, 100_000, direct: true)); // the direct decoder equals Parquet.Net's
+    }
+
+    [Fact]
+    public void Per_entry_checks_of_text_declared_as_numbers_and_dates_equal_the_per_cell_checks()
+    {
+        // Text columns read as float, integer, date and datetime: repeated values, spellings of one number, bad and
+        // empty cells, nulls, bounds and allowed values; dictionary- and plain-encoded, three row groups.
+        var rnd = new Random(11);
+        string?[] Group(Func<int, string> make) => Enumerable.Range(0, 3000).Select(i =>
+            rnd.Next(40) == 0 ? null : rnd.Next(60) == 0 ? "" : rnd.Next(80) == 0 ? "1.2.x" : make(i)).ToArray();
+        string F(int i) => (rnd.Next(4) switch { 0 => (rnd.Next(-8, 200) / 4.0).ToString("R", System.Globalization.CultureInfo.InvariantCulture), 1 => "1.0", 2 => "-0", _ => rnd.Next(-5, 45).ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        string I(int i) => rnd.Next(-3, 60).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string D(int i) => new DateOnly(2023, 1, 1).AddDays(rnd.Next(0, 800)).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        string T(int i) => new DateTime(2023, 1, 1).AddMinutes(rnd.Next(0, 2_000_000)).ToString("yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+        var columns = new[]
+        {
+            new TestColumn(new DataField<string>("xf", nullable: true), Group(F), Group(F), Group(F)),
+            new TestColumn(new DataField<string>("xi", nullable: true), Group(I), Group(I), Group(I)),
+            new TestColumn(new DataField<string>("xd", nullable: true), Group(D), Group(D), Group(D)),
+            new TestColumn(new DataField<string>("xt", nullable: true), Group(T), Group(T), Group(T)),
+        };
+        Write(_dir.File("dict.parquet"), columns);
+        var plain = new ParquetOptions { DictionaryEncodingThreshold = 0 };
+        foreach (var c in columns) plain.ColumnEncodingHints[c.Field.Name] = EncodingHint.Default;
+        Write(_dir.File("plain.parquet"), plain, columns);
+        const string schema = """
+            {"schemaVersion": 1, "columns": [
+              {"name": "xf", "type": "float", "min": 0, "max": 40, "exclusiveMin": true, "nullable": false},
+              {"name": "xi", "type": "integer", "allowed": ["-2", "0", "1", "2", "3", "50", "51"], "max": 50},
+              {"name": "xd", "type": "date", "min": "2023-02-01", "max": "2024-12-31"},
+              {"name": "xt", "type": "datetime", "max": "2026-01-01T00:00:00", "nullable": false}]}
+            """;
+        string Run(string file, bool entries, bool direct, int parallelism)
+        {
+            var options = new ValidationOptions { MaxParallelism = parallelism };
+            var plan = new ValidationPlan(ParquetTestFiles.Schema(schema));
+            var checker = new BatchChecker(plan, options);
+            var merger = new ValidationMerger(plan, options, checker);
+            var path = _dir.File(file);
+            DatasetValidator.MapColumns(MlBuild.Core.Data.Parquet.ParquetReader.ReadColumnNames(path), file, plan, merger, p => default);
+            long records = 0;
+            MlBuild.Core.Data.Parquet.ParquetReader.Read(path, file, plan, checker, merger, options, ref records,
+                new MlBuild.Core.Data.Parquet.ParquetReadTuning { EntryChecks = entries, DirectChunks = direct });
+            var result = merger.Finish("t", [file], new HashSet<int>());
+            Assert.True(result.Check("xf.type").Failures > 0 && result.Check("xf.min").Failures > 0 && result.Check("xi.allowed").Failures > 0);
+            return System.Text.Encoding.UTF8.GetString(ValidationReports.Json([result], "t"));
+        }
+        foreach (var file in new[] { "dict.parquet", "plain.parquet" })
+        {
+            var expected = Run(file, entries: false, direct: false, parallelism: 1);
+            Assert.Equal(expected, Run(file, entries: true, direct: true, parallelism: 1));
+            Assert.Equal(expected, Run(file, entries: true, direct: true, parallelism: 3));
+            Assert.Equal(expected, Run(file, entries: true, direct: false, parallelism: 2));
+        }
     }
 
     [Fact]
@@ -487,7 +541,7 @@ public sealed class ParquetReaderTests : IDisposable
         var merger = new ValidationMerger(plan, options, checker);
         DatasetValidator.MapColumns(MlBuild.Core.Data.Parquet.ParquetReader.ReadColumnNames(path), "duckdb.parquet", plan, merger, p => default);
         long records = 0;
-        MlBuild.Core.Data.Parquet.ParquetReader.Read(path, "duckdb.parquet", plan, checker, merger.Merge, options, ref records,
+        MlBuild.Core.Data.Parquet.ParquetReader.Read(path, "duckdb.parquet", plan, checker, merger, options, ref records,
             new MlBuild.Core.Data.Parquet.ParquetReadTuning { EntryChecks = entries, DirectChunks = direct });
         Assert.Equal(DuckDbFixture.Rows, records);
         return merger.Finish("t", ["duckdb.parquet"], new HashSet<int>());

@@ -89,8 +89,7 @@ internal static class ChunkDecoder
                 if (len < 0 || 4 + len > page.Length) throw new InvalidDataException("definition levels overrun their page");
                 var lv = levels.AsSpan(levelCount, pageValues);
                 Rle.Decode(page.Slice(4, len), 1, lv);
-                nonNull = 0;
-                foreach (int l in lv) nonNull += l;
+                nonNull = lv.Count(1); // levels are 0 or 1 (bit width 1): a vectorised count is their sum
                 page = page[(4 + len)..];
             }
             levelCount += pageValues;
@@ -164,6 +163,7 @@ internal static class ChunkDecoder
         var offs = Worker.Ensure(ref w.DictOffsets, Math.Max(count, 1));
         var lens = Worker.Ensure(ref w.DictLengths, Math.Max(count, 1));
         var entry = Worker.Ensure(ref w.DictEntry, Math.Max(count, 1));
+        w.Entries.Reserve(Math.Min(count, page.Length / 4), page.Length); // each entry takes at least its 4-byte length
         int p = 0;
         for (int i = 0; i < count; i++)
         {
@@ -265,8 +265,32 @@ internal static class Rle
             for (int j = 0; j < dest.Length; j++) dest[j] = (src[j >> 3] >> (j & 7)) & 1;
             return;
         }
-        // Whole 8-byte windows while they fit (a value spans at most 5 bytes), then the tail byte by byte.
+        // Groups of 8 values (bitWidth bytes each): every value is read as an 8-byte window (a value spans at most 5
+        // bytes) at offsets fixed within a group, without per-value bounds checks while the group's last window fits.
         int i = 0;
+        int groups = dest.Length >> 3;
+        int lastWindowEnd = (7 * bitWidth >> 3) + 8;
+        ref byte s0 = ref MemoryMarshal.GetReference(src);
+        ref int d0 = ref MemoryMarshal.GetReference(dest);
+        int o1 = bitWidth >> 3, o2 = 2 * bitWidth >> 3, o3 = 3 * bitWidth >> 3, o4 = 4 * bitWidth >> 3, o5 = 5 * bitWidth >> 3, o6 = 6 * bitWidth >> 3, o7 = 7 * bitWidth >> 3;
+        int h1 = bitWidth & 7, h2 = 2 * bitWidth & 7, h3 = 3 * bitWidth & 7, h4 = 4 * bitWidth & 7, h5 = 5 * bitWidth & 7, h6 = 6 * bitWidth & 7, h7 = 7 * bitWidth & 7;
+        for (int g = 0; g < groups; g++)
+        {
+            int at = g * bitWidth;
+            if (at + lastWindowEnd > src.Length) break;
+            ref byte b = ref System.Runtime.CompilerServices.Unsafe.Add(ref s0, at);
+            ref int d = ref System.Runtime.CompilerServices.Unsafe.Add(ref d0, g << 3);
+            d = (int)((uint)Window(ref b, 0) & mask);
+            System.Runtime.CompilerServices.Unsafe.Add(ref d, 1) = (int)((uint)(Window(ref b, o1) >> h1) & mask);
+            System.Runtime.CompilerServices.Unsafe.Add(ref d, 2) = (int)((uint)(Window(ref b, o2) >> h2) & mask);
+            System.Runtime.CompilerServices.Unsafe.Add(ref d, 3) = (int)((uint)(Window(ref b, o3) >> h3) & mask);
+            System.Runtime.CompilerServices.Unsafe.Add(ref d, 4) = (int)((uint)(Window(ref b, o4) >> h4) & mask);
+            System.Runtime.CompilerServices.Unsafe.Add(ref d, 5) = (int)((uint)(Window(ref b, o5) >> h5) & mask);
+            System.Runtime.CompilerServices.Unsafe.Add(ref d, 6) = (int)((uint)(Window(ref b, o6) >> h6) & mask);
+            System.Runtime.CompilerServices.Unsafe.Add(ref d, 7) = (int)((uint)(Window(ref b, o7) >> h7) & mask);
+            i = (g + 1) << 3;
+        }
+        // Then single values while an 8-byte window fits, then the tail byte by byte.
         long safeEnd = src.Length - 8;
         for (; i < dest.Length; i++)
         {
@@ -287,6 +311,10 @@ internal static class Rle
             dest[i] = (int)((uint)(window >> shift) & mask);
         }
     }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    static ulong Window(ref byte b, int offset) =>
+        System.Runtime.CompilerServices.Unsafe.ReadUnaligned<ulong>(ref System.Runtime.CompilerServices.Unsafe.Add(ref b, offset));
 }
 
 /// <summary>The fields of a Thrift compact-encoded PageHeader that the decoder needs; others are skipped.</summary>

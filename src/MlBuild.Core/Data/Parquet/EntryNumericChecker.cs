@@ -19,12 +19,27 @@ internal static class EntryNumericChecker
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static bool TryCheck(BatchChecker checker, ValidationPlan plan, BatchResult r, ColumnPlan p, ColumnVector v, Worker w, ParquetKind kind)
     {
-        if (!w.AllDictionary) return false;
+        if (kind is ParquetKind.Text or ParquetKind.Float16)
+        {
+            if (!w.TextParsed) return false;
+            if (p.Schema.Type == ColumnType.Float) CheckParsedText<double>(checker, plan, r, p, v, w, kind, v.Doubles);
+            else if (p.Schema.Type is ColumnType.Integer or ColumnType.Date or ColumnType.DateTime) CheckParsedText<long>(checker, plan, r, p, v, w, kind, v.Longs);
+            else return false;
+            return true;
+        }
+        if (!w.AllDictionary)
+        {
+            if (p.Schema.Type == ColumnType.Float) CheckCells<double>(checker, plan, r, p, v, v.Doubles);
+            else if (p.Schema.Type is ColumnType.Integer or ColumnType.Date or ColumnType.DateTime) CheckCells<long>(checker, plan, r, p, v, v.Longs);
+            else return false;
+            return true;
+        }
         int dictCount = w.DictCount;
         var type = p.Schema.Type;
         bool isFloat = type == ColumnType.Float;
-        var values = new double[dictCount];
-        var longs = isFloat ? null : new long[dictCount];
+        // Worker buffers: a large dictionary's per-entry arrays would otherwise be fresh large-object allocations per chunk.
+        var values = Worker.Ensure(ref w.EntryDoubles, dictCount);
+        var longs = isFloat ? null : Worker.Ensure(ref w.EntryValues, dictCount);
         var dict = w.Dict;
         switch (kind)
         {
@@ -57,7 +72,9 @@ internal static class EntryNumericChecker
         var states = v.States.AsSpan(0, rows);
         var acc = r.Columns[p.Index];
         long nulls = 0;
-        for (int i = 0; i < rows; i++)
+        // Most chunks have no nulls: a vectorised scan finds the first one, if any.
+        int firstNonValue = states.IndexOfAnyExcept(CellState.Value);
+        for (int i = firstNonValue < 0 ? rows : firstNonValue; i < rows; i++)
         {
             if (states[i] == CellState.Value) continue;
             if (states[i] != CellState.Null) throw new InvalidOperationException("A dictionary column with invalid cells takes the per-cell path.");
@@ -71,13 +88,14 @@ internal static class EntryNumericChecker
         long n = rows - nulls;
 
         var idx = w.Indices.AsSpan(0, (int)n);
-        var counts = new long[dictCount];
+        var counts = Worker.Ensure(ref w.EntryCounts, dictCount).AsSpan(0, dictCount);
+        counts.Clear();
         foreach (int k in idx) counts[k]++;
 
         double lo = p.Min, hi = p.Max;
         bool checkMin = p.MinCheck >= 0, checkMax = p.MaxCheck >= 0;
         var allowed = p.AllowedIntegers;
-        var fails = new byte[dictCount]; // 1 min, 2 max, 4 not allowed
+        var fails = Worker.Ensure(ref w.EntryFlags, dictCount); // 1 min, 2 max, 4 not allowed (set for every entry in use)
         bool anyFail = false;
         double sum = 0, min = acc.Min, max = acc.Max;
         for (int e = 0; e < dictCount; e++)
@@ -127,6 +145,168 @@ internal static class EntryNumericChecker
         }
         acc.AddMoments(n, mean, m2);
         return true;
+    }
+
+    /// <summary>
+    /// Text declared as a number or date, each distinct entry already parsed (<see cref="Worker.EntryOk"/>) and the
+    /// vector filled: bounds, allowed integers, the sketch and the HyperLogLog once per entry, but sum and squared
+    /// deviations over the cells in row order, exactly as <see cref="BatchChecker"/> takes them, so every statistic
+    /// (mean and std included) is bit-identical to the per-cell checker's.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    static void CheckParsedText<T>(BatchChecker checker, ValidationPlan plan, BatchResult r, ColumnPlan p, ColumnVector v, Worker w, ParquetKind kind, T[] data)
+        where T : System.Numerics.INumberBase<T>
+    {
+        int rows = v.Count;
+        var states = v.States.AsSpan(0, rows);
+        var values = data.AsSpan(0, rows);
+        var rowEntry = w.RowEntry.AsSpan(0, rows);
+        var acc = r.Columns[p.Index];
+        var table = w.Entries;
+        int entries = table.Count;
+        // A row's state follows from its entry (empty text: null, unparsed: invalid), so the entry's cell count is its
+        // count of values; the row pass below then reads only sequential arrays.
+        var counts = Worker.Ensure(ref w.EntryCounts, entries).AsSpan(0, entries);
+        bool emptyIsNull = kind == ParquetKind.Text;
+        for (int e = 0; e < entries; e++)
+            counts[e] = w.EntryOk[e] && !(emptyIsNull && table.Lengths[e] == 0) ? checked((int)table.Counts[e]) : 0;
+
+        long nulls = 0, invalid = 0, skipped = 0;
+        double sum = 0;
+        for (int i = 0; i < rows; i++)
+        {
+            var s = states[i];
+            if (s == CellState.Value) sum += double.CreateTruncating(values[i]);
+            else if (s == CellState.Null) nulls++;
+            else if (s == CellState.Invalid) invalid++;
+            else skipped++;
+        }
+        if (nulls > 0 && p.NotNullCheck >= 0)
+        {
+            var message = $"column '{p.Schema.Name}' is empty but is not nullable";
+            for (int i = 0; i < rows; i++)
+                if (states[i] == CellState.Null) checker.Fail(r, p.NotNullCheck, i, p.DataPosition, v, message);
+        }
+        acc.Nulls += nulls;
+        acc.Invalid += invalid;
+        if (p.NotNullCheck >= 0) r.Checks[p.NotNullCheck].Evaluated += rows - skipped;
+        if (p.TypeCheck >= 0) r.Checks[p.TypeCheck].Evaluated += rows - nulls - skipped;
+        long n = rows - nulls - invalid - skipped;
+
+        // Per entry, the per-cell checker's tests verbatim: one bound failure per cell, min when below (or at an exclusive) min.
+        bool isFloat = typeof(T) == typeof(double);
+        var parsed = w.EntryValues;
+        var allowed = isFloat ? null : p.AllowedIntegers;
+        double lo = p.Min, hi = p.Max;
+        bool minExclusive = p.MinExclusive, maxExclusive = p.MaxExclusive;
+        double min = acc.Min, max = acc.Max;
+        var fails = Worker.Ensure(ref w.EntryFlags, entries); // 1 min, 2 max, 4 not allowed (set for every entry in use)
+        bool anyFail = false;
+        for (int e = 0; e < entries; e++)
+        {
+            int c = counts[e];
+            if (c == 0) continue;
+            double x = isFloat ? BitConverter.Int64BitsToDouble(parsed[e]) : parsed[e];
+            if (x < min) min = x;
+            if (x > max) max = x;
+            acc.Sketch.Add(x, c);
+            acc.Hll.Add(isFloat ? StableHash.Mix(BitConverter.DoubleToUInt64Bits(x == 0 ? 0 : x)) : StableHash.Mix((ulong)parsed[e]));
+            byte f = 0;
+            if (x < lo || x > hi || (x == lo && minExclusive) || (x == hi && maxExclusive))
+                f |= x < lo || (x == lo && minExclusive) ? (byte)1 : (byte)2;
+            if (allowed is not null && !allowed.Contains(parsed[e])) f |= 4;
+            fails[e] = f;
+            anyFail |= f != 0;
+        }
+        if (anyFail)
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                if (states[i] != CellState.Value) continue;
+                byte f = fails[rowEntry[i]];
+                if (f == 0) continue;
+                if ((f & 1) != 0) FailBound(checker, plan, r, p, v, i, true);
+                if ((f & 2) != 0) FailBound(checker, plan, r, p, v, i, false);
+                if ((f & 4) != 0)
+                    checker.Fail(r, p.AllowedCheck, i, p.DataPosition, v,
+                        $"column '{p.Schema.Name}' value '{BatchChecker.CellText(v, i)}' is not {plan.Checks[p.AllowedCheck].Requirement}");
+            }
+        }
+        if (p.MinCheck >= 0) r.Checks[p.MinCheck].Evaluated += n;
+        if (p.MaxCheck >= 0) r.Checks[p.MaxCheck].Evaluated += n;
+        if (p.AllowedCheck >= 0 && allowed is not null) r.Checks[p.AllowedCheck].Evaluated += n;
+        if (n == 0) return;
+        acc.Min = min;
+        acc.Max = max;
+        double mean = sum / n;
+        double m2 = 0;
+        for (int i = 0; i < rows; i++)
+            if (states[i] == CellState.Value) { double d = double.CreateTruncating(values[i]) - mean; m2 += d * d; }
+        acc.AddMoments(n, mean, m2);
+    }
+
+    /// <summary>
+    /// The per-cell checks of <see cref="BatchChecker"/> for a numeric, date or datetime column that is not
+    /// dictionary-encoded, with the HyperLogLog taken in the same pass as bounds, sum, min and max (its hashing then
+    /// overlaps the sum's dependency chain); every operation and its order is the checker's, so results are identical.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    static void CheckCells<T>(BatchChecker checker, ValidationPlan plan, BatchResult r, ColumnPlan p, ColumnVector v, T[] data)
+        where T : System.Numerics.INumberBase<T>
+    {
+        int rows = v.Count;
+        var states = v.States.AsSpan(0, rows);
+        var values = data.AsSpan(0, rows);
+        var acc = r.Columns[p.Index];
+        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(states);
+        long nulls = bytes.Count((byte)CellState.Null);
+        long invalid = bytes.Count((byte)CellState.Invalid);
+        long skipped = bytes.Count((byte)CellState.Skipped);
+        if (nulls > 0 && p.NotNullCheck >= 0)
+        {
+            var message = $"column '{p.Schema.Name}' is empty but is not nullable";
+            for (int i = bytes.IndexOf((byte)CellState.Null); i >= 0 && i < rows; i++)
+                if (states[i] == CellState.Null) checker.Fail(r, p.NotNullCheck, i, p.DataPosition, v, message);
+        }
+        acc.Nulls += nulls;
+        acc.Invalid += invalid;
+        if (p.NotNullCheck >= 0) r.Checks[p.NotNullCheck].Evaluated += rows - skipped;
+        if (p.TypeCheck >= 0) r.Checks[p.TypeCheck].Evaluated += rows - nulls - skipped;
+
+        bool isFloat = typeof(T) == typeof(double);
+        var allowed = isFloat ? null : p.AllowedIntegers;
+        var hll = acc.Hll;
+        long n = 0;
+        double sum = 0, min = acc.Min, max = acc.Max;
+        double lo = p.Min, hi = p.Max;
+        bool minExclusive = p.MinExclusive, maxExclusive = p.MaxExclusive;
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (states[i] != CellState.Value) continue;
+            double x = double.CreateTruncating(values[i]);
+            n++;
+            sum += x;
+            if (x < min) min = x;
+            if (x > max) max = x;
+            if (x < lo || x > hi || (x == lo && minExclusive) || (x == hi && maxExclusive))
+                FailBound(checker, plan, r, p, v, i, x < lo || (x == lo && minExclusive));
+            if (allowed is not null && !allowed.Contains(long.CreateTruncating(values[i])))
+                checker.Fail(r, p.AllowedCheck, i, p.DataPosition, v,
+                    $"column '{p.Schema.Name}' value '{BatchChecker.CellText(v, i)}' is not {plan.Checks[p.AllowedCheck].Requirement}");
+            hll.Add(isFloat ? StableHash.Mix(BitConverter.DoubleToUInt64Bits(x == 0 ? 0 : x)) : StableHash.Mix((ulong)long.CreateTruncating(values[i])));
+        }
+        acc.Sketch.AddValues<T>(values, states);
+        if (p.MinCheck >= 0) r.Checks[p.MinCheck].Evaluated += n;
+        if (p.MaxCheck >= 0) r.Checks[p.MaxCheck].Evaluated += n;
+        if (p.AllowedCheck >= 0 && allowed is not null) r.Checks[p.AllowedCheck].Evaluated += n;
+        if (n == 0) return;
+        acc.Min = min;
+        acc.Max = max;
+        double mean = sum / n;
+        double m2 = 0;
+        for (int i = 0; i < values.Length; i++)
+            if (states[i] == CellState.Value) { double d = double.CreateTruncating(values[i]) - mean; m2 += d * d; }
+        acc.AddMoments(n, mean, m2);
     }
 
     static void FailBound(BatchChecker checker, ValidationPlan plan, BatchResult r, ColumnPlan p, ColumnVector v, int row, bool isMin)

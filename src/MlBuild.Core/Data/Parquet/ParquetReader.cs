@@ -39,18 +39,18 @@ internal static class ParquetReader
     }
 
     /// <summary>
-    /// Validates one Parquet file of a dataset: one batch per row group, handed to <paramref name="mergeInOrder"/> in
-    /// order; the merger must be done with a batch when the call returns (its arrays are pooled). Failure locations carry
-    /// the row group, the row within the file and a record number relative to the batch, to which the merger adds the
-    /// records merged before (as for CSV). <paramref name="recordBase"/> grows by this file's rows. Throws
+    /// Validates one Parquet file of a dataset: one batch per row group, handed to <paramref name="merger"/> in order;
+    /// the merger is done with a batch when the call returns (its arrays are pooled). Failure locations carry the row
+    /// group, the row within the file and a record number relative to the batch, to which the merger adds the records
+    /// merged before (as for CSV). <paramref name="recordBase"/> grows by this file's rows. Throws
     /// <see cref="MlBuildException"/>: MLB1201 for a file that is not readable Parquet, MLB1202 for a column whose type
     /// cannot be read as the schema's, MLB1203 for a nested or repeated column.
     /// </summary>
-    public static void Read(string path, string displayPath, ValidationPlan plan, BatchChecker checker, Action<BatchResult> mergeInOrder,
+    public static void Read(string path, string displayPath, ValidationPlan plan, BatchChecker checker, ValidationMerger merger,
         ValidationOptions options, ref long recordBase)
-        => Read(path, displayPath, plan, checker, mergeInOrder, options, ref recordBase, ParquetReadTuning.Default);
+        => Read(path, displayPath, plan, checker, merger, options, ref recordBase, ParquetReadTuning.Default);
 
-    internal static void Read(string path, string displayPath, ValidationPlan plan, BatchChecker checker, Action<BatchResult> mergeInOrder,
+    internal static void Read(string path, string displayPath, ValidationPlan plan, BatchChecker checker, ValidationMerger merger,
         ValidationOptions options, ref long recordBase, ParquetReadTuning tuning)
     {
         using var pool = new WorkerPool(path, displayPath);
@@ -59,6 +59,8 @@ internal static class ParquetReader
         var schema = Guard(displayPath, () => main.Reader.Schema);
         var bindings = ParquetColumnBinding.Bind(plan, schema, displayPath);
         pool.Return(main);
+        // The footer knows the file's rows: size the uniqueness sets once rather than doubling them batch by batch.
+        if (meta.NumRows > 0) merger.ExpectRecords(merger.Records + meta.NumRows);
 
         // Columns compared by a row rule are decoded and checked by the same worker, so the rule sees both.
         var groups = GroupByRules(plan, bindings);
@@ -84,7 +86,7 @@ internal static class ParquetReader
                 void Run(ParquetColumnBinding[] group)
                 {
                     var w = pool.Rent();
-                    try { ProcessGroup(w, g, rows, group, batch, result, plan, checker, options, tuning, displayPath); }
+                    try { ProcessGroup(w, g, rows, group, batch, result, plan, checker, merger, options, tuning, displayPath); }
                     finally { pool.Return(w); }
                 }
                 if (options.MaxParallelism <= 1 || work.Length == 1)
@@ -103,7 +105,7 @@ internal static class ParquetReader
                     }
                 }
             }
-            mergeInOrder(result);
+            merger.Merge(result, uniquenessChecked: true);
             // The merger is done with the batch once it returns (as for CSV batches): its arrays go back to the pool.
             foreach (var v in batch.Columns)
                 if (v is not null) VectorArrays.Return(v);
@@ -129,7 +131,7 @@ internal static class ParquetReader
     }
 
     static void ProcessGroup(Worker w, int g, int rows, ParquetColumnBinding[] group, RowBatch batch, BatchResult result,
-        ValidationPlan plan, BatchChecker checker, ValidationOptions options, ParquetReadTuning tuning, string displayPath)
+        ValidationPlan plan, BatchChecker checker, ValidationMerger merger, ValidationOptions options, ParquetReadTuning tuning, string displayPath)
     {
         // A view of the batch holding only this group's columns; it shares the batch's accumulators, and the checks of
         // different groups touch disjoint accumulators, so groups run concurrently without locks.
@@ -154,6 +156,10 @@ internal static class ParquetReader
                 partial.Columns[b.Plan.Index] = v;
         }
         checker.Check(view);
+        // Uniqueness against the earlier row groups (all merged by now) runs here, beside the other columns' work,
+        // instead of on the merge's single thread; each column has its own set.
+        foreach (var b in group)
+            if (b.Plan.UniqueCheck >= 0) merger.CheckUniqueness(view, b.Plan, batch.Columns[b.Plan.Index]!);
     }
 
     internal static MlBuildException Corrupt(string displayPath, string reason) =>
@@ -272,6 +278,14 @@ internal sealed class Worker(FileStream stream, PqReader reader) : IDisposable
     public DateTime[] DateTimes = [];
     public ReadOnlyMemory<byte>[] Blobs = [];
     public int[] RowEntry = [];
+    /// <summary>Whether the last decoded text column was parsed as another type: per entry of <see cref="Entries"/>, whether it parsed (<see cref="EntryOk"/>) and its value (<see cref="EntryValues"/>, a double's bits for floats).</summary>
+    public bool TextParsed;
+    public bool[] EntryOk = [];
+    public long[] EntryValues = [];
+    public int[] EntryCounts = [];
+    public double[] EntryDoubles = [];
+    public ParquetColumnDecoder.EntryCell[] EntryCells = [];
+    public byte[] EntryFlags = [];
     public readonly Utf8EntryTable Entries = new();
 
     public static T[] Ensure<T>(ref T[] buffer, int n)
@@ -294,6 +308,7 @@ internal sealed class Worker(FileStream stream, PqReader reader) : IDisposable
     {
         Give(ref Levels); Give(ref Ints); Give(ref Longs); Give(ref Floats); Give(ref Doubles); Give(ref Bools);
         Give(ref Decimals); Give(ref DateTimes); Give(ref Blobs); Give(ref RowEntry);
+        Give(ref EntryOk); Give(ref EntryValues); Give(ref EntryCounts); Give(ref EntryDoubles); Give(ref EntryFlags); Give(ref EntryCells);
         Give(ref Chunk); Give(ref Page); Give(ref Raw); Give(ref Dict); Give(ref Indices);
         Give(ref DictOffsets); Give(ref DictLengths); Give(ref DictEntry); Give(ref PackedEntries);
         Reader.DisposeAsync().AsTask().GetAwaiter().GetResult();

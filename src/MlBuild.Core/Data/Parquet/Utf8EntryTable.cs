@@ -42,6 +42,22 @@ internal sealed class Utf8EntryTable
         _arenaUsed = 0;
     }
 
+    /// <summary>
+    /// Sizes an empty table for about <paramref name="entries"/> entries of <paramref name="bytes"/> bytes in all (a
+    /// dictionary page's), so a large dictionary does not grow the table by doubling and rehashing.
+    /// </summary>
+    public void Reserve(int entries, int bytes)
+    {
+        if (Count != 0) return;
+        if (Hashes.Length < entries)
+        {
+            Offsets = new int[entries]; Lengths = new int[entries]; Hashes = new ulong[entries]; Counts = new long[entries];
+        }
+        int slots = (int)Math.Min(System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(entries, 32) * 2u), 1u << 30);
+        if (_slots.Length < slots) _slots = NewSlots(slots);
+        if (_arena.Length < bytes) _arena = new byte[bytes];
+    }
+
     /// <summary>The entry of a value, added when new.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Intern(ReadOnlyMemory<byte> value, bool byIdentity)

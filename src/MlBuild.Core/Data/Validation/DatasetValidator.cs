@@ -113,7 +113,7 @@ public static class DatasetValidator
         var names = Parquet.ParquetReader.ReadColumnNames(full, display);
         MapColumns(names, display, plan, merger, (pos) => new DataLocation(display, 0, pos, -1, 0));
         long records = merger.Records;
-        Parquet.ParquetReader.Read(full, display, plan, checker, merger.Merge, options, ref records);
+        Parquet.ParquetReader.Read(full, display, plan, checker, merger, options, ref records);
         return plan.Columns.Where(c => c.DataPosition > 0).Select(c => c.Index).ToHashSet();
     }
 

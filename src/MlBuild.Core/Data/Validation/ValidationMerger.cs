@@ -16,8 +16,9 @@ internal sealed class ValidationMerger
     readonly CheckAccumulator[] _checks;
     readonly ColumnAccumulator[] _columns;
     readonly object?[] _uniqueSets;
-    long[] _keyBuffer = [];
-    int[] _rowBuffer = [];
+    // per column, so the uniqueness of different columns can be decided on different threads
+    readonly long[]?[] _keyBuffers;
+    readonly int[]?[] _rowBuffers;
 
     /// <summary>Records merged so far (the next batch's record numbers start after these).</summary>
     public long Records { get; private set; }
@@ -33,6 +34,8 @@ internal sealed class ValidationMerger
         _columns = plan.Columns.Select(_ => new ColumnAccumulator()).ToArray();
         _uniqueSets = plan.Columns.Select(c => c.UniqueCheck < 0 ? null
             : c.Schema.Type is ColumnType.String or ColumnType.Category ? new HashSet<UInt128>() : (object)new LongSet()).ToArray();
+        _keyBuffers = new long[]?[plan.Columns.Length];
+        _rowBuffers = new int[]?[plan.Columns.Length];
     }
 
     /// <summary>Records an input error found outside any batch (e.g. while reading a header).</summary>
@@ -52,11 +55,17 @@ internal sealed class ValidationMerger
     }
 
     /// <summary>Merges the next batch in order.</summary>
-    public void Merge(BatchResult r)
+    public void Merge(BatchResult r) => Merge(r, uniquenessChecked: false);
+
+    /// <summary>
+    /// Merges the next batch in order; with <paramref name="uniquenessChecked"/> the reader has already run
+    /// <see cref="CheckUniqueness(BatchResult, ColumnPlan, ColumnVector)"/> on each of the batch's unique columns.
+    /// </summary>
+    public void Merge(BatchResult r, bool uniquenessChecked)
     {
         if (Fatal is not null) return;
         if (r.Fatal is not null) { Fatal = r.Fatal; return; }
-        CheckUniqueness(r);
+        if (!uniquenessChecked) CheckUniqueness(r);
         long offset = Records;
         for (int i = 0; i < _checks.Length; i++)
         {
@@ -130,37 +139,55 @@ internal sealed class ValidationMerger
     void CheckUniqueness(BatchResult r)
     {
         foreach (var p in _plan.Columns)
+            if (p.UniqueCheck >= 0 && r.Batch.Columns[p.Index] is { } v) CheckUniqueness(r, p, v);
+    }
+
+    /// <summary>
+    /// Decides the uniqueness of one column of the next batch (the one merged next) against every earlier batch. A reader
+    /// may call it from a worker before <see cref="Merge(BatchResult, bool)"/>, once the batch before has been merged:
+    /// each column has its own set and buffers, so different columns may run concurrently; nothing else may run then.
+    /// </summary>
+    public void CheckUniqueness(BatchResult r, ColumnPlan p, ColumnVector v)
+    {
+        if (p.UniqueCheck < 0) return;
+        long evaluated = 0;
+        if (_uniqueSets[p.Index] is LongSet longs)
         {
-            if (p.UniqueCheck < 0 || r.Batch.Columns[p.Index] is not { } v) continue;
-            long evaluated = 0;
-            if (_uniqueSets[p.Index] is LongSet longs)
+            bool isFloat = v.Type == ColumnType.Float;
+            var states = System.Runtime.InteropServices.MemoryMarshal.AsBytes(v.States.AsSpan(0, v.Count));
+            if (!isFloat && states.IndexOfAnyExcept((byte)CellState.Value) < 0)
             {
-                bool isFloat = v.Type == ColumnType.Float;
-                if (_keyBuffer.Length < v.Count) { _keyBuffer = new long[v.Count]; _rowBuffer = new int[v.Count]; }
-                int n = 0;
-                for (int i = 0; i < v.Count; i++)
-                {
-                    if (v.States[i] != CellState.Value) continue;
-                    _keyBuffer[n] = isFloat ? BitConverter.DoubleToInt64Bits(v.Doubles[i] == 0 ? 0 : v.Doubles[i]) : v.Longs[i];
-                    _rowBuffer[n++] = i;
-                }
-                evaluated = n;
-                longs.AddBatch(_keyBuffer.AsSpan(0, n), j => FailDuplicate(r, p, v, _rowBuffer[j]));
+                // Integers without nulls are their own keys, in row order: no copy.
+                longs.AddBatch(v.Longs.AsSpan(0, v.Count), j => FailDuplicate(r, p, v, j));
+                r.Checks[p.UniqueCheck].Evaluated += v.Count;
+                return;
             }
-            else if (_uniqueSets[p.Index] is HashSet<UInt128> strings)
+            var keyBuffer = _keyBuffers[p.Index] ?? [];
+            var rowBuffer = _rowBuffers[p.Index] ?? [];
+            if (keyBuffer.Length < v.Count) { _keyBuffers[p.Index] = keyBuffer = new long[v.Count]; _rowBuffers[p.Index] = rowBuffer = new int[v.Count]; }
+            int n = 0;
+            for (int i = 0; i < v.Count; i++)
             {
-                for (int i = 0; i < v.Count; i++)
-                {
-                    if (v.States[i] != CellState.Value) continue;
-                    evaluated++;
-                    // 128 bits from two independent hashes: a false duplicate needs a collision of both (~1e-20 at 10^9 values).
-                    var bytes = v.Utf8(i);
-                    var key = new UInt128(StableHash.Bytes(bytes), StableHash.Mix(StableHash.Bytes(bytes) ^ 0x5bd1e995UL) ^ (ulong)bytes.Length * 0x9E3779B97F4A7C15UL);
-                    if (!strings.Add(key)) FailDuplicate(r, p, v, i);
-                }
+                if (v.States[i] != CellState.Value) continue;
+                keyBuffer[n] = isFloat ? BitConverter.DoubleToInt64Bits(v.Doubles[i] == 0 ? 0 : v.Doubles[i]) : v.Longs[i];
+                rowBuffer[n++] = i;
             }
-            r.Checks[p.UniqueCheck].Evaluated += evaluated;
+            evaluated = n;
+            longs.AddBatch(keyBuffer.AsSpan(0, n), j => FailDuplicate(r, p, v, rowBuffer[j]));
         }
+        else if (_uniqueSets[p.Index] is HashSet<UInt128> strings)
+        {
+            for (int i = 0; i < v.Count; i++)
+            {
+                if (v.States[i] != CellState.Value) continue;
+                evaluated++;
+                // 128 bits from two independent hashes: a false duplicate needs a collision of both (~1e-20 at 10^9 values).
+                var bytes = v.Utf8(i);
+                var key = new UInt128(StableHash.Bytes(bytes), StableHash.Mix(StableHash.Bytes(bytes) ^ 0x5bd1e995UL) ^ (ulong)bytes.Length * 0x9E3779B97F4A7C15UL);
+                if (!strings.Add(key)) FailDuplicate(r, p, v, i);
+            }
+        }
+        r.Checks[p.UniqueCheck].Evaluated += evaluated;
     }
 
     void FailDuplicate(BatchResult r, ColumnPlan p, ColumnVector v, int row) =>
