@@ -27,13 +27,8 @@ internal static class EntryNumericChecker
             else return false;
             return true;
         }
-        if (!w.AllDictionary)
-        {
-            if (p.Schema.Type == ColumnType.Float) CheckCells<double>(checker, plan, r, p, v, v.Doubles);
-            else if (p.Schema.Type is ColumnType.Integer or ColumnType.Date or ColumnType.DateTime) CheckCells<long>(checker, plan, r, p, v, v.Longs);
-            else return false;
-            return true;
-        }
+        // A chunk that is not dictionary-encoded has no entries to check once: the checker's fused per-cell loops.
+        if (!w.AllDictionary) return false;
         int dictCount = w.DictCount;
         var type = p.Schema.Type;
         bool isFloat = type == ColumnType.Float;
@@ -122,8 +117,8 @@ internal static class EntryNumericChecker
                 if (states[i] != CellState.Value) continue;
                 byte f = fails[idx[k++]];
                 if (f == 0) continue;
-                if ((f & 1) != 0) FailBound(checker, plan, r, p, v, i, true);
-                if ((f & 2) != 0) FailBound(checker, plan, r, p, v, i, false);
+                if ((f & 1) != 0) checker.FailBound(r, p, v, i, true);
+                if ((f & 2) != 0) checker.FailBound(r, p, v, i, false);
                 if ((f & 4) != 0)
                     checker.Fail(r, p.AllowedCheck, i, p.DataPosition, v,
                         $"column '{p.Schema.Name}' value '{BatchChecker.CellText(v, i)}' is not {plan.Checks[p.AllowedCheck].Requirement}");
@@ -225,8 +220,8 @@ internal static class EntryNumericChecker
                 if (states[i] != CellState.Value) continue;
                 byte f = fails[rowEntry[i]];
                 if (f == 0) continue;
-                if ((f & 1) != 0) FailBound(checker, plan, r, p, v, i, true);
-                if ((f & 2) != 0) FailBound(checker, plan, r, p, v, i, false);
+                if ((f & 1) != 0) checker.FailBound(r, p, v, i, true);
+                if ((f & 2) != 0) checker.FailBound(r, p, v, i, false);
                 if ((f & 4) != 0)
                     checker.Fail(r, p.AllowedCheck, i, p.DataPosition, v,
                         $"column '{p.Schema.Name}' value '{BatchChecker.CellText(v, i)}' is not {plan.Checks[p.AllowedCheck].Requirement}");
@@ -243,77 +238,5 @@ internal static class EntryNumericChecker
         for (int i = 0; i < rows; i++)
             if (states[i] == CellState.Value) { double d = double.CreateTruncating(values[i]) - mean; m2 += d * d; }
         acc.AddMoments(n, mean, m2);
-    }
-
-    /// <summary>
-    /// The per-cell checks of <see cref="BatchChecker"/> for a numeric, date or datetime column that is not
-    /// dictionary-encoded, with the HyperLogLog taken in the same pass as bounds, sum, min and max (its hashing then
-    /// overlaps the sum's dependency chain); every operation and its order is the checker's, so results are identical.
-    /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    static void CheckCells<T>(BatchChecker checker, ValidationPlan plan, BatchResult r, ColumnPlan p, ColumnVector v, T[] data)
-        where T : System.Numerics.INumberBase<T>
-    {
-        int rows = v.Count;
-        var states = v.States.AsSpan(0, rows);
-        var values = data.AsSpan(0, rows);
-        var acc = r.Columns[p.Index];
-        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(states);
-        long nulls = bytes.Count((byte)CellState.Null);
-        long invalid = bytes.Count((byte)CellState.Invalid);
-        long skipped = bytes.Count((byte)CellState.Skipped);
-        if (nulls > 0 && p.NotNullCheck >= 0)
-        {
-            var message = $"column '{p.Schema.Name}' is empty but is not nullable";
-            for (int i = bytes.IndexOf((byte)CellState.Null); i >= 0 && i < rows; i++)
-                if (states[i] == CellState.Null) checker.Fail(r, p.NotNullCheck, i, p.DataPosition, v, message);
-        }
-        acc.Nulls += nulls;
-        acc.Invalid += invalid;
-        if (p.NotNullCheck >= 0) r.Checks[p.NotNullCheck].Evaluated += rows - skipped;
-        if (p.TypeCheck >= 0) r.Checks[p.TypeCheck].Evaluated += rows - nulls - skipped;
-
-        bool isFloat = typeof(T) == typeof(double);
-        var allowed = isFloat ? null : p.AllowedIntegers;
-        var hll = acc.Hll;
-        long n = 0;
-        double sum = 0, min = acc.Min, max = acc.Max;
-        double lo = p.Min, hi = p.Max;
-        bool minExclusive = p.MinExclusive, maxExclusive = p.MaxExclusive;
-        for (int i = 0; i < values.Length; i++)
-        {
-            if (states[i] != CellState.Value) continue;
-            double x = double.CreateTruncating(values[i]);
-            n++;
-            sum += x;
-            if (x < min) min = x;
-            if (x > max) max = x;
-            if (x < lo || x > hi || (x == lo && minExclusive) || (x == hi && maxExclusive))
-                FailBound(checker, plan, r, p, v, i, x < lo || (x == lo && minExclusive));
-            if (allowed is not null && !allowed.Contains(long.CreateTruncating(values[i])))
-                checker.Fail(r, p.AllowedCheck, i, p.DataPosition, v,
-                    $"column '{p.Schema.Name}' value '{BatchChecker.CellText(v, i)}' is not {plan.Checks[p.AllowedCheck].Requirement}");
-            hll.Add(isFloat ? StableHash.Mix(BitConverter.DoubleToUInt64Bits(x == 0 ? 0 : x)) : StableHash.Mix((ulong)long.CreateTruncating(values[i])));
-        }
-        acc.Sketch.AddValues<T>(values, states);
-        if (p.MinCheck >= 0) r.Checks[p.MinCheck].Evaluated += n;
-        if (p.MaxCheck >= 0) r.Checks[p.MaxCheck].Evaluated += n;
-        if (p.AllowedCheck >= 0 && allowed is not null) r.Checks[p.AllowedCheck].Evaluated += n;
-        if (n == 0) return;
-        acc.Min = min;
-        acc.Max = max;
-        double mean = sum / n;
-        double m2 = 0;
-        for (int i = 0; i < values.Length; i++)
-            if (states[i] == CellState.Value) { double d = double.CreateTruncating(values[i]) - mean; m2 += d * d; }
-        acc.AddMoments(n, mean, m2);
-    }
-
-    static void FailBound(BatchChecker checker, ValidationPlan plan, BatchResult r, ColumnPlan p, ColumnVector v, int row, bool isMin)
-    {
-        var req = plan.Checks[isMin ? p.MinCheck : p.MaxCheck].Requirement;
-        var relation = isMin ? (p.MinExclusive ? "is not above" : "is below") : (p.MaxExclusive ? "is not below" : "is above");
-        checker.Fail(r, isMin ? p.MinCheck : p.MaxCheck, row, p.DataPosition, v,
-            $"column '{p.Schema.Name}' value '{BatchChecker.CellText(v, row)}' {relation} {req}");
     }
 }

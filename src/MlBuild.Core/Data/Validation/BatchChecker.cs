@@ -283,7 +283,7 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    void FailBound(BatchResult r, ColumnPlan p, ColumnVector v, int row, bool isMin)
+    internal void FailBound(BatchResult r, ColumnPlan p, ColumnVector v, int row, bool isMin)
     {
         var req = plan.Checks[isMin ? p.MinCheck : p.MaxCheck].Requirement;
         var relation = isMin ? (p.MinExclusive ? "is not above" : "is below") : (p.MaxExclusive ? "is not below" : "is above");
