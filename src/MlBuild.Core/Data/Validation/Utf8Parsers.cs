@@ -272,10 +272,12 @@ public static class Utf8Parsers
             if (y0 > 9 || y1 > 9 || y2 > 9 || y3 > 9 || m0 > 9 || m1 > 9 || d0 > 9 || d1 > 9) return false;
             int year = (int)(y0 * 1000 + y1 * 100 + y2 * 10 + y3), month = (int)(m0 * 10 + m1), day = (int)(d0 * 10 + d1);
             if (year < 1 || month < 1 || month > 12 || day < 1) return false;
-            bool leap = (year & 3) == 0 && (year % 100 != 0 || year % 400 == 0);
-            if (day > (month == 2 && leap ? 29 : DaysInMonth[month])) return false;
+            // Non-short-circuit & and |: a column's years alternate between leap and common at random, and a
+            // branch on it mispredicted half the time.
+            int leap = ((year & 3) == 0 ? 1 : 0) & ((year % 100 != 0 ? 1 : 0) | (year % 400 == 0 ? 1 : 0));
+            if (day > DaysInMonth[month] + ((month == 2 ? 1 : 0) & leap)) return false;
             int y = year - 1;
-            dayNumber = y * 365L + y / 4 - y / 100 + y / 400 + DaysBeforeMonth[month] + (month > 2 && leap ? 1 : 0) + day - 1;
+            dayNumber = y * 365L + y / 4 - y / 100 + y / 400 + DaysBeforeMonth[month] + ((month > 2 ? 1 : 0) & leap) + day - 1;
             return true;
         }
         Span<char> chars = stackalloc char[64];
