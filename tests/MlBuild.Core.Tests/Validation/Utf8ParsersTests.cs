@@ -100,6 +100,20 @@ public class Utf8ParsersTests
         Assert.Equal(expected, v);
     }
 
+    [Fact]
+    public void Every_day_and_every_impossible_day_of_three_centuries_agrees_with_the_calendar()
+    {
+        for (int year = 1890; year <= 2110; year++)
+            for (int month = 1; month <= 12; month++)
+                for (int day = 1; day <= 31; day++)
+                {
+                    var text = $"{year:D4}-{month:D2}-{day:D2}";
+                    bool valid = DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var expected);
+                    Assert.Equal(valid, Utf8Parsers.TryParseDate(Encoding.ASCII.GetBytes(text), null, out var dayNumber));
+                    if (valid) Assert.Equal(expected.DayNumber, dayNumber);
+                }
+    }
+
     [Theory]
     [InlineData("2024-02-29", true)]
     [InlineData("2023-02-29", false)]
