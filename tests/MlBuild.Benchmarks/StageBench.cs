@@ -8,7 +8,7 @@ namespace MlBuild.Benchmarks;
 
 /// <summary>
 /// <c>stages --spec SPEC [--chunk-kb N] FILE</c>: the CSV worker's stages (tokenise, decode each column, check) timed one at a time on
-/// the file's first chunk (4 MB, or <c>--chunk-kb</c>), in ns per cell. Tells where a chunk's time goes, which whole-run timings on a shared
+/// the file's first chunk (the default chunk size, or <c>--chunk-kb</c>), in ns per cell. Tells where a chunk's time goes, which whole-run timings on a shared
 /// machine are too noisy to show. Single-threaded; the best of many repetitions.
 /// </summary>
 public static class StageBench
@@ -24,7 +24,7 @@ public static class StageBench
         var checker = new BatchChecker(plan, options);
         var bytes = File.ReadAllBytes(file);
         int headerEnd = Array.IndexOf(bytes, (byte)'\n') + 1;
-        int chunkKb = Array.IndexOf(args, "--chunk-kb") is var k and >= 0 ? int.Parse(args[k + 1]) : 4096;
+        int chunkKb = Array.IndexOf(args, "--chunk-kb") is var k and >= 0 ? int.Parse(args[k + 1]) : new ValidationOptions().ChunkBytes >> 10;
         int length = Math.Min(chunkKb << 10, bytes.Length - headerEnd);
         length = Array.LastIndexOf(bytes, (byte)'\n', headerEnd + length - 1) + 1 - headerEnd;
         var chunk = new byte[length + Utf8Parsers.ReadAhead];
