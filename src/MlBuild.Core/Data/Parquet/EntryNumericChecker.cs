@@ -90,7 +90,7 @@ internal static class EntryNumericChecker
         double lo = p.Min, hi = p.Max;
         bool checkMin = p.MinCheck >= 0, checkMax = p.MaxCheck >= 0;
         var allowed = p.AllowedIntegers;
-        var fails = Worker.Ensure(ref w.EntryFlags, dictCount); // 1 min, 2 max, 4 not allowed (set for every entry in use)
+        var fails = Worker.Ensure(ref w.EntryFlags, dictCount); // BatchChecker's failure flags (set for every entry in use)
         bool anyFail = false;
         double sum = 0, min = acc.Min, max = acc.Max;
         for (int e = 0; e < dictCount; e++)
@@ -104,9 +104,9 @@ internal static class EntryNumericChecker
             acc.Sketch.Add(x, c);
             acc.Hll.Add(isFloat ? StableHash.Mix(BitConverter.DoubleToUInt64Bits(x == 0 ? 0 : x)) : StableHash.Mix((ulong)longs![e]));
             byte f = 0;
-            if (checkMin && (x < lo || (p.MinExclusive && x == lo))) f |= 1;
-            if (checkMax && (x > hi || (p.MaxExclusive && x == hi))) f |= 2;
-            if (allowed is not null && !allowed.Contains(longs![e])) f |= 4;
+            if (checkMin && (x < lo || (p.MinExclusive && x == lo))) f |= BatchChecker.BelowMin;
+            if (checkMax && (x > hi || (p.MaxExclusive && x == hi))) f |= BatchChecker.AboveMax;
+            if (allowed is not null && !allowed.Contains(longs![e])) f |= BatchChecker.NotAllowed;
             fails[e] = f;
             anyFail |= f != 0;
         }
@@ -116,17 +116,10 @@ internal static class EntryNumericChecker
             {
                 if (states[i] != CellState.Value) continue;
                 byte f = fails[idx[k++]];
-                if (f == 0) continue;
-                if ((f & 1) != 0) checker.FailBound(r, p, v, i, true);
-                if ((f & 2) != 0) checker.FailBound(r, p, v, i, false);
-                if ((f & 4) != 0)
-                    checker.Fail(r, p.AllowedCheck, i, p.DataPosition, v,
-                        $"column '{p.Schema.Name}' value '{BatchChecker.CellText(v, i)}' is not {plan.Checks[p.AllowedCheck].Requirement}");
+                if (f != 0) checker.FailNumber(r, p, v, i, f);
             }
         }
-        if (p.MinCheck >= 0) r.Checks[p.MinCheck].Evaluated += n;
-        if (p.MaxCheck >= 0) r.Checks[p.MaxCheck].Evaluated += n;
-        if (p.AllowedCheck >= 0 && !isFloat) r.Checks[p.AllowedCheck].Evaluated += n;
+        BatchChecker.CountEvaluated(r, p, n, allowedChecked: !isFloat);
         if (n == 0) return true;
         acc.Min = min;
         acc.Max = max;
@@ -195,7 +188,7 @@ internal static class EntryNumericChecker
         double lo = p.Min, hi = p.Max;
         bool minExclusive = p.MinExclusive, maxExclusive = p.MaxExclusive;
         double min = acc.Min, max = acc.Max;
-        var fails = Worker.Ensure(ref w.EntryFlags, entries); // 1 min, 2 max, 4 not allowed (set for every entry in use)
+        var fails = Worker.Ensure(ref w.EntryFlags, entries); // BatchChecker's failure flags (set for every entry in use)
         bool anyFail = false;
         for (int e = 0; e < entries; e++)
         {
@@ -208,8 +201,8 @@ internal static class EntryNumericChecker
             acc.Hll.Add(isFloat ? StableHash.Mix(BitConverter.DoubleToUInt64Bits(x == 0 ? 0 : x)) : StableHash.Mix((ulong)parsed[e]));
             byte f = 0;
             if (x < lo || x > hi || (x == lo && minExclusive) || (x == hi && maxExclusive))
-                f |= x < lo || (x == lo && minExclusive) ? (byte)1 : (byte)2;
-            if (allowed is not null && !allowed.Contains(parsed[e])) f |= 4;
+                f |= x < lo || (x == lo && minExclusive) ? BatchChecker.BelowMin : BatchChecker.AboveMax;
+            if (allowed is not null && !allowed.Contains(parsed[e])) f |= BatchChecker.NotAllowed;
             fails[e] = f;
             anyFail |= f != 0;
         }
@@ -219,17 +212,10 @@ internal static class EntryNumericChecker
             {
                 if (states[i] != CellState.Value) continue;
                 byte f = fails[rowEntry[i]];
-                if (f == 0) continue;
-                if ((f & 1) != 0) checker.FailBound(r, p, v, i, true);
-                if ((f & 2) != 0) checker.FailBound(r, p, v, i, false);
-                if ((f & 4) != 0)
-                    checker.Fail(r, p.AllowedCheck, i, p.DataPosition, v,
-                        $"column '{p.Schema.Name}' value '{BatchChecker.CellText(v, i)}' is not {plan.Checks[p.AllowedCheck].Requirement}");
+                if (f != 0) checker.FailNumber(r, p, v, i, f);
             }
         }
-        if (p.MinCheck >= 0) r.Checks[p.MinCheck].Evaluated += n;
-        if (p.MaxCheck >= 0) r.Checks[p.MaxCheck].Evaluated += n;
-        if (p.AllowedCheck >= 0 && allowed is not null) r.Checks[p.AllowedCheck].Evaluated += n;
+        BatchChecker.CountEvaluated(r, p, n, allowed is not null);
         if (n == 0) return;
         acc.Min = min;
         acc.Max = max;

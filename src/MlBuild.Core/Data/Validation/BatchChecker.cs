@@ -198,14 +198,12 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
             if (x < lo || x > hi || (x == lo && minExclusive) || (x == hi && maxExclusive))
                 FailBound(r, p, v, i, x < lo || (x == lo && minExclusive));
             if (allowed is not null && !allowed.Contains(long.CreateTruncating(values[i])))
-                Fail(r, p.AllowedCheck, i, p.DataPosition, v, $"column '{p.Schema.Name}' value '{CellText(v, i)}' is not {plan.Checks[p.AllowedCheck].Requirement}");
+                FailNumber(r, p, v, i, NotAllowed);
             quantiles.Add(x);
             HyperLogLog.AddTo(distinct, StableHash.Mix(typeof(T) == typeof(double) ? BitConverter.DoubleToUInt64Bits(x == 0 ? 0 : x) : (ulong)long.CreateTruncating(values[i])));
         }
         acc.Sketch.Counted(n);
-        if (p.MinCheck >= 0) r.Checks[p.MinCheck].Evaluated += n;
-        if (p.MaxCheck >= 0) r.Checks[p.MaxCheck].Evaluated += n;
-        if (p.AllowedCheck >= 0 && allowed is not null) r.Checks[p.AllowedCheck].Evaluated += n;
+        CountEvaluated(r, p, n, allowed is not null);
         if (n == 0) return;
         acc.Min = min;
         acc.Max = max;
@@ -274,12 +272,32 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
             HyperLogLog.AddTo(distinct, StableHash.Mix(BitConverter.DoubleToUInt64Bits(x == 0 ? 0 : x)));
         }
         acc.Sketch.Counted(n);
-        if (p.MinCheck >= 0) r.Checks[p.MinCheck].Evaluated += n;
-        if (p.MaxCheck >= 0) r.Checks[p.MaxCheck].Evaluated += n;
+        CountEvaluated(r, p, n, allowedChecked: false);
         acc.Min = low;
         acc.Max = high;
         acc.AddMoments(n, mean, m2Total);
         return true;
+    }
+
+    /// <summary>Counts <paramref name="n"/> numeric values as evaluated by the column's bound (and allowed-set) checks.</summary>
+    internal static void CountEvaluated(BatchResult r, ColumnPlan p, long n, bool allowedChecked)
+    {
+        if (p.MinCheck >= 0) r.Checks[p.MinCheck].Evaluated += n;
+        if (p.MaxCheck >= 0) r.Checks[p.MaxCheck].Evaluated += n;
+        if (p.AllowedCheck >= 0 && allowedChecked) r.Checks[p.AllowedCheck].Evaluated += n;
+    }
+
+    /// <summary>Failure flags of a numeric value, for readers that test each distinct value once.</summary>
+    internal const byte BelowMin = 1, AboveMax = 2, NotAllowed = 4;
+
+    /// <summary>Records a numeric value's failures given as <see cref="BelowMin"/>, <see cref="AboveMax"/>, <see cref="NotAllowed"/> flags.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal void FailNumber(BatchResult r, ColumnPlan p, ColumnVector v, int row, byte flags)
+    {
+        if ((flags & BelowMin) != 0) FailBound(r, p, v, row, true);
+        if ((flags & AboveMax) != 0) FailBound(r, p, v, row, false);
+        if ((flags & NotAllowed) != 0)
+            Fail(r, p.AllowedCheck, row, p.DataPosition, v, $"column '{p.Schema.Name}' value '{CellText(v, row)}' is not {plan.Checks[p.AllowedCheck].Requirement}");
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
