@@ -102,7 +102,7 @@ internal static class EntryNumericChecker
             if (x < min) min = x;
             if (x > max) max = x;
             acc.Sketch.Add(x, c);
-            acc.Hll.Add(isFloat ? StableHash.Mix(BitConverter.DoubleToUInt64Bits(x == 0 ? 0 : x)) : StableHash.Mix((ulong)longs![e]));
+            acc.Hll.Add(isFloat ? HyperLogLog.HashNumber(x) : HyperLogLog.HashNumber(longs![e]));
             byte f = 0;
             if (checkMin && (x < lo || (p.MinExclusive && x == lo))) f |= BatchChecker.BelowMin;
             if (checkMax && (x > hi || (p.MaxExclusive && x == hi))) f |= BatchChecker.AboveMax;
@@ -198,7 +198,7 @@ internal static class EntryNumericChecker
             if (x < min) min = x;
             if (x > max) max = x;
             acc.Sketch.Add(x, c);
-            acc.Hll.Add(isFloat ? StableHash.Mix(BitConverter.DoubleToUInt64Bits(x == 0 ? 0 : x)) : StableHash.Mix((ulong)parsed[e]));
+            acc.Hll.Add(isFloat ? HyperLogLog.HashNumber(x) : HyperLogLog.HashNumber(parsed[e]));
             byte f = 0;
             if (x < lo || x > hi || (x == lo && minExclusive) || (x == hi && maxExclusive))
                 f |= x < lo || (x == lo && minExclusive) ? BatchChecker.BelowMin : BatchChecker.AboveMax;

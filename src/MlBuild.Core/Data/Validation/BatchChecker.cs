@@ -200,7 +200,7 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
             if (allowed is not null && !allowed.Contains(long.CreateTruncating(values[i])))
                 FailNumber(r, p, v, i, NotAllowed);
             quantiles.Add(x);
-            HyperLogLog.AddTo(distinct, StableHash.Mix(typeof(T) == typeof(double) ? BitConverter.DoubleToUInt64Bits(x == 0 ? 0 : x) : (ulong)long.CreateTruncating(values[i])));
+            HyperLogLog.AddTo(distinct, typeof(T) == typeof(double) ? HyperLogLog.HashNumber(x) : HyperLogLog.HashNumber(long.CreateTruncating(values[i])));
         }
         acc.Sketch.Counted(n);
         CountEvaluated(r, p, n, allowed is not null);
@@ -239,8 +239,8 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
             max = Vector256.Max(max, x);
             outside |= Vector256.LessThan(x, lo) | Vector256.GreaterThan(x, hi);
         }
-        double total = Vector256.Sum(sum), low = Vector256.Min(min, Vector256.Create(acc.Min)).ToScalar(), high = Vector256.Max(max, Vector256.Create(acc.Max)).ToScalar();
-        for (int k = 1; k < Vector256<double>.Count; k++) { low = Math.Min(low, min.GetElement(k)); high = Math.Max(high, max.GetElement(k)); }
+        double total = Vector256.Sum(sum), low = acc.Min, high = acc.Max;
+        for (int k = 0; k < Vector256<double>.Count; k++) { low = Math.Min(low, min.GetElement(k)); high = Math.Max(high, max.GetElement(k)); }
         for (int i = whole; i < values.Length; i++)
         {
             double x = values[i];
@@ -269,7 +269,7 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
         foreach (double x in values)
         {
             quantiles.Add(x);
-            HyperLogLog.AddTo(distinct, StableHash.Mix(BitConverter.DoubleToUInt64Bits(x == 0 ? 0 : x)));
+            HyperLogLog.AddTo(distinct, HyperLogLog.HashNumber(x));
         }
         acc.Sketch.Counted(n);
         CountEvaluated(r, p, n, allowedChecked: false);
@@ -301,7 +301,7 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    internal void FailBound(BatchResult r, ColumnPlan p, ColumnVector v, int row, bool isMin)
+    void FailBound(BatchResult r, ColumnPlan p, ColumnVector v, int row, bool isMin)
     {
         var req = plan.Checks[isMin ? p.MinCheck : p.MaxCheck].Requirement;
         var relation = isMin ? (p.MinExclusive ? "is not above" : "is below") : (p.MaxExclusive ? "is not below" : "is above");

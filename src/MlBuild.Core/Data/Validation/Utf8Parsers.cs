@@ -135,7 +135,7 @@ public static class Utf8Parsers
             // Up to 15 digits: the mantissa and 10^fracDigits are exact doubles, so the quotient is correctly rounded,
             // as on the scalar path.
             double x = mantissa / PowersOf10[shape & FracDigitsMask];
-            value = BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(x) ^ ((long)(shape & NegativeFlag) << (63 - 9)));
+            value = BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(x) ^ ((long)(shape & NegativeFlag) << (63 - NegativeShift)));
             return true;
         }
         return TryParseDoubleOutOfLine(buffer.AsSpan(start, length), out value);
@@ -148,7 +148,7 @@ public static class Utf8Parsers
         long mantissa = DigitsInPlace(buffer, start, length, out int shape);
         if (mantissa >= 0 && (shape & DotFlag) == 0)
         {
-            long sign = -(long)((shape >> 9) & 1); // 0 or -1, branch-free like the double path
+            long sign = -(long)((shape >> NegativeShift) & 1); // 0 or -1, branch-free like the double path
             value = (mantissa ^ sign) - sign;
             return true;
         }
@@ -192,11 +192,11 @@ public static class Utf8Parsers
         // signs are random (a mispredicted branch costs more than the whole parse).
         int fracDigits = n - dot - 1;
         fracDigits &= ~(fracDigits >> 31); // no dot: -1 becomes 0
-        shape = fracDigits | ((nonDigits != 0 ? 1 : 0) << 8) | ((c0 == (byte)'-' ? 1 : 0) << 9);
+        shape = fracDigits | ((nonDigits != 0 ? 1 : 0) << DotShift) | ((c0 == (byte)'-' ? 1 : 0) << NegativeShift);
         return (long)eights.GetElement(0) * 100_000_000 + eights.GetElement(1);
     }
 
-    const int FracDigitsMask = 0xFF, DotFlag = 1 << 8, NegativeFlag = 1 << 9;
+    const int FracDigitsMask = 0xFF, DotShift = 8, NegativeShift = 9, DotFlag = 1 << DotShift, NegativeFlag = 1 << NegativeShift;
 
     /// <summary>The scalar parser as a call, so the hot loop that inlines the fast path stays small.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]

@@ -183,7 +183,8 @@ internal sealed class ValidationMerger
                 evaluated++;
                 // 128 bits from two independent hashes: a false duplicate needs a collision of both (~1e-20 at 10^9 values).
                 var bytes = v.Utf8(i);
-                var key = new UInt128(StableHash.Bytes(bytes), StableHash.Mix(StableHash.Bytes(bytes) ^ 0x5bd1e995UL) ^ (ulong)bytes.Length * 0x9E3779B97F4A7C15UL);
+                ulong hash = StableHash.Bytes(bytes);
+                var key = new UInt128(hash, StableHash.Mix(hash ^ 0x5bd1e995UL) ^ (ulong)bytes.Length * 0x9E3779B97F4A7C15UL);
                 if (!strings.Add(key)) FailDuplicate(r, p, v, i);
             }
         }
