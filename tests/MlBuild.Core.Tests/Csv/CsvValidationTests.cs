@@ -145,6 +145,23 @@ public class CsvValidationTests
     }
 
     [Fact]
+    public void A_missing_value_token_that_reads_as_a_number_is_missing_not_a_value()
+    {
+        // Sentinels such as -999 are common: the token wins over the number it spells, in float and integer columns.
+        using var dir = new TempDir();
+        var schema = """
+        {"schemaVersion": 1, "csv": {"nullTokens": ["-999", "NA"]},
+         "columns": [{"name": "x", "type": "float", "min": 0}, {"name": "n", "type": "integer", "min": 0}]}
+        """;
+        var r = Validate(dir, "x,n\n1.5,2\n-999,-999\nNA,3\n-999.0,-9990\n", schema);
+        Assert.Equal(2, r.Profile!.Columns[0].Nulls);
+        Assert.Equal(1, r.Profile!.Columns[1].Nulls);
+        Assert.Equal(1, Check(r, "x.min").Failures);              // -999.0 is a number, not the token
+        Assert.Equal(1, Check(r, "n.min").Failures);              // -9990 likewise
+        Assert.Equal(5, Check(r, "x.min").FirstFailures[0].Location.Line);
+    }
+
+    [Fact]
     public void Results_do_not_depend_on_threads_and_chunk_boundaries_do_not_change_counts()
     {
         using var dir = new TempDir();

@@ -59,6 +59,64 @@ public class Utf8ParsersTests
         }
     }
 
+    [Fact]
+    public void Column_loops_settle_plain_cells_as_the_cell_parser_does_and_leave_every_other_cell()
+    {
+        // Cells of every shape packed into one buffer, the last ones within ReadAhead of its end: each cell the column
+        // loop settles has the cell parser's value to the bit; each it leaves (state Invalid) is one the cell parser
+        // would not take, or one too near the end to read ahead.
+        var rng = new Random(13);
+        const string alphabet = "0123456789.-+e,x\n";
+        var text = new List<byte>();
+        var starts = new List<int>();
+        var lengths = new List<int>();
+        for (int k = 0; k < 50_000; k++)
+        {
+            var sb = new StringBuilder();
+            if (rng.Next(3) == 0) sb.Append(rng.Next(4) == 0 ? '+' : '-');
+            int intDigits = rng.Next(0, 12), fracDigits = rng.Next(0, 12);
+            for (int i = 0; i < intDigits; i++) sb.Append((char)('0' + rng.Next(10)));
+            if (rng.Next(5) > 0) sb.Append('.');
+            for (int i = 0; i < fracDigits; i++) sb.Append((char)('0' + rng.Next(10)));
+            if (rng.Next(20) == 0) sb.Insert(rng.Next(sb.Length + 1), alphabet[rng.Next(alphabet.Length)]);
+            if (rng.Next(50) == 0) sb.Clear();
+            starts.Add(text.Count);
+            lengths.Add(sb.Length);
+            text.AddRange(Encoding.ASCII.GetBytes(sb.ToString()));
+            text.Add((byte)',');
+        }
+        var buffer = text.ToArray();
+        int rows = starts.Count;
+        var doubles = new double[rows];
+        var longs = new long[rows];
+        var doubleStates = new CellState[rows];
+        var longStates = new CellState[rows];
+        int leftDoubles = Utf8Parsers.ParsePlainDoubles(buffer, starts.ToArray(), lengths.ToArray(), doubles, doubleStates);
+        int leftLongs = Utf8Parsers.ParsePlainInt64s(buffer, starts.ToArray(), lengths.ToArray(), longs, longStates);
+        Assert.Equal(doubleStates.Count(s => s == CellState.Invalid), leftDoubles);
+        Assert.Equal(longStates.Count(s => s == CellState.Invalid), leftLongs);
+        Assert.InRange(leftDoubles, 1, rows / 2);
+        for (int r = 0; r < rows; r++)
+        {
+            var cell = buffer.AsSpan(starts[r], lengths[r]);
+            var shown = Encoding.ASCII.GetString(cell);
+            bool nearEnd = starts[r] + Utf8Parsers.ReadAhead > buffer.Length;
+            // A cell may be left for the cell parser when it is not a number, is too near the end, has over 15 digits or
+            // an exponent.
+            int digits = cell.ToArray().Count(b => b is >= (byte)'0' and <= (byte)'9');
+            bool doubleOk = Utf8Parsers.TryParseDouble(cell, out var expected);
+            if (doubleStates[r] == CellState.Value)
+            {
+                Assert.True(doubleOk && !nearEnd, shown);
+                Assert.True(BitConverter.DoubleToInt64Bits(expected) == BitConverter.DoubleToInt64Bits(doubles[r]), shown);
+            }
+            else Assert.True(doubleStates[r] == CellState.Invalid && (!doubleOk || nearEnd || digits > 15 || cell.Contains((byte)'e')), shown);
+            bool longOk = Utf8Parsers.TryParseInt64(cell, out var expectedLong);
+            if (longStates[r] == CellState.Value) Assert.True(longOk && !nearEnd && expectedLong == longs[r], shown);
+            else Assert.True(longStates[r] == CellState.Invalid && (!longOk || nearEnd || digits > 15), shown);
+        }
+    }
+
     [Theory]
     [InlineData("-0.3548", -0.3548)]
     [InlineData("+12345678.12345678", 12345678.12345678)]

@@ -429,10 +429,25 @@ internal static class CsvReader
         static abstract bool Parse(byte[] chunk, int start, int length, string? format, out T value);
         /// <summary>Whether values are stored (text stays in the chunk).</summary>
         static virtual bool Stores => true;
+        /// <summary>
+        /// Parses a column's plain cells in one call-free loop, leaving the others <see cref="CellState.Invalid"/> for
+        /// <see cref="Parse"/>; how many it left, or -1 when the type has no such loop.
+        /// </summary>
+        static virtual int ParsePlain(byte[] chunk, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, Span<T> values, Span<CellState> states) => -1;
     }
 
-    struct FloatCell : ICellParser<double> { public static bool Parse(byte[] b, int s, int n, string? f, out double v) => Utf8Parsers.TryParseDouble(b, s, n, out v); }
-    struct IntegerCell : ICellParser<long> { public static bool Parse(byte[] b, int s, int n, string? f, out long v) => Utf8Parsers.TryParseInt64(b, s, n, out v); }
+    struct FloatCell : ICellParser<double>
+    {
+        public static bool Parse(byte[] b, int s, int n, string? f, out double v) => Utf8Parsers.TryParseDouble(b, s, n, out v);
+        public static int ParsePlain(byte[] chunk, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, Span<double> values, Span<CellState> states) =>
+            Utf8Parsers.ParsePlainDoubles(chunk, starts, lengths, values, states);
+    }
+    struct IntegerCell : ICellParser<long>
+    {
+        public static bool Parse(byte[] b, int s, int n, string? f, out long v) => Utf8Parsers.TryParseInt64(b, s, n, out v);
+        public static int ParsePlain(byte[] chunk, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, Span<long> values, Span<CellState> states) =>
+            Utf8Parsers.ParsePlainInt64s(chunk, starts, lengths, values, states);
+    }
     struct DateCell : ICellParser<long> { public static bool Parse(byte[] b, int s, int n, string? f, out long v) => Utf8Parsers.TryParseDate(Cell(b, s, n), f, out v); }
     struct DateTimeCell : ICellParser<long> { public static bool Parse(byte[] b, int s, int n, string? f, out long v) => Utf8Parsers.TryParseDateTime(Cell(b, s, n), f, out v); }
     struct TextCell : ICellParser<long>
@@ -460,16 +475,31 @@ internal static class CsvReader
     {
         int rows = t.Records;
         if (rows > v.States.Length || (TParser.Stores && rows > values.Length)) throw new ArgumentOutOfRangeException(nameof(values));
+        var format = p.Schema.Format;
+        // Plain cells first, in a loop without calls (a missing-value token that reads as a number must take the cell
+        // loop, which tests for it before parsing); then the cell loop settles only what that left.
+        bool settleOnly = false;
+        if (plan.NullTokens.Length == 0 || !plan.NullTokens.Any(token => TParser.Parse(token, 0, token.Length, format, out _)))
+        {
+            int left = TParser.ParsePlain(buffer, v.Starts.AsSpan(0, rows), v.Lengths.AsSpan(0, rows), values, v.States.AsSpan(0, rows));
+            if (left == 0) return;
+            settleOnly = left > 0;
+        }
         // Unchecked refs: every row is inside every array (checked above; Reset sized them).
         ref CellState states = ref MemoryMarshal.GetArrayDataReference(v.States);
         ref int starts = ref MemoryMarshal.GetArrayDataReference(v.Starts);
         ref int lengths = ref MemoryMarshal.GetArrayDataReference(v.Lengths);
         ref T slots = ref MemoryMarshal.GetArrayDataReference(values);
         bool onlyEmptyIsNull = plan.NullTokens.Length == 0;
-        var format = p.Schema.Format;
         bool malformed = t.AnyMalformed;
         for (int r = 0; r < rows; r++)
         {
+            if (settleOnly)
+            {
+                int next = v.States.AsSpan(r, rows - r).IndexOf(CellState.Invalid);
+                if (next < 0) break;
+                r += next;
+            }
             int len = Unsafe.Add(ref lengths, r), start = Unsafe.Add(ref starts, r);
             if (len == 0 || (!onlyEmptyIsNull && plan.IsNullToken(Cell(buffer, start, len))))
             {

@@ -168,20 +168,34 @@ public static class Utf8Parsers
     static long DigitsInPlace(byte[] buffer, int start, int length, out int shape)
     {
         shape = 0;
-        if (!Ssse3.IsSupported || (uint)start + ReadAhead > (uint)buffer.Length || (uint)length - 1 >= 17) return -1;
-        ref byte cell = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), start);
+        if (!Ssse3.IsSupported || (uint)start + ReadAhead > (uint)buffer.Length) return -1;
+        return PlainDigits(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), start), length, out shape);
+    }
+
+    /// <summary>
+    /// <see cref="DigitsInPlace"/> without its guard: <paramref name="cell"/> must have <see cref="ReadAhead"/> readable
+    /// bytes and the CPU SSSE3. Every cell shape, the rejected ones included, runs the same instructions, so a column loop
+    /// around it has no branch on the data and no call.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static long PlainDigits(ref byte cell, int length, out int shape)
+    {
         byte c0 = cell;
-        int signed = (c0 == (byte)'-' ? 1 : 0) | (c0 == (byte)'+' ? 1 : 0);
-        int n = length - signed;
+        int minus = c0 == (byte)'-' ? 1 : 0;
+        int signed = minus | (c0 == (byte)'+' ? 1 : 0);
+        // The body's length, clamped into the shuffle table; a body of 0 or over 16 bytes is rejected below.
+        int n = (int)Math.Min((uint)(length - signed), 16u);
+        int badLength = (uint)(length - signed - 1) >= 16 ? 1 : 0;
         var raw = Vector128.LoadUnsafe(ref Unsafe.Add(ref cell, signed));
         var digits = raw - Vector128.Create((byte)'0');
         uint isDigit = Vector128.Equals(Vector128.Min(digits, Vector128.Create((byte)9)), digits).ExtractMostSignificantBits();
         uint isDot = Vector128.Equals(raw, Vector128.Create((byte)'.')).ExtractMostSignificantBits();
         uint nonDigits = ~isDigit & (uint)((1 << n) - 1);
         int dot = BitOperations.TrailingZeroCount(nonDigits | (1u << n)); // n when there is no dot
+        int hasDot = nonDigits != 0 ? 1 : 0;
         // The only non-digit is one dot, and there are 1 to 15 digits.
-        if ((nonDigits & (nonDigits - 1)) != 0 || (nonDigits & ~isDot) != 0 || n - (nonDigits != 0 ? 1 : 0) is <= 0 or > 15)
-            return -1;
+        int bad = badLength | ((nonDigits & (nonDigits - 1)) != 0 ? 1 : 0) | ((nonDigits & ~isDot) != 0 ? 1 : 0)
+                  | ((uint)(n - hasDot - 1) >= 15 ? 1 : 0);
         var shuffle = Vector128.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(RightAlignDigits), (nuint)((n * 17 + dot) * 16));
         var aligned = Ssse3.Shuffle(digits, shuffle);
         var pairs = Ssse3.MultiplyAddAdjacent(aligned, Vector128.Create((sbyte)10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1));
@@ -192,8 +206,72 @@ public static class Utf8Parsers
         // signs are random (a mispredicted branch costs more than the whole parse).
         int fracDigits = n - dot - 1;
         fracDigits &= ~(fracDigits >> 31); // no dot: -1 becomes 0
-        shape = fracDigits | ((nonDigits != 0 ? 1 : 0) << DotShift) | ((c0 == (byte)'-' ? 1 : 0) << NegativeShift);
-        return (long)eights.GetElement(0) * 100_000_000 + eights.GetElement(1);
+        shape = fracDigits | (hasDot << DotShift) | (minus << NegativeShift);
+        return ((long)eights.GetElement(0) * 100_000_000 + eights.GetElement(1)) | -(long)bad;
+    }
+
+    /// <summary>
+    /// Parses a column of cells, <c>buffer[starts[r]..starts[r]+lengths[r]]</c>, the way
+    /// <see cref="TryParseDouble(byte[], int, int, out double)"/> does, in one loop without a call: a plain decimal cell
+    /// gets its value and <see cref="CellState.Value"/>; any other (empty, a missing-value token, an exponent, over 15
+    /// digits, not a number, too near the buffer's end) gets <see cref="CellState.Invalid"/> for the caller to settle
+    /// with the scalar parser. Returns how many cells it left, or -1 (nothing done) without SSSE3.
+    /// </summary>
+    public static int ParsePlainDoubles(byte[] buffer, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, Span<double> values, Span<CellState> states)
+    {
+        int rows = starts.Length;
+        if (!Ssse3.IsSupported || lengths.Length < rows || values.Length < rows || states.Length < rows || buffer.Length < ReadAhead) return -1;
+        ref byte b0 = ref MemoryMarshal.GetArrayDataReference(buffer);
+        ref double pow = ref MemoryMarshal.GetArrayDataReference(PowersOf10);
+        ref int start0 = ref MemoryMarshal.GetReference(starts);
+        ref int length0 = ref MemoryMarshal.GetReference(lengths);
+        ref double value0 = ref MemoryMarshal.GetReference(values);
+        ref CellState state0 = ref MemoryMarshal.GetReference(states);
+        int lastSafe = buffer.Length - ReadAhead;
+        int left = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            int start = Unsafe.Add(ref start0, r);
+            // A cell too near the end is read from a safe place and rejected, so the load never leaves the buffer.
+            int unsafeStart = (uint)start > (uint)lastSafe ? 1 : 0;
+            long mantissa = PlainDigits(ref Unsafe.Add(ref b0, Math.Min((uint)start, (uint)lastSafe)), Unsafe.Add(ref length0, r), out int shape)
+                            | -(long)unsafeStart;
+            double x = mantissa / Unsafe.Add(ref pow, shape & 15);
+            Unsafe.Add(ref value0, r) = BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(x) ^ ((long)(shape & NegativeFlag) << (63 - NegativeShift)));
+            int rejected = (int)((ulong)mantissa >> 63);
+            Unsafe.Add(ref state0, r) = (CellState)(rejected * (int)CellState.Invalid);
+            left += rejected;
+        }
+        return left;
+    }
+
+    /// <summary>
+    /// <see cref="ParsePlainDoubles"/> for integers: a plain cell is an optional sign and 1 to 15 digits; others (longer
+    /// integers among them) are left <see cref="CellState.Invalid"/> for the scalar parser.
+    /// </summary>
+    public static int ParsePlainInt64s(byte[] buffer, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, Span<long> values, Span<CellState> states)
+    {
+        int rows = starts.Length;
+        if (!Ssse3.IsSupported || lengths.Length < rows || values.Length < rows || states.Length < rows || buffer.Length < ReadAhead) return -1;
+        ref byte b0 = ref MemoryMarshal.GetArrayDataReference(buffer);
+        ref int start0 = ref MemoryMarshal.GetReference(starts);
+        ref int length0 = ref MemoryMarshal.GetReference(lengths);
+        ref long value0 = ref MemoryMarshal.GetReference(values);
+        ref CellState state0 = ref MemoryMarshal.GetReference(states);
+        int lastSafe = buffer.Length - ReadAhead;
+        int left = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            int start = Unsafe.Add(ref start0, r);
+            int unsafeStart = (uint)start > (uint)lastSafe ? 1 : 0;
+            long mantissa = PlainDigits(ref Unsafe.Add(ref b0, Math.Min((uint)start, (uint)lastSafe)), Unsafe.Add(ref length0, r), out int shape);
+            int rejected = (int)((ulong)mantissa >> 63) | unsafeStart | ((shape >> DotShift) & 1);
+            long sign = -(long)((shape >> NegativeShift) & 1);
+            Unsafe.Add(ref value0, r) = (mantissa ^ sign) - sign;
+            Unsafe.Add(ref state0, r) = (CellState)(rejected * (int)CellState.Invalid);
+            left += rejected;
+        }
+        return left;
     }
 
     const int FracDigitsMask = 0xFF, DotShift = 8, NegativeShift = 9, DotFlag = 1 << DotShift, NegativeFlag = 1 << NegativeShift;
