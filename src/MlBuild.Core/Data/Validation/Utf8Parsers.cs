@@ -169,33 +169,38 @@ public static class Utf8Parsers
     {
         shape = 0;
         if (!Ssse3.IsSupported || (uint)start + ReadAhead > (uint)buffer.Length) return -1;
-        return PlainDigits(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), start), length, out shape);
+        long mantissa = PlainDigits(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), start), length,
+            out int fracDigits, out int hasDot, out int minus, out int rejected);
+        shape = fracDigits | (hasDot << DotShift) | (minus << NegativeShift);
+        return mantissa | -(long)rejected;
     }
 
     /// <summary>
     /// <see cref="DigitsInPlace"/> without its guard: <paramref name="cell"/> must have <see cref="ReadAhead"/> readable
     /// bytes and the CPU SSSE3. Every cell shape, the rejected ones included, runs the same instructions, so a column loop
-    /// around it has no branch on the data and no call.
+    /// around it has no branch on the data and no call. Its parts come out as 0/1 integers (<paramref name="rejected"/>
+    /// 1: not a plain decimal, the other parts are then meaningless), which an inlining loop keeps in registers.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static long PlainDigits(ref byte cell, int length, out int shape)
+    static long PlainDigits(ref byte cell, int length, out int fracDigits, out int hasDot, out int minus, out int rejected)
     {
         byte c0 = cell;
-        int minus = c0 == (byte)'-' ? 1 : 0;
+        minus = c0 == (byte)'-' ? 1 : 0;
         int signed = minus | (c0 == (byte)'+' ? 1 : 0);
         // The body's length, clamped into the shuffle table; a body of 0 or over 16 bytes is rejected below.
-        int n = (int)Math.Min((uint)(length - signed), 16u);
-        int badLength = (uint)(length - signed - 1) >= 16 ? 1 : 0;
+        int body = length - signed;
+        int n = (int)Math.Min((uint)body, 16u);
         var raw = Vector128.LoadUnsafe(ref Unsafe.Add(ref cell, signed));
         var digits = raw - Vector128.Create((byte)'0');
         uint isDigit = Vector128.Equals(Vector128.Min(digits, Vector128.Create((byte)9)), digits).ExtractMostSignificantBits();
         uint isDot = Vector128.Equals(raw, Vector128.Create((byte)'.')).ExtractMostSignificantBits();
         uint nonDigits = ~isDigit & (uint)((1 << n) - 1);
         int dot = BitOperations.TrailingZeroCount(nonDigits | (1u << n)); // n when there is no dot
-        int hasDot = nonDigits != 0 ? 1 : 0;
-        // The only non-digit is one dot, and there are 1 to 15 digits.
-        int bad = badLength | ((nonDigits & (nonDigits - 1)) != 0 ? 1 : 0) | ((nonDigits & ~isDot) != 0 ? 1 : 0)
-                  | ((uint)(n - hasDot - 1) >= 15 ? 1 : 0);
+        hasDot = nonDigits != 0 ? 1 : 0;
+        // The only non-digit is one dot (no other, not two), there are 1 to 15 digits, and the body is 1 to 16 bytes.
+        rejected = ((nonDigits & ~isDot) | (nonDigits & (nonDigits - 1))) != 0 ? 1 : 0;
+        rejected |= (uint)(n - hasDot - 1) >= 15 ? 1 : 0;
+        rejected |= (uint)(body - 1) >= 16 ? 1 : 0;
         var shuffle = Vector128.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(RightAlignDigits), (nuint)((n * 17 + dot) * 16));
         var aligned = Ssse3.Shuffle(digits, shuffle);
         var pairs = Ssse3.MultiplyAddAdjacent(aligned, Vector128.Create((sbyte)10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1));
@@ -204,10 +209,9 @@ public static class Utf8Parsers
         var eights = Sse2.MultiplyAddAdjacent(packed, Vector128.Create((short)10000, 1, 10000, 1, 10000, 1, 10000, 1));
         // Flags from 0/1 values, not conditional constants: the JIT turns the latter into branches, and a column's
         // signs are random (a mispredicted branch costs more than the whole parse).
-        int fracDigits = n - dot - 1;
+        fracDigits = n - dot - 1;
         fracDigits &= ~(fracDigits >> 31); // no dot: -1 becomes 0
-        shape = fracDigits | (hasDot << DotShift) | (minus << NegativeShift);
-        return ((long)eights.GetElement(0) * 100_000_000 + eights.GetElement(1)) | -(long)bad;
+        return (long)eights.GetElement(0) * 100_000_000 + eights.GetElement(1);
     }
 
     /// <summary>
@@ -227,18 +231,18 @@ public static class Utf8Parsers
         ref int length0 = ref MemoryMarshal.GetReference(lengths);
         ref double value0 = ref MemoryMarshal.GetReference(values);
         ref CellState state0 = ref MemoryMarshal.GetReference(states);
-        int lastSafe = buffer.Length - ReadAhead;
+        uint lastSafe = (uint)(buffer.Length - ReadAhead);
         int left = 0;
         for (int r = 0; r < rows; r++)
         {
-            int start = Unsafe.Add(ref start0, r);
+            uint start = (uint)Unsafe.Add(ref start0, r);
             // A cell too near the end is read from a safe place and rejected, so the load never leaves the buffer.
-            int unsafeStart = (uint)start > (uint)lastSafe ? 1 : 0;
-            long mantissa = PlainDigits(ref Unsafe.Add(ref b0, Math.Min((uint)start, (uint)lastSafe)), Unsafe.Add(ref length0, r), out int shape)
-                            | -(long)unsafeStart;
-            double x = mantissa / Unsafe.Add(ref pow, shape & 15);
-            Unsafe.Add(ref value0, r) = BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(x) ^ ((long)(shape & NegativeFlag) << (63 - NegativeShift)));
-            int rejected = (int)((ulong)mantissa >> 63);
+            long mantissa = PlainDigits(ref Unsafe.Add(ref b0, Math.Min(start, lastSafe)), Unsafe.Add(ref length0, r),
+                out int fracDigits, out _, out int minus, out int rejected);
+            rejected |= start > lastSafe ? 1 : 0;
+            // Up to 15 digits: the mantissa and 10^fracDigits are exact doubles, so the quotient is correctly rounded.
+            double x = mantissa / Unsafe.Add(ref pow, fracDigits & 15);
+            Unsafe.Add(ref value0, r) = BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(x) ^ ((long)minus << 63));
             Unsafe.Add(ref state0, r) = (CellState)(rejected * (int)CellState.Invalid);
             left += rejected;
         }
@@ -258,15 +262,15 @@ public static class Utf8Parsers
         ref int length0 = ref MemoryMarshal.GetReference(lengths);
         ref long value0 = ref MemoryMarshal.GetReference(values);
         ref CellState state0 = ref MemoryMarshal.GetReference(states);
-        int lastSafe = buffer.Length - ReadAhead;
+        uint lastSafe = (uint)(buffer.Length - ReadAhead);
         int left = 0;
         for (int r = 0; r < rows; r++)
         {
-            int start = Unsafe.Add(ref start0, r);
-            int unsafeStart = (uint)start > (uint)lastSafe ? 1 : 0;
-            long mantissa = PlainDigits(ref Unsafe.Add(ref b0, Math.Min((uint)start, (uint)lastSafe)), Unsafe.Add(ref length0, r), out int shape);
-            int rejected = (int)((ulong)mantissa >> 63) | unsafeStart | ((shape >> DotShift) & 1);
-            long sign = -(long)((shape >> NegativeShift) & 1);
+            uint start = (uint)Unsafe.Add(ref start0, r);
+            long mantissa = PlainDigits(ref Unsafe.Add(ref b0, Math.Min(start, lastSafe)), Unsafe.Add(ref length0, r),
+                out _, out int hasDot, out int minus, out int rejected);
+            rejected |= hasDot | (start > lastSafe ? 1 : 0);
+            long sign = -(long)minus; // 0 or -1, branch-free like the double path
             Unsafe.Add(ref value0, r) = (mantissa ^ sign) - sign;
             Unsafe.Add(ref state0, r) = (CellState)(rejected * (int)CellState.Invalid);
             left += rejected;
