@@ -122,10 +122,15 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
 
     public void Check(BatchResult r)
     {
-        var batch = r.Batch;
         foreach (var p in plan.Columns) CheckColumn(r, p);
+        CheckRules(r);
+    }
+
+    /// <summary>The row rules (comparisons between columns) of a batch whose columns are decoded.</summary>
+    public void CheckRules(BatchResult r)
+    {
         foreach (var (rule, check, left, right) in plan.Rules)
-            CheckRule(r, rule, check, batch.Columns[left], batch.Columns[right], plan.Columns[left].DataPosition);
+            CheckRule(r, rule, check, r.Batch.Columns[left], r.Batch.Columns[right], plan.Columns[left].DataPosition);
     }
 
     /// <summary>The checks and profile of one column of the batch.</summary>
