@@ -7,7 +7,7 @@ using MlBuild.Core.Data.Validation;
 namespace MlBuild.Benchmarks;
 
 /// <summary>
-/// <c>stages --spec SPEC [--chunk-kb N] FILE</c>: the CSV worker's stages (tokenise, decode each column, check) timed one at a time on
+/// <c>stages --spec SPEC [--chunk-kb N] [--stream-kb N,N...] FILE</c>: the CSV worker's stages (tokenise, decode each column, check) timed one at a time on
 /// the file's first chunk (the default chunk size, or <c>--chunk-kb</c>), in ns per cell. Tells where a chunk's time goes, which whole-run timings on a shared
 /// machine are too noisy to show. Single-threaded; the best of many repetitions.
 /// </summary>
@@ -83,52 +83,61 @@ public static class StageBench
         double check = Best(() => checker.Check(NewResult()));
         Console.WriteLine($"check + profile     {check / (rows * columns),6:F2} ns/cell");
         Console.WriteLine($"total               {(tokenize + decodeAll + check) / (rows * columns),6:F2} ns/cell  {length / (tokenize + decodeAll + check):F2} GB/s");
-        Stream(bytes, headerEnd, chunkKb << 10, columns, plan, checker, NewResult, vectors, batch);
+        // --stream-kb 1024,256: the streamed passes for these chunk sizes, alternating (default: the chunk size above).
+        var streamSizes = Array.IndexOf(args, "--stream-kb") is var sk and >= 0
+            ? args[sk + 1].Split(',').Select(x => int.Parse(x) << 10).ToArray()
+            : [chunkKb << 10];
+        Stream(bytes, headerEnd, streamSizes, passes: 5, columns, plan, checker, NewResult, vectors, batch);
         return 0;
     }
 
     /// <summary>
     /// The same stages over every chunk of the file in turn, each chunk copied in first as a read would: what they
-    /// cost when their data is not already in the cache, which repeating one chunk hides. The best of three passes.
+    /// cost when their data is not already in the cache, which repeating one chunk hides. With several chunk sizes the
+    /// passes alternate between them, so a slow spell of this shared machine hits every size alike; the best of
+    /// <paramref name="passes"/> passes per size.
     /// </summary>
-    static void Stream(byte[] bytes, int headerEnd, int chunkBytes, int columns, ValidationPlan plan, BatchChecker checker,
+    static void Stream(byte[] bytes, int headerEnd, int[] chunkSizes, int passes, int columns, ValidationPlan plan, BatchChecker checker,
         Func<BatchResult> newResult, ColumnVector[] vectors, RowBatch batch)
     {
-        var chunk = new byte[chunkBytes + Utf8Parsers.ReadAhead];
+        var chunk = new byte[chunkSizes.Max() + Utf8Parsers.ReadAhead];
         var tokens = new TokenizedChunk();
-        double bestT = double.MaxValue, bestD = 0, bestC = 0, bestCopy = 0, bestTok = 0;
+        var best = chunkSizes.ToDictionary(c => c, _ => (Total: double.MaxValue, Copy: 0.0, Tokenise: 0.0, Decode: 0.0, Rules: 0.0));
         long cells = 0;
-        for (int pass = 0; pass < 3; pass++)
-        {
-            double copy = 0, tok = 0, dec = 0, chk = 0;
-            cells = 0;
-            var sw = new Stopwatch();
-            for (int at = headerEnd; at < bytes.Length;)
+        for (int pass = 0; pass < passes; pass++)
+            foreach (int chunkBytes in chunkSizes)
             {
-                int length = Math.Min(chunkBytes, bytes.Length - at);
-                if (at + length < bytes.Length) length = Array.LastIndexOf(bytes, (byte)'\n', at + length - 1) + 1 - at;
-                sw.Restart();
-                Array.Copy(bytes, at, chunk, 0, length);
-                copy += sw.Elapsed.TotalNanoseconds;
-                at += length;
-                int newlines = chunk.AsSpan(0, length).Count((byte)'\n');
-                sw.Restart();
-                CsvTokenizer.Tokenize(chunk, length, (byte)',', false, newlines, columns, tokens);
-                tok += sw.Elapsed.TotalNanoseconds;
-                batch.RowCount = tokens.Records;
-                var result = newResult();
-                // As the reader does: each column checked right after it is decoded (decode here includes the checks).
-                sw.Restart();
-                CsvReader.DecodeColumns(plan, vectors, chunk, tokens, result, checker, checkEach: true);
-                dec += sw.Elapsed.TotalNanoseconds;
-                sw.Restart();
-                checker.CheckRules(result);
-                chk += sw.Elapsed.TotalNanoseconds;
-                cells += (long)tokens.Records * columns;
+                double copy = 0, tok = 0, dec = 0, chk = 0;
+                cells = 0;
+                var sw = new Stopwatch();
+                for (int at = headerEnd; at < bytes.Length;)
+                {
+                    int length = Math.Min(chunkBytes, bytes.Length - at);
+                    if (at + length < bytes.Length) length = Array.LastIndexOf(bytes, (byte)'\n', at + length - 1) + 1 - at;
+                    sw.Restart();
+                    Array.Copy(bytes, at, chunk, 0, length);
+                    copy += sw.Elapsed.TotalNanoseconds;
+                    at += length;
+                    int newlines = chunk.AsSpan(0, length).Count((byte)'\n');
+                    sw.Restart();
+                    CsvTokenizer.Tokenize(chunk, length, (byte)',', false, newlines, columns, tokens);
+                    tok += sw.Elapsed.TotalNanoseconds;
+                    batch.RowCount = tokens.Records;
+                    var result = newResult();
+                    // As the reader does: each column checked right after it is decoded (decode here includes the checks).
+                    sw.Restart();
+                    CsvReader.DecodeColumns(plan, vectors, chunk, tokens, result, checker, checkEach: true);
+                    dec += sw.Elapsed.TotalNanoseconds;
+                    sw.Restart();
+                    checker.CheckRules(result);
+                    chk += sw.Elapsed.TotalNanoseconds;
+                    cells += (long)tokens.Records * columns;
+                }
+                double total = copy + tok + dec + chk;
+                if (total < best[chunkBytes].Total) best[chunkBytes] = (total, copy, tok, dec, chk);
             }
-            if (copy + tok + dec + chk < bestT) { bestT = copy + tok + dec + chk; bestCopy = copy; bestD = dec; bestC = chk; bestD = dec; bestTok = tok; }
-        }
-        Console.WriteLine($"streamed over the whole file, {chunkBytes >> 10} KB chunks:");
-        Console.WriteLine($"  copy {bestCopy / cells:F2}  tokenise {bestTok / cells:F2}  decode + check {bestD / cells:F2}  rules {bestC / cells:F2}  total {bestT / cells:F2} ns/cell");
+        Console.WriteLine($"streamed over the whole file, best of {passes} alternating passes, ns/cell:");
+        foreach (var (size, b) in best)
+            Console.WriteLine($"  {size >> 10,5} KB chunks: copy {b.Copy / cells:F2}  tokenise {b.Tokenise / cells:F2}  decode + check {b.Decode / cells:F2}  rules {b.Rules / cells:F2}  total {b.Total / cells:F2}");
     }
 }

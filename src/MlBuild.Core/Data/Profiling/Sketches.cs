@@ -1,5 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace MlBuild.Core.Data.Profiling;
 
@@ -86,6 +89,18 @@ public sealed class HyperLogLog
         regs[idx] = Math.Max(regs[idx], rank);
     }
 
+    /// <summary>The number of registers.</summary>
+    public const int RegisterCount = M;
+
+    /// <summary><see cref="AddTo"/> for <paramref name="registers"/>, the first of <see cref="RegisterCount"/> (unchecked).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void AddUnchecked(ref byte registers, ulong hash)
+    {
+        ref byte reg = ref Unsafe.Add(ref registers, (nint)(hash >> (64 - P)));
+        byte rank = (byte)(BitOperations.LeadingZeroCount((hash << P) | (1UL << (P - 1))) + 1);
+        reg = Math.Max(reg, rank);
+    }
+
     /// <summary>Merges another sketch into this one.</summary>
     public void Merge(HyperLogLog other)
     {
@@ -115,7 +130,10 @@ public sealed class QuantileSketch
 {
     const int SubBits = 7;
     const int Sub = 1 << SubBits;
-    readonly long[]?[] _pages = new long[]?[1 << 12];
+    /// <summary>A value's bucket is its <see cref="OrderedKey"/> shifted right by this.</summary>
+    public const int BucketShift = 52 - SubBits;
+    const int PageCount = 1 << 12;
+    readonly long[]?[] _pages = new long[]?[PageCount];
     /// <summary>Values counted.</summary>
     public long Count { get; private set; }
 
@@ -140,10 +158,27 @@ public sealed class QuantileSketch
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Add(double v)
         {
-            ulong b = OrderedKey(v) >> (52 - SubBits);
+            ulong b = OrderedKey(v) >> BucketShift;
             var page = _pages[(int)(b >> SubBits)] ?? sketch.NewPage((int)(b >> SubBits));
             page[(int)(b & (Sub - 1))]++;
         }
+
+        /// <summary>The histogram page of a bucket (<c>OrderedKey(v) &gt;&gt; BucketShift</c>), null until one is needed.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal long[]? Page(ulong bucket) =>
+            // A bucket has 64 - BucketShift = 19 bits: its page index is inside the page table.
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_pages), (int)(bucket >> SubBits) & (PageCount - 1));
+
+        /// <summary>Makes the page of <paramref name="bucket"/> if it has none yet.</summary>
+        internal void EnsurePage(ulong bucket)
+        {
+            if (Page(bucket) is null) sketch.NewPage((int)(bucket >> SubBits) & (PageCount - 1));
+        }
+
+        /// <summary>Counts <paramref name="bucket"/> on its <paramref name="page"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal static void Increment(long[] page, ulong bucket) =>
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(page), (int)(bucket & (Sub - 1)))++;
     }
 
     /// <summary>A counter for a loop over many values.</summary>
@@ -152,6 +187,7 @@ public sealed class QuantileSketch
     /// <summary>Adds to <see cref="Count"/> what a <see cref="ValueCounter"/> counted.</summary>
     public void Counted(long n) => Count += n;
 
+    [MethodImpl(MethodImplOptions.NoInlining)] // rare: keeps the allocation out of the counting loops
     long[] NewPage(int index) => _pages[index] = new long[Sub];
 
     static double FromOrderedKey(ulong key)
@@ -164,7 +200,7 @@ public sealed class QuantileSketch
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(double v)
     {
-        ulong b = OrderedKey(v) >> (52 - SubBits);
+        ulong b = OrderedKey(v) >> BucketShift;
         var page = _pages[(int)(b >> SubBits)] ??= new long[Sub];
         page[(int)(b & (Sub - 1))]++;
         Count++;
@@ -174,7 +210,7 @@ public sealed class QuantileSketch
     public void Add(double v, long count)
     {
         if (count <= 0) return;
-        ulong b = OrderedKey(v) >> (52 - SubBits);
+        ulong b = OrderedKey(v) >> BucketShift;
         var page = _pages[(int)(b >> SubBits)] ??= new long[Sub];
         page[(int)(b & (Sub - 1))] += count;
         Count += count;
@@ -236,5 +272,91 @@ public sealed class QuantileSketch
                 yield return (FromOrderedKey(lo), FromOrderedKey(hi), page[i]);
             }
         }
+    }
+}
+
+/// <summary>
+/// Feeds a run of values without nulls to a column's quantile sketch and distinct-count sketch at once. The two keys
+/// of each value (its bucket and its hash, the same bits as <see cref="QuantileSketch.OrderedKey"/> and
+/// <see cref="HyperLogLog.HashNumber(double)"/>) are computed four at a time in vector registers; only the counting,
+/// which indexes memory, stays scalar. Half the instructions of the scalar loop, which was a third of a float column's
+/// check.
+/// </summary>
+public static class NumericSketches
+{
+    /// <summary>Counts every value of <paramref name="values"/> (the caller adds their number to the sketch's count).</summary>
+    public static void Add(ReadOnlySpan<double> values, QuantileSketch.ValueCounter quantiles, byte[] registers)
+    {
+        int i = 0;
+        if (Avx2.IsSupported && values.Length >= 4 && registers.Length == HyperLogLog.RegisterCount)
+        {
+            ref byte regs = ref MemoryMarshal.GetArrayDataReference(registers);
+            Span<ulong> keys = stackalloc ulong[8];
+            ref ulong key0 = ref MemoryMarshal.GetReference(keys);
+            // The inner loop has no call (one would make it keep its values on the stack): it stops at a block whose
+            // buckets need a new histogram page, which the outer loop makes before going on with that block.
+            while (true)
+            {
+                i = AddBlocks(values, i, quantiles, ref regs, ref key0);
+                if (i > values.Length - 4) break;
+                for (int k = 0; k < 4; k++) quantiles.EnsurePage(Unsafe.Add(ref key0, k));
+            }
+        }
+        for (; i < values.Length; i++)
+        {
+            quantiles.Add(values[i]);
+            HyperLogLog.AddTo(registers, HyperLogLog.HashNumber(values[i]));
+        }
+    }
+
+    /// <summary>Counts blocks of four from <paramref name="i"/> on; returns where it stopped: the end, or a block whose
+    /// buckets lack a page (its keys are left in <paramref name="key0"/>).</summary>
+    static int AddBlocks(ReadOnlySpan<double> values, int i, QuantileSketch.ValueCounter quantiles, ref byte regs, ref ulong key0)
+    {
+        ref double v0 = ref MemoryMarshal.GetReference(values);
+        var signBit = Vector256.Create(0x8000_0000_0000_0000UL);
+        for (; i <= values.Length - 4; i += 4)
+        {
+            var x = Vector256.LoadUnsafe(ref v0, (nuint)i);
+            // -0 counts as 0 in both keys, as in the scalar forms.
+            var bits = Vector256.AndNot(x.AsUInt64(), Vector256.Equals(x, Vector256<double>.Zero).AsUInt64());
+            var ordered = bits ^ (Vector256.LessThan(bits.AsInt64(), Vector256<long>.Zero).AsUInt64() | signBit);
+            Vector256.StoreUnsafe(ordered >>> QuantileSketch.BucketShift, ref key0);
+            Vector256.StoreUnsafe(Mix(bits), ref key0, 4);
+            var p0 = quantiles.Page(key0);
+            var p1 = quantiles.Page(Unsafe.Add(ref key0, 1));
+            var p2 = quantiles.Page(Unsafe.Add(ref key0, 2));
+            var p3 = quantiles.Page(Unsafe.Add(ref key0, 3));
+            if (p0 is null || p1 is null || p2 is null || p3 is null) return i;
+            QuantileSketch.ValueCounter.Increment(p0, key0);
+            QuantileSketch.ValueCounter.Increment(p1, Unsafe.Add(ref key0, 1));
+            QuantileSketch.ValueCounter.Increment(p2, Unsafe.Add(ref key0, 2));
+            QuantileSketch.ValueCounter.Increment(p3, Unsafe.Add(ref key0, 3));
+            HyperLogLog.AddUnchecked(ref regs, Unsafe.Add(ref key0, 4));
+            HyperLogLog.AddUnchecked(ref regs, Unsafe.Add(ref key0, 5));
+            HyperLogLog.AddUnchecked(ref regs, Unsafe.Add(ref key0, 6));
+            HyperLogLog.AddUnchecked(ref regs, Unsafe.Add(ref key0, 7));
+        }
+        return i;
+    }
+
+    /// <summary><see cref="StableHash.Mix"/> of four values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<ulong> Mix(Vector256<ulong> x)
+    {
+        x ^= x >>> 30; x = MultiplyLow(x, 0xbf58476d1ce4e5b9UL);
+        x ^= x >>> 27; x = MultiplyLow(x, 0x94d049bb133111ebUL);
+        return x ^ (x >>> 31);
+    }
+
+    /// <summary>The low 64 bits of each lane times a constant, from three 32x32-bit multiplies (AVX2 has no 64-bit one).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<ulong> MultiplyLow(Vector256<ulong> a, ulong c)
+    {
+        var cLow = Vector256.Create(c & 0xFFFF_FFFFUL).AsUInt32();
+        var cHigh = Vector256.Create(c >> 32).AsUInt32();
+        var low = Avx2.Multiply(a.AsUInt32(), cLow);
+        var cross = Avx2.Multiply((a >>> 32).AsUInt32(), cLow) + Avx2.Multiply(a.AsUInt32(), cHigh);
+        return low + (cross << 32);
     }
 }

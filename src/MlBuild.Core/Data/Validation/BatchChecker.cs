@@ -222,7 +222,7 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
 
     /// <summary>
     /// A float column without nulls (the usual one) in vector registers: sums, minimum, maximum and the bound test four
-    /// values at a time, then the sketches in a plain loop. Records nothing and returns false when a value is out of
+    /// values at a time, then the sketches (their keys also four at a time). Records nothing and returns false when a value is out of
     /// bounds or not finite, leaving the column to the scalar loop, which records failures.
     /// </summary>
     bool CheckDenseDoubles(BatchResult r, ColumnPlan p, ColumnAccumulator acc, ReadOnlySpan<double> values)
@@ -269,13 +269,7 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
         double m2Total = Vector256.Sum(m2);
         for (int i = whole; i < values.Length; i++) { double d = values[i] - mean; m2Total += d * d; }
 
-        var quantiles = acc.Sketch.Counter();
-        var distinct = acc.Hll.Registers;
-        foreach (double x in values)
-        {
-            quantiles.Add(x);
-            HyperLogLog.AddTo(distinct, HyperLogLog.HashNumber(x));
-        }
+        NumericSketches.Add(values, acc.Sketch.Counter(), acc.Hll.Registers);
         acc.Sketch.Counted(n);
         CountEvaluated(r, p, n, allowedChecked: false);
         acc.Min = low;
