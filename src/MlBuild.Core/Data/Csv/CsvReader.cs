@@ -475,6 +475,9 @@ internal static class CsvReader
     static ReadOnlySpan<byte> Cell(byte[] chunk, int start, int length) =>
         MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(chunk), start), length);
 
+    // Per-chunk loops are optimized from their first call (here and in the checker, parsers and sketches): a build runs
+    // one pass, whose first few hundred chunks tiered compilation would otherwise run in unoptimized code.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void DecodeAs<TParser, T>(ColumnPlan p, ColumnVector v, T[] values, byte[] buffer, TokenizedChunk t, BatchResult result, BatchChecker checker, ValidationPlan plan)
         where TParser : struct, ICellParser<T> where T : unmanaged
     {

@@ -311,6 +311,7 @@ public static class NumericSketches
 
     /// <summary>Counts blocks of four from <paramref name="i"/> on; returns where it stopped: the end, or a block whose
     /// buckets lack a page (its keys are left in <paramref name="key0"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static int AddBlocks(ReadOnlySpan<double> values, int i, QuantileSketch.ValueCounter quantiles, ref byte regs, ref ulong key0)
     {
         ref double v0 = ref MemoryMarshal.GetReference(values);

@@ -178,6 +178,7 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
     /// datetime column, in one loop over the values (then one more for the second moment). Generic over the storage
     /// type so the JIT compiles one tight loop for doubles and one for longs.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void CheckNumbers<T>(BatchResult r, ColumnPlan p, ColumnVector v, ReadOnlySpan<T> values) where T : struct, System.Numerics.INumberBase<T>
     {
         var acc = r.Columns[p.Index];
@@ -225,6 +226,7 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
     /// values at a time, then the sketches (their keys also four at a time). Records nothing and returns false when a value is out of
     /// bounds or not finite, leaving the column to the scalar loop, which records failures.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     bool CheckDenseDoubles(BatchResult r, ColumnPlan p, ColumnAccumulator acc, ReadOnlySpan<double> values)
     {
         if (!Vector256.IsHardwareAccelerated || values.Length < Vector256<double>.Count) return false;
@@ -323,6 +325,7 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
         acc.Trues += trues;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void CheckStrings(BatchResult r, ColumnPlan p, ColumnVector v)
     {
         var acc = r.Columns[p.Index];

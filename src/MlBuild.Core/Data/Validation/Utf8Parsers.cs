@@ -221,6 +221,7 @@ public static class Utf8Parsers
     /// digits, not a number, too near the buffer's end) gets <see cref="CellState.Invalid"/> for the caller to settle
     /// with the scalar parser. Returns how many cells it left, or -1 (nothing done) without SSSE3.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int ParsePlainDoubles(byte[] buffer, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, Span<double> values, Span<CellState> states)
     {
         int rows = starts.Length;
@@ -253,6 +254,7 @@ public static class Utf8Parsers
     /// <see cref="ParsePlainDoubles"/> for integers: a plain cell is an optional sign and 1 to 15 digits; others (longer
     /// integers among them) are left <see cref="CellState.Invalid"/> for the scalar parser.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int ParsePlainInt64s(byte[] buffer, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, Span<long> values, Span<CellState> states)
     {
         int rows = starts.Length;

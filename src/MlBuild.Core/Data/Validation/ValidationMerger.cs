@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MlBuild.Core.Data.Profiling;
 using MlBuild.Core.Data.Schema;
 using MlBuild.Core.Diagnostics;
@@ -346,6 +347,7 @@ internal sealed unsafe class LongSet
     }
 
     /// <summary>Adds keys in order; calls <paramref name="onDuplicate"/> with the index of each key already present.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddBatch(ReadOnlySpan<long> batch, Action<int> onDuplicate)
     {
         // Load factor up to 3/4: linear probing stays within a cache line or two, and 10M keys fit in 128 MB.
