@@ -341,6 +341,25 @@ public static class NumericSketches
         return i;
     }
 
+    /// <summary><c>StableHash.Mix(key) &amp; mask</c> of every key: the home slots of keys in a hash table.</summary>
+    public static void HomeSlots(ReadOnlySpan<long> keys, int mask, Span<int> slots)
+    {
+        int i = 0;
+        if (Avx2.IsSupported)
+        {
+            ref long k0 = ref MemoryMarshal.GetReference(keys);
+            ref int s0 = ref MemoryMarshal.GetReference(slots);
+            var m = Vector256.Create((ulong)(uint)mask);
+            var lowHalves = Vector256.Create(0, 2, 4, 6, 0, 0, 0, 0);
+            for (; i <= keys.Length - 4 && i <= slots.Length - 4; i += 4)
+            {
+                var h = Mix(Vector256.LoadUnsafe(ref k0, (nuint)i).AsUInt64()) & m;
+                Avx2.PermuteVar8x32(h.AsInt32(), lowHalves).GetLower().StoreUnsafe(ref s0, (nuint)i);
+            }
+        }
+        for (; i < keys.Length; i++) slots[i] = (int)(StableHash.Mix((ulong)keys[i]) & (ulong)(uint)mask);
+    }
+
     /// <summary><see cref="StableHash.Mix"/> of four values.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<ulong> Mix(Vector256<ulong> x)
