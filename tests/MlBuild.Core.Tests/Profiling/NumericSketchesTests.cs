@@ -40,4 +40,29 @@ public class NumericSketchesTests
             Assert.Equal(scalarHll.Registers, vectorHll.Registers);
         }
     }
+
+    [Fact]
+    public void Integers_count_their_double_in_the_histogram_and_their_own_bits_in_the_distinct_count()
+    {
+        var rng = new Random(6);
+        for (int run = 0; run < 100; run++)
+        {
+            var integers = new long[rng.Next(0, 300)];
+            for (int i = 0; i < integers.Length; i++)
+                integers[i] = rng.Next(4) switch { 0 => rng.Next(-50, 50), 1 => rng.NextInt64(), 2 => -rng.NextInt64(), _ => 738_000 + rng.Next(730) };
+            var doubles = integers.Select(x => (double)x).ToArray();
+            var vectorSketch = new QuantileSketch();
+            var vectorHll = new HyperLogLog();
+            NumericSketches.Add(doubles, integers, vectorSketch.Counter(), vectorHll.Registers);
+            var scalarSketch = new QuantileSketch();
+            var scalarHll = new HyperLogLog();
+            foreach (var x in integers)
+            {
+                scalarSketch.Add(x);
+                scalarHll.Add(HyperLogLog.HashNumber(x));
+            }
+            Assert.Equal(scalarSketch.Buckets(), vectorSketch.Buckets());
+            Assert.Equal(scalarHll.Registers, vectorHll.Registers);
+        }
+    }
 }

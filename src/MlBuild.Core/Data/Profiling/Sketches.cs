@@ -285,8 +285,18 @@ public sealed class QuantileSketch
 public static class NumericSketches
 {
     /// <summary>Counts every value of <paramref name="values"/> (the caller adds their number to the sketch's count).</summary>
-    public static void Add(ReadOnlySpan<double> values, QuantileSketch.ValueCounter quantiles, byte[] registers)
+    public static void Add(ReadOnlySpan<double> values, QuantileSketch.ValueCounter quantiles, byte[] registers) =>
+        Add(values, default, quantiles, registers);
+
+    /// <summary>
+    /// Counts an integer (or date, datetime) column's values: <paramref name="integers"/>, and the same values as doubles
+    /// in <paramref name="values"/> (the quantile sketch's keys); the distinct count hashes the integers, as
+    /// <see cref="HyperLogLog.HashNumber(long)"/> does.
+    /// </summary>
+    public static void Add(ReadOnlySpan<double> values, ReadOnlySpan<long> integers, QuantileSketch.ValueCounter quantiles, byte[] registers)
     {
+        bool hashIntegers = !integers.IsEmpty;
+        if (hashIntegers && integers.Length != values.Length) throw new ArgumentException("one integer per value", nameof(integers));
         int i = 0;
         if (Avx2.IsSupported && values.Length >= 4 && registers.Length == HyperLogLog.RegisterCount)
         {
@@ -297,7 +307,7 @@ public static class NumericSketches
             // buckets need a new histogram page, which the outer loop makes before going on with that block.
             while (true)
             {
-                i = AddBlocks(values, i, quantiles, ref regs, ref key0);
+                i = AddBlocks(values, integers, i, quantiles, ref regs, ref key0);
                 if (i > values.Length - 4) break;
                 for (int k = 0; k < 4; k++) quantiles.EnsurePage(Unsafe.Add(ref key0, k));
             }
@@ -305,16 +315,18 @@ public static class NumericSketches
         for (; i < values.Length; i++)
         {
             quantiles.Add(values[i]);
-            HyperLogLog.AddTo(registers, HyperLogLog.HashNumber(values[i]));
+            HyperLogLog.AddTo(registers, hashIntegers ? HyperLogLog.HashNumber(integers[i]) : HyperLogLog.HashNumber(values[i]));
         }
     }
 
     /// <summary>Counts blocks of four from <paramref name="i"/> on; returns where it stopped: the end, or a block whose
     /// buckets lack a page (its keys are left in <paramref name="key0"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static int AddBlocks(ReadOnlySpan<double> values, int i, QuantileSketch.ValueCounter quantiles, ref byte regs, ref ulong key0)
+    static int AddBlocks(ReadOnlySpan<double> values, ReadOnlySpan<long> integers, int i, QuantileSketch.ValueCounter quantiles, ref byte regs, ref ulong key0)
     {
         ref double v0 = ref MemoryMarshal.GetReference(values);
+        ref long n0 = ref MemoryMarshal.GetReference(integers);
+        bool hashIntegers = !integers.IsEmpty;
         var signBit = Vector256.Create(0x8000_0000_0000_0000UL);
         for (; i <= values.Length - 4; i += 4)
         {
@@ -323,7 +335,7 @@ public static class NumericSketches
             var bits = Vector256.AndNot(x.AsUInt64(), Vector256.Equals(x, Vector256<double>.Zero).AsUInt64());
             var ordered = bits ^ (Vector256.LessThan(bits.AsInt64(), Vector256<long>.Zero).AsUInt64() | signBit);
             Vector256.StoreUnsafe(ordered >>> QuantileSketch.BucketShift, ref key0);
-            Vector256.StoreUnsafe(Mix(bits), ref key0, 4);
+            Vector256.StoreUnsafe(Mix(hashIntegers ? Vector256.LoadUnsafe(ref n0, (nuint)i).AsUInt64() : bits), ref key0, 4);
             var p0 = quantiles.Page(key0);
             var p1 = quantiles.Page(Unsafe.Add(ref key0, 1));
             var p2 = quantiles.Page(Unsafe.Add(ref key0, 2));

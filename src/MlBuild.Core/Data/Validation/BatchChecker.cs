@@ -184,6 +184,7 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
         var acc = r.Columns[p.Index];
         bool dense = CountNullsAndInvalid(r, p, v, acc);
         if (typeof(T) == typeof(double) && dense && CheckDenseDoubles(r, p, acc, MemoryMarshal.Cast<T, double>(values))) return;
+        if (typeof(T) == typeof(long) && dense && p.AllowedIntegers is null && CheckDenseLongs(r, p, acc, MemoryMarshal.Cast<T, long>(values))) return;
         var states = v.States.AsSpan(0, v.Count);
         long n = 0;
         double sum = 0, min = acc.Min, max = acc.Max;
@@ -227,7 +228,7 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
     /// bounds or not finite, leaving the column to the scalar loop, which records failures.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    bool CheckDenseDoubles(BatchResult r, ColumnPlan p, ColumnAccumulator acc, ReadOnlySpan<double> values)
+    bool CheckDenseDoubles(BatchResult r, ColumnPlan p, ColumnAccumulator acc, ReadOnlySpan<double> values, ReadOnlySpan<long> integers = default)
     {
         if (!Vector256.IsHardwareAccelerated || values.Length < Vector256<double>.Count) return false;
         var lo = Vector256.Create(p.Min);
@@ -271,13 +272,28 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
         double m2Total = Vector256.Sum(m2);
         for (int i = whole; i < values.Length; i++) { double d = values[i] - mean; m2Total += d * d; }
 
-        NumericSketches.Add(values, acc.Sketch.Counter(), acc.Hll.Registers);
+        NumericSketches.Add(values, integers, acc.Sketch.Counter(), acc.Hll.Registers);
         acc.Sketch.Counted(n);
         CountEvaluated(r, p, n, allowedChecked: false);
         acc.Min = low;
         acc.Max = high;
         acc.AddMoments(n, mean, m2Total);
         return true;
+    }
+
+    /// <summary>
+    /// An integer, date or datetime column without nulls: its values as doubles (what the scalar loop compares and sums
+    /// too) through <see cref="CheckDenseDoubles"/>, the distinct count still hashing the integers.
+    /// </summary>
+    bool CheckDenseLongs(BatchResult r, ColumnPlan p, ColumnAccumulator acc, ReadOnlySpan<long> values)
+    {
+        var doubles = System.Buffers.ArrayPool<double>.Shared.Rent(values.Length);
+        try
+        {
+            for (int i = 0; i < values.Length; i++) doubles[i] = values[i];
+            return CheckDenseDoubles(r, p, acc, doubles.AsSpan(0, values.Length), values);
+        }
+        finally { System.Buffers.ArrayPool<double>.Shared.Return(doubles); }
     }
 
     /// <summary>Counts <paramref name="n"/> numeric values as evaluated by the column's bound (and allowed-set) checks.</summary>
