@@ -347,26 +347,29 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
         var acc = r.Columns[p.Index];
         CountNullsAndInvalid(r, p, v, acc);
         // Every check of a string column is a function of the value: evaluate it once per distinct value in the batch.
-        var table = new Utf8CountTable(options.MaxDistinctValues);
-        var states = v.States.AsSpan(0, v.Count);
+        var table = _tables.TryTake(out var reused) ? reused : new Utf8CountTable(options.MaxDistinctValues);
+        table.Reset();
         long n = 0;
         var c = p.Schema;
-        for (int i = 0; i < states.Length; i++)
+        for (int i = 0; i < v.Count; i++)
         {
-            if (states[i] != CellState.Value) continue;
+            // The usual cells (values seen before in this batch that fail no check) in a loop without calls; then the
+            // cell it stopped at, here.
+            i = CountKnownValues(table, v, i, ref n);
+            if (i >= v.Count) break;
+            if (v.States[i] != CellState.Value) continue;
             n++;
-            var bytes = v.Utf8(i);
-            ulong hash = StableHash.Bytes(v.Bytes, v.Starts[i], v.Lengths[i]);
-            int e = table.Find(v.Bytes, v.Starts[i], v.Lengths[i], hash);
+            int e = table.Find(v.Bytes, v.Starts[i], v.Lengths[i]);
             Utf8CountTable.Flags flags;
-            if (e >= 0) { table.Counts[e]++; flags = table.EntryFlags[e]; }
+            if (e >= 0) { table.CountOne(e); flags = table.FlagsOf(e); }
             else
             {
+                var bytes = v.Utf8(i);
                 flags = Evaluate(p, bytes, out int length);
                 if (length < acc.MinLength) acc.MinLength = length;
                 if (length > acc.MaxLength) acc.MaxLength = length;
                 // A value the table has no room for goes into the distinct-count sketch now; the others at the end.
-                if (!table.TryAdd(bytes, hash, flags)) { acc.ValuesTruncated = true; acc.Hll.Add(hash); }
+                if (!table.TryAdd(bytes, flags)) { acc.ValuesTruncated = true; acc.Hll.Add(StableHash.Bytes(bytes)); }
             }
             if (flags == Utf8CountTable.Flags.None) continue;
             if ((flags & Utf8CountTable.Flags.NotAllowed) != 0)
@@ -374,16 +377,45 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
             if ((flags & Utf8CountTable.Flags.PatternMismatch) != 0)
                 Fail(r, p.PatternCheck, i, p.DataPosition, v, $"column '{c.Name}' value '{CellText(v, i)}' does not match pattern '{c.PatternText}'");
             if ((flags & Utf8CountTable.Flags.BadLength) != 0)
-                Fail(r, p.LengthCheck, i, p.DataPosition, v, $"column '{c.Name}' value '{CellText(v, i)}' has length {Encoding.UTF8.GetCharCount(bytes)}, outside {plan.Checks[p.LengthCheck].Requirement["length in ".Length..]}");
+                Fail(r, p.LengthCheck, i, p.DataPosition, v, $"column '{c.Name}' value '{CellText(v, i)}' has length {Encoding.UTF8.GetCharCount(v.Utf8(i))}, outside {plan.Checks[p.LengthCheck].Requirement["length in ".Length..]}");
         }
         acc.Count += n;
         // Register maxima: adding each distinct value once gives the same sketch as adding every occurrence.
-        foreach (var hash in table.Hashes) acc.Hll.Add(hash);
+        table.AddHashesTo(acc.Hll);
         foreach (var check in new[] { p.AllowedCheck, p.PatternCheck, p.LengthCheck })
             if (check >= 0) r.Checks[check].Evaluated += n;
         acc.Values ??= new Dictionary<string, long>(StringComparer.Ordinal);
         table.DrainInto(acc.Values, options.MaxDistinctValues, ref acc.ValuesTruncated);
+        _tables.Add(table);
     }
+
+    /// <summary>
+    /// Counts cells from <paramref name="i"/> on while each is empty-of-work: not a value (counted elsewhere), or a short
+    /// value already in <paramref name="table"/> that fails no check. Returns the first other cell, or the end.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static int CountKnownValues(Utf8CountTable table, ColumnVector v, int i, ref long n)
+    {
+        var states = v.States.AsSpan(0, v.Count);
+        var starts = v.Starts.AsSpan(0, v.Count);
+        var lengths = v.Lengths.AsSpan(0, v.Count);
+        var bytes = v.Bytes;
+        long counted = 0;
+        for (; i < states.Length; i++)
+        {
+            if (states[i] != CellState.Value) continue;
+            int e = table.FindShortInPlace(bytes, starts[i], lengths[i]);
+            if (e < 0 || table.FlagsOf(e) != Utf8CountTable.Flags.None) break;
+            table.CountOne(e);
+            counted++;
+        }
+        n += counted;
+        return i;
+    }
+
+    /// <summary>Value tables for string columns, reused by whichever worker checks one next (a table per column per
+    /// batch made the allocations cost more than the counting).</summary>
+    readonly System.Collections.Concurrent.ConcurrentBag<Utf8CountTable> _tables = [];
 
     static Utf8CountTable.Flags Evaluate(ColumnPlan p, ReadOnlySpan<byte> bytes, out int length)
     {

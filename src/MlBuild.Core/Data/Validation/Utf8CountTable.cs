@@ -1,62 +1,66 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
+using MlBuild.Core.Data.Profiling;
 
 namespace MlBuild.Core.Data.Validation;
 
 /// <summary>
 /// Counts distinct UTF-8 values of a batch without making a string per cell, and remembers per value which checks it
-/// fails, so allowed-set, pattern and length checks run once per distinct value.
+/// fails, so allowed-set, pattern and length checks run once per distinct value. Reused from batch to batch
+/// (<see cref="Reset"/>): its arrays, and the strings of values it has drained before, stay.
 /// </summary>
 internal sealed class Utf8CountTable(int capacity)
 {
     [Flags]
     public enum Flags : byte { None = 0, NotAllowed = 1, PatternMismatch = 2, BadLength = 4 }
 
+    /// <summary>Values of up to this many bytes are held and compared as two words, and found by a cheap hash of them.</summary>
+    const int ShortBytes = 16;
+
+    struct Entry
+    {
+        /// <summary>The first 16 bytes, zero past the value's length.</summary>
+        public ulong Head0, Head1;
+        /// <summary><see cref="StableHash.Bytes(ReadOnlySpan{byte})"/> of the value: what the distinct-count sketch takes.</summary>
+        public ulong Hash;
+        public int Offset, Length;
+        public long Count;
+        public Flags Flags;
+    }
+
     int[] _slots = NewSlots(64);
-    ulong[] _hashes = new ulong[16];
-    int[] _offsets = new int[16];
-    int[] _lengths = new int[16];
-    ulong[] _heads = new ulong[32];
+    Entry[] _entries = new Entry[32];
     byte[] _arena = new byte[1024];
     int _arenaUsed;
-    public long[] Counts = new long[16];
-    public Flags[] EntryFlags = new Flags[16];
+    /// <summary>Strings of values drained before, by hash (with their bytes, to be sure): a value common to every
+    /// batch becomes a string once per worker instead of once per batch.</summary>
+    readonly Dictionary<ulong, (byte[] Bytes, string Text)> _texts = [];
+    const int MaxTexts = 4096;
+
     public int Count { get; private set; }
-    /// <summary>The hash of each entry.</summary>
-    public ReadOnlySpan<ulong> Hashes => _hashes.AsSpan(0, Count);
 
     static int[] NewSlots(int n) { var a = new int[n]; Array.Fill(a, -1); return a; }
 
-    public int Find(ReadOnlySpan<byte> value, ulong hash)
+    /// <summary>Empties the table for the next batch, keeping its storage.</summary>
+    public void Reset()
     {
-        int mask = _slots.Length - 1;
-        for (int i = (int)(hash & (ulong)mask); ; i = (i + 1) & mask)
-        {
-            int e = _slots[i];
-            if (e < 0) return -1;
-            if (_hashes[e] == hash && value.SequenceEqual(_arena.AsSpan(_offsets[e], _lengths[e]))) return e;
-        }
+        if (Count == 0) return;
+        Array.Fill(_slots, -1);
+        Count = 0;
+        _arenaUsed = 0;
     }
 
     /// <summary>
-    /// <see cref="Find(ReadOnlySpan{byte}, ulong)"/> for <c>buffer[start..start+length]</c>. A value of up to 16 bytes with
-    /// 16 readable bytes after its start is compared as two masked words, without a call per value.
+    /// The slot hash of a short value (it is told apart by its head words, not by this): one 64x64-bit multiply of the
+    /// two words, folded. Both halves of the product depend on every bit, so values that differ in any byte (store_010
+    /// and store_020 differ in one high byte) land apart; a plain multiply only carries differences upwards.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int Find(byte[] buffer, int start, int length, ulong hash)
+    static ulong ShortHash(ulong head0, ulong head1, int length)
     {
-        if ((uint)length > 16 || (uint)start + 16 > (uint)buffer.Length) return Find(buffer.AsSpan(start, length), hash);
-        ref byte at = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), start);
-        (ulong head0, ulong head1) = Head(Unsafe.ReadUnaligned<ulong>(ref at), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref at, 8)), length);
-        int mask = _slots.Length - 1;
-        for (int i = (int)(hash & (ulong)mask); ; i = (i + 1) & mask)
-        {
-            int e = _slots[i];
-            if (e < 0) return -1;
-            // Equal hashes, lengths and first 16 bytes: equal values of up to 16 bytes.
-            if (_hashes[e] == hash && _lengths[e] == length && _heads[e * 2] == head0 && _heads[e * 2 + 1] == head1) return e;
-        }
+        ulong high = Math.BigMul(head0 ^ 0x9E3779B97F4A7C15UL, head1 ^ 0xBF58476D1CE4E5B9UL ^ (ulong)length, out ulong low);
+        return high ^ low;
     }
 
     /// <summary>A value's first 16 bytes as two words, zero past its length.</summary>
@@ -65,34 +69,115 @@ internal sealed class Utf8CountTable(int capacity)
         (length >= 8 ? word0 : word0 & ((1UL << (length * 8)) - 1),
          length >= 16 ? word1 : length <= 8 ? 0 : word1 & ((1UL << ((length - 8) * 8)) - 1));
 
+    static (ulong, ulong) Head(ReadOnlySpan<byte> value)
+    {
+        Span<byte> head = stackalloc byte[ShortBytes];
+        head.Clear();
+        value[..Math.Min(ShortBytes, value.Length)].CopyTo(head);
+        return (BitConverter.ToUInt64(head), BitConverter.ToUInt64(head[8..]));
+    }
+
+    /// <summary>
+    /// The entry of <c>buffer[start..start+length]</c>, or -1 when the table does not hold it. A short value with 16
+    /// readable bytes after its start is read as two masked words, without a call.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Find(byte[] buffer, int start, int length)
+    {
+        int e = FindShortInPlace(buffer, start, length);
+        return e != NotShortInPlace ? e : Find(buffer.AsSpan(start, length));
+    }
+
+    /// <summary>What <see cref="FindShortInPlace"/> returns for a value it does not look up.</summary>
+    public const int NotShortInPlace = -2;
+
+    /// <summary>
+    /// <see cref="Find(byte[], int, int)"/> of a short value with 16 readable bytes after its start (the usual cell),
+    /// <see cref="NotShortInPlace"/> for any other: a lookup without a call, for tight loops.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int FindShortInPlace(byte[] buffer, int start, int length)
+    {
+        if ((uint)length > ShortBytes || (uint)start + ShortBytes > (uint)buffer.Length) return NotShortInPlace;
+        ref byte at = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), start);
+        (ulong head0, ulong head1) = Head(Unsafe.ReadUnaligned<ulong>(ref at), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref at, 8)), length);
+        return FindShort(head0, head1, length);
+    }
+
+    /// <summary><see cref="Find(byte[], int, int)"/> of a value alone.</summary>
+    public int Find(ReadOnlySpan<byte> value)
+    {
+        if (value.Length <= ShortBytes)
+        {
+            (ulong head0, ulong head1) = Head(value);
+            return FindShort(head0, head1, value.Length);
+        }
+        ulong hash = StableHash.Bytes(value);
+        int mask = _slots.Length - 1;
+        for (int i = (int)(hash & (ulong)mask); ; i = (i + 1) & mask)
+        {
+            int e = _slots[i];
+            if (e < 0) return -1;
+            ref var entry = ref _entries[e];
+            if (entry.Hash == hash && entry.Length == value.Length && value.SequenceEqual(_arena.AsSpan(entry.Offset, entry.Length))) return e;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    int FindShort(ulong head0, ulong head1, int length)
+    {
+        var slots = _slots;
+        int mask = slots.Length - 1;
+        ref Entry entries = ref MemoryMarshal.GetArrayDataReference(_entries);
+        for (int i = (int)(ShortHash(head0, head1, length) & (ulong)mask); ; i = (i + 1) & mask)
+        {
+            int e = slots[i];
+            if (e < 0) return -1;
+            // Slots hold entries below Count, all inside the entry array.
+            ref var entry = ref Unsafe.Add(ref entries, e);
+            // Equal lengths and first 16 bytes: equal values of up to 16 bytes.
+            if (entry.Length == length && entry.Head0 == head0 && entry.Head1 == head1) return e;
+        }
+    }
+
+    /// <summary>Counts one more of entry <paramref name="e"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void CountOne(int e) => _entries[e].Count++;
+
+    /// <summary>The failed checks of entry <paramref name="e"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Flags FlagsOf(int e) => _entries[e].Flags;
+
+    /// <summary>The count of entry <paramref name="e"/> in this batch.</summary>
+    public long CountOf(int e) => _entries[e].Count;
+
     /// <summary>Adds a value seen once; false when the table is full (the value then goes uncounted by value).</summary>
-    public bool TryAdd(ReadOnlySpan<byte> value, ulong hash, Flags flags)
+    public bool TryAdd(ReadOnlySpan<byte> value, Flags flags)
     {
         if (Count >= capacity) return false;
-        if (Count == _hashes.Length)
-        {
-            int n = Count * 2;
-            Array.Resize(ref _hashes, n); Array.Resize(ref _offsets, n); Array.Resize(ref _lengths, n); Array.Resize(ref _heads, n * 2);
-            Array.Resize(ref Counts, n); Array.Resize(ref EntryFlags, n);
-        }
+        if (Count == _entries.Length) Array.Resize(ref _entries, Count * 2);
         if ((Count + 1) * 2 > _slots.Length) Rehash(_slots.Length * 2);
         while (_arenaUsed + value.Length > _arena.Length) Array.Resize(ref _arena, _arena.Length * 2);
         value.CopyTo(_arena.AsSpan(_arenaUsed));
         int e = Count++;
-        _hashes[e] = hash; _offsets[e] = _arenaUsed; _lengths[e] = value.Length; Counts[e] = 1; EntryFlags[e] = flags;
-        Span<byte> head = stackalloc byte[16];
-        head.Clear();
-        value[..Math.Min(16, value.Length)].CopyTo(head);
-        (_heads[e * 2], _heads[e * 2 + 1]) = (BitConverter.ToUInt64(head), BitConverter.ToUInt64(head[8..]));
+        (ulong head0, ulong head1) = Head(value);
+        _entries[e] = new Entry
+        {
+            Head0 = head0, Head1 = head1, Hash = StableHash.Bytes(value),
+            Offset = _arenaUsed, Length = value.Length, Count = 1, Flags = flags,
+        };
         _arenaUsed += value.Length;
         Insert(e);
         return true;
     }
 
+    ulong SlotHash(in Entry entry) =>
+        entry.Length <= ShortBytes ? ShortHash(entry.Head0, entry.Head1, entry.Length) : entry.Hash;
+
     void Insert(int e)
     {
         int mask = _slots.Length - 1;
-        int i = (int)(_hashes[e] & (ulong)mask);
+        int i = (int)(SlotHash(_entries[e]) & (ulong)mask);
         while (_slots[i] >= 0) i = (i + 1) & mask;
         _slots[i] = e;
     }
@@ -103,15 +188,31 @@ internal sealed class Utf8CountTable(int capacity)
         for (int e = 0; e < Count; e++) Insert(e);
     }
 
+    /// <summary>Adds each distinct value's hash to <paramref name="sketch"/>: the registers of adding every occurrence.</summary>
+    public void AddHashesTo(HyperLogLog sketch)
+    {
+        for (int e = 0; e < Count; e++) sketch.Add(_entries[e].Hash);
+    }
+
     /// <summary>Adds this batch's counts to the dataset's; past <paramref name="cap"/> distinct values new ones are dropped and flagged.</summary>
     public void DrainInto(Dictionary<string, long> target, int cap, ref bool truncated)
     {
         for (int e = 0; e < Count; e++)
         {
-            var key = Encoding.UTF8.GetString(_arena, _offsets[e], _lengths[e]);
-            if (target.TryGetValue(key, out var c)) target[key] = c + Counts[e];
-            else if (target.Count < cap) target[key] = Counts[e];
+            ref var entry = ref _entries[e];
+            var key = Text(entry);
+            if (target.TryGetValue(key, out var c)) target[key] = c + entry.Count;
+            else if (target.Count < cap) target[key] = entry.Count;
             else truncated = true;
         }
+    }
+
+    string Text(in Entry entry)
+    {
+        var bytes = _arena.AsSpan(entry.Offset, entry.Length);
+        if (_texts.TryGetValue(entry.Hash, out var known) && bytes.SequenceEqual(known.Bytes)) return known.Text;
+        var text = Encoding.UTF8.GetString(bytes);
+        if (_texts.Count < MaxTexts) _texts.TryAdd(entry.Hash, (bytes.ToArray(), text));
+        return text;
     }
 }
