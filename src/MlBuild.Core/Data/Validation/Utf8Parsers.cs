@@ -184,9 +184,11 @@ public static class Utf8Parsers
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static long PlainDigits(ref byte cell, int length, out int fracDigits, out int hasDot, out int minus, out int rejected)
     {
-        byte c0 = cell;
-        minus = c0 == (byte)'-' ? 1 : 0;
-        int signed = minus | (c0 == (byte)'+' ? 1 : 0);
+        // Data columns mix signs and lengths at random, so everything below is arithmetic on 0/1 values: a mispredicted
+        // branch costs more than the whole parse (and the JIT turns conditional constants into branches).
+        int sign = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(SignOf), cell);
+        minus = sign >> 1;
+        int signed = sign & 1;
         // The body's length, clamped into the shuffle table; a body of 0 or over 16 bytes is rejected below.
         int body = length - signed;
         int n = (int)Math.Min((uint)body, 16u);
@@ -196,23 +198,38 @@ public static class Utf8Parsers
         uint isDot = Vector128.Equals(raw, Vector128.Create((byte)'.')).ExtractMostSignificantBits();
         uint nonDigits = ~isDigit & (uint)((1 << n) - 1);
         int dot = BitOperations.TrailingZeroCount(nonDigits | (1u << n)); // n when there is no dot
-        hasDot = nonDigits != 0 ? 1 : 0;
-        // The only non-digit is one dot (no other, not two), there are 1 to 15 digits, and the body is 1 to 16 bytes.
-        rejected = ((nonDigits & ~isDot) | (nonDigits & (nonDigits - 1))) != 0 ? 1 : 0;
-        rejected |= (uint)(n - hasDot - 1) >= 15 ? 1 : 0;
-        rejected |= (uint)(body - 1) >= 16 ? 1 : 0;
+        hasDot = BitOperations.PopCount(nonDigits); // 0 or 1 in every cell that is not rejected
+        int digitCount = n - hasDot;
+        // Rejected unless: the only non-digit is one dot (no other, not two), 1 to 15 digits, a body of 1 to 16 bytes.
+        // A range test is the sign bit of (high - x) | (x - low).
+        uint bad = (nonDigits & ~isDot) | (nonDigits & (nonDigits - 1))
+                   | (((uint)(15 - digitCount) | (uint)(digitCount - 1)) >> 31)
+                   | (((uint)(16 - body) | (uint)(body - 1)) >> 31);
+        rejected = bad != 0 ? 1 : 0;
         var shuffle = Vector128.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(RightAlignDigits), (nuint)((n * 17 + dot) * 16));
         var aligned = Ssse3.Shuffle(digits, shuffle);
         var pairs = Ssse3.MultiplyAddAdjacent(aligned, Vector128.Create((sbyte)10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1));
         var fours = Sse2.MultiplyAddAdjacent(pairs, Vector128.Create((short)100, 1, 100, 1, 100, 1, 100, 1));
         var packed = Sse2.PackSignedSaturate(fours, fours);
         var eights = Sse2.MultiplyAddAdjacent(packed, Vector128.Create((short)10000, 1, 10000, 1, 10000, 1, 10000, 1));
-        // Flags from 0/1 values, not conditional constants: the JIT turns the latter into branches, and a column's
-        // signs are random (a mispredicted branch costs more than the whole parse).
-        fracDigits = n - dot - 1;
-        fracDigits &= ~(fracDigits >> 31); // no dot: -1 becomes 0
+        fracDigits = n - dot - hasDot; // no dot: dot == n, so 0
         return (long)eights.GetElement(0) * 100_000_000 + eights.GetElement(1);
     }
+
+    /// <summary>Per first byte of a cell: bit 0 set for a sign ('+' or '-'), bit 1 for '-'.</summary>
+    static readonly byte[] SignOf = BuildSignOf();
+
+    static byte[] BuildSignOf()
+    {
+        var table = new byte[256];
+        table['+'] = 1;
+        table['-'] = 3;
+        return table;
+    }
+
+    /// <summary>10^k at k (0..15) and -10^k at 16 + k: dividing a mantissa by the signed power gives the signed value,
+    /// -0 included, exactly as negating the quotient would.</summary>
+    static readonly double[] SignedPowersOf10 = [.. PowersOf10[..16], .. PowersOf10[..16].Select(p => -p)];
 
     /// <summary>
     /// Parses a column of cells, <c>buffer[starts[r]..starts[r]+lengths[r]]</c>, the way
@@ -227,7 +244,7 @@ public static class Utf8Parsers
         int rows = starts.Length;
         if (!Ssse3.IsSupported || lengths.Length < rows || values.Length < rows || states.Length < rows || buffer.Length < ReadAhead) return -1;
         ref byte b0 = ref MemoryMarshal.GetArrayDataReference(buffer);
-        ref double pow = ref MemoryMarshal.GetArrayDataReference(PowersOf10);
+        ref double pow = ref MemoryMarshal.GetArrayDataReference(SignedPowersOf10);
         ref int start0 = ref MemoryMarshal.GetReference(starts);
         ref int length0 = ref MemoryMarshal.GetReference(lengths);
         ref double value0 = ref MemoryMarshal.GetReference(values);
@@ -242,8 +259,7 @@ public static class Utf8Parsers
                 out int fracDigits, out _, out int minus, out int rejected);
             rejected |= start > lastSafe ? 1 : 0;
             // Up to 15 digits: the mantissa and 10^fracDigits are exact doubles, so the quotient is correctly rounded.
-            double x = mantissa / Unsafe.Add(ref pow, fracDigits & 15);
-            Unsafe.Add(ref value0, r) = BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(x) ^ ((long)minus << 63));
+            Unsafe.Add(ref value0, r) = mantissa / Unsafe.Add(ref pow, (fracDigits & 15) | (minus << 4));
             Unsafe.Add(ref state0, r) = (CellState)(rejected * (int)CellState.Invalid);
             left += rejected;
         }
@@ -271,7 +287,7 @@ public static class Utf8Parsers
             uint start = (uint)Unsafe.Add(ref start0, r);
             long mantissa = PlainDigits(ref Unsafe.Add(ref b0, Math.Min(start, lastSafe)), Unsafe.Add(ref length0, r),
                 out _, out int hasDot, out int minus, out int rejected);
-            rejected |= hasDot | (start > lastSafe ? 1 : 0);
+            rejected = (rejected | hasDot | (start > lastSafe ? 1 : 0)) != 0 ? 1 : 0;
             long sign = -(long)minus; // 0 or -1, branch-free like the double path
             Unsafe.Add(ref value0, r) = (mantissa ^ sign) - sign;
             Unsafe.Add(ref state0, r) = (CellState)(rejected * (int)CellState.Invalid);
