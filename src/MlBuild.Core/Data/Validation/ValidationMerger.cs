@@ -335,6 +335,7 @@ internal sealed unsafe class LongSet
 
     bool Insert(long[] keys, long key) => InsertAt(keys, key, (int)(StableHash.Mix((ulong)key) & (ulong)(keys.Length - 1)));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     bool InsertAt(long[] keys, long key, int i)
     {
         int mask = keys.Length - 1;
