@@ -314,6 +314,9 @@ internal sealed unsafe class LongSet
     int _count;
     bool _hasEmptyKey;
 
+    // Filled on creation, with a marker other than 0: a table of fresh zero pages (0 as the marker, no fill) measured
+    // 40 % slower on Parquet, its first write to each page faulting in the middle of the inserts and flushing every
+    // core's TLB; the fill takes those faults at once, on one thread.
     static long[] NewTable(int size)
     {
         var t = GC.AllocateUninitializedArray<long>(size);
