@@ -238,8 +238,20 @@ public static class Utf8Parsers
     /// digits, not a number, too near the buffer's end) gets <see cref="CellState.Invalid"/> for the caller to settle
     /// with the scalar parser. Returns how many cells it left, or -1 (nothing done) without SSSE3.
     /// </summary>
+    public static int ParsePlainDoubles(byte[] buffer, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, Span<double> values, Span<CellState> states) =>
+        ParsePlain(buffer, starts, lengths, values, states);
+
+    /// <summary>
+    /// <see cref="ParsePlainDoubles"/> for integers: a plain cell is an optional sign and 1 to 15 digits; others (longer
+    /// integers among them) are left <see cref="CellState.Invalid"/> for the scalar parser.
+    /// </summary>
+    public static int ParsePlainInt64s(byte[] buffer, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, Span<long> values, Span<CellState> states) =>
+        ParsePlain(buffer, starts, lengths, values, states);
+
+    /// <summary>The column loop of <see cref="ParsePlainDoubles"/> and <see cref="ParsePlainInt64s"/>: one compiled loop per type.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static int ParsePlainDoubles(byte[] buffer, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, Span<double> values, Span<CellState> states)
+    static int ParsePlain<T>(byte[] buffer, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, Span<T> values, Span<CellState> states)
+        where T : unmanaged
     {
         int rows = starts.Length;
         if (!Ssse3.IsSupported || lengths.Length < rows || values.Length < rows || states.Length < rows || buffer.Length < ReadAhead) return -1;
@@ -247,7 +259,7 @@ public static class Utf8Parsers
         ref double pow = ref MemoryMarshal.GetArrayDataReference(SignedPowersOf10);
         ref int start0 = ref MemoryMarshal.GetReference(starts);
         ref int length0 = ref MemoryMarshal.GetReference(lengths);
-        ref double value0 = ref MemoryMarshal.GetReference(values);
+        ref T value0 = ref MemoryMarshal.GetReference(values);
         ref CellState state0 = ref MemoryMarshal.GetReference(states);
         uint lastSafe = (uint)(buffer.Length - ReadAhead);
         int left = 0;
@@ -256,40 +268,19 @@ public static class Utf8Parsers
             uint start = (uint)Unsafe.Add(ref start0, r);
             // A cell too near the end is read from a safe place and rejected, so the load never leaves the buffer.
             long mantissa = PlainDigits(ref Unsafe.Add(ref b0, Math.Min(start, lastSafe)), Unsafe.Add(ref length0, r),
-                out int fracDigits, out _, out int minus, out int rejected);
-            rejected |= start > lastSafe ? 1 : 0;
-            // Up to 15 digits: the mantissa and 10^fracDigits are exact doubles, so the quotient is correctly rounded.
-            Unsafe.Add(ref value0, r) = mantissa / Unsafe.Add(ref pow, (fracDigits & 15) | (minus << 4));
-            Unsafe.Add(ref state0, r) = (CellState)(rejected * (int)CellState.Invalid);
-            left += rejected;
-        }
-        return left;
-    }
-
-    /// <summary>
-    /// <see cref="ParsePlainDoubles"/> for integers: a plain cell is an optional sign and 1 to 15 digits; others (longer
-    /// integers among them) are left <see cref="CellState.Invalid"/> for the scalar parser.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static int ParsePlainInt64s(byte[] buffer, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, Span<long> values, Span<CellState> states)
-    {
-        int rows = starts.Length;
-        if (!Ssse3.IsSupported || lengths.Length < rows || values.Length < rows || states.Length < rows || buffer.Length < ReadAhead) return -1;
-        ref byte b0 = ref MemoryMarshal.GetArrayDataReference(buffer);
-        ref int start0 = ref MemoryMarshal.GetReference(starts);
-        ref int length0 = ref MemoryMarshal.GetReference(lengths);
-        ref long value0 = ref MemoryMarshal.GetReference(values);
-        ref CellState state0 = ref MemoryMarshal.GetReference(states);
-        uint lastSafe = (uint)(buffer.Length - ReadAhead);
-        int left = 0;
-        for (int r = 0; r < rows; r++)
-        {
-            uint start = (uint)Unsafe.Add(ref start0, r);
-            long mantissa = PlainDigits(ref Unsafe.Add(ref b0, Math.Min(start, lastSafe)), Unsafe.Add(ref length0, r),
-                out _, out int hasDot, out int minus, out int rejected);
-            rejected = (rejected | hasDot | (start > lastSafe ? 1 : 0)) != 0 ? 1 : 0;
-            long sign = -(long)minus; // 0 or -1, branch-free like the double path
-            Unsafe.Add(ref value0, r) = (mantissa ^ sign) - sign;
+                out int fracDigits, out int hasDot, out int minus, out int rejected);
+            if (typeof(T) == typeof(double))
+            {
+                rejected |= start > lastSafe ? 1 : 0;
+                // Up to 15 digits: the mantissa and 10^fracDigits are exact doubles, so the quotient is correctly rounded.
+                Unsafe.As<T, double>(ref Unsafe.Add(ref value0, r)) = mantissa / Unsafe.Add(ref pow, (fracDigits & 15) | (minus << 4));
+            }
+            else
+            {
+                rejected = (rejected | hasDot | (start > lastSafe ? 1 : 0)) != 0 ? 1 : 0;
+                long sign = -(long)minus; // 0 or -1, branch-free like the double path
+                Unsafe.As<T, long>(ref Unsafe.Add(ref value0, r)) = (mantissa ^ sign) - sign;
+            }
             Unsafe.Add(ref state0, r) = (CellState)(rejected * (int)CellState.Invalid);
             left += rejected;
         }
