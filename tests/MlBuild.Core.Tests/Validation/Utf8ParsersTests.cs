@@ -172,6 +172,40 @@ public class Utf8ParsersTests
                 }
     }
 
+    [Fact]
+    public void Datetimes_parse_to_the_ticks_the_BCL_gives_and_are_refused_when_it_refuses()
+    {
+        // The common ISO shapes take a fast path; it must agree with DateTime.TryParseExact on every input, accepted or
+        // not, including impossible days and times, fractions of every length, Z, offsets and broken separators.
+        var formats = new[]
+        {
+            "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mmK",
+            "yyyy-MM-dd HH:mm:ss.FFFFFFFK", "yyyy-MM-dd HH:mm:ssK", "yyyy-MM-dd HH:mmK",
+        };
+        const DateTimeStyles styles = DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal;
+        var rng = new Random(15);
+        var texts = new List<string> { "2024-02-29T23:59:59", "2023-02-29T00:00:00", "2024-01-01T24:00:00", "2024-01-01T10:60:00",
+            "2024-01-01T10:00:60", "2024-01-01 10:00:00Z", "2024-01-01T10:00:00.", "2024-01-01T10:00:00.12345678",
+            "2024-01-01T10:00:00+02:00", "2024-01-01T10:00", "2024-01-01T10:00Z", "2024-01-01t10:00:00", "0001-01-01T00:00:00",
+            "9999-12-31T23:59:59.9999999Z", "2024-01-01T1:00:00", "2024-01-01T10:00:00ZZ", "2024-01-01T10:00:00.5Z" };
+        for (int k = 0; k < 20_000; k++)
+        {
+            var sb = new StringBuilder($"{rng.Next(1, 10000):D4}-{rng.Next(0, 14):D2}-{rng.Next(0, 33):D2}");
+            sb.Append(rng.Next(4) == 0 ? ' ' : 'T');
+            sb.Append($"{rng.Next(0, 26):D2}:{rng.Next(0, 62):D2}:{rng.Next(0, 62):D2}");
+            if (rng.Next(2) == 0) { sb.Append('.'); int digits = rng.Next(1, 9); for (int i = 0; i < digits; i++) sb.Append((char)('0' + rng.Next(10))); }
+            switch (rng.Next(4)) { case 0: sb.Append('Z'); break; case 1: sb.Append(rng.Next(2) == 0 ? "+01:30" : "-05:00"); break; }
+            if (rng.Next(30) == 0) sb[rng.Next(sb.Length)] = (char)rng.Next(32, 127);
+            texts.Add(sb.ToString());
+        }
+        foreach (var text in texts)
+        {
+            bool expected = DateTime.TryParseExact(text, formats, CultureInfo.InvariantCulture, styles, out var dt);
+            Assert.True(expected == Utf8Parsers.TryParseDateTime(Encoding.ASCII.GetBytes(text), null, out var ticks), text);
+            if (expected) Assert.True(dt.Ticks == ticks, text);
+        }
+    }
+
     [Theory]
     [InlineData("2024-02-29", true)]
     [InlineData("2023-02-29", false)]
