@@ -224,8 +224,9 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
 
     /// <summary>
     /// A float column without nulls (the usual one) in vector registers: sums, minimum, maximum and the bound test four
-    /// values at a time, then the sketches (their keys also four at a time). Records nothing and returns false when a value is out of
-    /// bounds or not finite, leaving the column to the scalar loop, which records failures.
+    /// values at a time, then the sketches (their keys also four at a time). Records nothing and returns false when a
+    /// value is out of bounds or not finite, leaving the column to the scalar loop, which records failures.
+    /// <paramref name="integers"/>: the column's own values when <paramref name="values"/> are integers as doubles.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     bool CheckDenseDoubles(BatchResult r, ColumnPlan p, ColumnAccumulator acc, ReadOnlySpan<double> values, ReadOnlySpan<long> integers = default)
