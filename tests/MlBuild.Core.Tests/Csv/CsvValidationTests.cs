@@ -162,6 +162,45 @@ public class CsvValidationTests
     }
 
     [Fact]
+    public void Columns_with_nulls_are_profiled_over_their_values_and_their_bound_failures_keep_their_rows()
+    {
+        // Nullable numeric columns (one in ten cells empty, one not a number) take the vector path over their values
+        // packed together; the profile must be that of the values alone, and an out-of-bounds value still fails at
+        // its own line and column.
+        using var dir = new TempDir();
+        var schema = """
+        {"schemaVersion": 1, "columns": [{"name": "x", "type": "float", "min": 0}, {"name": "n", "type": "integer", "max": 5000}]}
+        """;
+        var sb = new StringBuilder("x,n\n");
+        var xs = new List<double>();
+        var ns = new List<long>();
+        for (int i = 1; i <= 3000; i++)
+        {
+            string xCell = i % 10 == 0 ? "" : i == 777 ? "abc" : (i * 0.25).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            string nCell = i % 7 == 0 ? "" : (i == 2500 ? "9999" : i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (xCell != "" && xCell != "abc") xs.Add(i * 0.25);
+            if (nCell != "") ns.Add(i == 2500 ? 9999 : i);
+            sb.Append($"{xCell},{nCell}\n");
+        }
+        var r = Validate(dir, sb.ToString(), schema, new ValidationOptions { ChunkBytes = 4096 });
+        var x = r.Profile!.Columns[0];
+        Assert.Equal(xs.Count, x.Count);
+        Assert.Equal(300, x.Nulls);
+        Assert.Equal(1, x.Invalid);
+        Assert.Equal(xs.Min(), x.Min);
+        Assert.Equal(xs.Max(), x.Max);
+        Assert.Equal(xs.Average(), x.Mean!.Value, 9);
+        double sd = Math.Sqrt(xs.Sum(v => (v - xs.Average()) * (v - xs.Average())) / (xs.Count - 1));
+        Assert.Equal(sd, x.StdDev!.Value, 9);
+        var n = r.Profile!.Columns[1];
+        Assert.Equal(ns.Count, n.Count);
+        Assert.Equal(ns.Average(), n.Mean!.Value, 9);
+        Assert.Equal(1, Check(r, "n.max").Failures);
+        Assert.Equal(2501, Check(r, "n.max").FirstFailures[0].Location.Line);
+        Assert.Equal(0, Check(r, "x.min").Failures);
+    }
+
+    [Fact]
     public void Results_do_not_depend_on_threads_and_chunk_boundaries_do_not_change_counts()
     {
         using var dir = new TempDir();

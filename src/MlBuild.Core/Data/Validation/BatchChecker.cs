@@ -183,8 +183,19 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
     {
         var acc = r.Columns[p.Index];
         bool dense = CountNullsAndInvalid(r, p, v, acc);
-        if (typeof(T) == typeof(double) && dense && CheckDenseDoubles(r, p, acc, MemoryMarshal.Cast<T, double>(values))) return;
-        if (typeof(T) == typeof(long) && dense && p.AllowedIntegers is null && CheckDenseLongs(r, p, acc, MemoryMarshal.Cast<T, long>(values))) return;
+        if (typeof(T) == typeof(double) || p.AllowedIntegers is null)
+        {
+            // The vector path takes the column's values; a column with nulls (or type errors, already reported) lends it
+            // its values packed together, which is all the checks and the profile look at.
+            T[]? packed = dense ? null : System.Buffers.ArrayPool<T>.Shared.Rent(v.Count);
+            try
+            {
+                var present = dense ? values : Pack(v.States.AsSpan(0, v.Count), values, packed!);
+                if (typeof(T) == typeof(double) && CheckDenseDoubles(r, p, acc, MemoryMarshal.Cast<T, double>(present))) return;
+                if (typeof(T) == typeof(long) && CheckDenseLongs(r, p, acc, MemoryMarshal.Cast<T, long>(present))) return;
+            }
+            finally { if (packed is not null) System.Buffers.ArrayPool<T>.Shared.Return(packed); }
+        }
         var states = v.States.AsSpan(0, v.Count);
         long n = 0;
         double sum = 0, min = acc.Min, max = acc.Max;
@@ -223,9 +234,10 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
     }
 
     /// <summary>
-    /// A float column without nulls (the usual one) in vector registers: sums, minimum, maximum and the bound test four
-    /// values at a time, then the sketches (their keys also four at a time). Records nothing and returns false when a
-    /// value is out of bounds or not finite, leaving the column to the scalar loop, which records failures.
+    /// A float column's values (all of a column without nulls, or its values packed together) in vector registers:
+    /// sums, minimum, maximum and the bound test four values at a time, then the sketches (their keys also four at a
+    /// time). Records nothing and returns false when a value is out of bounds or not finite, leaving the column to the
+    /// scalar loop, which records failures at their rows.
     /// <paramref name="integers"/>: the column's own values when <paramref name="values"/> are integers as doubles.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -282,8 +294,20 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
         return true;
     }
 
+    /// <summary>The values of the cells that hold one, in row order, in <paramref name="into"/>.</summary>
+    static ReadOnlySpan<T> Pack<T>(ReadOnlySpan<CellState> states, ReadOnlySpan<T> values, T[] into)
+    {
+        int k = 0;
+        for (int i = 0; i < states.Length; i++)
+        {
+            into[k] = values[i]; // written always, kept only for a value: no branch on the states
+            k += states[i] == CellState.Value ? 1 : 0;
+        }
+        return into.AsSpan(0, k);
+    }
+
     /// <summary>
-    /// An integer, date or datetime column without nulls: its values as doubles (what the scalar loop compares and sums
+    /// An integer, date or datetime column's values: as doubles (what the scalar loop compares and sums
     /// too) through <see cref="CheckDenseDoubles"/>, the distinct count still hashing the integers.
     /// </summary>
     bool CheckDenseLongs(BatchResult r, ColumnPlan p, ColumnAccumulator acc, ReadOnlySpan<long> values)
