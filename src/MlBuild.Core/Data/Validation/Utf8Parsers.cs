@@ -124,19 +124,21 @@ public static class Utf8Parsers
 
     /// <summary>
     /// Parses <c>buffer[start..start+length]</c> like <see cref="TryParseDouble(ReadOnlySpan{byte}, out double)"/>, to
-    /// the same bits, reading ahead of the cell (see <see cref="DigitsInPlace"/>).
+    /// the same bits, reading ahead of the cell (see <see cref="PlainDigits"/>); other shapes take the scalar parser.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryParseDouble(byte[] buffer, int start, int length, out double value)
     {
-        long mantissa = DigitsInPlace(buffer, start, length, out int shape);
-        if (mantissa >= 0)
+        if (CanReadAhead(buffer, start))
         {
-            // Up to 15 digits: the mantissa and 10^fracDigits are exact doubles, so the quotient is correctly rounded,
-            // as on the scalar path.
-            double x = mantissa / PowersOf10[shape & FracDigitsMask];
-            value = BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(x) ^ ((long)(shape & NegativeFlag) << (63 - NegativeShift)));
-            return true;
+            long mantissa = PlainDigits(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), start), length,
+                out int fracDigits, out _, out int minus, out int rejected);
+            if (rejected == 0)
+            {
+                // Up to 15 digits: the mantissa and 10^fracDigits are exact doubles, so the quotient is correctly rounded.
+                value = mantissa / SignedPowersOf10[fracDigits | (minus << 4)];
+                return true;
+            }
         }
         return TryParseDoubleOutOfLine(buffer.AsSpan(start, length), out value);
     }
@@ -145,41 +147,31 @@ public static class Utf8Parsers
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryParseInt64(byte[] buffer, int start, int length, out long value)
     {
-        long mantissa = DigitsInPlace(buffer, start, length, out int shape);
-        if (mantissa >= 0 && (shape & DotFlag) == 0)
+        if (CanReadAhead(buffer, start))
         {
-            long sign = -(long)((shape >> NegativeShift) & 1); // 0 or -1, branch-free like the double path
-            value = (mantissa ^ sign) - sign;
-            return true;
+            long mantissa = PlainDigits(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), start), length,
+                out _, out int hasDot, out int minus, out int rejected);
+            if ((rejected | hasDot) == 0)
+            {
+                value = minus != 0 ? -mantissa : mantissa;
+                return true;
+            }
         }
         return TryParseInt64OutOfLine(buffer.AsSpan(start, length), out value);
     }
 
-    /// <summary>
-    /// The digits of a plain decimal cell (an optional sign, 1 to 15 digits, at most one dot) as an integer mantissa.
-    /// When the buffer holds <see cref="ReadAhead"/> bytes from <paramref name="start"/> and the CPU has SSSE3, this
-    /// runs in vector registers without a data-dependent branch: one compare finds the dot and checks the digits, a
-    /// shuffle right-aligns the digits and three multiply-adds sum them. Data columns mix lengths and signs at random,
-    /// so scalar digit loops cost several times more. -1 means "use the scalar parser", not "invalid". The cell's
-    /// <paramref name="shape"/> packs its fraction digits (<see cref="FracDigitsMask"/>), <see cref="DotFlag"/> and
-    /// <see cref="NegativeFlag"/>: one register, where four out parameters made the callers' loops spill.
-    /// </summary>
+    /// <summary>Whether <see cref="PlainDigits"/> may read a cell at <paramref name="start"/>: SSSE3, and <see cref="ReadAhead"/> bytes in the buffer.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static long DigitsInPlace(byte[] buffer, int start, int length, out int shape)
-    {
-        shape = 0;
-        if (!Ssse3.IsSupported || (uint)start + ReadAhead > (uint)buffer.Length) return -1;
-        long mantissa = PlainDigits(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), start), length,
-            out int fracDigits, out int hasDot, out int minus, out int rejected);
-        shape = fracDigits | (hasDot << DotShift) | (minus << NegativeShift);
-        return mantissa | -(long)rejected;
-    }
+    static bool CanReadAhead(byte[] buffer, int start) => Ssse3.IsSupported && (uint)start + ReadAhead <= (uint)buffer.Length;
 
     /// <summary>
-    /// <see cref="DigitsInPlace"/> without its guard: <paramref name="cell"/> must have <see cref="ReadAhead"/> readable
-    /// bytes and the CPU SSSE3. Every cell shape, the rejected ones included, runs the same instructions, so a column loop
-    /// around it has no branch on the data and no call. Its parts come out as 0/1 integers (<paramref name="rejected"/>
-    /// 1: not a plain decimal, the other parts are then meaningless), which an inlining loop keeps in registers.
+    /// The digits of a plain decimal cell (an optional sign, 1 to 15 digits, at most one dot) as an integer mantissa, in
+    /// vector registers: one compare finds the dot and checks the digits, a shuffle right-aligns the digits and three
+    /// multiply-adds sum them. <paramref name="cell"/> must have <see cref="ReadAhead"/> readable bytes and the CPU SSSE3
+    /// (<see cref="CanReadAhead"/>). Every cell shape, the rejected ones included, runs the same instructions, so a
+    /// column loop around it has no branch on the data and no call. Its parts come out as 0/1 integers
+    /// (<paramref name="rejected"/> 1: not a plain decimal, the other parts are then meaningless), which an inlining loop
+    /// keeps in registers.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static long PlainDigits(ref byte cell, int length, out int fracDigits, out int hasDot, out int minus, out int rejected)
@@ -286,8 +278,6 @@ public static class Utf8Parsers
         }
         return left;
     }
-
-    const int FracDigitsMask = 0xFF, DotShift = 8, NegativeShift = 9, DotFlag = 1 << DotShift, NegativeFlag = 1 << NegativeShift;
 
     /// <summary>The scalar parser as a call, so the hot loop that inlines the fast path stays small.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
