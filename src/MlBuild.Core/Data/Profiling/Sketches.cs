@@ -18,6 +18,26 @@ public static class StableHash
         return x ^ (x >> 31);
     }
 
+    /// <summary><see cref="Mix(ulong)"/> of four values at once (AVX2), to the same bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<ulong> Mix(Vector256<ulong> x)
+    {
+        x ^= x >>> 30; x = MultiplyLow(x, 0xbf58476d1ce4e5b9UL);
+        x ^= x >>> 27; x = MultiplyLow(x, 0x94d049bb133111ebUL);
+        return x ^ (x >>> 31);
+    }
+
+    /// <summary>The low 64 bits of each lane times a constant, from three 32x32-bit multiplies (AVX2 has no 64-bit one).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<ulong> MultiplyLow(Vector256<ulong> a, ulong c)
+    {
+        var cLow = Vector256.Create(c & 0xFFFF_FFFFUL).AsUInt32();
+        var cHigh = Vector256.Create(c >> 32).AsUInt32();
+        var low = Avx2.Multiply(a.AsUInt32(), cLow);
+        var cross = Avx2.Multiply((a >>> 32).AsUInt32(), cLow) + Avx2.Multiply(a.AsUInt32(), cHigh);
+        return low + (cross << 32);
+    }
+
     /// <summary>
     /// <see cref="Bytes(ReadOnlySpan{byte})"/> of <c>buffer[start..start+length]</c>, to the same bits. A value of up to 16
     /// bytes with 16 readable bytes after its start is hashed from two unaligned loads, without the byte loop.
@@ -65,12 +85,7 @@ public sealed class HyperLogLog
 
     /// <summary>Adds a 64-bit hash.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Add(ulong hash)
-    {
-        int idx = (int)(hash >> (64 - P));
-        byte rank = (byte)(BitOperations.LeadingZeroCount((hash << P) | (1UL << (P - 1))) + 1);
-        if (rank > Registers[idx]) Registers[idx] = rank;
-    }
+    public void Add(ulong hash) => AddUnchecked(ref MemoryMarshal.GetArrayDataReference(Registers), hash);
 
     /// <summary>The hash of a number for the distinct count: its bits, with -0 as 0, mixed. Every reader path uses this one.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -84,15 +99,17 @@ public sealed class HyperLogLog
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void AddTo(byte[] regs, ulong hash)
     {
-        int idx = (int)(hash >> (64 - P));
-        byte rank = (byte)(BitOperations.LeadingZeroCount((hash << P) | (1UL << (P - 1))) + 1);
-        regs[idx] = Math.Max(regs[idx], rank);
+        if (regs.Length != M) throw new ArgumentException($"a sketch has {M} registers", nameof(regs));
+        AddUnchecked(ref MemoryMarshal.GetArrayDataReference(regs), hash);
     }
 
     /// <summary>The number of registers.</summary>
     public const int RegisterCount = M;
 
-    /// <summary><see cref="AddTo"/> for <paramref name="registers"/>, the first of <see cref="RegisterCount"/> (unchecked).</summary>
+    /// <summary>
+    /// Adds a hash to <paramref name="registers"/>, the first of <see cref="RegisterCount"/> (unchecked): the register of
+    /// its top bits keeps the largest rank (leading zeros of the rest, plus one).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void AddUnchecked(ref byte registers, ulong hash)
     {
@@ -156,12 +173,7 @@ public sealed class QuantileSketch
 
         /// <summary>Counts a value (without updating <see cref="Count"/>).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Add(double v)
-        {
-            ulong b = OrderedKey(v) >> BucketShift;
-            var page = _pages[(int)(b >> SubBits)] ?? sketch.NewPage((int)(b >> SubBits));
-            page[(int)(b & (Sub - 1))]++;
-        }
+        public void Add(double v) => sketch.Slot(OrderedKey(v) >> BucketShift)++;
 
         /// <summary>The histogram page of a bucket (<c>OrderedKey(v) &gt;&gt; BucketShift</c>), null until one is needed.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -190,6 +202,15 @@ public sealed class QuantileSketch
     [MethodImpl(MethodImplOptions.NoInlining)] // rare: keeps the allocation out of the counting loops
     long[] NewPage(int index) => _pages[index] = new long[Sub];
 
+    /// <summary>The count of a bucket (<c>OrderedKey(v) &gt;&gt; BucketShift</c>), its page made on first use.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    ref long Slot(ulong bucket)
+    {
+        int pageIndex = (int)(bucket >> SubBits);
+        var page = _pages[pageIndex] ?? NewPage(pageIndex);
+        return ref page[(int)(bucket & (Sub - 1))];
+    }
+
     static double FromOrderedKey(ulong key)
     {
         ulong bits = (key & 0x8000_0000_0000_0000UL) != 0 ? key & 0x7FFF_FFFF_FFFF_FFFFUL : ~key;
@@ -200,9 +221,7 @@ public sealed class QuantileSketch
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(double v)
     {
-        ulong b = OrderedKey(v) >> BucketShift;
-        var page = _pages[(int)(b >> SubBits)] ??= new long[Sub];
-        page[(int)(b & (Sub - 1))]++;
+        Slot(OrderedKey(v) >> BucketShift)++;
         Count++;
     }
 
@@ -210,9 +229,7 @@ public sealed class QuantileSketch
     public void Add(double v, long count)
     {
         if (count <= 0) return;
-        ulong b = OrderedKey(v) >> BucketShift;
-        var page = _pages[(int)(b >> SubBits)] ??= new long[Sub];
-        page[(int)(b & (Sub - 1))] += count;
+        Slot(OrderedKey(v) >> BucketShift) += count;
         Count += count;
     }
 
@@ -335,7 +352,7 @@ public static class NumericSketches
             var bits = Vector256.AndNot(x.AsUInt64(), Vector256.Equals(x, Vector256<double>.Zero).AsUInt64());
             var ordered = bits ^ (Vector256.LessThan(bits.AsInt64(), Vector256<long>.Zero).AsUInt64() | signBit);
             Vector256.StoreUnsafe(ordered >>> QuantileSketch.BucketShift, ref key0);
-            Vector256.StoreUnsafe(Mix(hashIntegers ? Vector256.LoadUnsafe(ref n0, (nuint)i).AsUInt64() : bits), ref key0, 4);
+            Vector256.StoreUnsafe(StableHash.Mix(hashIntegers ? Vector256.LoadUnsafe(ref n0, (nuint)i).AsUInt64() : bits), ref key0, 4);
             var p0 = quantiles.Page(key0);
             var p1 = quantiles.Page(Unsafe.Add(ref key0, 1));
             var p2 = quantiles.Page(Unsafe.Add(ref key0, 2));
@@ -351,44 +368,5 @@ public static class NumericSketches
             HyperLogLog.AddUnchecked(ref regs, Unsafe.Add(ref key0, 7));
         }
         return i;
-    }
-
-    /// <summary><c>StableHash.Mix(key) &amp; mask</c> of every key: the home slots of keys in a hash table.</summary>
-    public static void HomeSlots(ReadOnlySpan<long> keys, int mask, Span<int> slots)
-    {
-        int i = 0;
-        if (Avx2.IsSupported)
-        {
-            ref long k0 = ref MemoryMarshal.GetReference(keys);
-            ref int s0 = ref MemoryMarshal.GetReference(slots);
-            var m = Vector256.Create((ulong)(uint)mask);
-            var lowHalves = Vector256.Create(0, 2, 4, 6, 0, 0, 0, 0);
-            for (; i <= keys.Length - 4 && i <= slots.Length - 4; i += 4)
-            {
-                var h = Mix(Vector256.LoadUnsafe(ref k0, (nuint)i).AsUInt64()) & m;
-                Avx2.PermuteVar8x32(h.AsInt32(), lowHalves).GetLower().StoreUnsafe(ref s0, (nuint)i);
-            }
-        }
-        for (; i < keys.Length; i++) slots[i] = (int)(StableHash.Mix((ulong)keys[i]) & (ulong)(uint)mask);
-    }
-
-    /// <summary><see cref="StableHash.Mix"/> of four values.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<ulong> Mix(Vector256<ulong> x)
-    {
-        x ^= x >>> 30; x = MultiplyLow(x, 0xbf58476d1ce4e5b9UL);
-        x ^= x >>> 27; x = MultiplyLow(x, 0x94d049bb133111ebUL);
-        return x ^ (x >>> 31);
-    }
-
-    /// <summary>The low 64 bits of each lane times a constant, from three 32x32-bit multiplies (AVX2 has no 64-bit one).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<ulong> MultiplyLow(Vector256<ulong> a, ulong c)
-    {
-        var cLow = Vector256.Create(c & 0xFFFF_FFFFUL).AsUInt32();
-        var cHigh = Vector256.Create(c >> 32).AsUInt32();
-        var low = Avx2.Multiply(a.AsUInt32(), cLow);
-        var cross = Avx2.Multiply((a >>> 32).AsUInt32(), cLow) + Avx2.Multiply(a.AsUInt32(), cHigh);
-        return low + (cross << 32);
     }
 }

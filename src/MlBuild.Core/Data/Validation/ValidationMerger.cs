@@ -1,4 +1,7 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using MlBuild.Core.Data.Profiling;
 using MlBuild.Core.Data.Schema;
 using MlBuild.Core.Diagnostics;
@@ -155,7 +158,7 @@ internal sealed class ValidationMerger
         if (_uniqueSets[p.Index] is LongSet longs)
         {
             bool isFloat = v.Type == ColumnType.Float;
-            var states = System.Runtime.InteropServices.MemoryMarshal.AsBytes(v.States.AsSpan(0, v.Count));
+            var states = MemoryMarshal.AsBytes(v.States.AsSpan(0, v.Count));
             if (!isFloat && states.IndexOfAnyExcept((byte)CellState.Value) < 0)
             {
                 // Integers without nulls are their own keys, in row order: no copy.
@@ -364,18 +367,37 @@ internal sealed unsafe class LongSet
         // Every key's home slot first (hashed four at a time), so the insert loop can prefetch far ahead cheaply.
         if (_batchSlots.Length < batch.Length) _batchSlots = new int[batch.Length];
         var slots = _batchSlots.AsSpan(0, batch.Length);
-        NumericSketches.HomeSlots(batch, mask, slots);
+        HomeSlots(batch, mask, slots);
         fixed (long* table = keys)
         {
             for (int j = 0; j < batch.Length; j++)
             {
-                if (j + PrefetchDistance < batch.Length && System.Runtime.Intrinsics.X86.Sse.IsSupported)
-                    System.Runtime.Intrinsics.X86.Sse.Prefetch0(table + slots[j + PrefetchDistance]);
+                if (j + PrefetchDistance < batch.Length && Sse.IsSupported)
+                    Sse.Prefetch0(table + slots[j + PrefetchDistance]);
                 long key = batch[j];
                 bool added = key == Empty ? !_hasEmptyKey && (_hasEmptyKey = true) : InsertAt(keys, key, slots[j]);
                 if (!added) onDuplicate(j);
             }
         }
+    }
+
+    /// <summary><c>StableHash.Mix(key) &amp; mask</c> of every key: the home slots of keys in a hash table.</summary>
+    static void HomeSlots(ReadOnlySpan<long> keys, int mask, Span<int> slots)
+    {
+        int i = 0;
+        if (Avx2.IsSupported)
+        {
+            ref long k0 = ref MemoryMarshal.GetReference(keys);
+            ref int s0 = ref MemoryMarshal.GetReference(slots);
+            var m = Vector256.Create((ulong)(uint)mask);
+            var lowHalves = Vector256.Create(0, 2, 4, 6, 0, 0, 0, 0);
+            for (; i <= keys.Length - 4 && i <= slots.Length - 4; i += 4)
+            {
+                var h = StableHash.Mix(Vector256.LoadUnsafe(ref k0, (nuint)i).AsUInt64()) & m;
+                Avx2.PermuteVar8x32(h.AsInt32(), lowHalves).GetLower().StoreUnsafe(ref s0, (nuint)i);
+            }
+        }
+        for (; i < keys.Length; i++) slots[i] = (int)(StableHash.Mix((ulong)keys[i]) & (ulong)(uint)mask);
     }
 
     /// <summary>Sizes the table for about <paramref name="keys"/> keys up front, so a large file does not pay for (and
