@@ -100,23 +100,45 @@ public static class Utf8Parsers
     /// <summary>Bytes past a cell's start that <see cref="TryParseDouble(byte[], int, int, out double)"/> may read.</summary>
     public const int ReadAhead = 32;
 
-    /// <summary>
-    /// For a cell body of n bytes (n &lt;= 16) with its dot at k (k == n: no dot), at <c>(n * 17 + k) * 16</c>: the
-    /// byte shuffle that right-aligns its digits, skipping the dot, with zeros (0x80) in front.
-    /// </summary>
-    static readonly byte[] RightAlignDigits = BuildRightAlignDigits();
+    /// <summary>Body lengths the shape table has rows for: 0 to 16 bytes, and 17 for every longer body.</summary>
+    const int ShapeRows = 18;
 
-    static byte[] BuildRightAlignDigits()
+    /// <summary>Where <see cref="CellShapes"/> keeps its shape bytes, after the shuffles.</summary>
+    const int ShapeBytesAt = ShapeRows * ShapeRows * 16;
+
+    /// <summary>Where <see cref="CellShapes"/> keeps, per first byte of a cell, bit 0 set for a sign ('+' or '-') and
+    /// bit 1 for '-'.</summary>
+    const int SignsAt = ShapeBytesAt + ShapeRows * ShapeRows;
+
+    /// <summary>
+    /// Per cell shape, a body of n bytes (n &lt;= 17, 17 meaning longer) whose first non-digit is at k (k == n: none):
+    /// at <c>(n * 18 + k) * 16</c>, the byte shuffle that right-aligns its digits, skipping the dot, with zeros (0x80)
+    /// in front; at <see cref="ShapeBytesAt"/> + <c>n * 18 + k</c>, one byte: its fraction digits (bits 0-3), whether
+    /// its length alone rejects it (bit 4: no body, over 16 bytes, no digit or over 15 digits) and whether it has a
+    /// dot (bit 5), taking the non-digit at k for a dot (any other non-digit is rejected by the caller); then the sign
+    /// bytes (<see cref="SignsAt"/>). One table, so the column loop keeps one base address for its three lookups.
+    /// </summary>
+    static readonly byte[] CellShapes = BuildCellShapes();
+
+    static byte[] BuildCellShapes()
     {
-        var table = new byte[17 * 17 * 16];
-        for (int n = 0; n <= 16; n++)
+        var table = new byte[SignsAt + 256];
+        table[SignsAt + '+'] = 1;
+        table[SignsAt + '-'] = 3;
+        for (int n = 0; n < ShapeRows; n++)
             for (int k = 0; k <= n; k++)
             {
-                int digits = k < n ? n - 1 : n;
+                int index = n * ShapeRows + k;
+                bool hasDot = k < n;
+                int digits = hasDot ? n - 1 : n;
+                bool lengthRejects = n == 0 || n > 16 || digits < 1 || digits > 15;
+                int fracDigits = hasDot && !lengthRejects ? n - k - 1 : 0;
+                table[ShapeBytesAt + index] = (byte)(fracDigits | (lengthRejects ? 0x10 : 0) | (hasDot ? 0x20 : 0));
+                if (lengthRejects) continue; // any shuffle does; zeros keep the digits in range
                 for (int j = 0; j < 16; j++)
                 {
                     int d = j - (16 - digits);
-                    table[(n * 17 + k) * 16 + j] = d < 0 ? (byte)0x80 : (byte)(d < k ? d : d + 1);
+                    table[index * 16 + j] = d < 0 ? (byte)0x80 : (byte)(d < k ? d : d + 1);
                 }
             }
         return table;
@@ -178,45 +200,33 @@ public static class Utf8Parsers
     {
         // Data columns mix signs and lengths at random, so everything below is arithmetic on 0/1 values: a mispredicted
         // branch costs more than the whole parse (and the JIT turns conditional constants into branches).
-        int sign = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(SignOf), cell);
+        ref byte tables = ref MemoryMarshal.GetArrayDataReference(CellShapes);
+        int sign = Unsafe.Add(ref Unsafe.Add(ref tables, SignsAt), (nuint)cell);
         minus = sign >> 1;
         int signed = sign & 1;
-        // The body's length, clamped into the shuffle table; a body of 0 or over 16 bytes is rejected below.
-        int body = length - signed;
-        int n = (int)Math.Min((uint)body, 16u);
+        // The body's length, 17 for any longer one (and for a negative one, which only a sign read past an empty cell
+        // gives): the shape table rejects both.
+        uint body = (uint)(length - signed);
+        int n = (int)Math.Min(body, ShapeRows - 1u);
         var raw = Vector128.LoadUnsafe(ref Unsafe.Add(ref cell, signed));
         var digits = raw - Vector128.Create((byte)'0');
         uint isDigit = Vector128.Equals(Vector128.Min(digits, Vector128.Create((byte)9)), digits).ExtractMostSignificantBits();
         uint isDot = Vector128.Equals(raw, Vector128.Create((byte)'.')).ExtractMostSignificantBits();
-        uint nonDigits = ~isDigit & (uint)((1 << n) - 1);
-        int dot = BitOperations.TrailingZeroCount(nonDigits | (1u << n)); // n when there is no dot
-        hasDot = BitOperations.PopCount(nonDigits); // 0 or 1 in every cell that is not rejected
-        int digitCount = n - hasDot;
-        // Rejected unless: the only non-digit is one dot (no other, not two), 1 to 15 digits, a body of 1 to 16 bytes.
-        // A range test is the sign bit of (high - x) | (x - low).
-        uint bad = (nonDigits & ~isDot) | (nonDigits & (nonDigits - 1))
-                   | (((uint)(15 - digitCount) | (uint)(digitCount - 1)) >> 31)
-                   | (((uint)(16 - body) | (uint)(body - 1)) >> 31);
+        uint end = 1u << n;
+        uint nonDigits = ~isDigit & (end - 1);
+        nuint shapeIndex = (nuint)(uint)(n * ShapeRows + BitOperations.TrailingZeroCount(nonDigits | end)); // the first non-digit, n if none
+        int shape = Unsafe.Add(ref Unsafe.Add(ref tables, ShapeBytesAt), shapeIndex);
+        // Rejected unless the only non-digit is one dot (no other, not two) and the length fits (the shape's bit 4).
+        uint bad = (nonDigits & ~isDot) | (nonDigits & (nonDigits - 1)) | (uint)(shape & 0x10);
         rejected = bad != 0 ? 1 : 0;
-        var shuffle = Vector128.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(RightAlignDigits), (nuint)((n * 17 + dot) * 16));
-        var aligned = Ssse3.Shuffle(digits, shuffle);
+        hasDot = shape >> 5;
+        fracDigits = shape & 15;
+        var aligned = Ssse3.Shuffle(digits, Vector128.LoadUnsafe(ref tables, shapeIndex * 16));
         var pairs = Ssse3.MultiplyAddAdjacent(aligned, Vector128.Create((sbyte)10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1));
         var fours = Sse2.MultiplyAddAdjacent(pairs, Vector128.Create((short)100, 1, 100, 1, 100, 1, 100, 1));
         var packed = Sse2.PackSignedSaturate(fours, fours);
         var eights = Sse2.MultiplyAddAdjacent(packed, Vector128.Create((short)10000, 1, 10000, 1, 10000, 1, 10000, 1));
-        fracDigits = n - dot - hasDot; // no dot: dot == n, so 0
         return (long)eights.GetElement(0) * 100_000_000 + eights.GetElement(1);
-    }
-
-    /// <summary>Per first byte of a cell: bit 0 set for a sign ('+' or '-'), bit 1 for '-'.</summary>
-    static readonly byte[] SignOf = BuildSignOf();
-
-    static byte[] BuildSignOf()
-    {
-        var table = new byte[256];
-        table['+'] = 1;
-        table['-'] = 3;
-        return table;
     }
 
     /// <summary>10^k at k (0..15) and -10^k at 16 + k: dividing a mantissa by the signed power gives the signed value,
@@ -245,7 +255,7 @@ public static class Utf8Parsers
     static int ParsePlain<T>(byte[] buffer, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, Span<T> values, Span<CellState> states)
         where T : unmanaged
     {
-        int rows = starts.Length;
+        nint rows = starts.Length;
         if (!Ssse3.IsSupported || lengths.Length < rows || values.Length < rows || states.Length < rows || buffer.Length < ReadAhead) return -1;
         ref byte b0 = ref MemoryMarshal.GetArrayDataReference(buffer);
         ref double pow = ref MemoryMarshal.GetArrayDataReference(SignedPowersOf10);
@@ -255,7 +265,7 @@ public static class Utf8Parsers
         ref CellState state0 = ref MemoryMarshal.GetReference(states);
         uint lastSafe = (uint)(buffer.Length - ReadAhead);
         int left = 0;
-        for (int r = 0; r < rows; r++)
+        for (nint r = 0; r < rows; r++)
         {
             uint start = (uint)Unsafe.Add(ref start0, r);
             // A cell too near the end is read from a safe place and rejected, so the load never leaves the buffer.
@@ -265,7 +275,7 @@ public static class Utf8Parsers
             {
                 rejected |= start > lastSafe ? 1 : 0;
                 // Up to 15 digits: the mantissa and 10^fracDigits are exact doubles, so the quotient is correctly rounded.
-                Unsafe.As<T, double>(ref Unsafe.Add(ref value0, r)) = mantissa / Unsafe.Add(ref pow, (fracDigits & 15) | (minus << 4));
+                Unsafe.As<T, double>(ref Unsafe.Add(ref value0, r)) = mantissa / Unsafe.Add(ref pow, fracDigits | (minus << 4));
             }
             else
             {
