@@ -18,6 +18,12 @@ internal sealed class TokenizedChunk
     public int Records;
     public int[][] FieldStart = [];
     public int[][] FieldLength = [];
+    /// <summary>
+    /// Where the data of column c's arrays is: <c>FieldStart[c]</c> at 2c, <c>FieldLength[c]</c> at 2c + 1 (the arrays are
+    /// pinned). The tokeniser stores a field through these with one load and one store; through the arrays of arrays it
+    /// took two dependent loads and a null check per array.
+    /// </summary>
+    public nint[] FieldAddresses = [];
     /// <summary>Physical line of each record's start, relative to the chunk's first line.</summary>
     public int[] RecordLine = [];
     public int[] RecordOffset = [];
@@ -41,9 +47,18 @@ internal sealed class TokenizedChunk
             Capacity = Math.Max(Capacity, maxRecords);
             FieldStart = new int[columns][];
             FieldLength = new int[columns][];
-            for (int c = 0; c < columns; c++) { FieldStart[c] = new int[Capacity]; FieldLength[c] = new int[Capacity]; }
+            FieldAddresses = new nint[2 * columns];
+            for (int c = 0; c < columns; c++)
+            {
+                FieldStart[c] = GC.AllocateArray<int>(Capacity, pinned: true);
+                FieldLength[c] = GC.AllocateArray<int>(Capacity, pinned: true);
+                FieldAddresses[2 * c] = AddressOf(FieldStart[c]);
+                FieldAddresses[2 * c + 1] = AddressOf(FieldLength[c]);
+            }
         }
     }
+
+    static unsafe nint AddressOf(int[] pinned) => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinned));
 }
 
 /// <summary>
@@ -61,7 +76,7 @@ internal static class CsvTokenizer
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void TokenizePlain(byte[] buffer, int length, byte delimiter, TokenizedChunk t)
+    static unsafe void TokenizePlain(byte[] buffer, int length, byte delimiter, TokenizedChunk t)
     {
         int cols = t.Columns;
         int capacity = t.Capacity;
@@ -69,8 +84,8 @@ internal static class CsvTokenizer
         // Unchecked refs: every index below is bounded by the chunk (positions < length) or by Reset's sizing
         // (records <= newlines + 1 <= Capacity, fields stored only while field < cols).
         ref byte b0 = ref MemoryMarshal.GetArrayDataReference(buffer);
-        ref int[] fs0 = ref MemoryMarshal.GetArrayDataReference(t.FieldStart);
-        ref int[] fl0 = ref MemoryMarshal.GetArrayDataReference(t.FieldLength);
+        ref nint columns0 = ref MemoryMarshal.GetArrayDataReference(t.FieldAddresses);
+        nint recordOffset = 0; // rec * sizeof(int): where this record's cell goes in each column's arrays
         var vd = Vector256.Create(delimiter);
         var vn = Vector256.Create((byte)'\n');
         for (int block = 0; block < length; block += 32)
@@ -100,7 +115,7 @@ internal static class CsvTokenizer
                 int p = block + bit;
                 if ((dmask & (1u << bit)) != 0)
                 {
-                    if (field < cols) Store(ref fs0, ref fl0, field, rec, fieldStart, p - fieldStart);
+                    if (field < cols) Store(ref columns0, field, recordOffset, fieldStart, p - fieldStart);
                     field++;
                     fieldStart = p + 1;
                     continue;
@@ -112,9 +127,10 @@ internal static class CsvTokenizer
                     fieldStart = recStart = p + 1;
                     continue;
                 }
-                if (field < cols) Store(ref fs0, ref fl0, field, rec, fieldStart, end - fieldStart);
+                if (field < cols) Store(ref columns0, field, recordOffset, fieldStart, end - fieldStart);
                 EndRecord(t, rec, field + 1, line, recStart);
                 rec++; line++; field = 0; fieldStart = recStart = p + 1;
+                recordOffset += sizeof(int);
                 // The unchecked stores above rely on records <= newlines + 1 (Reset's sizing); never write past it.
                 if (rec >= capacity) throw new InvalidOperationException("CSV chunk has more records than newlines.");
             }
@@ -132,11 +148,14 @@ internal static class CsvTokenizer
         t.Records = rec;
     }
 
+    /// <summary>Stores a field of the record at <paramref name="recordOffset"/> through the column's pinned addresses
+    /// (the caller keeps field &lt; columns and the record within capacity).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Store(ref int[] starts, ref int[] lengths, int field, int rec, int start, int length)
+    static unsafe void Store(ref nint columns0, int field, nint recordOffset, int start, int length)
     {
-        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Unsafe.Add(ref starts, field)), rec) = start;
-        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Unsafe.Add(ref lengths, field)), rec) = length;
+        ref nint column = ref Unsafe.Add(ref columns0, (nint)(uint)field * 2);
+        *(int*)(column + recordOffset) = start;
+        *(int*)(Unsafe.Add(ref column, 1) + recordOffset) = length;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
