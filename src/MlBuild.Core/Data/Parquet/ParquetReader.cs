@@ -283,6 +283,7 @@ internal sealed class Worker(FileStream stream, PqReader reader) : IDisposable
     public bool[] EntryOk = [];
     public long[] EntryValues = [];
     public int[] EntryCounts = [];
+    public int[] EntryLanes = [];
     public double[] EntryDoubles = [];
     public ParquetColumnDecoder.EntryCell[] EntryCells = [];
     public byte[] EntryFlags = [];
@@ -308,7 +309,7 @@ internal sealed class Worker(FileStream stream, PqReader reader) : IDisposable
     {
         Give(ref Levels); Give(ref Ints); Give(ref Longs); Give(ref Floats); Give(ref Doubles); Give(ref Bools);
         Give(ref Decimals); Give(ref DateTimes); Give(ref Blobs); Give(ref RowEntry);
-        Give(ref EntryOk); Give(ref EntryValues); Give(ref EntryCounts); Give(ref EntryDoubles); Give(ref EntryFlags); Give(ref EntryCells);
+        Give(ref EntryOk); Give(ref EntryValues); Give(ref EntryCounts); Give(ref EntryLanes); Give(ref EntryDoubles); Give(ref EntryFlags); Give(ref EntryCells);
         Give(ref Chunk); Give(ref Page); Give(ref Raw); Give(ref Dict); Give(ref Indices);
         Give(ref DictOffsets); Give(ref DictLengths); Give(ref DictEntry); Give(ref PackedEntries);
         Reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
