@@ -620,4 +620,46 @@ public sealed class ParquetReaderTests : IDisposable
         Assert.Equal(System.Text.Encoding.UTF8.GetString(ValidationReports.Json([RunFixture(true, true, 1)], "t")),
             System.Text.Encoding.UTF8.GetString(ValidationReports.Json([RunFixture(true, true, 4)], "t")));
     }
+
+    [Fact]
+    public void A_dictionary_with_values_the_entry_checks_do_not_take_is_checked_cell_by_cell()
+    {
+        // Written by DuckDB 1.5 (dictionary-encoded, Snappy):
+        // COPY (SELECT CASE WHEN i % 50 = 7 THEN 'NaN'::DOUBLE WHEN i % 50 = 8 THEN 'inf'::DOUBLE
+        //                   ELSE [1.5, 2.5, 99.0][(i % 3) + 1] END AS a,
+        //              CASE WHEN i % 60 = 9 THEN DATE '12000-01-01' ELSE DATE '2024-01-01' + (i % 10)::INTEGER END AS d
+        //       FROM range(300) t(i)) TO 'nonfinite.parquet' (FORMAT parquet, COMPRESSION snappy)
+        // The per-entry checks leave such chunks (a non-finite number, a day past DateOnly) to the per-cell path, which
+        // then needs every row's value although the decoder was asked to keep the dictionary indices only.
+        var path = _dir.File("nonfinite.parquet");
+        File.WriteAllBytes(path, Convert.FromBase64String("UEFSMRUEFVAVQkwVChUAAAAoAAAFAQT4PwUHCAAEQAUIBMBYCQgoAPh/AAAAAAAA8H8VABWUAxWSASwV2AQVBBUGFQYAAMoBVAMAAADYBAEDQYgQYUSECBEiRIgQIUIRCQQahT4SAARCxkISAASEETo2AAxChGgUNkgAFEKECEEZIzJbAARCJAEP/mEAHWEVBBVYFVxMFRYVAAAALKwLTQAADE0AAA1NAAAOTQAAD00AABBNAAARTQAAEk0AABNNAAAW5jcAFE0AABUAFZQEFVwsFdgEFQQVBhUGAACKAjQDAAAA2AQBBEEQMlR2mAEFAKheBQD+HgB2HgAAQVZ5AARUdhmQ/oEAdoEAFUAcHAAAHBwAABwcAAAACAAEDSAIBIQEIUgAUQACAgEEAJKAAIBkAAjBAgEGAQgVQBwcAAAcHAAAHBwAAADFAgTkOAA4IgyVcDAcxBICYMgZgFKiIAAkJAsjwSIRYRUCGTw1ABgNZHVja2RiX3NjaGVtYRUEABUKJQIYAWEAFQIlAhgBZCUMABbYBBkcGSwmABwVChkVBBkYAWEVAhbYBBamBBaWAiZkJggcNgAWCgAmlgQVXgAAJgAcFQIZFQQZGAFkFQIW2AQWrAUW+AEmlAMmngIcGAQW5jcAGAQLTQAAFgAWFhgEFuY3ABgEC00AABERACb0BBVeAAAW0gkW2AQmCBaOBAAoKER1Y2tEQiB2ZXJzaW9uIHYxLjUuNiAoYnVpbGQgMDY5Y2M5ZjliNSkZLBwAABwAAADcAAAAUEFSMQ=="));
+        const string schema = """
+            {"schemaVersion": 1, "columns": [
+              {"name": "a", "type": "float", "max": 50},
+              {"name": "d", "type": "date", "max": "2024-01-08"}]}
+            """;
+        ValidationResult Run(bool entries)
+        {
+            var plan = new ValidationPlan(ParquetTestFiles.Schema(schema));
+            var options = new ValidationOptions { MaxParallelism = 2 };
+            var checker = new BatchChecker(plan, options);
+            var merger = new ValidationMerger(plan, options, checker);
+            DatasetValidator.MapColumns(MlBuild.Core.Data.Parquet.ParquetReader.ReadColumnNames(path), "nonfinite.parquet", plan, merger, p => default);
+            long records = 0;
+            MlBuild.Core.Data.Parquet.ParquetReader.Read(path, "nonfinite.parquet", plan, checker, merger, options, ref records,
+                new MlBuild.Core.Data.Parquet.ParquetReadTuning { EntryChecks = entries, DirectChunks = true });
+            Assert.Equal(300, records);
+            return merger.Finish("t", ["nonfinite.parquet"], new HashSet<int>());
+        }
+        var entry = Run(entries: true);
+        int above = Enumerable.Range(0, 300).Count(i => i % 50 is not (7 or 8) && i % 3 == 2);
+        int late = Enumerable.Range(0, 300).Count(i => i % 60 != 9 && i % 10 > 7);
+        Assert.Equal((12, above), (entry.Check("a.type").Failures, entry.Check("a.max").Failures));
+        Assert.Equal((5, late), (entry.Check("d.type").Failures, entry.Check("d.max").Failures));
+        Assert.Equal(7, entry.Check("a.type").FirstFailures[0].Location.Row);
+        Assert.Equal("99", entry.Check("a.max").FirstFailures[0].Value);
+        Assert.Equal(9, entry.Check("d.type").FirstFailures[0].Location.Row);
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(ValidationReports.Json([Run(entries: false)], "t")),
+            System.Text.Encoding.UTF8.GetString(ValidationReports.Json([entry], "t")));
+    }
 }

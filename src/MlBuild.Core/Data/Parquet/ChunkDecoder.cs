@@ -24,6 +24,9 @@ internal static class ChunkDecoder
     {
         defined = 0;
         w.AllDictionary = false;
+        w.ValuesDeferred = false;
+        // Numbers of dictionary pages stay as indices while every page so far is one (see Worker.DeferDictionaryValues).
+        bool defer = w.DeferDictionaryValues && !byteArrays;
         if (meta.Codec is not (CompressionCodec.UNCOMPRESSED or CompressionCodec.SNAPPY)) return false;
         long start = meta.DictionaryPageOffset is > 0 and var d && d < meta.DataPageOffset ? d : meta.DataPageOffset;
         long length = meta.TotalCompressedSize;
@@ -99,6 +102,13 @@ internal static class ChunkDecoder
                 if (byteArrays) ReadPlainByteArrays(w, page, nonNull, defined);
                 else
                 {
+                    if (defer)
+                    {
+                        // A plain page after dictionary ones (a writer whose dictionary grew too large): the values
+                        // so far are needed after all.
+                        defer = false;
+                        if (defined > 0) Gather(w, w.Indices.AsSpan(0, defined), dictCount, width, dest);
+                    }
                     long bytes = (long)nonNull * width;
                     if (bytes > page.Length) throw new InvalidDataException("a page holds fewer values than it declares");
                     if ((long)(defined + nonNull) * width > dest.Length) throw new InvalidDataException("pages hold more values than the row group has rows");
@@ -115,6 +125,10 @@ internal static class ChunkDecoder
                     : Worker.Ensure(ref w.Indices, Math.Max(rows, 1)).AsSpan(defined, nonNull);
                 if (nonNull > 0) Rle.Decode(page[1..], page[0], idx);
                 if (byteArrays) MapDictionaryEntries(w, idx, dictCount, defined);
+                else if (defer)
+                {
+                    if (idx.ContainsAnyExceptInRange(0, dictCount - 1)) throw new InvalidDataException("a dictionary index is out of range");
+                }
                 else
                 {
                     if ((long)(defined + nonNull) * width > dest.Length) throw new InvalidDataException("pages hold more values than the row group has rows");
@@ -125,6 +139,7 @@ internal static class ChunkDecoder
             defined += nonNull;
         }
         w.AllDictionary = allDictionary && dictCount >= 0;
+        w.ValuesDeferred = defer && w.AllDictionary;
         w.DictCount = dictCount;
         return true;
     }

@@ -15,7 +15,18 @@ internal static class EntryNumericChecker
 {
     const int UnixEpochDay = 719_162;
 
-    /// <summary>Checks the column from its dictionary; false (nothing recorded) when the chunk does not qualify.</summary>
+    /// <summary>Whether <see cref="TryCheck"/> checks a dictionary-encoded chunk of this kind, read as this type, per entry.</summary>
+    public static bool ChecksEntriesOf(ParquetKind kind, ColumnType type) => (kind, type) switch
+    {
+        (ParquetKind.Double, ColumnType.Float) or (ParquetKind.Int64, ColumnType.Integer)
+            or (ParquetKind.Int32, ColumnType.Integer) or (ParquetKind.Date32, ColumnType.Date) => true,
+        _ => false,
+    };
+
+    /// <summary>
+    /// Checks the column from its dictionary; false (nothing recorded) when the chunk does not qualify. When the
+    /// decoder left the values as indices (<see cref="Worker.ValuesDeferred"/>), each failing row gets its value here.
+    /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static bool TryCheck(BatchChecker checker, ValidationPlan plan, BatchResult r, ColumnPlan p, ColumnVector v, Worker w, ParquetKind kind)
     {
@@ -111,11 +122,19 @@ internal static class EntryNumericChecker
         }
         if (anyFail)
         {
+            bool deferred = w.ValuesDeferred;
             for (int i = 0, k = 0; i < rows; i++)
             {
                 if (states[i] != CellState.Value) continue;
-                byte f = fails[idx[k++]];
-                if (f != 0) checker.FailNumber(r, p, v, i, f);
+                int e = idx[k++];
+                byte f = fails[e];
+                if (f == 0) continue;
+                if (deferred)
+                {
+                    if (isFloat) v.Doubles[i] = values[e];
+                    else v.Longs[i] = longs![e];
+                }
+                checker.FailNumber(r, p, v, i, f);
             }
         }
         BatchChecker.CountEvaluated(r, p, n, allowedChecked: !isFloat);

@@ -31,6 +31,7 @@ internal static class ParquetColumnDecoder
         int[]? levels = b.ReadField.MaxDefinitionLevel > 0 ? Worker.Ensure(ref w.Levels, rows) : null;
         var states = v.States.AsSpan(0, rows);
         w.AllDictionary = false;
+        w.ValuesDeferred = false;
         w.TextParsed = false;
         var ctx = new Ctx(view, checker, b, v, displayPath);
         var src = new Source(w, rg, b, chunk, direct, displayPath);
@@ -40,6 +41,7 @@ internal static class ParquetColumnDecoder
             case ParquetKind.Double when b.Target == ColumnType.Float:
                 src.Read(v.Doubles.AsMemory(0, rows), levels, rows);
                 defined = SetStates(states, levels, rows);
+                if (w.ValuesDeferred) break; // checked per dictionary entry
                 Expand(v.Doubles, states, defined, rows);
                 for (int i = 0; i < rows; i++)
                     if (!double.IsFinite(v.Doubles[i]) && states[i] == CellState.Value) ctx.Invalid(i, Format(v.Doubles[i]));
@@ -47,6 +49,7 @@ internal static class ParquetColumnDecoder
             case ParquetKind.Int64 when b.Target == ColumnType.Integer:
                 src.Read(v.Longs.AsMemory(0, rows), levels, rows);
                 defined = SetStates(states, levels, rows);
+                if (w.ValuesDeferred) break; // checked per dictionary entry
                 Expand(v.Longs, states, defined, rows);
                 break;
             case ParquetKind.Double:
@@ -80,6 +83,7 @@ internal static class ParquetColumnDecoder
                 var ints = Worker.Ensure(ref w.Ints, rows);
                 src.Read(ints.AsMemory(0, rows), levels, rows);
                 defined = SetStates(states, levels, rows);
+                if (w.ValuesDeferred) break; // checked per dictionary entry
                 bool unsigned = b.Kind == ParquetKind.UInt32;
                 for (int i = 0, k = 0; i < rows; i++)
                 {

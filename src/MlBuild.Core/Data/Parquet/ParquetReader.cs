@@ -149,11 +149,19 @@ internal static class ParquetReader
         {
             var v = batch.Columns[b.Plan.Index]!;
             bool entryChecks = tuning.EntryChecks && !inRule && b.Target is Schema.ColumnType.String or Schema.ColumnType.Category;
+            // A uniqueness check needs every row's value, so its column's values are never deferred.
+            w.DeferDictionaryValues = tuning.EntryChecks && !inRule && b.Plan.UniqueCheck < 0 && EntryNumericChecker.ChecksEntriesOf(b.Kind, b.Target);
             ParquetColumnDecoder.Decode(w, rowGroup, b, v, rows, view, checker, displayPath, tuning.DirectChunks);
+            w.DeferDictionaryValues = false;
             if (entryChecks && b.IsText)
                 EntryStringChecker.Check(checker, plan, options, view, b.Plan, v, w.Entries, w.RowEntry.AsSpan(0, rows));
             else if (!(tuning.EntryChecks && !inRule && EntryNumericChecker.TryCheck(checker, plan, view, b.Plan, v, w, b.Kind)))
+            {
+                // The dictionary holds a value the entry checks do not take (a non-finite number, a day out of range):
+                // decode the chunk again with every row's value, for the per-cell checks.
+                if (w.ValuesDeferred) ParquetColumnDecoder.Decode(w, rowGroup, b, v, rows, view, checker, displayPath, tuning.DirectChunks);
                 partial.Columns[b.Plan.Index] = v;
+            }
         }
         checker.Check(view);
         // Uniqueness against the earlier row groups (all merged by now) runs here, beside the other columns' work,
@@ -267,6 +275,14 @@ internal sealed class Worker(FileStream stream, PqReader reader) : IDisposable
     public int[] PackedEntries = [];
     /// <summary>Whether the last directly decoded numeric chunk was all dictionary-encoded (its indices in <see cref="Indices"/>, its entries in <see cref="Dict"/>).</summary>
     public bool AllDictionary;
+    /// <summary>
+    /// Set by the caller before decoding a numeric chunk that <see cref="EntryNumericChecker"/> will check per entry: if
+    /// the chunk is dictionary-encoded throughout, its values are left as indices (<see cref="ValuesDeferred"/>) instead
+    /// of being copied to every row, and the checker sets the value of each failing row for its report.
+    /// </summary>
+    public bool DeferDictionaryValues;
+    /// <summary>Whether the last decoded numeric chunk's values were left in <see cref="Indices"/> (the vector's values are not set).</summary>
+    public bool ValuesDeferred;
     public int DictCount;
     public int[] Levels = [];
     public int[] Ints = [];
