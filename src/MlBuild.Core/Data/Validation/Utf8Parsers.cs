@@ -153,12 +153,12 @@ public static class Utf8Parsers
     {
         if (CanReadAhead(buffer, start))
         {
-            long mantissa = PlainDigits(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), start), length,
+            var halves = PlainDigits(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), start), length,
                 out int fracDigits, out _, out int minus, out int rejected);
             if (rejected == 0)
             {
                 // Up to 15 digits: the mantissa and 10^fracDigits are exact doubles, so the quotient is correctly rounded.
-                value = mantissa / SignedPowersOf10[fracDigits | (minus << 4)];
+                value = MantissaAsDouble(halves) / SignedPowersOf10[fracDigits | (minus << 4)];
                 return true;
             }
         }
@@ -171,8 +171,8 @@ public static class Utf8Parsers
     {
         if (CanReadAhead(buffer, start))
         {
-            long mantissa = PlainDigits(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), start), length,
-                out _, out int hasDot, out int minus, out int rejected);
+            long mantissa = MantissaAsInt64(PlainDigits(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), start), length,
+                out _, out int hasDot, out int minus, out int rejected));
             if ((rejected | hasDot) == 0)
             {
                 value = minus != 0 ? -mantissa : mantissa;
@@ -196,11 +196,16 @@ public static class Utf8Parsers
     /// keeps in registers.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static long PlainDigits(ref byte cell, int length, out int fracDigits, out int hasDot, out int minus, out int rejected)
+    static Vector128<int> PlainDigits(ref byte cell, int length, out int fracDigits, out int hasDot, out int minus, out int rejected) =>
+        PlainDigits(ref MemoryMarshal.GetArrayDataReference(CellShapes), ref cell, length, out fracDigits, out hasDot, out minus, out rejected);
+
+    /// <summary><see cref="PlainDigits(ref byte, int, out int, out int, out int, out int)"/> with <see cref="CellShapes"/>'
+    /// data at <paramref name="tables"/>, which a column loop holds in a register instead of loading it per cell.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector128<int> PlainDigits(ref byte tables, ref byte cell, int length, out int fracDigits, out int hasDot, out int minus, out int rejected)
     {
         // Data columns mix signs and lengths at random, so everything below is arithmetic on 0/1 values: a mispredicted
         // branch costs more than the whole parse (and the JIT turns conditional constants into branches).
-        ref byte tables = ref MemoryMarshal.GetArrayDataReference(CellShapes);
         int sign = Unsafe.Add(ref Unsafe.Add(ref tables, SignsAt), (nuint)cell);
         minus = sign >> 1;
         int signed = sign & 1;
@@ -208,7 +213,7 @@ public static class Utf8Parsers
         // gives): the shape table rejects both.
         uint body = (uint)(length - signed);
         int n = (int)Math.Min(body, ShapeRows - 1u);
-        var raw = Vector128.LoadUnsafe(ref Unsafe.Add(ref cell, signed));
+        var raw = Vector128.LoadUnsafe(ref Unsafe.Add(ref cell, (nuint)signed));
         var digits = raw - Vector128.Create((byte)'0');
         uint isDigit = Vector128.Equals(Vector128.Min(digits, Vector128.Create((byte)9)), digits).ExtractMostSignificantBits();
         uint isDot = Vector128.Equals(raw, Vector128.Create((byte)'.')).ExtractMostSignificantBits();
@@ -225,8 +230,24 @@ public static class Utf8Parsers
         var pairs = Ssse3.MultiplyAddAdjacent(aligned, Vector128.Create((sbyte)10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1));
         var fours = Sse2.MultiplyAddAdjacent(pairs, Vector128.Create((short)100, 1, 100, 1, 100, 1, 100, 1));
         var packed = Sse2.PackSignedSaturate(fours, fours);
-        var eights = Sse2.MultiplyAddAdjacent(packed, Vector128.Create((short)10000, 1, 10000, 1, 10000, 1, 10000, 1));
-        return (long)eights.GetElement(0) * 100_000_000 + eights.GetElement(1);
+        // The high eight digits in element 0, the low eight in element 1 (see MantissaAsInt64, MantissaAsDouble).
+        return Sse2.MultiplyAddAdjacent(packed, Vector128.Create((short)10000, 1, 10000, 1, 10000, 1, 10000, 1));
+    }
+
+    /// <summary>The mantissa of <see cref="PlainDigits"/>'s halves as an integer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static long MantissaAsInt64(Vector128<int> halves) => (long)halves.GetElement(0) * 100_000_000 + halves.GetElement(1);
+
+    /// <summary>
+    /// The mantissa of <see cref="PlainDigits"/>'s halves as a double, converted in the vector register: both halves and
+    /// high * 10^8 are integers below 2^53, so the product and the sum are exact, the same double as converting the
+    /// integer mantissa, in fewer instructions.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static double MantissaAsDouble(Vector128<int> halves)
+    {
+        var d = Sse2.ConvertToVector128Double(halves);
+        return d.ToScalar() * 1e8 + d.GetElement(1);
     }
 
     /// <summary>10^k at k (0..15) and -10^k at 16 + k: dividing a mantissa by the signed power gives the signed value,
@@ -250,13 +271,28 @@ public static class Utf8Parsers
     public static int ParsePlainInt64s(byte[] buffer, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, Span<long> values, Span<CellState> states) =>
         ParsePlain(buffer, starts, lengths, values, states);
 
-    /// <summary>The column loop of <see cref="ParsePlainDoubles"/> and <see cref="ParsePlainInt64s"/>: one compiled loop per type.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary>The column loop of <see cref="ParsePlainDoubles"/> and <see cref="ParsePlainInt64s"/>.</summary>
     static int ParsePlain<T>(byte[] buffer, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, Span<T> values, Span<CellState> states)
         where T : unmanaged
     {
-        nint rows = starts.Length;
+        int rows = starts.Length;
         if (!Ssse3.IsSupported || lengths.Length < rows || values.Length < rows || states.Length < rows || buffer.Length < ReadAhead) return -1;
+        // The usual column (every cell far enough from the buffer's end, as a chunk's slack keeps them) takes the loop
+        // without the per-cell guard; one vector pass over the starts decides.
+        return MaxOf(starts) <= (uint)(buffer.Length - ReadAhead)
+            ? ParsePlain<T, AllCellsReadable>(buffer, starts, lengths, values, states)
+            : ParsePlain<T, SomeCellsNearEnd>(buffer, starts, lengths, values, states);
+    }
+
+    struct AllCellsReadable;
+    struct SomeCellsNearEnd;
+
+    /// <summary>One compiled loop per value type and per bounds case.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static int ParsePlain<T, TBounds>(byte[] buffer, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, Span<T> values, Span<CellState> states)
+        where T : unmanaged where TBounds : struct
+    {
+        nint rows = starts.Length;
         ref byte b0 = ref MemoryMarshal.GetArrayDataReference(buffer);
         ref double pow = ref MemoryMarshal.GetArrayDataReference(SignedPowersOf10);
         ref int start0 = ref MemoryMarshal.GetReference(starts);
@@ -264,29 +300,44 @@ public static class Utf8Parsers
         ref T value0 = ref MemoryMarshal.GetReference(values);
         ref CellState state0 = ref MemoryMarshal.GetReference(states);
         uint lastSafe = (uint)(buffer.Length - ReadAhead);
+        ref byte tables = ref MemoryMarshal.GetArrayDataReference(CellShapes);
+        bool guard = typeof(TBounds) == typeof(SomeCellsNearEnd);
         int left = 0;
         for (nint r = 0; r < rows; r++)
         {
             uint start = (uint)Unsafe.Add(ref start0, r);
             // A cell too near the end is read from a safe place and rejected, so the load never leaves the buffer.
-            long mantissa = PlainDigits(ref Unsafe.Add(ref b0, Math.Min(start, lastSafe)), Unsafe.Add(ref length0, r),
+            var halves = PlainDigits(ref tables, ref Unsafe.Add(ref b0, guard ? Math.Min(start, lastSafe) : start), Unsafe.Add(ref length0, r),
                 out int fracDigits, out int hasDot, out int minus, out int rejected);
+            if (guard) rejected |= start > lastSafe ? 1 : 0;
             if (typeof(T) == typeof(double))
             {
-                rejected |= start > lastSafe ? 1 : 0;
                 // Up to 15 digits: the mantissa and 10^fracDigits are exact doubles, so the quotient is correctly rounded.
-                Unsafe.As<T, double>(ref Unsafe.Add(ref value0, r)) = mantissa / Unsafe.Add(ref pow, fracDigits | (minus << 4));
+                Unsafe.As<T, double>(ref Unsafe.Add(ref value0, r)) = MantissaAsDouble(halves) / Unsafe.Add(ref pow, fracDigits | (minus << 4));
             }
             else
             {
-                rejected = (rejected | hasDot | (start > lastSafe ? 1 : 0)) != 0 ? 1 : 0;
+                rejected |= hasDot;
                 long sign = -(long)minus; // 0 or -1, branch-free like the double path
-                Unsafe.As<T, long>(ref Unsafe.Add(ref value0, r)) = (mantissa ^ sign) - sign;
+                Unsafe.As<T, long>(ref Unsafe.Add(ref value0, r)) = (MantissaAsInt64(halves) ^ sign) - sign;
             }
             Unsafe.Add(ref state0, r) = (CellState)(rejected * (int)CellState.Invalid);
             left += rejected;
         }
         return left;
+    }
+
+    /// <summary>The largest of <paramref name="values"/> read as unsigned (a negative one counts as huge).</summary>
+    static uint MaxOf(ReadOnlySpan<int> values)
+    {
+        var unsigned = MemoryMarshal.Cast<int, uint>(values);
+        var max = Vector256<uint>.Zero;
+        int i = 0;
+        for (; i <= unsigned.Length - 8; i += 8) max = Vector256.Max(max, Vector256.Create(unsigned.Slice(i, 8)));
+        uint m = 0;
+        for (int k = 0; k < 8; k++) m = Math.Max(m, max.GetElement(k));
+        for (; i < unsigned.Length; i++) m = Math.Max(m, unsigned[i]);
+        return m;
     }
 
     /// <summary>The scalar parser as a call, so the hot loop that inlines the fast path stays small.</summary>
