@@ -59,12 +59,15 @@ public class Utf8ParsersTests
         }
     }
 
-    [Fact]
-    public void Column_loops_settle_plain_cells_as_the_cell_parser_does_and_leave_every_other_cell()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Column_loops_settle_plain_cells_as_the_cell_parser_does_and_leave_every_other_cell(bool slack)
     {
-        // Cells of every shape packed into one buffer, the last ones within ReadAhead of its end: each cell the column
-        // loop settles has the cell parser's value to the bit; each it leaves (state Invalid) is one the cell parser
-        // would not take, or one too near the end to read ahead.
+        // Cells of every shape packed into one buffer, the last ones within ReadAhead of its end (or, with slack, every
+        // one readable ahead, which takes the loop without the per-cell guard): each cell the column loop settles has the
+        // cell parser's value to the bit; each it leaves (state Invalid) is one the cell parser would not take, or one
+        // too near the end to read ahead.
         var rng = new Random(13);
         const string alphabet = "0123456789.-+e,x\n";
         var text = new List<byte>();
@@ -85,6 +88,7 @@ public class Utf8ParsersTests
             text.AddRange(Encoding.ASCII.GetBytes(sb.ToString()));
             text.Add((byte)',');
         }
+        if (slack) text.AddRange(new byte[Utf8Parsers.ReadAhead]);
         var buffer = text.ToArray();
         int rows = starts.Count;
         var doubles = new double[rows];
@@ -101,6 +105,7 @@ public class Utf8ParsersTests
             var cell = buffer.AsSpan(starts[r], lengths[r]);
             var shown = Encoding.ASCII.GetString(cell);
             bool nearEnd = starts[r] + Utf8Parsers.ReadAhead > buffer.Length;
+            Assert.False(slack && nearEnd);
             // A cell may be left for the cell parser when it is not a number, is too near the end, has over 15 digits or
             // an exponent.
             int digits = cell.ToArray().Count(b => b is >= (byte)'0' and <= (byte)'9');
