@@ -110,26 +110,49 @@ internal static class CsvTokenizer
             uint mask = dmask | nmask;
             while (mask != 0)
             {
-                int bit = BitOperations.TrailingZeroCount(mask);
-                mask &= mask - 1;
-                int p = block + bit;
-                if ((dmask & (1u << bit)) != 0)
+                // The separators before the block's next newline (all of them when none is left) in a loop of their own,
+                // without asking at each one whether it is a newline, nor, when the record's columns leave room for all
+                // of them (the usual case), whether the field is one of the columns.
+                uint separators = mask & ((nmask & mask & (0u - (nmask & mask))) - 1);
+                mask ^= separators;
+                ref nint column = ref Unsafe.Add(ref columns0, (nint)(uint)field * 2); // the next field's column
+                if (field + BitOperations.PopCount(separators) <= cols)
                 {
-                    if (field < cols) Store(ref columns0, field, recordOffset, fieldStart, p - fieldStart);
-                    field++;
-                    fieldStart = p + 1;
-                    continue;
+                    field += BitOperations.PopCount(separators);
+                    while (separators != 0)
+                    {
+                        int p = block + BitOperations.TrailingZeroCount(separators);
+                        separators &= separators - 1;
+                        StoreAt(ref column, recordOffset, fieldStart, p - fieldStart);
+                        column = ref Unsafe.Add(ref column, 2);
+                        fieldStart = p + 1;
+                    }
                 }
-                int end = p > fieldStart && Unsafe.Add(ref b0, p - 1) == (byte)'\r' ? p - 1 : p;
+                else
+                {
+                    while (separators != 0)
+                    {
+                        int p = block + BitOperations.TrailingZeroCount(separators);
+                        separators &= separators - 1;
+                        if (field < cols) Store(ref columns0, field, recordOffset, fieldStart, p - fieldStart);
+                        field++;
+                        fieldStart = p + 1;
+                    }
+                }
+                if (mask == 0) break;
+                // A newline: it ends the record (or a blank line).
+                int newline = block + BitOperations.TrailingZeroCount(mask);
+                mask &= mask - 1;
+                int end = newline > fieldStart && Unsafe.Add(ref b0, newline - 1) == (byte)'\r' ? newline - 1 : newline;
                 if (field == 0 && end == fieldStart)
                 {
                     line++;
-                    fieldStart = recStart = p + 1;
+                    fieldStart = recStart = newline + 1;
                     continue;
                 }
                 if (field < cols) Store(ref columns0, field, recordOffset, fieldStart, end - fieldStart);
                 EndRecord(t, rec, field + 1, line, recStart);
-                rec++; line++; field = 0; fieldStart = recStart = p + 1;
+                rec++; line++; field = 0; fieldStart = recStart = newline + 1;
                 recordOffset += sizeof(int);
                 // The unchecked stores above rely on records <= newlines + 1 (Reset's sizing); never write past it.
                 if (rec >= capacity) throw new InvalidOperationException("CSV chunk has more records than newlines.");
@@ -151,9 +174,13 @@ internal static class CsvTokenizer
     /// <summary>Stores a field of the record at <paramref name="recordOffset"/> through the column's pinned addresses
     /// (the caller keeps field &lt; columns and the record within capacity).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static unsafe void Store(ref nint columns0, int field, nint recordOffset, int start, int length)
+    static void Store(ref nint columns0, int field, nint recordOffset, int start, int length) =>
+        StoreAt(ref Unsafe.Add(ref columns0, (nint)(uint)field * 2), recordOffset, start, length);
+
+    /// <summary>Stores a field through its column's pair of addresses at <paramref name="column"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static unsafe void StoreAt(ref nint column, nint recordOffset, int start, int length)
     {
-        ref nint column = ref Unsafe.Add(ref columns0, (nint)(uint)field * 2);
         *(int*)(column + recordOffset) = start;
         *(int*)(Unsafe.Add(ref column, 1) + recordOffset) = length;
     }
