@@ -62,6 +62,23 @@ public class CsvValidationTests
         Assert.Equal(2, r.Profile.Columns.Single(c => c.Name == "active").TopValues!.Single(v => v.Value == "true").Count);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_last_record_without_a_newline_counts_even_when_its_last_field_is_empty(bool quoted)
+    {
+        // "3,...,yes," at the very end of the file: the record was dropped by the quote-free tokeniser (its empty last
+        // field left nothing after the last separator), so a file's last record could vanish from every check.
+        using var dir = new TempDir();
+        var r = Validate(dir, Header +
+            "1,30,basic,2024-01-01,2024-02-01,0.5,hello,true\n" +
+            (quoted ? "\"2\"" : "2") + ",40,pro,2024-01-05,2024-01-05,0.25,x,false\n" +
+            "3,50,pro,2023-12-31,2024-03-01,0.75,note,");
+        Assert.Equal(3, r.Records);
+        Assert.Equal(1, r.Profile!.Columns.Single(c => c.Name == "active").Nulls);
+        Assert.Equal(0, r.ExitCode);
+    }
+
     [Fact]
     public void Every_violation_is_counted_exactly_and_located_at_its_record()
     {

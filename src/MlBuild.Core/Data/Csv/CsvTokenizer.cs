@@ -158,15 +158,13 @@ internal static class CsvTokenizer
                 if (rec >= capacity) throw new InvalidOperationException("CSV chunk has more records than newlines.");
             }
         }
-        if (fieldStart < length)
+        // A last record without a newline; its last field may be empty ("1," at the very end), a lone '\r' is no record.
+        int tailEnd = length > fieldStart && buffer[length - 1] == (byte)'\r' ? length - 1 : length;
+        if (field > 0 || tailEnd > fieldStart)
         {
-            int end = buffer[length - 1] == (byte)'\r' ? length - 1 : length;
-            if (field > 0 || end > fieldStart)
-            {
-                if (field < cols) { t.FieldStart[field][rec] = fieldStart; t.FieldLength[field][rec] = end - fieldStart; }
-                EndRecord(t, rec, field + 1, line, recStart);
-                rec++;
-            }
+            if (field < cols) { t.FieldStart[field][rec] = fieldStart; t.FieldLength[field][rec] = tailEnd - fieldStart; }
+            EndRecord(t, rec, field + 1, line, recStart);
+            rec++;
         }
         t.Records = rec;
     }
