@@ -535,16 +535,24 @@ public sealed class ParquetReaderTests : IDisposable
     {
         var path = _dir.File("duckdb.parquet");
         if (!File.Exists(path)) DuckDbFixture.Write(path);
-        var plan = new ValidationPlan(ParquetTestFiles.Schema(FixtureSchema));
+        var result = ReadWithTuning(path, FixtureSchema, entries, direct, parallelism, out long records);
+        Assert.Equal(DuckDbFixture.Rows, records);
+        return result;
+    }
+
+    /// <summary>Validates one file through the Parquet reader with its fast paths on or off.</summary>
+    static ValidationResult ReadWithTuning(string path, string schemaJson, bool entries, bool direct, int parallelism, out long records)
+    {
+        var name = Path.GetFileName(path);
+        var plan = new ValidationPlan(ParquetTestFiles.Schema(schemaJson));
         var options = new ValidationOptions { MaxParallelism = parallelism };
         var checker = new BatchChecker(plan, options);
         var merger = new ValidationMerger(plan, options, checker);
-        DatasetValidator.MapColumns(MlBuild.Core.Data.Parquet.ParquetReader.ReadColumnNames(path), "duckdb.parquet", plan, merger, p => default);
-        long records = 0;
-        MlBuild.Core.Data.Parquet.ParquetReader.Read(path, "duckdb.parquet", plan, checker, merger, options, ref records,
+        DatasetValidator.MapColumns(MlBuild.Core.Data.Parquet.ParquetReader.ReadColumnNames(path), name, plan, merger, p => default);
+        records = 0;
+        MlBuild.Core.Data.Parquet.ParquetReader.Read(path, name, plan, checker, merger, options, ref records,
             new MlBuild.Core.Data.Parquet.ParquetReadTuning { EntryChecks = entries, DirectChunks = direct });
-        Assert.Equal(DuckDbFixture.Rows, records);
-        return merger.Finish("t", ["duckdb.parquet"], new HashSet<int>());
+        return merger.Finish("t", [name], new HashSet<int>());
     }
 
     [Fact]
@@ -640,16 +648,9 @@ public sealed class ParquetReaderTests : IDisposable
             """;
         ValidationResult Run(bool entries)
         {
-            var plan = new ValidationPlan(ParquetTestFiles.Schema(schema));
-            var options = new ValidationOptions { MaxParallelism = 2 };
-            var checker = new BatchChecker(plan, options);
-            var merger = new ValidationMerger(plan, options, checker);
-            DatasetValidator.MapColumns(MlBuild.Core.Data.Parquet.ParquetReader.ReadColumnNames(path), "nonfinite.parquet", plan, merger, p => default);
-            long records = 0;
-            MlBuild.Core.Data.Parquet.ParquetReader.Read(path, "nonfinite.parquet", plan, checker, merger, options, ref records,
-                new MlBuild.Core.Data.Parquet.ParquetReadTuning { EntryChecks = entries, DirectChunks = true });
+            var result = ReadWithTuning(path, schema, entries, direct: true, parallelism: 2, out long records);
             Assert.Equal(300, records);
-            return merger.Finish("t", ["nonfinite.parquet"], new HashSet<int>());
+            return result;
         }
         var entry = Run(entries: true);
         int above = Enumerable.Range(0, 300).Count(i => i % 50 is not (7 or 8) && i % 3 == 2);
