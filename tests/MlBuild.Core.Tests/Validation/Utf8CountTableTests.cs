@@ -46,6 +46,67 @@ public class Utf8CountTableTests
     }
 
     [Fact]
+    public void The_counting_loop_counts_known_values_and_stops_at_every_other_cell()
+    {
+        // A column of near-duplicate values of 0 to 20 bytes (across both 8- and 16-byte boundaries), with nulls, some
+        // values that fail a check, and cells near the buffer's end: the loop must count exactly the known values that
+        // fail no check, skip non-values, and stop at the first unknown, failing, long or near-the-end cell.
+        var rng = new Random(17);
+        for (int trial = 0; trial < 200; trial++)
+        {
+            var table = new Utf8CountTable(100_000);
+            var text = new List<byte>();
+            var starts = new List<int>();
+            var lengths = new List<int>();
+            var states = new List<CellState>();
+            var known = new Dictionary<string, Utf8CountTable.Flags>();
+            for (int k = 0; k < 12; k++)
+            {
+                var v = new string('a', rng.Next(0, 21)).ToCharArray();
+                for (int j = 0; j < v.Length; j++) v[j] = "ab"[rng.Next(2)];
+                var s = new string(v);
+                var flags = rng.Next(5) == 0 ? Utf8CountTable.Flags.NotAllowed : Utf8CountTable.Flags.None;
+                if (known.TryAdd(s, flags)) table.TryAdd(Encoding.ASCII.GetBytes(s), flags);
+            }
+            var values = known.Keys.ToArray();
+            int rows = rng.Next(1, 300);
+            for (int r = 0; r < rows; r++)
+            {
+                // Mostly known values; sometimes an unknown one, a null cell.
+                string s = rng.Next(30) == 0 ? "zz" + rng.Next(100) : values[rng.Next(values.Length)];
+                states.Add(rng.Next(25) == 0 ? CellState.Null : CellState.Value);
+                starts.Add(text.Count);
+                lengths.Add(s.Length);
+                text.AddRange(Encoding.ASCII.GetBytes(s));
+                text.Add((byte)',');
+            }
+            var buffer = text.ToArray();
+            int from = rng.Next(0, rows);
+            long counted = 0;
+            int stop = table.CountKnown(states.ToArray(), starts.ToArray(), lengths.ToArray(), buffer, from, ref counted);
+            // The expected stop: the first value cell from `from` on that is unknown, failing, over 16 bytes or within
+            // 16 bytes of the buffer's end.
+            int expectedStop = from;
+            long expectedCount = 0;
+            var perValue = known.Keys.ToDictionary(k => k, _ => 1L); // TryAdd counted each once
+            for (; expectedStop < rows; expectedStop++)
+            {
+                if (states[expectedStop] != CellState.Value) continue;
+                var s = Encoding.ASCII.GetString(buffer, starts[expectedStop], lengths[expectedStop]);
+                if (s.Length > 16 || starts[expectedStop] + 16 > buffer.Length || !known.TryGetValue(s, out var f) || f != Utf8CountTable.Flags.None) break;
+                expectedCount++;
+                perValue[s]++;
+            }
+            Assert.Equal(expectedStop, stop);
+            Assert.Equal(expectedCount, counted);
+            var drained = new Dictionary<string, long>();
+            bool truncated = false;
+            table.DrainInto(drained, 100_000, ref truncated);
+            Assert.Equal(perValue.OrderBy(x => x.Key), drained.OrderBy(x => x.Key));
+        }
+    }
+
+    [Fact]
     public void The_distinct_count_takes_each_values_stable_hash()
     {
         var table = new Utf8CountTable(100);

@@ -382,7 +382,7 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
         {
             // The usual cells (values seen before in this batch that fail no check) in a loop without calls; then the
             // cell it stopped at, here.
-            i = CountKnownValues(table, v, i, ref n);
+            i = table.CountKnown(v.States.AsSpan(0, v.Count), v.Starts, v.Lengths, v.Bytes, i, ref n);
             if (i >= v.Count) break;
             if (v.States[i] != CellState.Value) continue;
             n++;
@@ -414,30 +414,6 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
         acc.Values ??= new Dictionary<string, long>(StringComparer.Ordinal);
         table.DrainInto(acc.Values, options.MaxDistinctValues, ref acc.ValuesTruncated);
         _tables.Add(table);
-    }
-
-    /// <summary>
-    /// Counts cells from <paramref name="i"/> on while each is empty-of-work: not a value (counted elsewhere), or a short
-    /// value already in <paramref name="table"/> that fails no check. Returns the first other cell, or the end.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static int CountKnownValues(Utf8CountTable table, ColumnVector v, int i, ref long n)
-    {
-        var states = v.States.AsSpan(0, v.Count);
-        var starts = v.Starts.AsSpan(0, v.Count);
-        var lengths = v.Lengths.AsSpan(0, v.Count);
-        var bytes = v.Bytes;
-        long counted = 0;
-        for (; i < states.Length; i++)
-        {
-            if (states[i] != CellState.Value) continue;
-            int e = table.FindShortInPlace(bytes, starts[i], lengths[i]);
-            if (e < 0 || table.FlagsOf(e) != Utf8CountTable.Flags.None) break;
-            table.CountOne(e);
-            counted++;
-        }
-        n += counted;
-        return i;
     }
 
     /// <summary>Value tables for string columns, reused by whichever worker checks one next (a table per column per
