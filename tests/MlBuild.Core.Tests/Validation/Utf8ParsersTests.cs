@@ -123,6 +123,67 @@ public class Utf8ParsersTests
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_date_column_loop_settles_dates_as_the_cell_parser_does_and_leaves_every_other_cell(bool slack)
+    {
+        // yyyy-MM-dd cells across the table's years and past them, impossible days (2015-02-29, 04-31, day 00), other
+        // shapes (a byte changed, one more or less, slashes, signs) and cells near the buffer's end.
+        var rng = new Random(23);
+        var text = new List<byte>();
+        var starts = new List<int>();
+        var lengths = new List<int>();
+        for (int k = 0; k < 60_000; k++)
+        {
+            int year = rng.Next(8) == 0 ? rng.Next(0, 10_000) : rng.Next(1890, 2170);
+            string cell = $"{year:D4}-{rng.Next(0, 14):D2}-{rng.Next(0, 33):D2}";
+            if (rng.Next(3) == 0)
+            {
+                int month = rng.Next(1, 13);
+                cell = $"{year:D4}-{month:D2}-{rng.Next(1, 29):D2}"; // mostly valid
+            }
+            if (rng.Next(15) == 0)
+            {
+                var chars = cell.ToCharArray();
+                chars[rng.Next(chars.Length)] = "0123456789-/+ .x:"[rng.Next(17)];
+                cell = new string(chars);
+            }
+            if (rng.Next(40) == 0) cell = rng.Next(2) == 0 ? cell[..^1] : cell + "1";
+            if (rng.Next(60) == 0) cell = "";
+            starts.Add(text.Count);
+            lengths.Add(cell.Length);
+            text.AddRange(Encoding.ASCII.GetBytes(cell));
+            text.Add((byte)',');
+        }
+        if (slack) text.AddRange(new byte[Utf8Parsers.ReadAhead]);
+        var buffer = text.ToArray();
+        int rows = starts.Count;
+        var days = new long[rows];
+        var states = new CellState[rows];
+        int left = Utf8Parsers.ParseIsoDates(buffer, starts.ToArray(), lengths.ToArray(), days, states);
+        Assert.Equal(states.Count(x => x == CellState.Invalid), left);
+        Assert.InRange(left, 1, rows / 2);
+        for (int r = 0; r < rows; r++)
+        {
+            var cell = buffer.AsSpan(starts[r], lengths[r]);
+            var shown = Encoding.ASCII.GetString(cell);
+            bool nearEnd = starts[r] + Utf8Parsers.ReadAhead > buffer.Length;
+            bool ok = Utf8Parsers.TryParseDate(cell, null, out long expected);
+            if (states[r] == CellState.Value)
+            {
+                Assert.True(ok && !nearEnd, shown);
+                Assert.True(expected == days[r], shown);
+            }
+            else
+            {
+                // Left: not a date, too near the end, or a year outside the loop's table.
+                int year = ok ? DateOnly.FromDayNumber((int)expected).Year : 0;
+                Assert.True(states[r] == CellState.Invalid && (!ok || nearEnd || year < 1900 || year > 2155), shown);
+            }
+        }
+    }
+
+    [Theory]
     [InlineData("-0.3548", -0.3548)]
     [InlineData("+12345678.12345678", 12345678.12345678)]
     [InlineData("12345678", 12345678.0)]

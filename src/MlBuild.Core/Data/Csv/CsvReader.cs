@@ -438,22 +438,27 @@ internal static class CsvReader
         /// Parses a column's plain cells in one call-free loop, leaving the others <see cref="CellState.Invalid"/> for
         /// <see cref="Parse"/>; how many it left, or -1 when the type has no such loop.
         /// </summary>
-        static virtual int ParsePlain(byte[] chunk, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, Span<T> values, Span<CellState> states) => -1;
+        static virtual int ParsePlain(byte[] chunk, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, Span<T> values, Span<CellState> states, string? format) => -1;
     }
 
     struct FloatCell : ICellParser<double>
     {
         public static bool Parse(byte[] b, int s, int n, string? f, out double v) => Utf8Parsers.TryParseDouble(b, s, n, out v);
-        public static int ParsePlain(byte[] chunk, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, Span<double> values, Span<CellState> states) =>
+        public static int ParsePlain(byte[] chunk, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, Span<double> values, Span<CellState> states, string? format) =>
             Utf8Parsers.ParsePlainDoubles(chunk, starts, lengths, values, states);
     }
     struct IntegerCell : ICellParser<long>
     {
         public static bool Parse(byte[] b, int s, int n, string? f, out long v) => Utf8Parsers.TryParseInt64(b, s, n, out v);
-        public static int ParsePlain(byte[] chunk, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, Span<long> values, Span<CellState> states) =>
+        public static int ParsePlain(byte[] chunk, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, Span<long> values, Span<CellState> states, string? format) =>
             Utf8Parsers.ParsePlainInt64s(chunk, starts, lengths, values, states);
     }
-    struct DateCell : ICellParser<long> { public static bool Parse(byte[] b, int s, int n, string? f, out long v) => Utf8Parsers.TryParseDate(Cell(b, s, n), f, out v); }
+    struct DateCell : ICellParser<long>
+    {
+        public static bool Parse(byte[] b, int s, int n, string? f, out long v) => Utf8Parsers.TryParseDate(Cell(b, s, n), f, out v);
+        public static int ParsePlain(byte[] chunk, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, Span<long> values, Span<CellState> states, string? format) =>
+            format is null ? Utf8Parsers.ParseIsoDates(chunk, starts, lengths, values, states) : -1;
+    }
     struct DateTimeCell : ICellParser<long> { public static bool Parse(byte[] b, int s, int n, string? f, out long v) => Utf8Parsers.TryParseDateTime(Cell(b, s, n), f, out v); }
     struct TextCell : ICellParser<long>
     {
@@ -489,7 +494,7 @@ internal static class CsvReader
         bool settleOnly = false;
         if (plan.NullTokens.Length == 0 || !plan.NullTokens.Any(token => TParser.Parse(token, 0, token.Length, format, out _)))
         {
-            int left = TParser.ParsePlain(buffer, v.Starts.AsSpan(0, rows), v.Lengths.AsSpan(0, rows), values, v.States.AsSpan(0, rows));
+            int left = TParser.ParsePlain(buffer, v.Starts.AsSpan(0, rows), v.Lengths.AsSpan(0, rows), values, v.States.AsSpan(0, rows), format);
             if (left == 0) return;
             settleOnly = left > 0;
         }
