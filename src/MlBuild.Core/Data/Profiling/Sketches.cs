@@ -111,11 +111,18 @@ public sealed class HyperLogLog
     /// its top bits keeps the largest rank (leading zeros of the rest, plus one).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void AddUnchecked(ref byte registers, ulong hash)
+    internal static void AddUnchecked(ref byte registers, ulong hash) =>
+        Raise(ref registers, hash >> (64 - P), (ulong)BitOperations.LeadingZeroCount((hash << P) | (1UL << (P - 1))) + 1);
+
+    /// <summary>Bits of a hash that choose its register.</summary>
+    internal const int Precision = P;
+
+    /// <summary>Raises register <paramref name="register"/> (below <see cref="RegisterCount"/>) to <paramref name="rank"/>; stores only when it rises.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Raise(ref byte registers, ulong register, ulong rank)
     {
-        ref byte reg = ref Unsafe.Add(ref registers, (nint)(hash >> (64 - P)));
-        byte rank = (byte)(BitOperations.LeadingZeroCount((hash << P) | (1UL << (P - 1))) + 1);
-        reg = Math.Max(reg, rank);
+        ref byte reg = ref Unsafe.Add(ref registers, (nint)register);
+        if (rank > reg) reg = (byte)rank;
     }
 
     /// <summary>Merges another sketch into this one.</summary>
@@ -318,7 +325,7 @@ public static class NumericSketches
         if (Avx2.IsSupported && values.Length >= 4 && registers.Length == HyperLogLog.RegisterCount)
         {
             ref byte regs = ref MemoryMarshal.GetArrayDataReference(registers);
-            Span<ulong> keys = stackalloc ulong[8];
+            Span<ulong> keys = stackalloc ulong[12]; // per block of four: buckets, registers, ranks
             ref ulong key0 = ref MemoryMarshal.GetReference(keys);
             // The inner loop has no call (one would make it keep its values on the stack): it stops at a block whose
             // buckets need a new histogram page, which the outer loop makes before going on with that block.
@@ -352,7 +359,14 @@ public static class NumericSketches
             var bits = Vector256.AndNot(x.AsUInt64(), Vector256.Equals(x, Vector256<double>.Zero).AsUInt64());
             var ordered = bits ^ (Vector256.LessThan(bits.AsInt64(), Vector256<long>.Zero).AsUInt64() | signBit);
             Vector256.StoreUnsafe(ordered >>> QuantileSketch.BucketShift, ref key0);
-            Vector256.StoreUnsafe(StableHash.Mix(hashIntegers ? Vector256.LoadUnsafe(ref n0, (nuint)i).AsUInt64() : bits), ref key0, 4);
+            var hash = StableHash.Mix(hashIntegers ? Vector256.LoadUnsafe(ref n0, (nuint)i).AsUInt64() : bits);
+            // The HyperLogLog register (top bits) and rank (leading zeros of the other 52 bits, plus one, at most 53) of
+            // each hash, as HyperLogLog.AddUnchecked takes them: the 52 bits as a double's mantissa over 2^52, minus
+            // 2^52, is their exact value, whose exponent gives their highest set bit.
+            Vector256.StoreUnsafe(hash >>> (64 - HyperLogLog.Precision), ref key0, 4);
+            var low = (hash & Vector256.Create(0x000F_FFFF_FFFF_FFFFUL)) | Vector256.Create(0x4330_0000_0000_0000UL);
+            var exponent = (low.AsDouble() - Vector256.Create(4503599627370496.0)).AsUInt64() >>> 52;
+            Vector256.StoreUnsafe(Vector256.Min(Vector256.Create(1075UL) - exponent, Vector256.Create(53UL)), ref key0, 8);
             var p0 = quantiles.Page(key0);
             var p1 = quantiles.Page(Unsafe.Add(ref key0, 1));
             var p2 = quantiles.Page(Unsafe.Add(ref key0, 2));
@@ -362,10 +376,10 @@ public static class NumericSketches
             QuantileSketch.ValueCounter.Increment(p1, Unsafe.Add(ref key0, 1));
             QuantileSketch.ValueCounter.Increment(p2, Unsafe.Add(ref key0, 2));
             QuantileSketch.ValueCounter.Increment(p3, Unsafe.Add(ref key0, 3));
-            HyperLogLog.AddUnchecked(ref regs, Unsafe.Add(ref key0, 4));
-            HyperLogLog.AddUnchecked(ref regs, Unsafe.Add(ref key0, 5));
-            HyperLogLog.AddUnchecked(ref regs, Unsafe.Add(ref key0, 6));
-            HyperLogLog.AddUnchecked(ref regs, Unsafe.Add(ref key0, 7));
+            HyperLogLog.Raise(ref regs, Unsafe.Add(ref key0, 4), Unsafe.Add(ref key0, 8));
+            HyperLogLog.Raise(ref regs, Unsafe.Add(ref key0, 5), Unsafe.Add(ref key0, 9));
+            HyperLogLog.Raise(ref regs, Unsafe.Add(ref key0, 6), Unsafe.Add(ref key0, 10));
+            HyperLogLog.Raise(ref regs, Unsafe.Add(ref key0, 7), Unsafe.Add(ref key0, 11));
         }
         return i;
     }
