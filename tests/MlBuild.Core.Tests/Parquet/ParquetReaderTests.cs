@@ -218,14 +218,16 @@ public sealed class ParquetReaderTests : IDisposable
             new TestColumn(new DataField<float?>("c"), new float?[] { 1.5f, float.NaN, null }),
             new TestColumn(new DateTimeDataField("t", DateTimeFormat.Timestamp, unit: DateTimeTimeUnit.Millis, isNullable: false),
                 new DateTime[] { Jan1, Jan1.AddDays(1), Jan1.AddDays(2).AddSeconds(1) }),
-            new TestColumn(new DataField<double>("d"), new double[] { 1.0, 2.5, -3 }));
+            new TestColumn(new DataField<double>("d"), new double[] { 1.0, 2.5, -3 }),
+            new TestColumn(new DataField<double?>("e"), new double?[] { double.PositiveInfinity, null, double.NaN }));
         const string schema = """
             {"schemaVersion": 1, "columns": [
               {"name": "a", "type": "float", "max": 6},
               {"name": "b", "type": "boolean"},
               {"name": "c", "type": "float"},
               {"name": "t", "type": "date"},
-              {"name": "d", "type": "integer"}]}
+              {"name": "d", "type": "integer"},
+              {"name": "e", "type": "float"}]}
             """;
         var r = Validate(_dir.Path, "req.parquet", schema);
         if (r.InputErrors.Count > 0) Assert.Fail(r.InputErrors[0].Message);
@@ -237,6 +239,7 @@ public sealed class ParquetReaderTests : IDisposable
         AssertFirst(r.Check("t.type"), 1, 0, 2, "2024-01-03T00:00:01Z (has a time of day)");
         Assert.Equal("2024-01-02", r.Column("t").MaxText);
         AssertFirst(r.Check("d.type"), 1, 0, 1, "2.5");
+        AssertFirst(r.Check("e.type"), 2, 0, 0, "Infinity"); // a plain double column: infinity and NaN are type errors, the null is not
         Assert.Equal(-3, r.Column("d").Min);
     }
 

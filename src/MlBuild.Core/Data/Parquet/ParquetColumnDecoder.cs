@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text;
 using MlBuild.Core.Data.Schema;
 using MlBuild.Core.Data.Validation;
@@ -43,8 +44,10 @@ internal static class ParquetColumnDecoder
                 defined = SetStates(states, levels, rows);
                 if (w.ValuesDeferred) break; // checked per dictionary entry
                 Expand(v.Doubles, states, defined, rows);
-                for (int i = 0; i < rows; i++)
-                    if (!double.IsFinite(v.Doubles[i]) && states[i] == CellState.Value) ctx.Invalid(i, Format(v.Doubles[i]));
+                // One vector scan finds the usual column all finite (nulls hold 0); only others take the row loop.
+                if (!AllFinite(v.Doubles.AsSpan(0, rows)))
+                    for (int i = 0; i < rows; i++)
+                        if (!double.IsFinite(v.Doubles[i]) && states[i] == CellState.Value) ctx.Invalid(i, Format(v.Doubles[i]));
                 break;
             case ParquetKind.Int64 when b.Target == ColumnType.Integer:
                 src.Read(v.Longs.AsMemory(0, rows), levels, rows);
@@ -209,6 +212,21 @@ internal static class ParquetColumnDecoder
                 return 0;
             });
         }
+    }
+
+    /// <summary>Whether every value is finite (no NaN, no infinity): an exponent of all ones marks the others.</summary>
+    static bool AllFinite(ReadOnlySpan<double> values)
+    {
+        var bits = MemoryMarshal.Cast<double, ulong>(values);
+        var exponent = Vector256.Create(0x7FF0_0000_0000_0000UL);
+        var any = Vector256<ulong>.Zero;
+        int i = 0;
+        for (; i <= bits.Length - 4; i += 4)
+            any |= Vector256.Equals(Vector256.Create(bits.Slice(i, 4)) & exponent, exponent);
+        if (any != Vector256<ulong>.Zero) return false;
+        for (; i < bits.Length; i++)
+            if ((bits[i] & 0x7FF0_0000_0000_0000UL) == 0x7FF0_0000_0000_0000UL) return false;
+        return true;
     }
 
     /// <summary>Sets each row's state from its definition level; returns the number of values.</summary>
