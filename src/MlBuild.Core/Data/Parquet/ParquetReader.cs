@@ -39,6 +39,33 @@ internal static class ParquetReader
     }
 
     /// <summary>
+    /// Each top-level column of a Parquet file with the schema type it reads as most naturally (what <c>data infer</c>
+    /// starts from): integers as integer, floating-point and decimal numbers as float, dates as date, timestamps as
+    /// datetime, booleans as boolean, text as string; null for a column MlBuild cannot read (nested, repeated, or of an
+    /// unsupported type such as TIME).
+    /// </summary>
+    public static IReadOnlyList<(string Name, Schema.ColumnType? Type)> ReadColumnTypes(string path, string? displayPath = null)
+    {
+        displayPath ??= path;
+        using var file = OpenFile(path, displayPath);
+        var reader = Guard(displayPath, () => PqReader.CreateAsync(file.Stream, ReaderOptions, leaveStreamOpen: true).GetAwaiter().GetResult());
+        var schema = Guard(displayPath, () => reader.Schema);
+        return schema.Fields.Select(f => (f.Name, f is DataField { IsArray: false, MaxRepetitionLevel: 0, MaxDefinitionLevel: <= 1, SchemaElement: { } se }
+            ? NaturalType(ParquetColumnBinding.Classify(se)) : null)).ToArray();
+    }
+
+    static Schema.ColumnType? NaturalType(ParquetKind kind) => kind switch
+    {
+        ParquetKind.Int32 or ParquetKind.UInt32 or ParquetKind.Int64 or ParquetKind.UInt64 => Schema.ColumnType.Integer,
+        ParquetKind.Float or ParquetKind.Double or ParquetKind.Decimal or ParquetKind.Float16 => Schema.ColumnType.Float,
+        ParquetKind.Boolean => Schema.ColumnType.Boolean,
+        ParquetKind.Date32 => Schema.ColumnType.Date,
+        ParquetKind.TimestampMillis or ParquetKind.TimestampMicros or ParquetKind.TimestampNanos or ParquetKind.Int96 => Schema.ColumnType.DateTime,
+        ParquetKind.Text => Schema.ColumnType.String,
+        _ => null,
+    };
+
+    /// <summary>
     /// Validates one Parquet file of a dataset: one batch per row group, handed to <paramref name="merger"/> in order;
     /// the merger is done with a batch when the call returns (its arrays are pooled). Failure locations carry the row
     /// group, the row within the file and a record number relative to the batch, to which the merger adds the records

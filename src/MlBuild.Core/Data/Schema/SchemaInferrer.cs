@@ -21,19 +21,21 @@ public static class SchemaInferrer
     {
         options ??= new ValidationOptions();
         var resolved = DatasetValidator.ResolveFiles(new DatasetRequest(name, files, new DatasetSchema { Columns = [] }, baseDirectory));
-        var names = ReadColumnNames(resolved[0].FullPath, resolved[0].Display, options);
-        // Pass 1: every column as text, to see its distinct values.
-        var textSchema = new DatasetSchema
-        {
-            Columns = names.Select(n => new ColumnSchema { Name = n, Type = ColumnType.String }).ToList(),
-            ExtraColumns = ColumnPolicy.Ignore,
-            MinRows = 0,
-        };
+        // Pass 1: every CSV column as text, to see its distinct values. A Parquet column's type is in the file: text
+        // columns are read as text (and may still turn out numbers, dates or categories), the others as their type;
+        // a column MlBuild cannot read is left out.
+        var firstColumns = DatasetValidator.IsParquet(resolved[0].FullPath)
+            ? Parquet.ParquetReader.ReadColumnTypes(resolved[0].FullPath, resolved[0].Display)
+                .Where(c => c.Type is not null).Select(c => new ColumnSchema { Name = c.Name, Type = c.Type!.Value }).ToList()
+            : ReadColumnNames(resolved[0].FullPath, resolved[0].Display, options)
+                .Select(n => new ColumnSchema { Name = n, Type = ColumnType.String }).ToList();
+        var textSchema = new DatasetSchema { Columns = firstColumns, ExtraColumns = ColumnPolicy.Ignore, MinRows = 0 };
         var pass1 = DatasetValidator.Validate(new DatasetRequest(name, files, textSchema, baseDirectory), options);
         if (pass1.InputErrors.Count > 0) throw new MlBuildException(pass1.InputErrors[0]);
         var columns = new List<ColumnSchema>();
-        foreach (var p in pass1.Profile!.Columns)
-            columns.Add(InferColumn(p, pass1.Records));
+        foreach (var (p, first) in pass1.Profile!.Columns.Zip(firstColumns))
+            columns.Add(first.Type == ColumnType.String ? InferColumn(p, pass1.Records)
+                : new ColumnSchema { Name = p.Name, Type = first.Type, Nullable = p.Nulls > 0 });
         // Pass 2: bounds and a proof that the inferred types hold for every value (the distinct list may be truncated).
         var typed = new DatasetSchema { Columns = columns, ExtraColumns = ColumnPolicy.Ignore, MinRows = 0 };
         var pass2 = DatasetValidator.Validate(new DatasetRequest(name, files, typed, baseDirectory), options);

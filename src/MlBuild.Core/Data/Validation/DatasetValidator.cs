@@ -80,9 +80,13 @@ public static class DatasetValidator
         return result;
     }
 
+    /// <summary>Whether a data file is read as Parquet (by its extension), else as CSV.</summary>
+    public static bool IsParquet(string path) =>
+        path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".parq", StringComparison.OrdinalIgnoreCase);
+
     static HashSet<int> ValidateFile(string full, string display, ValidationPlan plan, BatchChecker checker, ValidationMerger merger, ValidationOptions options)
     {
-        if (full.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase) || full.EndsWith(".parq", StringComparison.OrdinalIgnoreCase))
+        if (IsParquet(full))
             return ValidateParquet(full, display, plan, checker, merger, options);
 
         using var stream = OpenRead(full, display);
