@@ -70,9 +70,7 @@ public class Utf8ParsersTests
         // too near the end to read ahead.
         var rng = new Random(13);
         const string alphabet = "0123456789.-+e,x\n";
-        var text = new List<byte>();
-        var starts = new List<int>();
-        var lengths = new List<int>();
+        var cells = new List<string>();
         for (int k = 0; k < 50_000; k++)
         {
             var sb = new StringBuilder();
@@ -83,20 +81,16 @@ public class Utf8ParsersTests
             for (int i = 0; i < fracDigits; i++) sb.Append((char)('0' + rng.Next(10)));
             if (rng.Next(20) == 0) sb.Insert(rng.Next(sb.Length + 1), alphabet[rng.Next(alphabet.Length)]);
             if (rng.Next(50) == 0) sb.Clear();
-            starts.Add(text.Count);
-            lengths.Add(sb.Length);
-            text.AddRange(Encoding.ASCII.GetBytes(sb.ToString()));
-            text.Add((byte)',');
+            cells.Add(sb.ToString());
         }
-        if (slack) text.AddRange(new byte[Utf8Parsers.ReadAhead]);
-        var buffer = text.ToArray();
-        int rows = starts.Count;
+        var (buffer, starts, lengths) = Pack(cells, slack);
+        int rows = starts.Length;
         var doubles = new double[rows];
         var longs = new long[rows];
         var doubleStates = new CellState[rows];
         var longStates = new CellState[rows];
-        int leftDoubles = Utf8Parsers.ParsePlainDoubles(buffer, starts.ToArray(), lengths.ToArray(), doubles, doubleStates);
-        int leftLongs = Utf8Parsers.ParsePlainInt64s(buffer, starts.ToArray(), lengths.ToArray(), longs, longStates);
+        int leftDoubles = Utf8Parsers.ParsePlainDoubles(buffer, starts, lengths, doubles, doubleStates);
+        int leftLongs = Utf8Parsers.ParsePlainInt64s(buffer, starts, lengths, longs, longStates);
         Assert.Equal(doubleStates.Count(s => s == CellState.Invalid), leftDoubles);
         Assert.Equal(longStates.Count(s => s == CellState.Invalid), leftLongs);
         Assert.InRange(leftDoubles, 1, rows / 2);
@@ -130,9 +124,7 @@ public class Utf8ParsersTests
         // yyyy-MM-dd cells across the table's years and past them, impossible days (2015-02-29, 04-31, day 00), other
         // shapes (a byte changed, one more or less, slashes, signs) and cells near the buffer's end.
         var rng = new Random(23);
-        var text = new List<byte>();
-        var starts = new List<int>();
-        var lengths = new List<int>();
+        var cells = new List<string>();
         for (int k = 0; k < 60_000; k++)
         {
             int year = rng.Next(8) == 0 ? rng.Next(0, 10_000) : rng.Next(1890, 2170);
@@ -150,17 +142,13 @@ public class Utf8ParsersTests
             }
             if (rng.Next(40) == 0) cell = rng.Next(2) == 0 ? cell[..^1] : cell + "1";
             if (rng.Next(60) == 0) cell = "";
-            starts.Add(text.Count);
-            lengths.Add(cell.Length);
-            text.AddRange(Encoding.ASCII.GetBytes(cell));
-            text.Add((byte)',');
+            cells.Add(cell);
         }
-        if (slack) text.AddRange(new byte[Utf8Parsers.ReadAhead]);
-        var buffer = text.ToArray();
-        int rows = starts.Count;
+        var (buffer, starts, lengths) = Pack(cells, slack);
+        int rows = starts.Length;
         var days = new long[rows];
         var states = new CellState[rows];
-        int left = Utf8Parsers.ParseIsoDates(buffer, starts.ToArray(), lengths.ToArray(), days, states);
+        int left = Utf8Parsers.ParseIsoDates(buffer, starts, lengths, days, states);
         Assert.Equal(states.Count(x => x == CellState.Invalid), left);
         Assert.InRange(left, 1, rows / 2);
         for (int r = 0; r < rows; r++)
@@ -286,5 +274,23 @@ public class Utf8ParsersTests
     {
         Assert.Equal(valid, Utf8Parsers.TryParseDate(Encoding.ASCII.GetBytes(text), null, out var day));
         if (valid) Assert.Equal(DateOnly.ParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture).DayNumber, day);
+    }
+
+    /// <summary>Cells packed into one buffer, each followed by a comma, with <see cref="Utf8Parsers.ReadAhead"/> bytes of
+    /// slack at the end or none (then the last cells are too near the end to read ahead).</summary>
+    static (byte[] Buffer, int[] Starts, int[] Lengths) Pack(IReadOnlyList<string> cells, bool slack)
+    {
+        var text = new List<byte>();
+        var starts = new int[cells.Count];
+        var lengths = new int[cells.Count];
+        for (int r = 0; r < cells.Count; r++)
+        {
+            starts[r] = text.Count;
+            lengths[r] = cells[r].Length;
+            text.AddRange(Encoding.ASCII.GetBytes(cells[r]));
+            text.Add((byte)',');
+        }
+        if (slack) text.AddRange(new byte[Utf8Parsers.ReadAhead]);
+        return (text.ToArray(), starts, lengths);
     }
 }
