@@ -162,7 +162,7 @@ internal static class CsvTokenizer
         int tailEnd = length > fieldStart && buffer[length - 1] == (byte)'\r' ? length - 1 : length;
         if (field > 0 || tailEnd > fieldStart)
         {
-            if (field < cols) { t.FieldStart[field][rec] = fieldStart; t.FieldLength[field][rec] = tailEnd - fieldStart; }
+            if (field < cols) Store(ref columns0, field, recordOffset, fieldStart, tailEnd - fieldStart);
             EndRecord(t, rec, field + 1, line, recStart);
             rec++;
         }

@@ -29,13 +29,15 @@ internal static class ParquetReader
     static readonly ParquetOptions ReaderOptions = new() { TreatByteArrayAsString = true };
 
     /// <summary>The top-level field names of a Parquet file, in order: what the validator maps schema columns to.</summary>
-    public static IReadOnlyList<string> ReadColumnNames(string path, string? displayPath = null)
+    public static IReadOnlyList<string> ReadColumnNames(string path, string? displayPath = null) =>
+        ReadSchema(path, displayPath ?? path).Fields.Select(f => f.Name).ToArray();
+
+    /// <summary>A Parquet file's schema, from its footer.</summary>
+    static ParquetSchema ReadSchema(string path, string displayPath)
     {
-        displayPath ??= path;
         using var file = OpenFile(path, displayPath);
         var reader = Guard(displayPath, () => PqReader.CreateAsync(file.Stream, ReaderOptions, leaveStreamOpen: true).GetAwaiter().GetResult());
-        var schema = Guard(displayPath, () => reader.Schema);
-        return schema.Fields.Select(f => f.Name).ToArray();
+        return Guard(displayPath, () => reader.Schema);
     }
 
     /// <summary>
@@ -44,15 +46,11 @@ internal static class ParquetReader
     /// datetime, booleans as boolean, text as string; null for a column MlBuild cannot read (nested, repeated, or of an
     /// unsupported type such as TIME).
     /// </summary>
-    public static IReadOnlyList<(string Name, Schema.ColumnType? Type)> ReadColumnTypes(string path, string? displayPath = null)
-    {
-        displayPath ??= path;
-        using var file = OpenFile(path, displayPath);
-        var reader = Guard(displayPath, () => PqReader.CreateAsync(file.Stream, ReaderOptions, leaveStreamOpen: true).GetAwaiter().GetResult());
-        var schema = Guard(displayPath, () => reader.Schema);
-        return schema.Fields.Select(f => (f.Name, f is DataField { IsArray: false, MaxRepetitionLevel: 0, MaxDefinitionLevel: <= 1, SchemaElement: { } se }
-            ? NaturalType(ParquetColumnBinding.Classify(se)) : null)).ToArray();
-    }
+    public static IReadOnlyList<(string Name, Schema.ColumnType? Type)> ReadColumnTypes(string path, string? displayPath = null) =>
+        ReadSchema(path, displayPath ?? path).Fields
+            .Select(f => (f.Name, f is DataField { IsArray: false, MaxRepetitionLevel: 0, MaxDefinitionLevel: <= 1, SchemaElement: { } se }
+                ? NaturalType(ParquetColumnBinding.Classify(se)) : null))
+            .ToArray();
 
     static Schema.ColumnType? NaturalType(ParquetKind kind) => kind switch
     {

@@ -65,11 +65,20 @@ internal sealed class Utf8CountTable(int capacity)
         return (ulong)(product >> 64) ^ (ulong)product;
     }
 
-    /// <summary>A value's first 16 bytes as two words, zero past its length.</summary>
+    /// <summary>
+    /// The first 16 bytes of a value of up to 16 bytes at <paramref name="at"/> (16 bytes readable there) as two words,
+    /// zero past its length: masked by BZHI where the CPU has it (no branch on the length), else by shifts.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static (ulong, ulong) Head(ulong word0, ulong word1, int length) =>
-        (length >= 8 ? word0 : word0 & ((1UL << (length * 8)) - 1),
-         length >= 16 ? word1 : length <= 8 ? 0 : word1 & ((1UL << ((length - 8) * 8)) - 1));
+    static (ulong, ulong) HeadInPlace(ref byte at, int length)
+    {
+        ulong word0 = Unsafe.ReadUnaligned<ulong>(ref at), word1 = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref at, 8));
+        // BZHI keeps every bit for an index of 64 or more: a value of 8+ bytes keeps its whole first word.
+        if (Bmi2.X64.IsSupported)
+            return (Bmi2.X64.ZeroHighBits(word0, (ulong)(length * 8)), Bmi2.X64.ZeroHighBits(word1, (ulong)Math.Max(length * 8 - 64, 0)));
+        return (length >= 8 ? word0 : word0 & ((1UL << (length * 8)) - 1),
+                length >= 16 ? word1 : length <= 8 ? 0 : word1 & ((1UL << ((length - 8) * 8)) - 1));
+    }
 
     static (ulong, ulong) Head(ReadOnlySpan<byte> value)
     {
@@ -101,8 +110,7 @@ internal sealed class Utf8CountTable(int capacity)
     public int FindShortInPlace(byte[] buffer, int start, int length)
     {
         if ((uint)length > ShortBytes || (uint)start + ShortBytes > (uint)buffer.Length) return NotShortInPlace;
-        ref byte at = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), start);
-        (ulong head0, ulong head1) = Head(Unsafe.ReadUnaligned<ulong>(ref at), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref at, 8)), length);
+        (ulong head0, ulong head1) = HeadInPlace(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), start), length);
         return FindShort(head0, head1, length);
     }
 
@@ -126,17 +134,20 @@ internal sealed class Utf8CountTable(int capacity)
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    int FindShort(ulong head0, ulong head1, int length)
+    int FindShort(ulong head0, ulong head1, int length) =>
+        FindShort(ref MemoryMarshal.GetArrayDataReference(_slots), _slots.Length - 1, ref MemoryMarshal.GetArrayDataReference(_entries), head0, head1, length);
+
+    /// <summary>The entry of a short value given as its head words, or -1; the table's arrays come in as references, so
+    /// a loop can keep them in registers. The slot count is a power of two (<paramref name="mask"/> + 1), and slots hold
+    /// entries below Count, all inside the entry array.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static int FindShort(ref int slot0, int mask, ref Entry entry0, ulong head0, ulong head1, int length)
     {
-        var slots = _slots;
-        int mask = slots.Length - 1;
-        ref Entry entries = ref MemoryMarshal.GetArrayDataReference(_entries);
         for (int i = (int)(ShortHash(head0, head1, length) & (ulong)mask); ; i = (i + 1) & mask)
         {
-            int e = slots[i];
+            int e = Unsafe.Add(ref slot0, i);
             if (e < 0) return -1;
-            // Slots hold entries below Count, all inside the entry array.
-            ref var entry = ref Unsafe.Add(ref entries, e);
+            ref var entry = ref Unsafe.Add(ref entry0, e);
             // Equal lengths and first 16 bytes: equal values of up to 16 bytes.
             if (entry.Length == length && entry.Head0 == head0 && entry.Head1 == head1) return e;
         }
@@ -145,20 +156,18 @@ internal sealed class Utf8CountTable(int capacity)
     /// <summary>
     /// Counts the cells from row <paramref name="i"/> on while each is empty of work: not a value (counted elsewhere),
     /// or a short value already in the table that fails no check. Returns the first other row (or the end) and adds the
-    /// values it counted to <paramref name="counted"/>. One loop with the table's arrays in registers, the cell's head
-    /// words masked by BZHI instead of branches on its length, and no bounds checks: the usual cell of a category
-    /// column costs this loop only.
+    /// values it counted to <paramref name="counted"/>. One loop with the table's arrays in registers and no bounds
+    /// checks: the usual cell of a category column costs this loop only.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int CountKnown(ReadOnlySpan<CellState> states, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, byte[] buffer, int i, ref long counted)
     {
         int rows = states.Length;
-        if (!Bmi2.X64.IsSupported || starts.Length < rows || lengths.Length < rows || buffer.Length < ShortBytes) return i;
+        if (starts.Length < rows || lengths.Length < rows || buffer.Length < ShortBytes) return i;
         ref CellState state0 = ref MemoryMarshal.GetReference(states);
         ref int start0 = ref MemoryMarshal.GetReference(starts);
         ref int length0 = ref MemoryMarshal.GetReference(lengths);
         ref byte b0 = ref MemoryMarshal.GetArrayDataReference(buffer);
-        // Slots hold entries below Count, all inside the entry array; the slot count is a power of two.
         ref int slot0 = ref MemoryMarshal.GetArrayDataReference(_slots);
         ref Entry entry0 = ref MemoryMarshal.GetArrayDataReference(_entries);
         int mask = _slots.Length - 1;
@@ -170,27 +179,14 @@ internal sealed class Utf8CountTable(int capacity)
             int length = Unsafe.Add(ref length0, i);
             uint start = (uint)Unsafe.Add(ref start0, i);
             if ((uint)length > ShortBytes || start > lastSafe) break;
-            ref byte at = ref Unsafe.Add(ref b0, start);
-            // BZHI keeps every bit for an index of 64 or more: a value of 8+ bytes keeps its whole first word.
-            ulong head0 = Bmi2.X64.ZeroHighBits(Unsafe.ReadUnaligned<ulong>(ref at), (ulong)(length * 8));
-            ulong head1 = Bmi2.X64.ZeroHighBits(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref at, 8)), (ulong)Math.Max(length * 8 - 64, 0));
-            int slot = (int)(ShortHash(head0, head1, length) & (ulong)mask);
-            while (true)
-            {
-                int e = Unsafe.Add(ref slot0, slot);
-                if (e < 0) goto Done;
-                ref Entry entry = ref Unsafe.Add(ref entry0, e);
-                if (entry.Length == length && entry.Head0 == head0 && entry.Head1 == head1)
-                {
-                    if (entry.Flags != Flags.None) goto Done;
-                    entry.Count++;
-                    n++;
-                    break;
-                }
-                slot = (slot + 1) & mask;
-            }
+            (ulong head0, ulong head1) = HeadInPlace(ref Unsafe.Add(ref b0, start), length);
+            int e = FindShort(ref slot0, mask, ref entry0, head0, head1, length);
+            if (e < 0) break;
+            ref Entry entry = ref Unsafe.Add(ref entry0, e);
+            if (entry.Flags != Flags.None) break;
+            entry.Count++;
+            n++;
         }
-    Done:
         counted += n;
         return i;
     }

@@ -277,9 +277,7 @@ public static class Utf8Parsers
     {
         int rows = starts.Length;
         if (!Ssse3.IsSupported || lengths.Length < rows || values.Length < rows || states.Length < rows || buffer.Length < ReadAhead) return -1;
-        // The usual column (every cell far enough from the buffer's end, as a chunk's slack keeps them) takes the loop
-        // without the per-cell guard; one vector pass over the starts decides.
-        return MaxOf(starts) <= (uint)(buffer.Length - ReadAhead)
+        return EveryCellReadable(buffer, starts)
             ? ParsePlain<T, AllCellsReadable>(buffer, starts, lengths, values, states)
             : ParsePlain<T, SomeCellsNearEnd>(buffer, starts, lengths, values, states);
     }
@@ -349,7 +347,7 @@ public static class Utf8Parsers
     {
         int rows = starts.Length;
         if (lengths.Length < rows || values.Length < rows || states.Length < rows || buffer.Length < ReadAhead) return -1;
-        return MaxOf(starts) <= (uint)(buffer.Length - ReadAhead)
+        return EveryCellReadable(buffer, starts)
             ? ParseIsoDates<AllCellsReadable>(buffer, starts, lengths, values, states)
             : ParseIsoDates<SomeCellsNearEnd>(buffer, starts, lengths, values, states);
     }
@@ -400,6 +398,12 @@ public static class Utf8Parsers
         }
         return left;
     }
+
+    /// <summary>
+    /// Whether every cell has <see cref="ReadAhead"/> readable bytes from its start, as a chunk's slack keeps them: the
+    /// usual column, whose loop then needs no per-cell guard. One vector pass over the starts decides.
+    /// </summary>
+    static bool EveryCellReadable(byte[] buffer, ReadOnlySpan<int> starts) => MaxOf(starts) <= (uint)(buffer.Length - ReadAhead);
 
     /// <summary>The largest of <paramref name="values"/> read as unsigned (a negative one counts as huge).</summary>
     static uint MaxOf(ReadOnlySpan<int> values)
