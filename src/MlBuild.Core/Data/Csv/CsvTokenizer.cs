@@ -88,14 +88,17 @@ internal static class CsvTokenizer
         nint recordOffset = 0; // rec * sizeof(int): where this record's cell goes in each column's arrays
         var vd = Vector256.Create(delimiter);
         var vn = Vector256.Create((byte)'\n');
-        for (int block = 0; block < length; block += 32)
+        // 64-byte blocks: a block's separators are cut in loops whose exits the branch predictor cannot learn (the
+        // count per segment varies with the data), so fewer, longer blocks mean fewer mispredicted exits per record.
+        for (int block = 0; block < length; block += 64)
         {
-            uint dmask, nmask;
-            if (block + 32 <= length)
+            ulong dmask, nmask;
+            if (block + 64 <= length)
             {
                 var v = Vector256.LoadUnsafe(ref b0, (nuint)block);
-                dmask = Vector256.Equals(v, vd).ExtractMostSignificantBits();
-                nmask = Vector256.Equals(v, vn).ExtractMostSignificantBits();
+                var w = Vector256.LoadUnsafe(ref b0, (nuint)block + 32);
+                dmask = Vector256.Equals(v, vd).ExtractMostSignificantBits() | ((ulong)Vector256.Equals(w, vd).ExtractMostSignificantBits() << 32);
+                nmask = Vector256.Equals(v, vn).ExtractMostSignificantBits() | ((ulong)Vector256.Equals(w, vn).ExtractMostSignificantBits() << 32);
             }
             else
             {
@@ -103,17 +106,17 @@ internal static class CsvTokenizer
                 for (int k = block; k < length; k++)
                 {
                     byte c = buffer[k];
-                    if (c == delimiter) dmask |= 1u << (k - block);
-                    else if (c == (byte)'\n') nmask |= 1u << (k - block);
+                    if (c == delimiter) dmask |= 1UL << (k - block);
+                    else if (c == (byte)'\n') nmask |= 1UL << (k - block);
                 }
             }
-            uint mask = dmask | nmask;
+            ulong mask = dmask | nmask;
             while (mask != 0)
             {
                 // The separators before the block's next newline (all of them when none is left) in a loop of their own,
                 // without asking at each one whether it is a newline, nor, when the record's columns leave room for all
                 // of them (the usual case), whether the field is one of the columns.
-                uint separators = mask & ((nmask & mask & (0u - (nmask & mask))) - 1);
+                ulong separators = mask & ((nmask & mask & (0UL - (nmask & mask))) - 1);
                 mask ^= separators;
                 ref nint column = ref Unsafe.Add(ref columns0, (nint)(uint)field * 2); // the next field's column
                 if (field + BitOperations.PopCount(separators) <= cols)
