@@ -55,6 +55,27 @@ public class CsvTokenizerTests
         }
     }
 
+    /// <summary>The reader's one-pass scan of a buffer (newlines, quotes, plain ASCII) against the three scans it
+    /// replaced, over lengths around its vector blocks and past the 255 blocks after which its per-lane counts are summed.</summary>
+    [Fact]
+    public void The_chunk_scan_counts_newlines_and_finds_quotes_and_non_ascii_bytes()
+    {
+        var random = new Random(7);
+        foreach (int length in new[] { 0, 1, 31, 32, 33, 64, 255 * 32 - 1, 255 * 32, 255 * 32 + 1, 300_001 })
+            for (int trial = 0; trial < 8; trial++)
+            {
+                var data = new byte[length];
+                // Trial 0 all newlines: every lane's count at its limit at each sum.
+                for (int i = 0; i < length; i++) data[i] = (byte)(trial == 0 || random.Next(4) == 0 ? '\n' : 'a' + random.Next(26));
+                if (length > 0 && trial % 2 == 1) data[random.Next(length)] = (byte)'"';
+                if (length > 0 && trial % 4 >= 2) data[random.Next(length)] = trial % 8 >= 4 ? (byte)0 : (byte)0xC3;
+                var (newlines, quotes, plainAscii) = CsvReader.ScanBytes(data);
+                Assert.Equal(data.Count(b => b == (byte)'\n'), newlines);
+                Assert.Equal(data.Contains((byte)'"'), quotes);
+                Assert.Equal(data.All(b => b is >= 1 and <= 0x7F), plainAscii);
+            }
+    }
+
     static TokenizedChunk Tokenize(byte[] data, bool hasQuotes, int newlines, int columns)
     {
         // A chunk buffer as the reader makes it: the data, then slack the vector loops may read.
