@@ -152,8 +152,8 @@ public sealed class HyperLogLog
 /// </summary>
 public sealed class QuantileSketch
 {
-    const int SubBits = 7;
-    const int Sub = 1 << SubBits;
+    internal const int SubBits = 7;
+    internal const int Sub = 1 << SubBits;
     /// <summary>A value's bucket is its <see cref="OrderedKey"/> shifted right by this.</summary>
     public const int BucketShift = 52 - SubBits;
     const int PageCount = 1 << 12;
@@ -188,16 +188,14 @@ public sealed class QuantileSketch
             // A bucket has 64 - BucketShift = 19 bits: its page index is inside the page table.
             Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_pages), (int)(bucket >> SubBits) & (PageCount - 1));
 
+        /// <summary>The page table's first entry: bucket b's page is at <c>b &gt;&gt; SubBits</c> from it (a bucket has 19 bits).</summary>
+        internal ref long[]? FirstPage => ref MemoryMarshal.GetArrayDataReference(_pages);
+
         /// <summary>Makes the page of <paramref name="bucket"/> if it has none yet.</summary>
         internal void EnsurePage(ulong bucket)
         {
             if (Page(bucket) is null) sketch.NewPage((int)(bucket >> SubBits) & (PageCount - 1));
         }
-
-        /// <summary>Counts <paramref name="bucket"/> on its <paramref name="page"/>.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        internal static void Increment(long[] page, ulong bucket) =>
-            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(page), (int)(bucket & (Sub - 1)))++;
     }
 
     /// <summary>A counter for a loop over many values.</summary>
@@ -325,7 +323,7 @@ public static class NumericSketches
         if (Avx2.IsSupported && values.Length >= 4 && registers.Length == HyperLogLog.RegisterCount)
         {
             ref byte regs = ref MemoryMarshal.GetArrayDataReference(registers);
-            Span<ulong> keys = stackalloc ulong[12]; // per block of four: buckets, registers, ranks
+            Span<ulong> keys = stackalloc ulong[20]; // per block of four: buckets, registers, ranks, pages, slots
             ref ulong key0 = ref MemoryMarshal.GetReference(keys);
             // The inner loop has no call (one would make it keep its values on the stack): it stops at a block whose
             // buckets need a new histogram page, which the outer loop makes before going on with that block.
@@ -352,13 +350,18 @@ public static class NumericSketches
         ref long n0 = ref MemoryMarshal.GetReference(integers);
         bool hashIntegers = !integers.IsEmpty;
         var signBit = Vector256.Create(0x8000_0000_0000_0000UL);
+        ref long[]? pages0 = ref quantiles.FirstPage;
         for (; i <= values.Length - 4; i += 4)
         {
             var x = Vector256.LoadUnsafe(ref v0, (nuint)i);
             // -0 counts as 0 in both keys, as in the scalar forms.
             var bits = Vector256.AndNot(x.AsUInt64(), Vector256.Equals(x, Vector256<double>.Zero).AsUInt64());
             var ordered = bits ^ (Vector256.LessThan(bits.AsInt64(), Vector256<long>.Zero).AsUInt64() | signBit);
-            Vector256.StoreUnsafe(ordered >>> QuantileSketch.BucketShift, ref key0);
+            var bucket = ordered >>> QuantileSketch.BucketShift;
+            Vector256.StoreUnsafe(bucket, ref key0);
+            // Each bucket's page and slot on it, here four at a time rather than per value in the counting below.
+            Vector256.StoreUnsafe(bucket >>> QuantileSketch.SubBits, ref key0, 12);
+            Vector256.StoreUnsafe(bucket & Vector256.Create((ulong)QuantileSketch.Sub - 1), ref key0, 16);
             var hash = StableHash.Mix(hashIntegers ? Vector256.LoadUnsafe(ref n0, (nuint)i).AsUInt64() : bits);
             // The HyperLogLog register (top bits) and rank (leading zeros of the other 52 bits, plus one, at most 53) of
             // each hash, as HyperLogLog.AddUnchecked takes them: the 52 bits as a double's mantissa over 2^52, minus
@@ -367,15 +370,15 @@ public static class NumericSketches
             var low = (hash & Vector256.Create(0x000F_FFFF_FFFF_FFFFUL)) | Vector256.Create(0x4330_0000_0000_0000UL);
             var exponent = (low.AsDouble() - Vector256.Create(4503599627370496.0)).AsUInt64() >>> 52;
             Vector256.StoreUnsafe(Vector256.Min(Vector256.Create(1075UL) - exponent, Vector256.Create(53UL)), ref key0, 8);
-            var p0 = quantiles.Page(key0);
-            var p1 = quantiles.Page(Unsafe.Add(ref key0, 1));
-            var p2 = quantiles.Page(Unsafe.Add(ref key0, 2));
-            var p3 = quantiles.Page(Unsafe.Add(ref key0, 3));
+            var p0 = Unsafe.Add(ref pages0, (nint)Unsafe.Add(ref key0, 12));
+            var p1 = Unsafe.Add(ref pages0, (nint)Unsafe.Add(ref key0, 13));
+            var p2 = Unsafe.Add(ref pages0, (nint)Unsafe.Add(ref key0, 14));
+            var p3 = Unsafe.Add(ref pages0, (nint)Unsafe.Add(ref key0, 15));
             if (p0 is null || p1 is null || p2 is null || p3 is null) return i;
-            QuantileSketch.ValueCounter.Increment(p0, key0);
-            QuantileSketch.ValueCounter.Increment(p1, Unsafe.Add(ref key0, 1));
-            QuantileSketch.ValueCounter.Increment(p2, Unsafe.Add(ref key0, 2));
-            QuantileSketch.ValueCounter.Increment(p3, Unsafe.Add(ref key0, 3));
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p0), (nint)Unsafe.Add(ref key0, 16))++;
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p1), (nint)Unsafe.Add(ref key0, 17))++;
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p2), (nint)Unsafe.Add(ref key0, 18))++;
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p3), (nint)Unsafe.Add(ref key0, 19))++;
             HyperLogLog.Raise(ref regs, Unsafe.Add(ref key0, 4), Unsafe.Add(ref key0, 8));
             HyperLogLog.Raise(ref regs, Unsafe.Add(ref key0, 5), Unsafe.Add(ref key0, 9));
             HyperLogLog.Raise(ref regs, Unsafe.Add(ref key0, 6), Unsafe.Add(ref key0, 10));
