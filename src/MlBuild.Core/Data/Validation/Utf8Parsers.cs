@@ -97,6 +97,10 @@ public static class Utf8Parsers
         return TryParseDoubleSlow(s, out value);
     }
 
+    /// <summary>10^k at k (0..15) and -10^k at 16 + k: dividing a mantissa by the signed power gives the signed value,
+    /// -0 included, exactly as negating the quotient would.</summary>
+    static readonly double[] SignedPowersOf10 = [.. PowersOf10[..16], .. PowersOf10[..16].Select(p => -p)];
+
     /// <summary>Bytes past a cell's start that <see cref="TryParseDouble(byte[], int, int, out double)"/> may read.</summary>
     public const int ReadAhead = 32;
 
@@ -110,19 +114,25 @@ public static class Utf8Parsers
     /// bit 1 for '-'.</summary>
     const int SignsAt = ShapeBytesAt + ShapeRows * ShapeRows;
 
+    /// <summary>Where <see cref="CellShapes"/> keeps <see cref="SignedPowersOf10"/> (8-byte aligned), so the column loop
+    /// reaches them from the same base address.</summary>
+    const int PowersAt = (SignsAt + 256 + 7) & ~7;
+
     /// <summary>
     /// Per cell shape, a body of n bytes (n &lt;= 17, 17 meaning longer) whose first non-digit is at k (k == n: none):
     /// at <c>(n * 18 + k) * 16</c>, the byte shuffle that right-aligns its digits, skipping the dot, with zeros (0x80)
     /// in front; at <see cref="ShapeBytesAt"/> + <c>n * 18 + k</c>, one byte: its fraction digits (bits 0-3), whether
     /// its length alone rejects it (bit 4: no body, over 16 bytes, no digit or over 15 digits) and whether it has a
     /// dot (bit 5), taking the non-digit at k for a dot (any other non-digit is rejected by the caller); then the sign
-    /// bytes (<see cref="SignsAt"/>). One table, so the column loop keeps one base address for its three lookups.
+    /// bytes (<see cref="SignsAt"/>) and the signed powers of ten (<see cref="PowersAt"/>). One table, so the column loop
+    /// keeps one base address for its four lookups.
     /// </summary>
     static readonly byte[] CellShapes = BuildCellShapes();
 
     static byte[] BuildCellShapes()
     {
-        var table = new byte[SignsAt + 256];
+        var table = new byte[PowersAt + SignedPowersOf10.Length * sizeof(double)];
+        SignedPowersOf10.AsSpan().CopyTo(MemoryMarshal.Cast<byte, double>(table.AsSpan(PowersAt)));
         table[SignsAt + '+'] = 1;
         table[SignsAt + '-'] = 3;
         for (int n = 0; n < ShapeRows; n++)
@@ -250,10 +260,6 @@ public static class Utf8Parsers
         return d.ToScalar() * 1e8 + d.GetElement(1);
     }
 
-    /// <summary>10^k at k (0..15) and -10^k at 16 + k: dividing a mantissa by the signed power gives the signed value,
-    /// -0 included, exactly as negating the quotient would.</summary>
-    static readonly double[] SignedPowersOf10 = [.. PowersOf10[..16], .. PowersOf10[..16].Select(p => -p)];
-
     /// <summary>
     /// Parses a column of cells, <c>buffer[starts[r]..starts[r]+lengths[r]]</c>, the way
     /// <see cref="TryParseDouble(byte[], int, int, out double)"/> does, in one loop without a call: a plain decimal cell
@@ -292,7 +298,6 @@ public static class Utf8Parsers
     {
         nint rows = starts.Length;
         ref byte b0 = ref MemoryMarshal.GetArrayDataReference(buffer);
-        ref double pow = ref MemoryMarshal.GetArrayDataReference(SignedPowersOf10);
         ref int start0 = ref MemoryMarshal.GetReference(starts);
         ref int length0 = ref MemoryMarshal.GetReference(lengths);
         ref T value0 = ref MemoryMarshal.GetReference(values);
@@ -300,7 +305,6 @@ public static class Utf8Parsers
         uint lastSafe = (uint)(buffer.Length - ReadAhead);
         ref byte tables = ref MemoryMarshal.GetArrayDataReference(CellShapes);
         bool guard = typeof(TBounds) == typeof(SomeCellsNearEnd);
-        int left = 0;
         for (nint r = 0; r < rows; r++)
         {
             uint start = (uint)Unsafe.Add(ref start0, r);
@@ -311,7 +315,8 @@ public static class Utf8Parsers
             if (typeof(T) == typeof(double))
             {
                 // Up to 15 digits: the mantissa and 10^fracDigits are exact doubles, so the quotient is correctly rounded.
-                Unsafe.As<T, double>(ref Unsafe.Add(ref value0, r)) = MantissaAsDouble(halves) / Unsafe.Add(ref pow, fracDigits | (minus << 4));
+                Unsafe.As<T, double>(ref Unsafe.Add(ref value0, r)) = MantissaAsDouble(halves)
+                    / Unsafe.ReadUnaligned<double>(ref Unsafe.Add(ref tables, PowersAt + (nint)(uint)(fracDigits | (minus << 4)) * sizeof(double)));
             }
             else
             {
@@ -320,9 +325,9 @@ public static class Utf8Parsers
                 Unsafe.As<T, long>(ref Unsafe.Add(ref value0, r)) = (MantissaAsInt64(halves) ^ sign) - sign;
             }
             Unsafe.Add(ref state0, r) = (CellState)(rejected * (int)CellState.Invalid);
-            left += rejected;
         }
-        return left;
+        // Counted after the loop, which has no register to spare for the count.
+        return MemoryMarshal.AsBytes(states[..(int)rows]).Count((byte)CellState.Invalid);
     }
 
     /// <summary>First year of <see cref="MonthStarts"/>; dates of the 256 years from it take the column loop's table.</summary>
