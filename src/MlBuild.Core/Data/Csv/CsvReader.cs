@@ -117,6 +117,7 @@ internal static class CsvReader
     /// the reader needs the first two before it can hand out the next chunk, the worker the third; three scans of
     /// their own cost three times the memory reads.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static (int Newlines, bool Quotes, bool PlainAscii) ScanBytes(ReadOnlySpan<byte> data)
     {
         ref byte b0 = ref MemoryMarshal.GetReference(data);

@@ -297,6 +297,7 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
     }
 
     /// <summary>The values of the cells that hold one, in row order, in <paramref name="into"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static ReadOnlySpan<T> Pack<T>(ReadOnlySpan<CellState> states, ReadOnlySpan<T> values, T[] into)
     {
         int k = 0;
@@ -312,6 +313,7 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
     /// An integer, date or datetime column's values: as doubles (what the scalar loop compares and sums
     /// too) through <see cref="CheckDenseDoubles"/>, the distinct count still hashing the integers.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     bool CheckDenseLongs(BatchResult r, ColumnPlan p, ColumnAccumulator acc, ReadOnlySpan<long> values)
     {
         var doubles = System.Buffers.ArrayPool<double>.Shared.Rent(values.Length);

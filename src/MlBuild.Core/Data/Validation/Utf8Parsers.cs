@@ -411,6 +411,7 @@ public static class Utf8Parsers
     static bool EveryCellReadable(byte[] buffer, ReadOnlySpan<int> starts) => MaxOf(starts) <= (uint)(buffer.Length - ReadAhead);
 
     /// <summary>The largest of <paramref name="values"/> read as unsigned (a negative one counts as huge).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static uint MaxOf(ReadOnlySpan<int> values)
     {
         var unsigned = MemoryMarshal.Cast<int, uint>(values);

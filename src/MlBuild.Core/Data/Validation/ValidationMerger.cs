@@ -382,6 +382,7 @@ internal sealed unsafe class LongSet
     }
 
     /// <summary><c>StableHash.Mix(key) &amp; mask</c> of every key: the home slots of keys in a hash table.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void HomeSlots(ReadOnlySpan<long> keys, int mask, Span<int> slots)
     {
         int i = 0;
