@@ -109,10 +109,6 @@ internal static class CsvReader
     }
 
     /// <summary>
-    /// The end (exclusive) of the last complete record in <paramref name="data"/>, which starts at a record start; -1 if
-    /// none ends. Quote parity decides which newlines end records; a quote-free block is one vectorised search.
-    /// </summary>
-    /// <summary>
     /// A buffer's newline count, whether it holds a quote, and whether every byte is ASCII other than NUL, in one pass:
     /// the reader needs the first two before it can hand out the next chunk, the worker the third; three scans of
     /// their own cost three times the memory reads.
@@ -152,6 +148,10 @@ internal static class CsvReader
         return (newlines, anyQuote, plainAscii);
     }
 
+    /// <summary>
+    /// The end (exclusive) of the last complete record in <paramref name="data"/>, which starts at a record start; -1 if
+    /// none ends. Quote parity decides which newlines end records; a quote-free block is one vectorised search.
+    /// </summary>
     static int LastRecordEnd(ReadOnlySpan<byte> data, bool hasQuotes, out int openQuoteAt)
     {
         openQuoteAt = -1;

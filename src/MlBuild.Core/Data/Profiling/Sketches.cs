@@ -182,19 +182,14 @@ public sealed class QuantileSketch
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Add(double v) => sketch.Slot(OrderedKey(v) >> BucketShift)++;
 
-        /// <summary>The histogram page of a bucket (<c>OrderedKey(v) &gt;&gt; BucketShift</c>), null until one is needed.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        internal long[]? Page(ulong bucket) =>
-            // A bucket has 64 - BucketShift = 19 bits: its page index is inside the page table.
-            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_pages), (int)(bucket >> SubBits) & (PageCount - 1));
-
-        /// <summary>The page table's first entry: bucket b's page is at <c>b &gt;&gt; SubBits</c> from it (a bucket has 19 bits).</summary>
+        /// <summary>The page table's first entry: bucket b's page is at <c>b &gt;&gt; SubBits</c> from it (a bucket has
+        /// 64 - BucketShift = 19 bits, so every page index is inside the table).</summary>
         internal ref long[]? FirstPage => ref MemoryMarshal.GetArrayDataReference(_pages);
 
-        /// <summary>Makes the page of <paramref name="bucket"/> if it has none yet.</summary>
-        internal void EnsurePage(ulong bucket)
+        /// <summary>Makes page <paramref name="index"/> (a bucket shifted right by <see cref="SubBits"/>) if there is none yet.</summary>
+        internal void EnsurePage(ulong index)
         {
-            if (Page(bucket) is null) sketch.NewPage((int)(bucket >> SubBits) & (PageCount - 1));
+            if (_pages[(int)index] is null) sketch.NewPage((int)index);
         }
     }
 
@@ -323,7 +318,7 @@ public static class NumericSketches
         if (Avx2.IsSupported && values.Length >= 4 && registers.Length == HyperLogLog.RegisterCount)
         {
             ref byte regs = ref MemoryMarshal.GetArrayDataReference(registers);
-            Span<ulong> keys = stackalloc ulong[20]; // per block of four: buckets, registers, ranks, pages, slots
+            Span<ulong> keys = stackalloc ulong[16]; // per block of four: pages, registers, ranks, slots
             ref ulong key0 = ref MemoryMarshal.GetReference(keys);
             // The inner loop has no call (one would make it keep its values on the stack): it stops at a block whose
             // buckets need a new histogram page, which the outer loop makes before going on with that block.
@@ -342,7 +337,7 @@ public static class NumericSketches
     }
 
     /// <summary>Counts blocks of four from <paramref name="i"/> on; returns where it stopped: the end, or a block whose
-    /// buckets lack a page (its keys are left in <paramref name="key0"/>).</summary>
+    /// buckets lack a page (their page indices are left at <paramref name="key0"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static int AddBlocks(ReadOnlySpan<double> values, ReadOnlySpan<long> integers, int i, QuantileSketch.ValueCounter quantiles, ref byte regs, ref ulong key0)
     {
@@ -358,10 +353,9 @@ public static class NumericSketches
             var bits = Vector256.AndNot(x.AsUInt64(), Vector256.Equals(x, Vector256<double>.Zero).AsUInt64());
             var ordered = bits ^ (Vector256.LessThan(bits.AsInt64(), Vector256<long>.Zero).AsUInt64() | signBit);
             var bucket = ordered >>> QuantileSketch.BucketShift;
-            Vector256.StoreUnsafe(bucket, ref key0);
             // Each bucket's page and slot on it, here four at a time rather than per value in the counting below.
-            Vector256.StoreUnsafe(bucket >>> QuantileSketch.SubBits, ref key0, 12);
-            Vector256.StoreUnsafe(bucket & Vector256.Create((ulong)QuantileSketch.Sub - 1), ref key0, 16);
+            Vector256.StoreUnsafe(bucket >>> QuantileSketch.SubBits, ref key0);
+            Vector256.StoreUnsafe(bucket & Vector256.Create((ulong)QuantileSketch.Sub - 1), ref key0, 12);
             var hash = StableHash.Mix(hashIntegers ? Vector256.LoadUnsafe(ref n0, (nuint)i).AsUInt64() : bits);
             // The HyperLogLog register (top bits) and rank (leading zeros of the other 52 bits, plus one, at most 53) of
             // each hash, as HyperLogLog.AddUnchecked takes them: the 52 bits as a double's mantissa over 2^52, minus
@@ -370,15 +364,15 @@ public static class NumericSketches
             var low = (hash & Vector256.Create(0x000F_FFFF_FFFF_FFFFUL)) | Vector256.Create(0x4330_0000_0000_0000UL);
             var exponent = (low.AsDouble() - Vector256.Create(4503599627370496.0)).AsUInt64() >>> 52;
             Vector256.StoreUnsafe(Vector256.Min(Vector256.Create(1075UL) - exponent, Vector256.Create(53UL)), ref key0, 8);
-            var p0 = Unsafe.Add(ref pages0, (nint)Unsafe.Add(ref key0, 12));
-            var p1 = Unsafe.Add(ref pages0, (nint)Unsafe.Add(ref key0, 13));
-            var p2 = Unsafe.Add(ref pages0, (nint)Unsafe.Add(ref key0, 14));
-            var p3 = Unsafe.Add(ref pages0, (nint)Unsafe.Add(ref key0, 15));
+            var p0 = Unsafe.Add(ref pages0, (nint)key0);
+            var p1 = Unsafe.Add(ref pages0, (nint)Unsafe.Add(ref key0, 1));
+            var p2 = Unsafe.Add(ref pages0, (nint)Unsafe.Add(ref key0, 2));
+            var p3 = Unsafe.Add(ref pages0, (nint)Unsafe.Add(ref key0, 3));
             if (p0 is null || p1 is null || p2 is null || p3 is null) return i;
-            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p0), (nint)Unsafe.Add(ref key0, 16))++;
-            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p1), (nint)Unsafe.Add(ref key0, 17))++;
-            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p2), (nint)Unsafe.Add(ref key0, 18))++;
-            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p3), (nint)Unsafe.Add(ref key0, 19))++;
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p0), (nint)Unsafe.Add(ref key0, 12))++;
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p1), (nint)Unsafe.Add(ref key0, 13))++;
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p2), (nint)Unsafe.Add(ref key0, 14))++;
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p3), (nint)Unsafe.Add(ref key0, 15))++;
             HyperLogLog.Raise(ref regs, Unsafe.Add(ref key0, 4), Unsafe.Add(ref key0, 8));
             HyperLogLog.Raise(ref regs, Unsafe.Add(ref key0, 5), Unsafe.Add(ref key0, 9));
             HyperLogLog.Raise(ref regs, Unsafe.Add(ref key0, 6), Unsafe.Add(ref key0, 10));

@@ -129,6 +129,12 @@ public static class Utf8Parsers
     /// </summary>
     static readonly byte[] CellShapes = BuildCellShapes();
 
+    /// <summary>10^<paramref name="fracDigits"/>, negated when <paramref name="minus"/> is 1, from <see cref="CellShapes"/>'
+    /// data at <paramref name="tables"/>: what a plain cell's mantissa is divided by.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static double SignedPowerOf10(ref byte tables, int fracDigits, int minus) =>
+        Unsafe.ReadUnaligned<double>(ref Unsafe.Add(ref tables, PowersAt + (nint)(uint)(fracDigits | (minus << 4)) * sizeof(double)));
+
     static byte[] BuildCellShapes()
     {
         var table = new byte[PowersAt + SignedPowersOf10.Length * sizeof(double)];
@@ -168,7 +174,7 @@ public static class Utf8Parsers
             if (rejected == 0)
             {
                 // Up to 15 digits: the mantissa and 10^fracDigits are exact doubles, so the quotient is correctly rounded.
-                value = MantissaAsDouble(halves) / SignedPowersOf10[fracDigits | (minus << 4)];
+                value = MantissaAsDouble(halves) / SignedPowerOf10(ref MemoryMarshal.GetArrayDataReference(CellShapes), fracDigits, minus);
                 return true;
             }
         }
@@ -315,8 +321,7 @@ public static class Utf8Parsers
             if (typeof(T) == typeof(double))
             {
                 // Up to 15 digits: the mantissa and 10^fracDigits are exact doubles, so the quotient is correctly rounded.
-                Unsafe.As<T, double>(ref Unsafe.Add(ref value0, r)) = MantissaAsDouble(halves)
-                    / Unsafe.ReadUnaligned<double>(ref Unsafe.Add(ref tables, PowersAt + (nint)(uint)(fracDigits | (minus << 4)) * sizeof(double)));
+                Unsafe.As<T, double>(ref Unsafe.Add(ref value0, r)) = MantissaAsDouble(halves) / SignedPowerOf10(ref tables, fracDigits, minus);
             }
             else
             {
