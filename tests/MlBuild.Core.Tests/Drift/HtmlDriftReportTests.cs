@@ -77,7 +77,7 @@ public sealed class HtmlDriftReportTests
         };
     }
 
-    static DriftReportInput Sample(bool reverse = false)
+    internal static DriftReportInput Sample(bool reverse = false)
     {
         var columns = new List<DriftReportColumn>
         {
