@@ -8,10 +8,10 @@ namespace MlBuild.Core.Reports;
 
 /// <summary>
 /// The drift report a person opens in a browser: one self-contained HTML file (inline CSS and SVG, no script, nothing
-/// fetched from the network). The verdict and its rule first, then a table of the columns sorted by their drift score,
-/// then each column with its reference and current distributions drawn over each other and every statistic with its
-/// threshold. Deterministic: the same input gives the same bytes (invariant culture, fixed order, no timestamps); its
-/// size grows with the columns, never with the rows.
+/// fetched from the network). The verdict and its rule first, then a table of the columns (worst verdict first, then by
+/// drift score), then each column with its reference and current distributions drawn over each other and every statistic
+/// with its threshold. Deterministic: the same input gives the same bytes (invariant culture, fixed order, no
+/// timestamps); its size grows with the columns, never with the rows.
 /// </summary>
 public static class HtmlDriftReport
 {
@@ -24,8 +24,11 @@ public static class HtmlDriftReport
     public static string Render(DriftReportInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        // Worst verdict first (a drifted column above one whose large effect was not significant), then by score, then
+        // by name: the order of the JSON report.
         var columns = input.Columns
-            .OrderByDescending(c => double.IsNaN(c.Score) ? double.NegativeInfinity : c.Score)
+            .OrderByDescending(c => c.Verdict)
+            .ThenByDescending(c => double.IsNaN(c.Score) ? double.NegativeInfinity : c.Score)
             .ThenBy(c => c.Name, StringComparer.Ordinal).ToArray();
         int drifted = columns.Count(c => c.Verdict >= Verdict.Fail);
         int warned = columns.Count(c => c.Verdict is Verdict.Warn or Verdict.Inconclusive);

@@ -118,7 +118,7 @@ public sealed class HtmlDriftReportTests
         int banner = html.IndexOf("<h1>Drift detected</h1>", StringComparison.Ordinal);
         int table = html.IndexOf("<table class=\"columns\">", StringComparison.Ordinal);
         Assert.True(banner >= 0 && banner < table);
-        var expectedOrder = input.Columns.OrderByDescending(c => c.Score).Select(c => c.Name).ToArray();
+        var expectedOrder = input.Columns.OrderByDescending(c => c.Verdict).ThenByDescending(c => c.Score).Select(c => c.Name).ToArray();
         Assert.Equal(["n1", "c1", "f01"], expectedOrder[..3]); // the null-rate jump, then the moved shares, then the mean shift
         var positions = expectedOrder.Select(n => html.IndexOf("\">" + n + "</a></td>", StringComparison.Ordinal)).ToArray();
         Assert.All(positions, p => Assert.True(p > table));

@@ -14,7 +14,10 @@ namespace MlBuild.Core.Data.Drift;
 /// <param name="CurrentRows">Rows of the current data.</param>
 /// <param name="Verdict">The dataset's verdict under <paramref name="Rule"/>: <see cref="Verdict.Fail"/> when it drifted.</param>
 /// <param name="Rule">The dataset rule in words, e.g. "fail when any column's score reaches its threshold".</param>
-/// <param name="Columns">The columns, in any order: the report sorts them by <see cref="DriftReportColumn.Score"/>.</param>
+/// <param name="Columns">
+/// The columns, in any order: the report sorts them by verdict (worst first), then <see cref="DriftReportColumn.Score"/>
+/// (largest first), then name.
+/// </param>
 public sealed record DriftReportInput(
     string Title, string ReferenceName, string CurrentName, long ReferenceRows, long CurrentRows,
     Verdict Verdict, string Rule, IReadOnlyList<DriftReportColumn> Columns)
