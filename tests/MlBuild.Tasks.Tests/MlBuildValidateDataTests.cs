@@ -69,6 +69,23 @@ public sealed class MlBuildValidateDataTests : IDisposable
         Assert.Equal("MLB9101", Assert.Single(ws2.Engine.Errors).Code);
     }
 
+    [UnixTheory]
+    [InlineData("input", "MLB1101")]          // unreadable input, though its digits look like a data check's
+    [InlineData("configuration", "MLB9104")]
+    [InlineData("internal", "MLB9000")]
+    [InlineData("unknown-kind", "MLB1003")]   // a kind this task does not know is never downgraded
+    public void Execute_with_DataViolationsAsWarnings_keeps_every_error_that_is_not_a_data_finding_and_adds_no_MLB9001(string kind, string code)
+    {
+        _ws.Prepare(2, Result(2, $"D\terror\t{kind}\t{code}\tdata/train.csv\t3\t1\tcannot run"));
+        var task = _ws.CreateTask(TaskWorkspace.Item("data/train.csv", ("Schema", "data/train.schema.json")));
+        task.DataViolationsAsWarnings = true;
+
+        Assert.False(task.Execute());
+
+        Assert.Equal(code, Assert.Single(_ws.Engine.Errors).Code);
+        Assert.Empty(_ws.Engine.Warnings);
+    }
+
     [UnixFact]
     public void Execute_engine_without_result_file_is_MLB9001_with_exit_code_and_log_path()
     {
