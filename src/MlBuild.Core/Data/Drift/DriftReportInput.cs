@@ -93,7 +93,7 @@ public sealed record DriftReportDistribution(IReadOnlyList<long> Reference, IRea
     /// Equal-width bins over the range of both samples (so both histograms share their axis), at most
     /// <paramref name="bins"/>; one bin when every value is the same.
     /// </summary>
-    public static DriftReportDistribution Numeric(SortedSample reference, SortedSample current, int bins = 24)
+    public static DriftReportDistribution Numeric(SortedSample reference, SortedSample current, int bins = 20)
     {
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(current);
