@@ -141,6 +141,21 @@ public sealed class SchemaInferenceFindingsTests : IDisposable
     }
 
     [Fact]
+    public void A_placeholder_among_more_distinct_values_than_are_listed_is_found_by_the_type_proof()
+    {
+        // Pass 1 lists at most 50 distinct values here, so the one NA (line 202) is not among them; the type proof
+        // finds it, and it becomes a null token instead of turning the column into text.
+        _dir.Write("big.csv", "id,weight\n" + string.Concat(Enumerable.Range(1, 400).Select(i => $"{i},{(i == 201 ? "NA" : (i % 150 + 0.5).ToString(CultureInfo.InvariantCulture))}\n")));
+        var inferred = SchemaInferrer.Infer("big", ["big.csv"], _dir.Path, new ValidationOptions { MaxDistinctValues = 50 });
+        var weight = inferred.Schema.Columns.Single(c => c.Name == "weight");
+        Assert.Equal((ColumnType.Float, true), (weight.Type, weight.Nullable));
+        Assert.Contains("NA", inferred.Schema.Csv.NullTokens);
+        var warning = Assert.Single(inferred.Diagnostics, d => d.Code == "MLB1020");
+        Assert.Equal((202, 2), (warning.Line, warning.Column));
+        Assert.Equal(0, ValidateWithWrittenJson(inferred, "big.csv").ExitCode);
+    }
+
+    [Fact]
     public void A_frequent_placeholder_like_value_of_a_text_column_stays_a_value()
     {
         // '-' in a third of the rows of a category is a value someone chose, not a stray placeholder.

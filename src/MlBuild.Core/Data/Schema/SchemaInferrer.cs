@@ -90,7 +90,8 @@ public static class SchemaInferrer
         // Placeholders: decided from pass 1's distinct values, counted and located exactly by a pattern check.
         var textProfiles = pass1.Profile!.Columns.Zip(firstColumns).Where(x => x.Second.Type == ColumnType.String).Select(x => x.First).ToList();
         var nullTokens = new SortedSet<string>(StringComparer.Ordinal);
-        var tokenUse = LocatePlaceholders(name, files, baseDirectory, options, format, textProfiles);
+        // (Parquet text has no missing-value tokens: its nulls are in the file.)
+        var tokenUse = parquet ? [] : LocatePlaceholders(name, files, baseDirectory, options, format, textProfiles);
         foreach (var (column, found) in tokenUse)
         {
             var p = textProfiles.First(x => x.Name == column);
@@ -109,8 +110,7 @@ public static class SchemaInferrer
         {
             foreach (var (token, (count, first)) in found.Where(f => nullTokens.Contains(f.Key)))
             {
-                notes.Add(new MlDiagnostic("MLB1020", MlSeverity.Warning,
-                    $"column '{column}' value '{token}' ({Count(count)} of {Count(pass1.Records)} rows) looks like a placeholder for a missing value: the schema reads '{token}' as missing (csv.nullTokens) and the column as nullable; if it is a real value, remove it from csv.nullTokens and add it to the column",
+                notes.Add(new MlDiagnostic("MLB1020", MlSeverity.Warning, PlaceholderMessage(column, token, count, pass1.Records),
                     first.File, (int)Math.Min(first.Line, int.MaxValue), first.Column));
             }
         }
@@ -128,6 +128,31 @@ public static class SchemaInferrer
         var typed = new DatasetSchema { Columns = columns, ExtraColumns = ColumnPolicy.Ignore, MinRows = 0, Csv = format };
         var pass2 = DatasetValidator.Validate(new DatasetRequest(name, files, typed, baseDirectory), options);
         if (pass2.InputErrors.Count > 0) throw new MlBuildException(pass2.InputErrors[0]);
+        // A column with more distinct values than pass 1 lists may hide a placeholder among the unlisted ones: when
+        // every value that failed its type is placeholder-like, it becomes a null token too, and pass 2 runs again.
+        var hidden = parquet ? [] : pass2.Checks
+            .Where(k => k.Kind == "type" && k.Failures > 0 && k.TopFailingValues.Count > 0
+                        && k.TopFailingValues.Sum(v => v.Count) == k.Failures && k.TopFailingValues.All(v => IsPlaceholderLike(v.Value)))
+            .ToList();
+        if (hidden.Count > 0)
+        {
+            foreach (var k in hidden)
+            {
+                foreach (var v in k.TopFailingValues)
+                {
+                    nullTokens.Add(v.Value);
+                    var first = k.FirstFailures.FirstOrDefault(f => f.Value == v.Value)?.Location;
+                    notes.Add(new MlDiagnostic("MLB1020", MlSeverity.Warning, PlaceholderMessage(k.Column!, v.Value, v.Count, pass1.Records),
+                        first?.File ?? firstFile, first is { } l ? (int)Math.Min(l.Line, int.MaxValue) : 0, first?.Column ?? 0));
+                }
+            }
+            format = new CsvFormat { Delimiter = format.Delimiter, NullTokens = ["", .. nullTokens] };
+            var fixedColumns = hidden.Select(k => k.Column!).ToHashSet();
+            columns = columns.Select(c => fixedColumns.Contains(c.Name) ? new ColumnSchema { Name = c.Name, Type = c.Type, Format = c.Format, Nullable = true } : c).ToList();
+            typed = new DatasetSchema { Columns = columns, ExtraColumns = ColumnPolicy.Ignore, MinRows = 0, Csv = format };
+            pass2 = DatasetValidator.Validate(new DatasetRequest(name, files, typed, baseDirectory), options);
+            if (pass2.InputErrors.Count > 0) throw new MlBuildException(pass2.InputErrors[0]);
+        }
         var final = new List<ColumnSchema>();
         foreach (var c in columns)
         {
@@ -213,6 +238,9 @@ public static class SchemaInferrer
         if (complete && counts.Count < maxLines && recordStart < data.Length && !quoted) counts.Add(fields);
         return counts;
     }
+
+    static string PlaceholderMessage(string column, string token, long count, long records) =>
+        $"column '{column}' value '{token}' ({Count(count)} of {Count(records)} rows) looks like a placeholder for a missing value: the schema reads '{token}' as missing (csv.nullTokens) and the column as nullable; if it is a real value, remove it from csv.nullTokens and add it to the column";
 
     static string DelimiterName(byte d) => d == (byte)'\t' ? "\\t" : ((char)d).ToString();
 
