@@ -96,7 +96,7 @@ internal static class DataCommand
         "tab" or "\\t" or "\t" => (byte)'\t',
         "pipe" or "|" => (byte)'|',
         _ when text.Length == 1 && text[0] is > ' ' and < (char)127 and not '"' => (byte)text[0],
-        _ => throw new MlBuildException(new MlDiagnostic("MLB9002", MlSeverity.Error,
+        _ => throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.CommandLine, MlSeverity.Error,
             $"--delimiter must be one printable ASCII character other than a quote, or comma, semicolon, tab or pipe; not '{text}'.")),
     };
 

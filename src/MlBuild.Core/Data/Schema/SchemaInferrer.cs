@@ -75,7 +75,7 @@ public static class SchemaInferrer
         var textSchema = new DatasetSchema { Columns = firstColumns, ExtraColumns = ColumnPolicy.Ignore, MinRows = 0, Csv = format };
         var pass1 = DatasetValidator.Validate(new DatasetRequest(name, files, textSchema, baseDirectory), options);
         if (pass1.InputErrors.Count > 0) throw new MlBuildException(pass1.InputErrors[0]);
-        foreach (var d in ValidationDiagnostics.From(pass1).Where(d => d.Code == "MLB1013"))
+        foreach (var d in ValidationDiagnostics.From(pass1).Where(d => d.Code == DiagnosticCodes.FieldCountMismatch.Code))
             notes.Add(d with
             {
                 Severity = MlSeverity.Warning,
@@ -110,7 +110,7 @@ public static class SchemaInferrer
         {
             foreach (var (token, (count, first)) in found.Where(f => nullTokens.Contains(f.Key)))
             {
-                notes.Add(new MlDiagnostic("MLB1020", MlSeverity.Warning, PlaceholderMessage(column, token, count, pass1.Records),
+                notes.Add(new MlDiagnostic(DiagnosticCodes.InferredPlaceholder, MlSeverity.Warning, PlaceholderMessage(column, token, count, pass1.Records),
                     first.File, (int)Math.Min(first.Line, int.MaxValue), first.Column));
             }
         }
@@ -142,7 +142,7 @@ public static class SchemaInferrer
                 {
                     nullTokens.Add(v.Value);
                     var first = k.FirstFailures.FirstOrDefault(f => f.Value == v.Value)?.Location;
-                    notes.Add(new MlDiagnostic("MLB1020", MlSeverity.Warning, PlaceholderMessage(k.Column!, v.Value, v.Count, pass1.Records),
+                    notes.Add(new MlDiagnostic(DiagnosticCodes.InferredPlaceholder, MlSeverity.Warning, PlaceholderMessage(k.Column!, v.Value, v.Count, pass1.Records),
                         first?.File ?? firstFile, first is { } l ? (int)Math.Min(l.Line, int.MaxValue) : 0, first?.Column ?? 0));
                 }
             }
@@ -183,9 +183,9 @@ public static class SchemaInferrer
         foreach (var c in final)
         {
             if (c.Type == ColumnType.String && reasons.TryGetValue(c.Name, out var why))
-                notes.Add(AtHeader("MLB1021", MlSeverity.Info, c.Name, $"column '{c.Name}' is string: {why}"));
+                notes.Add(AtHeader(DiagnosticCodes.InferredString, MlSeverity.Info, c.Name, $"column '{c.Name}' is string: {why}"));
             if (c.Format is { } f && AmbiguousDayMonth(f, pass1.Profile!.Columns.First(x => x.Name == c.Name), nullTokens) is { } other)
-                notes.Add(AtHeader("MLB1022", MlSeverity.Warning, c.Name,
+                notes.Add(AtHeader(DiagnosticCodes.InferredAmbiguousDate, MlSeverity.Warning, c.Name,
                     $"column '{c.Name}' reads as dates in format '{f}' and also in '{other}': every day is 12 or less, so the data cannot tell day from month; check the format written"));
         }
         var schema = new DatasetSchema { Columns = final, MinRows = 1, Csv = format };
@@ -298,7 +298,7 @@ public static class SchemaInferrer
     {
         using var stream = File.OpenRead(full);
         var (names, _, _) = Csv.CsvReader.ReadHeader(stream, display, format, options);
-        return names ?? throw new MlBuildException(new MlDiagnostic("MLB1105", MlSeverity.Error, "The file is empty: expected a header row.", display, 1, 0));
+        return names ?? throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.EmptyFile, MlSeverity.Error, "The file is empty: expected a header row.", display, 1, 0));
     }
 
     static bool Parses(List<string> values, Func<byte[], bool> parse) => values.All(v => parse(Encoding.UTF8.GetBytes(v)));
