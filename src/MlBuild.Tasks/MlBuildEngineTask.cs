@@ -157,8 +157,9 @@ namespace MlBuild.Tasks
                     ExitCode.ToString(CultureInfo.InvariantCulture), problem, logFile);
                 return false;
             }
+            // The engine's summaries (one line per dataset) show at the default verbosity, as a test runner's summary does.
             foreach (var m in result.Messages)
-                Log.LogMessage(MessageImportance.Normal, m);
+                Log.LogMessage(MessageImportance.High, "{0}", m);
 
             int errors = 0;
             bool engineReportedError = false;

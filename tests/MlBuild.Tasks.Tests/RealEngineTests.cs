@@ -1,3 +1,5 @@
+using Microsoft.Build.Framework;
+
 namespace MlBuild.Tasks.Tests;
 
 /// <summary>
@@ -93,5 +95,28 @@ public sealed class RealEngineTests : IDisposable
 
         Assert.Equal("MLB9104", Assert.Single(_ws.Engine.Errors).Code);
         Assert.Empty(_ws.Engine.Warnings);
+    }
+
+    [Fact]
+    public void Valid_dataset_logs_one_summary_line_that_shows_at_default_verbosity()
+    {
+        var task = RealTask("id,name\n1,a\n2,b\n", dataViolationsAsWarnings: false);
+
+        Assert.True(task.Execute());
+
+        // High importance: the console logger's minimal verbosity (dotnet build's default) shows it.
+        var summary = Assert.Single(_ws.Engine.Messages, m => m.Importance == MessageImportance.High && m is not TaskCommandLineEventArgs);
+        Assert.Matches(@"^data/train\.csv: 2 rows, [1-9][0-9]* checks passed$", summary.Message);
+    }
+
+    [Fact]
+    public void Failing_dataset_summary_says_how_many_checks_failed()
+    {
+        var task = RealTask("id,name\n1,a\n0,b\n", dataViolationsAsWarnings: false);
+
+        Assert.False(task.Execute());
+
+        var summary = Assert.Single(_ws.Engine.Messages, m => m.Importance == MessageImportance.High && m is not TaskCommandLineEventArgs);
+        Assert.Matches(@"^data/train\.csv: 2 rows, 1 of [1-9][0-9]* checks failed$", summary.Message);
     }
 }

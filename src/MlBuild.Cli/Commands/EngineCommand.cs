@@ -42,7 +42,7 @@ internal static class EngineCommand
                 var r = DatasetValidator.Validate(new DatasetRequest(d.Name, d.Files, schema, request.ProjectDirectory));
                 results.Add(r);
                 diagnostics.AddRange(ValidationDiagnostics.From(r));
-                messages.Add(ValidationDiagnostics.Summary(r));
+                messages.Add(ValidationDiagnostics.BuildSummary(r));
             }
             if (request.ReportDirectory is { } reportDir && results.Count > 0)
             {
