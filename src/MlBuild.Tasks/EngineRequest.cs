@@ -20,7 +20,7 @@ namespace MlBuild.Tasks
 
     /// <summary>
     /// Writes the engine's request JSON by hand (netstandard2.0 has no JSON library we want to load into MSBuild):
-    /// <c>{"formatVersion":1,"projectDirectory":"...","reportDirectory":"...","datasets":[{"name":"train","files":["data/train.csv"],"schema":"..."}]}</c>.
+    /// <c>{"formatVersion":1,"projectDirectory":"...","reportDirectory":"...","maxLocationsPerCheck":5,"datasets":[{"name":"train","files":["data/train.csv"],"schema":"..."}]}</c>.
     /// The engine reads it with MlBuild.Core's <c>EngineRequest</c>; tests/MlBuild.Tasks.Tests/EngineRequestContractTests.cs
     /// holds the two together.
     /// </summary>
@@ -28,7 +28,7 @@ namespace MlBuild.Tasks
     {
         public const int FormatVersion = 1;
 
-        public static string ToJson(string projectDirectory, IEnumerable<RequestDataset> datasets, string? reportDirectory = null)
+        public static string ToJson(string projectDirectory, IEnumerable<RequestDataset> datasets, string? reportDirectory = null, int maxLocationsPerCheck = 0)
         {
             var sb = new StringBuilder();
             sb.Append("{\"formatVersion\":").Append(FormatVersion.ToString(CultureInfo.InvariantCulture));
@@ -39,6 +39,8 @@ namespace MlBuild.Tasks
                 sb.Append(",\"reportDirectory\":");
                 AppendString(sb, reportDirectory!);
             }
+            if (maxLocationsPerCheck > 0)
+                sb.Append(",\"maxLocationsPerCheck\":").Append(maxLocationsPerCheck.ToString(CultureInfo.InvariantCulture));
             sb.Append(",\"datasets\":[");
             bool firstSet = true;
             foreach (var d in datasets)

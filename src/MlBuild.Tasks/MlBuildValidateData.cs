@@ -29,6 +29,9 @@ namespace MlBuild.Tasks
         /// configuration and internal errors stay errors: the kind comes from the engine's result file, never from a code's digits.</summary>
         public bool DataViolationsAsWarnings { get; set; }
 
+        /// <summary>Locations reported per failing check (<c>MlBuildMaxLocationsPerCheck</c>, 1 or more; default 5).</summary>
+        public int MaxLocationsPerCheck { get; set; } = 5;
+
         /// <summary>The datasets the request named (after grouping), for callers and tests.</summary>
         [Output]
         public ITaskItem[] ValidatedDatasets { get; private set; } = Array.Empty<ITaskItem>();
@@ -44,6 +47,13 @@ namespace MlBuild.Tasks
         protected override bool TryCreateRequest(out string? requestJson)
         {
             requestJson = null;
+            if (MaxLocationsPerCheck < 1)
+            {
+                LogCodedError(DiagnosticCodes.InvalidBuildProperty,
+                    "MlBuildMaxLocationsPerCheck is {0}; set it to 1 or more (the number of locations reported per failing check).",
+                    MaxLocationsPerCheck.ToString(CultureInfo.InvariantCulture));
+                return false;
+            }
             var datasets = CollectDatasets();
             if (datasets is null)
                 return false;
@@ -62,7 +72,7 @@ namespace MlBuild.Tasks
             }
             ValidatedDatasets = items.ToArray();
             requestJson = EngineRequest.ToJson(ProjectDirectory, datasets,
-                string.IsNullOrEmpty(ReportDirectory) ? null : Path.GetFullPath(ReportDirectory));
+                string.IsNullOrEmpty(ReportDirectory) ? null : Path.GetFullPath(ReportDirectory), MaxLocationsPerCheck);
             return true;
         }
 

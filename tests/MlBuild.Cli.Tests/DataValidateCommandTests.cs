@@ -40,18 +40,66 @@ public sealed class DataValidateCommandTests : IDisposable
     }
 
     [Fact]
-    public void Violations_exit_1_with_one_canonical_line_per_failing_check()
+    public void Violations_exit_1_with_one_canonical_line_per_failing_location()
     {
         Write("s.json", Schema);
         Write("train.csv", "id,age,plan\n1,30,basic\n2,-3,gold\n2,-4,pro\n");
         var (exit, _, err) = Run("data", "validate", "train.csv", "--schema", "s.json");
         Assert.Equal(1, exit);
         var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        // Both bad ages are shown (up to 5 locations per check by default), each at its own cell.
         Assert.Equal([
             "train.csv(4,1): error MLB1008: column 'id' value '2' is a duplicate of an earlier row (1 of 1 in this check)",
             "train.csv(3,2): error MLB1003: column 'age' value '-3' is below min 0 (1 of 2 in this check)",
+            "train.csv(4,2): error MLB1003: column 'age' value '-4' fails min 0 (2 of 2 in this check)",
             "train.csv(3,3): error MLB1005: column 'plan' value 'gold' is not one of {'basic', 'pro'} (1 of 1 in this check)",
         ], lines);
+    }
+
+    [Fact]
+    public void Max_locations_limits_the_lines_per_check_and_the_last_says_where_the_rest_are()
+    {
+        Write("s.json", Schema);
+        var sb = new StringBuilder("id,age,plan\n");
+        for (int i = 1; i <= 15; i++) sb.Append(i).Append(',').Append(-i).Append(",pro\n");
+        Write("train.csv", sb.ToString());
+
+        var (exit, _, err) = Run("data", "validate", "train.csv", "-s", "s.json", "--max-locations", "2", "--json", "out/r.json");
+
+        Assert.Equal(1, exit);
+        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal([
+            "train.csv(2,2): error MLB1003: column 'age' value '-1' is below min 0 (1 of 15 in this check)",
+            "train.csv(3,2): error MLB1003: column 'age' value '-2' fails min 0 (2 of 15 in this check); 13 more: the first 10 locations and the most frequent values are in out/r.json",
+        ], lines);
+        using var json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_dir, "out", "r.json")));
+        var age = json.RootElement.GetProperty("datasets")[0].GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("id").GetString() == "age.min");
+        Assert.Equal(10, age.GetProperty("firstFailures").GetArrayLength());
+    }
+
+    [Fact]
+    public void Max_locations_above_what_the_report_keeps_shows_them_all()
+    {
+        Write("s.json", Schema);
+        var sb = new StringBuilder("id,age,plan\n");
+        for (int i = 1; i <= 12; i++) sb.Append(i).Append(',').Append(-i).Append(",pro\n");
+        Write("train.csv", sb.ToString());
+
+        var (_, _, all) = Run("data", "validate", "train.csv", "-s", "s.json", "--max-locations", "20");
+        var (_, _, one) = Run("data", "validate", "train.csv", "-s", "s.json", "--max-locations", "1");
+
+        Assert.Equal(Enumerable.Range(2, 12).Select(l => $"train.csv({l},2)"), all.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l[..l.IndexOf(':')]));
+        Assert.Equal("train.csv(2,2): error MLB1003: column 'age' value '-1' is below min 0 (1 of 12 in this check); 11 more not shown\n", one.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public void Max_locations_below_1_is_a_command_line_error()
+    {
+        Write("s.json", Schema);
+        Write("train.csv", "id,age,plan\n1,30,basic\n");
+        var (exit, _, err) = Run("data", "validate", "train.csv", "-s", "s.json", "--max-locations", "0");
+        Assert.Equal(2, exit);
+        Assert.Contains("error MLB9002: --max-locations must be 1 or more", err);
     }
 
     [Fact]

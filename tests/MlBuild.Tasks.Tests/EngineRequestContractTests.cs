@@ -18,12 +18,13 @@ public sealed class EngineRequestContractTests : IDisposable
         train.Files.Add("data/tab\there\u0001 é€😀.csv");
         var holdout = new RequestDataset("holdout", "schemas/holdout.schema.json");
         holdout.Files.Add("/abs/path/holdout.parquet");
-        File.WriteAllText(_path, EngineRequest.ToJson("/home/u/my proj\\x", [train, holdout], "/home/u/my proj/obj/mlbuild/"));
+        File.WriteAllText(_path, EngineRequest.ToJson("/home/u/my proj\\x", [train, holdout], "/home/u/my proj/obj/mlbuild/", maxLocationsPerCheck: 12));
 
         var read = CoreRequest.Read(_path);
 
         Assert.Equal("/home/u/my proj\\x", read.ProjectDirectory);
         Assert.Equal("/home/u/my proj/obj/mlbuild/", read.ReportDirectory);
+        Assert.Equal(12, read.MaxLocationsPerCheck);
         Assert.Equal(
             [("train \"v2\"", "data/part-1.csv|data/tab\there\u0001 é€😀.csv", "C:\\data\\train.schema.json"),
              ("holdout", "/abs/path/holdout.parquet", "schemas/holdout.schema.json")],
@@ -40,6 +41,7 @@ public sealed class EngineRequestContractTests : IDisposable
         var read = CoreRequest.Read(_path);
 
         Assert.Null(read.ReportDirectory);
+        Assert.Equal(5, read.MaxLocationsPerCheck);
         Assert.Equal("d.csv", Assert.Single(Assert.Single(read.Datasets).Files));
     }
 
@@ -48,6 +50,7 @@ public sealed class EngineRequestContractTests : IDisposable
     [InlineData("{\"projectDirectory\":\"/p\",\"datasets\":[]}")]
     [InlineData("{\"formatVersion\":1,\"projectDirectory\":\"/p\",\"datasets\":[{\"name\":\"d\"}]}")]
     [InlineData("not json")]
+    [InlineData("{\"formatVersion\":1,\"projectDirectory\":\"/p\",\"maxLocationsPerCheck\":0,\"datasets\":[]}")]
     public void Engine_refuses_another_version_or_shape_with_MLB9003(string text)
     {
         File.WriteAllText(_path, text);

@@ -119,4 +119,31 @@ public sealed class RealEngineTests : IDisposable
         var summary = Assert.Single(_ws.Engine.Messages, m => m.Importance == MessageImportance.High && m is not TaskCommandLineEventArgs);
         Assert.Matches(@"^data/train\.csv: 2 rows, 1 of [1-9][0-9]* checks failed$", summary.Message);
     }
+
+    [Fact]
+    public void Each_failing_location_up_to_the_limit_is_an_error_at_its_cell_and_the_last_names_the_report()
+    {
+        var task = RealTask("id,name\n0,a\n-1,b\n-2,c\n-3,d\n", dataViolationsAsWarnings: false);
+        task.ReportDirectory = _ws.StateDir;
+        task.MaxLocationsPerCheck = 3;
+
+        Assert.False(task.Execute());
+
+        Assert.Equal([("MLB1003", "data/train.csv", 2, 1), ("MLB1003", "data/train.csv", 3, 1), ("MLB1003", "data/train.csv", 4, 1)],
+            _ws.Engine.Errors.Select(e => (e.Code, e.File, e.LineNumber, e.ColumnNumber)));
+        Assert.EndsWith("(3 of 4 in this check); 1 more, all listed in " + Path.Combine("obj", "mlbuild", "data-report.json"), _ws.Engine.Errors[2].Message);
+        Assert.True(File.Exists(Path.Combine(_ws.StateDir, "data-report.json")));
+    }
+
+    [Fact]
+    public void Max_locations_below_1_is_a_configuration_error_before_the_engine_starts()
+    {
+        var task = RealTask("id,name\n0,a\n", dataViolationsAsWarnings: false);
+        task.MaxLocationsPerCheck = 0;
+
+        Assert.False(task.Execute());
+
+        Assert.Equal("MLB9016", Assert.Single(_ws.Engine.Errors).Code);
+        Assert.False(File.Exists(task.ResultFile));
+    }
 }

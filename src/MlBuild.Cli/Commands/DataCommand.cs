@@ -31,9 +31,14 @@ internal static class DataCommand
         var junit = new Option<string?>("--junit") { Description = "Write JUnit XML here." };
         var profile = new Option<string?>("--profile") { Description = "Write the column profile (JSON) here." };
         var threads = new Option<int?>("--threads") { Description = "Worker threads (default: all cores). Results do not depend on it." };
-        var cmd = new Command("validate", "Validate a dataset against its schema; print one diagnostic per failing check.")
+        var maxLocations = new Option<int>("--max-locations")
         {
-            paths, schema, name, json, sarif, junit, profile, threads,
+            Description = $"Locations reported per failing check (default {ValidationDiagnostics.DefaultMaxLocationsPerCheck}); the JSON report keeps more.",
+            DefaultValueFactory = _ => ValidationDiagnostics.DefaultMaxLocationsPerCheck,
+        };
+        var cmd = new Command("validate", "Validate a dataset against its schema; print a diagnostic at each of the first locations of every failing check.")
+        {
+            paths, schema, name, json, sarif, junit, profile, threads, maxLocations,
         };
         cmd.SetAction(parse =>
         {
@@ -43,9 +48,17 @@ internal static class DataCommand
             var datasetName = parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(files[0].Replace('*', '_'));
             var request = new DatasetRequest(datasetName, files, loaded, context.WorkingDirectory);
             int parallelism = parse.GetValue(threads) is { } t and > 0 ? t : Environment.ProcessorCount;
+            int locations = parse.GetValue(maxLocations);
+            if (locations < 1)
+                throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.CommandLine, MlSeverity.Error,
+                    $"--max-locations must be 1 or more, not {locations.ToString(System.Globalization.CultureInfo.InvariantCulture)}."));
             var result = ProgressDisplay.Run(context, $"validating {datasetName}",
-                progress => DatasetValidator.Validate(request, new ValidationOptions { MaxParallelism = parallelism, Progress = progress }));
-            foreach (var d in ValidationDiagnostics.From(result))
+                progress => DatasetValidator.Validate(request, new ValidationOptions
+                {
+                    MaxParallelism = parallelism, Progress = progress,
+                    MaxFailuresPerCheck = Math.Max(new ValidationOptions().MaxFailuresPerCheck, locations),
+                }));
+            foreach (var d in ValidationDiagnostics.From(result, locations, parse.GetValue(json)))
                 (d.Severity == MlSeverity.Error ? context.Error : context.Out).WriteLine(d.ToCanonicalString());
             context.Out.WriteLine(ValidationDiagnostics.Summary(result));
             var results = new[] { result };

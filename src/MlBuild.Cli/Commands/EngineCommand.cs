@@ -34,14 +34,22 @@ internal static class EngineCommand
         {
             var request = EngineRequest.Read(requestPath);
             var results = new List<ValidationResult>();
+            // Said in the last diagnostic of a check with more failures than shown, relative to the project as MSBuild's paths are.
+            string? reportPath = request.ReportDirectory is { } dir
+                ? Path.GetRelativePath(request.ProjectDirectory, Path.Combine(Path.GetFullPath(dir, request.ProjectDirectory), "data-report.json"))
+                : null;
+            var options = new ValidationOptions
+            {
+                MaxFailuresPerCheck = Math.Max(new ValidationOptions().MaxFailuresPerCheck, request.MaxLocationsPerCheck),
+            };
             foreach (var d in request.Datasets)
             {
                 DatasetSchema schema;
                 try { schema = SchemaLoader.Load(Path.GetFullPath(d.Schema, request.ProjectDirectory), d.Schema); }
                 catch (MlBuildException e) { diagnostics.Add(e.Diagnostic); continue; }
-                var r = DatasetValidator.Validate(new DatasetRequest(d.Name, d.Files, schema, request.ProjectDirectory));
+                var r = DatasetValidator.Validate(new DatasetRequest(d.Name, d.Files, schema, request.ProjectDirectory), options);
                 results.Add(r);
-                diagnostics.AddRange(ValidationDiagnostics.From(r));
+                diagnostics.AddRange(ValidationDiagnostics.From(r, request.MaxLocationsPerCheck, reportPath));
                 messages.Add(ValidationDiagnostics.BuildSummary(r));
             }
             if (request.ReportDirectory is { } reportDir && results.Count > 0)

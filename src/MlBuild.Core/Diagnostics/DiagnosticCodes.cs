@@ -233,6 +233,8 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode EngineMissing = D("MLB9014", "Engine not found", DiagnosticKind.Configuration);
     /// <summary>The task could not write its request file.</summary>
     public static readonly DiagnosticCode RequestNotWritable = D("MLB9015", "Request file not writable", DiagnosticKind.Configuration);
+    /// <summary>An MlBuild property has a value the task cannot use (e.g. <c>MlBuildMaxLocationsPerCheck</c> below 1).</summary>
+    public static readonly DiagnosticCode InvalidBuildProperty = D("MLB9016", "Invalid MlBuild property", DiagnosticKind.Configuration);
     /// <summary>The schema file is not valid JSON.</summary>
     public static readonly DiagnosticCode SchemaJson = D("MLB9101", "Schema is not valid JSON", DiagnosticKind.Configuration);
     /// <summary>Unknown column type.</summary>

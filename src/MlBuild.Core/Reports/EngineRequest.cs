@@ -14,7 +14,7 @@ public sealed record EngineRequestDataset(string Name, IReadOnlyList<string> Fil
 /// (netstandard2.0) writes it by hand; this is the engine's reader, and tests/MlBuild.Tasks.Tests holds the contract test
 /// between the two:
 /// <code>{"formatVersion":1,"projectDirectory":"...","reportDirectory":"...","datasets":[{"name":"train","files":["data/train.csv"],"schema":"data/train.schema.json"}]}</code>
-/// <c>reportDirectory</c> is optional.
+/// <c>reportDirectory</c> is optional, and so is <c>maxLocationsPerCheck</c> (the build's <c>MlBuildMaxLocationsPerCheck</c>).
 /// </summary>
 /// <param name="ProjectDirectory">The directory relative paths are resolved against.</param>
 /// <param name="Datasets">The datasets to validate, in the task's order.</param>
@@ -23,6 +23,9 @@ public sealed record EngineRequest(string ProjectDirectory, IReadOnlyList<Engine
 {
     /// <summary>The format version this engine reads.</summary>
     public const int FormatVersion = 1;
+
+    /// <summary>Locations reported per failing check (<see cref="Data.Validation.ValidationDiagnostics.DefaultMaxLocationsPerCheck"/> when the request names none).</summary>
+    public int MaxLocationsPerCheck { get; init; } = Data.Validation.ValidationDiagnostics.DefaultMaxLocationsPerCheck;
 
     /// <summary>Reads a request file; anything unreadable or of another shape is <see cref="DiagnosticCodes.EngineRequestUnreadable"/>.</summary>
     public static EngineRequest Read(string path)
@@ -41,7 +44,10 @@ public sealed record EngineRequest(string ProjectDirectory, IReadOnlyList<Engine
                 list.Add(new EngineRequestDataset(d.GetProperty("name").GetString()!,
                     d.GetProperty("files").EnumerateArray().Select(f => f.GetString()!).ToArray(),
                     d.GetProperty("schema").GetString()!));
-            return new EngineRequest(projectDir, list, reportDir);
+            int maxLocations = root.TryGetProperty("maxLocationsPerCheck", out var ml) ? ml.GetInt32() : Data.Validation.ValidationDiagnostics.DefaultMaxLocationsPerCheck;
+            if (maxLocations < 1)
+                throw new InvalidOperationException($"maxLocationsPerCheck is {maxLocations}; it must be 1 or more");
+            return new EngineRequest(projectDir, list, reportDir) { MaxLocationsPerCheck = maxLocations };
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or IOException or UnauthorizedAccessException)
         {

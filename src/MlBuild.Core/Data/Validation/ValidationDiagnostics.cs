@@ -3,37 +3,77 @@ using MlBuild.Core.Diagnostics;
 
 namespace MlBuild.Core.Data.Validation;
 
-/// <summary>Turns a validation result into canonical diagnostics: one per failing check, at its first failure.</summary>
+/// <summary>
+/// Turns a validation result into canonical diagnostics: per failing check, one at each of its first locations (up to a
+/// limit), the last of which says how many more there are and where they are listed.
+/// </summary>
 public static class ValidationDiagnostics
 {
-    /// <summary>Input errors first, then failing checks in schema order; checks failing within tolerance become info.</summary>
-    public static List<MlDiagnostic> From(ValidationResult result)
+    /// <summary>Locations reported per failing check when the user sets no limit (the CLI's <c>--max-locations</c>,
+    /// the build's <c>MlBuildMaxLocationsPerCheck</c>).</summary>
+    public const int DefaultMaxLocationsPerCheck = 5;
+
+    /// <summary>Input errors first, then failing checks in schema order, each at its first failure only; checks
+    /// failing within tolerance become info.</summary>
+    public static List<MlDiagnostic> From(ValidationResult result) => From(result, 1, null);
+
+    /// <summary>
+    /// Input errors first, then failing checks in schema order, each at up to <paramref name="maxLocationsPerCheck"/> of
+    /// its kept failures (<see cref="CheckResult.FirstFailures"/>, at most <see cref="ValidationOptions.MaxFailuresPerCheck"/>),
+    /// one diagnostic per location. When a check has more failures than are shown, the last one says how many and, when
+    /// <paramref name="reportPath"/> is given, that the JSON report there lists the kept locations and the most frequent
+    /// failing values. Checks failing within tolerance become one info diagnostic.
+    /// </summary>
+    public static List<MlDiagnostic> From(ValidationResult result, int maxLocationsPerCheck, string? reportPath)
     {
+        maxLocationsPerCheck = Math.Max(1, maxLocationsPerCheck);
         var list = new List<MlDiagnostic>(result.InputErrors);
         foreach (var c in result.Checks)
         {
             if (c.Failures == 0) continue;
-            var first = c.FirstFailures.Count > 0 ? c.FirstFailures[0] : (Failure?)null;
-            var where = first is null ? "" : Where(first.Location);
-            var count = c.Kind is "rows" ? "" : $"1 of {c.Failures.ToString(CultureInfo.InvariantCulture)} in this check";
-            var paren = string.Join("; ", new[] { where, count }.Where(s => s.Length > 0));
-            var message = (c.FirstMessage ?? $"check '{c.Id}' ({c.Requirement}) failed") + (paren.Length > 0 ? $" ({paren})" : "");
-            var severity = c.Severity;
-            if (c.Passed)
+            int shown = c.Passed ? 1 : Math.Max(1, Math.Min(maxLocationsPerCheck, c.FirstFailures.Count));
+            for (int k = 0; k < shown; k++)
             {
-                severity = MlSeverity.Info;
-                message += $"; {Share(c.Failures, c.Evaluated)} of values fail, within tolerance {Share(c.Tolerance)}";
+                var failure = k < c.FirstFailures.Count ? c.FirstFailures[k] : null;
+                var where = failure is null ? "" : Where(failure.Location);
+                var count = c.Kind is "rows" ? "" : $"{(k + 1).ToString(CultureInfo.InvariantCulture)} of {c.Failures.ToString(CultureInfo.InvariantCulture)} in this check";
+                var paren = string.Join("; ", new[] { where, count }.Where(s => s.Length > 0));
+                var text = k == 0
+                    ? c.FirstMessage ?? $"check '{c.Id}' ({c.Requirement}) failed"
+                    : c.Column is not null
+                        ? $"column '{c.Column}' value '{failure!.Value}' fails {c.Requirement}"
+                        : $"check '{c.Id}' ({c.Requirement}) fails at value '{failure!.Value}'";
+                var message = text + (paren.Length > 0 ? $" ({paren})" : "");
+                var severity = c.Severity;
+                if (k == 0 && c.Passed)
+                {
+                    severity = MlSeverity.Info;
+                    message += $"; {Share(c.Failures, c.Evaluated)} of values fail, within tolerance {Share(c.Tolerance)}";
+                }
+                else if (k == 0 && c.Tolerance > 0)
+                    message += $"; {Share(c.Failures, c.Evaluated)} of values fail, above tolerance {Share(c.Tolerance)}";
+                if (k == shown - 1 && !c.Passed && c.Kind is not "rows" && c.Failures > shown)
+                    message += MoreText(c, shown, reportPath);
+                var loc = failure?.Location;
+                bool csv = loc is { Line: > 0 };
+                list.Add(new MlDiagnostic(c.Code, severity, message,
+                    loc?.File ?? (result.Files.Count > 0 ? result.Files[0] : null),
+                    csv ? (int)Math.Min(loc!.Value.Line, int.MaxValue) : 0,
+                    csv ? loc!.Value.Column : 0));
             }
-            else if (c.Tolerance > 0)
-                message += $"; {Share(c.Failures, c.Evaluated)} of values fail, above tolerance {Share(c.Tolerance)}";
-            var loc = first?.Location;
-            bool csv = loc is { Line: > 0 };
-            list.Add(new MlDiagnostic(c.Code, severity, message,
-                loc?.File ?? (result.Files.Count > 0 ? result.Files[0] : null),
-                csv ? (int)Math.Min(loc!.Value.Line, int.MaxValue) : 0,
-                csv ? loc!.Value.Column : 0));
         }
         return list;
+    }
+
+    /// <summary>Where the locations not shown are: the JSON report keeps the first ones and the most frequent values.</summary>
+    static string MoreText(CheckResult c, int shown, string? reportPath)
+    {
+        var more = (c.Failures - shown).ToString(CultureInfo.InvariantCulture);
+        if (reportPath is null)
+            return $"; {more} more not shown";
+        return c.FirstFailures.Count >= c.Failures
+            ? $"; {more} more, all listed in {reportPath}"
+            : $"; {more} more: the first {c.FirstFailures.Count.ToString(CultureInfo.InvariantCulture)} locations and the most frequent values are in {reportPath}";
     }
 
     static string Where(DataLocation l) =>
