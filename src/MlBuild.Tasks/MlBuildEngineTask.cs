@@ -31,6 +31,10 @@ namespace MlBuild.Tasks
         /// <summary>Where the engine's command line, exit code, standard output and error are kept (default: the result file plus <c>.log</c>).</summary>
         public string? LogFile { get; set; }
 
+        /// <summary>The user's project file (<c>$(MSBuildProjectFullPath)</c>): the task's own errors point at it, not at the
+        /// line of MlBuild.targets that runs the task.</summary>
+        public string? ProjectFile { get; set; }
+
         /// <summary>The dotnet host that runs the engine; <c>$(DOTNET_HOST_PATH)</c> when MSBuild runs under the .NET CLI.</summary>
         public string? DotnetHostPath { get; set; }
 
@@ -186,9 +190,13 @@ namespace MlBuild.Tasks
             return errors == 0 && !Log.HasLoggedErrors;
         }
 
-        /// <summary>Logs one error of the task itself with its code from the table.</summary>
+        /// <summary>Logs one error of the task itself with its code from the table, at the user's project file.</summary>
         protected void LogCodedError(DiagnosticCode code, string format, params object?[] args) =>
-            Log.LogError(null, code.Code, null, null, 0, 0, 0, 0, format, args);
+            LogCodedErrorAt(new ProjectLocation(string.IsNullOrEmpty(ProjectFile) ? null : ProjectFile, 0, 0), code, format, args);
+
+        /// <summary>Logs one error of the task itself with its code from the table, at <paramref name="at"/>.</summary>
+        private protected void LogCodedErrorAt(ProjectLocation at, DiagnosticCode code, string format, params object?[] args) =>
+            Log.LogError(null, code.Code, null, at.File, at.Line, at.Column, 0, 0, format, args);
 
         /// <summary>Logs one engine diagnostic with its code and location; returns whether it was logged as an error.</summary>
         bool Replay(EngineDiagnostic d)

@@ -90,7 +90,7 @@ namespace MlBuild.Tasks
                 var schema = item.GetMetadata("Schema");
                 if (string.IsNullOrWhiteSpace(schema))
                 {
-                    LogCodedError(DiagnosticCodes.DatasetWithoutSchema,
+                    LogCodedErrorAt(Where(item), DiagnosticCodes.DatasetWithoutSchema,
                         "MlBuildDataset '{0}' has no Schema metadata. Add Schema=\"path/to/file.schema.json\" to the item, or Validate=\"false\" to skip it.",
                         file);
                     ok = false;
@@ -98,7 +98,7 @@ namespace MlBuild.Tasks
                 }
                 if (!File.Exists(Resolve(file)))
                 {
-                    LogCodedError(DiagnosticCodes.DatasetFileMissing,
+                    LogCodedErrorAt(Where(item), DiagnosticCodes.DatasetFileMissing,
                         "MlBuildDataset '{0}' names a data file that does not exist (looked in '{1}'). Fix the Include path or remove the item.",
                         file, Resolve(file));
                     ok = false;
@@ -106,7 +106,7 @@ namespace MlBuild.Tasks
                 }
                 if (!File.Exists(Resolve(schema)))
                 {
-                    LogCodedError(DiagnosticCodes.DatasetSchemaMissing,
+                    LogCodedErrorAt(Where(item), DiagnosticCodes.DatasetSchemaMissing,
                         "The schema '{0}' of MlBuildDataset '{1}' does not exist (looked in '{2}'). Fix the Schema metadata, or create the schema with 'dotnet ml data infer {1} -o {0}'.",
                         schema, file, Resolve(schema));
                     ok = false;
@@ -121,7 +121,7 @@ namespace MlBuild.Tasks
                     {
                         if (!SamePath(set.Schema, schema))
                         {
-                            LogCodedError(DiagnosticCodes.DatasetSchemaConflict,
+                            LogCodedErrorAt(Where(item), DiagnosticCodes.DatasetSchemaConflict,
                                 "MlBuildDataset '{0}' belongs to dataset '{1}' with Schema '{2}', but an earlier item of that dataset has Schema '{3}'. Give every item of one dataset the same Schema, or different Dataset names.",
                                 file, explicitName, schema, set.Schema);
                             ok = false;
@@ -154,6 +154,18 @@ namespace MlBuild.Tasks
             foreach (var set in ordered)
                 set.Files.Sort(StringComparer.Ordinal);
             return ok ? ordered : null;
+        }
+
+        /// <summary>Where the user declared the item: its <c>MlBuildDataset</c> element in the project (or import) that
+        /// defined it, found by reading that file; the project file without a line when it is not found.</summary>
+        ProjectLocation Where(ITaskItem item)
+        {
+            var definedIn = item.GetMetadata("_MlBuildDefinedIn");
+            if (string.IsNullOrEmpty(definedIn))
+                definedIn = item.GetMetadata("DefiningProjectFullPath");
+            if (string.IsNullOrEmpty(definedIn) || !File.Exists(definedIn))
+                definedIn = ProjectFile ?? "";
+            return ItemLocator.Find(definedIn, "MlBuildDataset", item.ItemSpec);
         }
 
         string Resolve(string path)

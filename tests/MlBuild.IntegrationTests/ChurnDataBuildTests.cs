@@ -163,6 +163,10 @@ public sealed class ChurnDataBuildTests(PackagesFixture packages, ITestOutputHel
         var d = Assert.Single(noSchema.MlbDiagnostics);
         Assert.Equal("MLB9010", d.Code);
         Assert.Contains("data/train.csv", d.Message, StringComparison.Ordinal);
+        // At the item's line in the user's project, not at the package's MlBuild.targets in the NuGet cache.
+        int itemLine = Array.FindIndex(File.ReadAllLines(ws.ProjectFile), l => l.Contains("<MlBuildDataset Include=\"data/train.csv\"", StringComparison.Ordinal)) + 1;
+        Assert.Equal((ws.ProjectFile, itemLine), (d.File, d.Line));
+        Assert.DoesNotContain("MlBuild.targets(", noSchema.Output, StringComparison.Ordinal);
         guard.Passed();
     }
 

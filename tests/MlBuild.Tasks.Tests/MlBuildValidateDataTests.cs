@@ -247,6 +247,62 @@ public sealed class MlBuildValidateDataTests : IDisposable
         Assert.True(task.Execute());
         Assert.False(_ws.EngineStarted);
     }
+
+    const string UserProject = """
+        <Project Sdk="Microsoft.NET.Sdk">
+          <ItemGroup>
+            <MlBuildDataset Include="data/other.csv" Schema="data/other.schema.json" />
+            <MlBuildDataset Include="data/train.csv" />
+            <MlBuildDataset Include="data/part-*.csv" Schema="data/missing.schema.json" />
+          </ItemGroup>
+        </Project>
+        """;
+
+    [Fact]
+    public void Configuration_errors_point_at_the_item_line_in_the_users_project_not_at_the_targets()
+    {
+        _ws.WriteFile("app.csproj", UserProject);
+        _ws.WriteFile("data/part-1.csv", "id\n1\n");
+        var project = Path.Combine(_ws.Project, "app.csproj");
+        var task = _ws.CreateTask(
+            TaskWorkspace.Item("data/train.csv"),                                                  // no Schema: MLB9010
+            TaskWorkspace.Item("data/part-1.csv", ("Schema", "data/missing.schema.json")));        // from the wildcard: MLB9012
+        task.ProjectFile = project;
+
+        Assert.False(task.Execute());
+
+        Assert.Equal([("MLB9010", project, 4, 6), ("MLB9012", project, 5, 6)],
+            _ws.Engine.Errors.Select(e => (e.Code, e.File, e.LineNumber, e.ColumnNumber)));
+        Assert.False(_ws.EngineStarted);
+    }
+
+    [Fact]
+    public void Configuration_error_of_an_item_defined_in_an_import_points_at_that_file()
+    {
+        _ws.WriteFile("app.csproj", "<Project />");
+        _ws.WriteFile("Directory.Build.props", UserProject);
+        var props = Path.Combine(_ws.Project, "Directory.Build.props");
+        var task = _ws.CreateTask(TaskWorkspace.Item("data/train.csv", ("_MlBuildDefinedIn", props)));
+        task.ProjectFile = Path.Combine(_ws.Project, "app.csproj");
+
+        Assert.False(task.Execute());
+
+        var error = Assert.Single(_ws.Engine.Errors);
+        Assert.Equal(("MLB9010", props, 4), (error.Code, error.File, error.LineNumber));
+    }
+
+    [Fact]
+    public void Task_error_without_an_item_is_at_the_project_file()
+    {
+        var task = _ws.CreateTask(TaskWorkspace.Item("data/train.csv", ("Schema", "data/train.schema.json")));
+        task.ProjectFile = Path.Combine(_ws.Project, "app.csproj");
+        task.EngineAssembly = Path.Combine(_ws.Root, "no-such", "mlbuild.dll");
+
+        Assert.False(task.Execute());
+
+        var error = Assert.Single(_ws.Engine.Errors);
+        Assert.Equal(("MLB9014", task.ProjectFile, 0), (error.Code, error.File, error.LineNumber));
+    }
 }
 
 /// <summary>A theory that needs a POSIX shell.</summary>
