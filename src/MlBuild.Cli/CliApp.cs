@@ -12,7 +12,8 @@ internal static class CliApp
 {
     public static RootCommand CreateRoot(CliContext context)
     {
-        var root = new RootCommand("MlBuild: validate data, train, gate, register and ship ML.NET models.");
+        // Promise only the verbs that exist (CliAppTests checks the description against the subcommands).
+        var root = new RootCommand("MlBuild: validate datasets and infer their schemas; register, approve, promote, package and verify ML.NET models in a registry.");
         root.Subcommands.Add(DataCommand.Create(context));
         root.Subcommands.Add(EngineCommand.Create(context));
         Commands.Registry.RegistryCommands.AddTo(root, context);
@@ -23,7 +24,8 @@ internal static class CliApp
     {
         var context = new CliContext(output, error, workingDirectory ?? Directory.GetCurrentDirectory());
         var root = CreateRoot(context);
-        var parsed = root.Parse(args);
+        // `dotnet ml` alone is a person asking what the tool does: show the help, successfully, not a missing-command error.
+        var parsed = root.Parse(args.Length == 0 ? ["--help"] : args);
         if (parsed.Errors.Count > 0)
         {
             foreach (var e in parsed.Errors)
