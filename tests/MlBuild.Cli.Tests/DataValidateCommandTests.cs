@@ -84,6 +84,45 @@ public sealed class DataValidateCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_report_to_dash_goes_to_standard_output_alone()
+    {
+        Write("s.json", Schema);
+        Write("train.csv", "id,age,plan\n1,-30,basic\n");
+        var (exit, output, err) = Run("data", "validate", "train.csv", "-s", "s.json", "--json", "-");
+        Assert.Equal(1, exit);
+        using var json = JsonDocument.Parse(output); // nothing but the report
+        Assert.Equal(ValidationReports.JsonFormatVersion, json.RootElement.GetProperty("formatVersion").GetInt32());
+        Assert.Contains("error MLB1003", err);
+        Assert.Contains("mlbuild: dataset 'train': 1 of", err);
+        Assert.False(File.Exists(Path.Combine(_dir, "-")));
+    }
+
+    [Fact]
+    public void Reports_go_through_symlinks_and_an_unwritable_one_is_a_coded_error_after_the_findings()
+    {
+        Write("s.json", Schema);
+        Write("train.csv", "id,age,plan\n1,-30,basic\n");
+        Directory.CreateDirectory(Path.Combine(_dir, "out"));
+        File.CreateSymbolicLink(Path.Combine(_dir, "report.sarif"), "out/real.sarif");
+        var (exit, _, err) = Run("data", "validate", "train.csv", "-s", "s.json", "--sarif", "report.sarif");
+        Assert.Equal(1, exit);
+        Assert.Equal("out/real.sarif", new FileInfo(Path.Combine(_dir, "report.sarif")).LinkTarget);
+        using (JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_dir, "out", "real.sarif")))) { }
+
+        // A folder where the report should go, or a device that is full: MLB9004 and exit 2, the findings printed first.
+        var folder = Run("data", "validate", "train.csv", "-s", "s.json", "--json", "out");
+        Assert.Equal(2, folder.Exit);
+        Assert.Contains("out: error MLB9004: Cannot write 'out' (", folder.Err);
+        Assert.True(folder.Err.IndexOf("MLB1003", StringComparison.Ordinal) < folder.Err.IndexOf("MLB9004", StringComparison.Ordinal));
+        if (OperatingSystem.IsLinux())
+        {
+            var full = Run("data", "validate", "train.csv", "-s", "s.json", "--sarif", "/dev/full");
+            Assert.Equal(2, full.Exit);
+            Assert.Contains("/dev/full: error MLB9004:", full.Err);
+        }
+    }
+
+    [Fact]
     public void Markdown_summary_is_appended_to_GITHUB_STEP_SUMMARY()
     {
         Write("s.json", Schema);

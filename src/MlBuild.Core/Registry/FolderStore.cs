@@ -59,7 +59,7 @@ public sealed class FolderStore : IRegistryStore
 
     /// <inheritdoc />
     public void Replace(string key, byte[] content) =>
-        AtomicFile.Write(PathOf(key), s => s.Write(content), beforePublish: () => FaultInjection.Hit("store.before-replace"));
+        AtomicFile.Write(PathOf(key), s => s.Write(content), ExistingName.Replace, beforePublish: () => FaultInjection.Hit("store.before-replace"));
 
     /// <inheritdoc />
     public IEnumerable<string> List(string prefix)

@@ -139,7 +139,7 @@ public static class NuGetPackager
             {
                 using var from = entry.Open();
                 from.CopyTo(to);
-            });
+            }, ExistingName.Replace);
             written.Add(Path.GetRelativePath(root, target).Replace(Path.DirectorySeparatorChar, '/'));
         }
         return written;
