@@ -123,6 +123,25 @@ public sealed class DataValidateCommandTests : IDisposable
     }
 
     [Fact]
+    public void Numbers_near_the_ends_of_the_double_range_are_profiled_and_reported()
+    {
+        Write("s.json", """{"schemaVersion": 1, "columns": [{"name": "x", "type": "float"}, {"name": "y", "type": "float"}]}""");
+        Write("big.csv", "x,y\n1e155,1.7e308\n-1e155,-1.7e308\n1.7e308,\n");
+        var (exit, output, err) = Run("data", "validate", "big.csv", "-s", "s.json", "--json", "r.json", "--profile", "p.json", "--sarif", "r.sarif");
+        Assert.True(exit == 0, err);
+        Assert.Contains("is valid: 3 rows", output);
+        using var json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_dir, "r.json")));
+        var columns = json.RootElement.GetProperty("datasets")[0].GetProperty("profile").GetProperty("columns");
+        var x = columns[0];
+        Assert.Equal(1.7e308 / 3, x.GetProperty("mean").GetDouble(), 1.7e308 / 3 * 1e-14);
+        Assert.Equal(Math.Sqrt(3) * (1.7e308 / 3), x.GetProperty("std").GetDouble(), 1e294);
+        Assert.Equal("1.7E+308", x.GetProperty("max").GetString());
+        var y = columns[1];
+        Assert.Equal(0, y.GetProperty("mean").GetDouble());
+        Assert.False(y.TryGetProperty("std", out _)); // 1.7e308 * sqrt(2), beyond the largest double: left out
+    }
+
+    [Fact]
     public void Markdown_summary_is_appended_to_GITHUB_STEP_SUMMARY()
     {
         Write("s.json", Schema);

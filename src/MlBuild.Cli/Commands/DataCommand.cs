@@ -87,13 +87,21 @@ internal static class DataCommand
     internal static void WriteIfAsked(CliContext context, string? path, Func<byte[]> content)
     {
         if (string.IsNullOrEmpty(path)) return;
+        byte[] bytes;
+        try { bytes = content(); }
+        catch (Exception e) when (e is not MlBuildException)
+        {
+            // Still a bug of ours, but coded: the findings gathered so far reach the user (the build's result file) first.
+            throw new MlBuildException(new MlDiagnostic("MLB9000", MlSeverity.Error,
+                $"Internal error while making '{path}' ({e.GetType().Name}: {e.Message}); the findings reported stand. Please report it.", path));
+        }
         if (path == "-")
         {
-            context.Out.Write(System.Text.Encoding.UTF8.GetString(content()));
+            context.Out.Write(System.Text.Encoding.UTF8.GetString(bytes));
             context.Out.Flush();
             return;
         }
-        AtomicFile.WriteOutput(Path.GetFullPath(path, context.WorkingDirectory), path, content());
+        AtomicFile.WriteOutput(Path.GetFullPath(path, context.WorkingDirectory), path, bytes);
     }
 
     static void AppendStepSummary(string markdown)

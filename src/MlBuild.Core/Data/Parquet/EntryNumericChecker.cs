@@ -141,6 +141,12 @@ internal static class EntryNumericChecker
         if (n == 0) return true;
         acc.Min = min;
         acc.Max = max;
+        if (isFloat && !Moments.InSafeRange(min, max))
+        {
+            Moments.Scaled(values.AsSpan(0, dictCount), counts, out _, out double scaledMean, out double scaledM2, out int exponent);
+            acc.AddMoments(n, scaledMean, scaledM2, exponent);
+            return true;
+        }
         double mean = sum / n;
         double m2 = 0;
         for (int e = 0; e < dictCount; e++)
@@ -266,6 +272,12 @@ internal static class EntryNumericChecker
         if (n == 0) return;
         acc.Min = min;
         acc.Max = max;
+        if (isFloat && !Moments.InSafeRange(min, max))
+        {
+            Moments.ScaledPresent(states, ((double[])(object)data).AsSpan(0, rows), out _, out double scaledMean, out double scaledM2, out int exponent);
+            acc.AddMoments(n, scaledMean, scaledM2, exponent);
+            return;
+        }
         double mean = sum / n;
         double m2 = 0;
         for (int i = 0; i < rows; i++)

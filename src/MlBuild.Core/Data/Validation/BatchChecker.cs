@@ -24,20 +24,38 @@ internal sealed class ColumnAccumulator(QuantileSketch? sketch = null, HyperLogL
 {
     public long Count, Nulls, Invalid, Trues;
     public double Min = double.PositiveInfinity, Max = double.NegativeInfinity, Mean, M2;
+    /// <summary>M2 is in units of 4^Exponent: 0 unless values past <see cref="Moments.InSafeRange"/> were seen.</summary>
+    public int Exponent;
     public readonly QuantileSketch Sketch = sketch ?? new();
     public readonly HyperLogLog Hll = hll ?? new();
     public Dictionary<string, long>? Values;
     public bool ValuesTruncated;
     public int MinLength = int.MaxValue, MaxLength;
 
-    /// <summary>Chan et al.'s pairwise update: the merged mean and M2 depend only on merge order, which is chunk order.</summary>
-    public void AddMoments(long n, double mean, double m2)
+    /// <summary>
+    /// Chan et al.'s pairwise update: the merged mean and M2 depend only on merge order, which is chunk order.
+    /// <paramref name="m2"/> is in units of 4^<paramref name="exponent"/>; the merge is carried out at the larger of
+    /// the two exponents, so neither the difference of two means nor its square leaves the double range.
+    /// </summary>
+    public void AddMoments(long n, double mean, double m2, int exponent = 0)
     {
         if (n == 0) return;
         long total = Count + n;
-        double delta = mean - Mean;
-        Mean += delta * n / total;
-        M2 += m2 + delta * delta * ((double)Count * n / total);
+        if ((exponent | Exponent) == 0)
+        {
+            double delta = mean - Mean;
+            Mean += delta * n / total;
+            M2 += m2 + delta * delta * ((double)Count * n / total);
+        }
+        else if (Count == 0) { Mean = mean; M2 = m2; Exponent = exponent; }
+        else
+        {
+            int e = Math.Max(Exponent, exponent);
+            double delta = Math.ScaleB(mean, -e) - Math.ScaleB(Mean, -e);
+            M2 = Math.ScaleB(M2, 2 * (Exponent - e)) + Math.ScaleB(m2, 2 * (exponent - e)) + delta * delta * ((double)Count * n / total);
+            Mean += Math.ScaleB(delta * n / total, e);
+            Exponent = e;
+        }
         Count = total;
     }
 }
@@ -227,6 +245,12 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
         if (n == 0) return;
         acc.Min = min;
         acc.Max = max;
+        if (typeof(T) == typeof(double) && !Moments.InSafeRange(min, max))
+        {
+            Moments.ScaledPresent(states, MemoryMarshal.Cast<T, double>(values), out _, out double scaledMean, out double scaledM2, out int exponent);
+            acc.AddMoments(n, scaledMean, scaledM2, exponent);
+            return;
+        }
         double mean = sum / n;
         // Second pass around the batch mean: numerically stable and still a tight loop.
         double m2 = 0;
@@ -272,7 +296,9 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
             high = Math.Max(high, x);
             if (x < p.Min || x > p.Max) return false;
         }
-        if (outside != Vector256<double>.Zero || !double.IsFinite(total) || (p.MinExclusive && low == p.Min) || (p.MaxExclusive && high == p.Max))
+        // Magnitudes past the safe range take the scalar loop, whose moments are scaled.
+        if (outside != Vector256<double>.Zero || !double.IsFinite(total) || (p.MinExclusive && low == p.Min) || (p.MaxExclusive && high == p.Max)
+            || !Moments.InSafeRange(low, high))
             return false;
 
         long n = values.Length;
