@@ -1,3 +1,4 @@
+using MlBuild.Core.Data.Checks;
 using MlBuild.Core.Data.Profiling;
 using MlBuild.Core.Data.Schema;
 using MlBuild.Core.Data.Validation;
@@ -77,30 +78,15 @@ internal static class EntryNumericChecker
         int rows = v.Count;
         var states = v.States.AsSpan(0, rows);
         var acc = r.Columns[p.Index];
-        long nulls = 0;
-        // Most chunks have no nulls: a vectorised scan finds the first one, if any.
-        int firstNonValue = states.IndexOfAnyExcept(CellState.Value);
-        for (int i = firstNonValue < 0 ? rows : firstNonValue; i < rows; i++)
-        {
-            if (states[i] == CellState.Value) continue;
-            if (states[i] != CellState.Null) throw new InvalidOperationException("A dictionary column with invalid cells takes the per-cell path.");
-            nulls++;
-            if (p.NotNullCheck >= 0)
-                checker.Fail(r, p.NotNullCheck, i, p.DataPosition, v, $"column '{p.Schema.Name}' is empty but is not nullable");
-        }
-        acc.Nulls += nulls;
-        if (p.NotNullCheck >= 0) r.Checks[p.NotNullCheck].Evaluated += rows;
-        if (p.TypeCheck >= 0) r.Checks[p.TypeCheck].Evaluated += rows - nulls;
-        long n = rows - nulls;
+        // The indices are those of the chunk's values (its other cells are nulls), in row order.
+        long n = checker.CountNullsAndInvalid(r, p, v, acc);
 
         var idx = w.Indices.AsSpan(0, (int)n);
         var counts = Worker.Ensure(ref w.EntryCounts, dictCount).AsSpan(0, dictCount);
         CountEntries(idx, counts, w);
 
-        double lo = p.Min, hi = p.Max;
-        bool checkMin = p.MinCheck >= 0, checkMax = p.MaxCheck >= 0;
         var allowed = p.AllowedIntegers;
-        var fails = Worker.Ensure(ref w.EntryFlags, dictCount); // BatchChecker's failure flags (set for every entry in use)
+        var fails = Worker.Ensure(ref w.EntryFlags, dictCount); // ValueFailures per entry (set for every entry in use)
         bool anyFail = false;
         double sum = 0, min = acc.Min, max = acc.Max;
         for (int e = 0; e < dictCount; e++)
@@ -113,12 +99,9 @@ internal static class EntryNumericChecker
             if (x > max) max = x;
             acc.Sketch.Add(x, c);
             acc.Hll.Add(isFloat ? HyperLogLog.HashNumber(x) : HyperLogLog.HashNumber(longs![e]));
-            byte f = 0;
-            if (checkMin && (x < lo || (p.MinExclusive && x == lo))) f |= BatchChecker.BelowMin;
-            if (checkMax && (x > hi || (p.MaxExclusive && x == hi))) f |= BatchChecker.AboveMax;
-            if (allowed is not null && !allowed.Contains(longs![e])) f |= BatchChecker.NotAllowed;
-            fails[e] = f;
-            anyFail |= f != 0;
+            var f = ValueChecks.Number(p, x, isFloat ? 0 : longs![e], allowed);
+            fails[e] = (byte)f;
+            anyFail |= f != ValueFailures.None;
         }
         if (anyFail)
         {
@@ -134,7 +117,7 @@ internal static class EntryNumericChecker
                     if (isFloat) v.Doubles[i] = values[e];
                     else v.Longs[i] = longs![e];
                 }
-                checker.FailNumber(r, p, v, i, f);
+                checker.FailValue(r, p, v, i, (ValueFailures)f);
             }
         }
         BatchChecker.CountEvaluated(r, p, n, allowedChecked: !isFloat);
@@ -212,36 +195,17 @@ internal static class EntryNumericChecker
         for (int e = 0; e < entries; e++)
             counts[e] = w.EntryOk[e] && !(emptyIsNull && table.Lengths[e] == 0) ? checked((int)table.Counts[e]) : 0;
 
-        long nulls = 0, invalid = 0, skipped = 0;
+        long n = checker.CountNullsAndInvalid(r, p, v, acc);
         double sum = 0;
         for (int i = 0; i < rows; i++)
-        {
-            var s = states[i];
-            if (s == CellState.Value) sum += double.CreateTruncating(values[i]);
-            else if (s == CellState.Null) nulls++;
-            else if (s == CellState.Invalid) invalid++;
-            else skipped++;
-        }
-        if (nulls > 0 && p.NotNullCheck >= 0)
-        {
-            var message = $"column '{p.Schema.Name}' is empty but is not nullable";
-            for (int i = 0; i < rows; i++)
-                if (states[i] == CellState.Null) checker.Fail(r, p.NotNullCheck, i, p.DataPosition, v, message);
-        }
-        acc.Nulls += nulls;
-        acc.Invalid += invalid;
-        if (p.NotNullCheck >= 0) r.Checks[p.NotNullCheck].Evaluated += rows - skipped;
-        if (p.TypeCheck >= 0) r.Checks[p.TypeCheck].Evaluated += rows - nulls - skipped;
-        long n = rows - nulls - invalid - skipped;
+            if (states[i] == CellState.Value) sum += double.CreateTruncating(values[i]);
 
-        // Per entry, the per-cell checker's tests verbatim: one bound failure per cell, min when below (or at an exclusive) min.
+        // Per entry, the per-cell checker's predicates (ValueChecks).
         bool isFloat = typeof(T) == typeof(double);
         var parsed = w.EntryValues;
         var allowed = isFloat ? null : p.AllowedIntegers;
-        double lo = p.Min, hi = p.Max;
-        bool minExclusive = p.MinExclusive, maxExclusive = p.MaxExclusive;
         double min = acc.Min, max = acc.Max;
-        var fails = Worker.Ensure(ref w.EntryFlags, entries); // BatchChecker's failure flags (set for every entry in use)
+        var fails = Worker.Ensure(ref w.EntryFlags, entries); // ValueFailures per entry (set for every entry in use)
         bool anyFail = false;
         for (int e = 0; e < entries; e++)
         {
@@ -252,12 +216,9 @@ internal static class EntryNumericChecker
             if (x > max) max = x;
             acc.Sketch.Add(x, c);
             acc.Hll.Add(isFloat ? HyperLogLog.HashNumber(x) : HyperLogLog.HashNumber(parsed[e]));
-            byte f = 0;
-            if (x < lo || x > hi || (x == lo && minExclusive) || (x == hi && maxExclusive))
-                f |= x < lo || (x == lo && minExclusive) ? BatchChecker.BelowMin : BatchChecker.AboveMax;
-            if (allowed is not null && !allowed.Contains(parsed[e])) f |= BatchChecker.NotAllowed;
-            fails[e] = f;
-            anyFail |= f != 0;
+            var f = ValueChecks.Number(p, x, parsed[e], allowed);
+            fails[e] = (byte)f;
+            anyFail |= f != ValueFailures.None;
         }
         if (anyFail)
         {
@@ -265,7 +226,7 @@ internal static class EntryNumericChecker
             {
                 if (states[i] != CellState.Value) continue;
                 byte f = fails[rowEntry[i]];
-                if (f != 0) checker.FailNumber(r, p, v, i, f);
+                if (f != 0) checker.FailValue(r, p, v, i, (ValueFailures)f);
             }
         }
         BatchChecker.CountEvaluated(r, p, n, allowed is not null);

@@ -179,7 +179,7 @@ internal static class ParquetReader
             ParquetColumnDecoder.Decode(w, rowGroup, b, v, rows, view, checker, displayPath, tuning.DirectChunks);
             w.DeferDictionaryValues = false;
             if (entryChecks && b.IsText)
-                EntryStringChecker.Check(checker, plan, options, view, b.Plan, v, w.Entries, w.RowEntry.AsSpan(0, rows));
+                EntryStringChecker.Check(checker, options, view, b.Plan, v, w.Entries, w.RowEntry.AsSpan(0, rows));
             else if (!(tuning.EntryChecks && !inRule && EntryNumericChecker.TryCheck(checker, plan, view, b.Plan, v, w, b.Kind)))
             {
                 // The dictionary holds a value the entry checks do not take (a non-finite number, a day out of range):
