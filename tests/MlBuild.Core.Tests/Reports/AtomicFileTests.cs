@@ -62,11 +62,13 @@ public sealed class AtomicFileTests : IDisposable
     public void Dev_null_is_written_through_and_stays_a_device()
     {
         if (!OperatingSystem.IsLinux()) return;
-        AtomicFile.WriteAllBytes("/dev/null", Bytes("report"));
-        AtomicFile.Write("/dev/null", s => s.Write(Bytes("report")));
-        // Replaced by a regular file (as root), it would now hold the report.
-        Assert.Empty(File.ReadAllBytes("/dev/null"));
-        Assert.Equal("character special file", Stat("/dev/null"));
+        var node = Device("null", 3);
+        AtomicFile.WriteAllBytes(node, Bytes("report"));
+        AtomicFile.Write(node, s => s.Write(Bytes("report")));
+        // Replaced by a regular file, it would now hold the report.
+        Assert.Empty(File.ReadAllBytes(node));
+        Assert.Equal("character special file", Stat(node));
+        Assert.Empty(Leftovers());
     }
 
     [Fact]
@@ -87,10 +89,11 @@ public sealed class AtomicFileTests : IDisposable
     public void A_full_device_is_a_coded_error_and_stays_a_device()
     {
         if (!OperatingSystem.IsLinux()) return;
-        var ex = Assert.Throws<MlBuildException>(() => AtomicFile.WriteOutput("/dev/full", "/dev/full", Bytes("{}")));
+        var node = Device("full", 7);
+        var ex = Assert.Throws<MlBuildException>(() => AtomicFile.WriteOutput(node, "full", Bytes("{}")));
         Assert.Equal("MLB9004", ex.Diagnostic.Code);
-        Assert.Equal("/dev/full", ex.Diagnostic.File);
-        Assert.Equal("character special file", Stat("/dev/full"));
+        Assert.Equal("full", ex.Diagnostic.File);
+        Assert.Equal("character special file", Stat(node));
     }
 
     [Fact]
@@ -128,6 +131,22 @@ public sealed class AtomicFileTests : IDisposable
         Assert.True(AtomicFile.TryCreate(Path.Combine(_dir.Path, "events/2.json"), s => s.Write(Bytes("two"))));
         Assert.Equal("two", File.ReadAllText(Path.Combine(_dir.Path, "events/2.json")));
         Assert.Empty(Leftovers());
+    }
+
+    /// <summary>
+    /// A device node of the memory driver (major 1: 3 is null, 7 is full) made in the test's folder, so a broken write
+    /// path replaces that copy, never the machine's own; where nodes cannot be made (not root), the system's, which
+    /// such a user cannot replace.
+    /// </summary>
+    string Device(string name, int minor)
+    {
+        var node = Path.Combine(_dir.Path, name);
+        var psi = new ProcessStartInfo("mknod") { RedirectStandardError = true };
+        foreach (var a in new[] { "-m", "666", node, "c", "1", minor.ToString(System.Globalization.CultureInfo.InvariantCulture) }) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return p.ExitCode == 0 ? node : "/dev/" + name;
     }
 
     static string Stat(string path) => Run("stat", "-c", "%F", path).Trim();
