@@ -30,7 +30,7 @@ internal static class DataCommand
         var sarif = new Option<string?>("--sarif") { Description = "Write a SARIF 2.1.0 log here ('-': standard output)." };
         var junit = new Option<string?>("--junit") { Description = "Write JUnit XML here ('-': standard output)." };
         var profile = new Option<string?>("--profile") { Description = "Write the column profile (JSON) here ('-': standard output)." };
-        var threads = new Option<int?>("--threads") { Description = "Worker threads (default: all cores). Results do not depend on it." };
+        var threads = new Option<int?>("--threads") { Description = "Threads (default: all cores). Results do not depend on it." };
         var cmd = new Command("validate", "Validate a dataset against its schema; print one diagnostic per failing check.")
         {
             paths, schema, name, json, sarif, junit, profile, threads,

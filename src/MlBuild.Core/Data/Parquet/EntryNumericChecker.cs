@@ -26,10 +26,10 @@ internal static class EntryNumericChecker
 
     /// <summary>
     /// Checks the column from its dictionary; false (nothing recorded) when the chunk does not qualify. When the
-    /// decoder left the values as indices (<see cref="Worker.ValuesDeferred"/>), each failing row gets its value here.
+    /// decoder left the values as indices (<see cref="ChunkReader.ValuesDeferred"/>), each failing row gets its value here.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static bool TryCheck(BatchChecker checker, ValidationPlan plan, BatchResult r, ColumnPlan p, ColumnVector v, Worker w, ParquetKind kind)
+    public static bool TryCheck(BatchChecker checker, ValidationPlan plan, BatchResult r, ColumnPlan p, ColumnVector v, ChunkReader w, ParquetKind kind)
     {
         if (kind is ParquetKind.Text or ParquetKind.Float16)
         {
@@ -44,9 +44,9 @@ internal static class EntryNumericChecker
         int dictCount = w.DictCount;
         var type = p.Schema.Type;
         bool isFloat = type == ColumnType.Float;
-        // Worker buffers: a large dictionary's per-entry arrays would otherwise be fresh large-object allocations per chunk.
-        var values = Worker.Ensure(ref w.EntryDoubles, dictCount);
-        var longs = isFloat ? null : Worker.Ensure(ref w.EntryValues, dictCount);
+        // The chunk reader's buffers: a large dictionary's per-entry arrays would otherwise be fresh large-object allocations per chunk.
+        var values = ChunkReader.Ensure(ref w.EntryDoubles, dictCount);
+        var longs = isFloat ? null : ChunkReader.Ensure(ref w.EntryValues, dictCount);
         var dict = w.Dict;
         switch (kind)
         {
@@ -82,11 +82,11 @@ internal static class EntryNumericChecker
         long n = checker.CountNullsAndInvalid(r, p, v, acc);
 
         var idx = w.Indices.AsSpan(0, (int)n);
-        var counts = Worker.Ensure(ref w.EntryCounts, dictCount).AsSpan(0, dictCount);
+        var counts = ChunkReader.Ensure(ref w.EntryCounts, dictCount).AsSpan(0, dictCount);
         CountEntries(idx, counts, w);
 
         var allowed = p.AllowedIntegers;
-        var fails = Worker.Ensure(ref w.EntryFlags, dictCount); // ValueFailures per entry (set for every entry in use)
+        var fails = ChunkReader.Ensure(ref w.EntryFlags, dictCount); // ValueFailures per entry (set for every entry in use)
         bool anyFail = false;
         double sum = 0, min = acc.Min, max = acc.Max;
         for (int e = 0; e < dictCount; e++)
@@ -147,7 +147,7 @@ internal static class EntryNumericChecker
     /// one entry, as in a 0/1 column, would otherwise chain every increment through the same memory word.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    static void CountEntries(ReadOnlySpan<int> idx, Span<int> counts, Worker w)
+    static void CountEntries(ReadOnlySpan<int> idx, Span<int> counts, ChunkReader w)
     {
         counts.Clear();
         int n = counts.Length;
@@ -157,7 +157,7 @@ internal static class EntryNumericChecker
             foreach (int k in idx) counts[k]++;
             return;
         }
-        var lanes = Worker.Ensure(ref w.EntryLanes, 4 * n).AsSpan(0, 4 * n);
+        var lanes = ChunkReader.Ensure(ref w.EntryLanes, 4 * n).AsSpan(0, 4 * n);
         lanes.Clear();
         int i = 0;
         for (; i + 4 <= idx.Length; i += 4)
@@ -172,13 +172,13 @@ internal static class EntryNumericChecker
     }
 
     /// <summary>
-    /// Text declared as a number or date, each distinct entry already parsed (<see cref="Worker.EntryOk"/>) and the
+    /// Text declared as a number or date, each distinct entry already parsed (<see cref="ChunkReader.EntryOk"/>) and the
     /// vector filled: bounds, allowed integers, the sketch and the HyperLogLog once per entry, but sum and squared
     /// deviations over the cells in row order, exactly as <see cref="BatchChecker"/> takes them, so every statistic
     /// (mean and std included) is bit-identical to the per-cell checker's.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    static void CheckParsedText<T>(BatchChecker checker, ValidationPlan plan, BatchResult r, ColumnPlan p, ColumnVector v, Worker w, ParquetKind kind, T[] data)
+    static void CheckParsedText<T>(BatchChecker checker, ValidationPlan plan, BatchResult r, ColumnPlan p, ColumnVector v, ChunkReader w, ParquetKind kind, T[] data)
         where T : System.Numerics.INumberBase<T>
     {
         int rows = v.Count;
@@ -190,7 +190,7 @@ internal static class EntryNumericChecker
         int entries = table.Count;
         // A row's state follows from its entry (empty text: null, unparsed: invalid), so the entry's cell count is its
         // count of values; the row pass below then reads only sequential arrays.
-        var counts = Worker.Ensure(ref w.EntryCounts, entries).AsSpan(0, entries);
+        var counts = ChunkReader.Ensure(ref w.EntryCounts, entries).AsSpan(0, entries);
         bool emptyIsNull = kind == ParquetKind.Text;
         for (int e = 0; e < entries; e++)
             counts[e] = w.EntryOk[e] && !(emptyIsNull && table.Lengths[e] == 0) ? checked((int)table.Counts[e]) : 0;
@@ -205,7 +205,7 @@ internal static class EntryNumericChecker
         var parsed = w.EntryValues;
         var allowed = isFloat ? null : p.AllowedIntegers;
         double min = acc.Min, max = acc.Max;
-        var fails = Worker.Ensure(ref w.EntryFlags, entries); // ValueFailures per entry (set for every entry in use)
+        var fails = ChunkReader.Ensure(ref w.EntryFlags, entries); // ValueFailures per entry (set for every entry in use)
         bool anyFail = false;
         for (int e = 0; e < entries; e++)
         {

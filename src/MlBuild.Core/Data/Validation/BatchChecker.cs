@@ -91,7 +91,7 @@ internal sealed class BatchResult
     };
 }
 
-/// <summary>One quantile sketch and one HyperLogLog per schema column, reused across the batches of one worker.</summary>
+/// <summary>One quantile sketch and one HyperLogLog per schema column, reused across the batches of one thread.</summary>
 internal sealed class SketchSet(ValidationPlan plan)
 {
     public readonly QuantileSketch[] Sketches = plan.Columns.Select(_ => new QuantileSketch()).ToArray();
@@ -428,7 +428,7 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
         _tables.Add(table);
     }
 
-    /// <summary>Value tables for string columns, reused by whichever worker checks one next (a table per column per
+    /// <summary>Value tables for string columns, reused by whichever thread checks one next (a table per column per
     /// batch made the allocations cost more than the counting).</summary>
     readonly System.Collections.Concurrent.ConcurrentBag<Utf8CountTable> _tables = [];
 

@@ -33,7 +33,7 @@ internal sealed class Utf8CountTable(int capacity)
     byte[] _arena = new byte[1024];
     int _arenaUsed;
     /// <summary>Strings of values drained before, by hash (with their bytes, to be sure): a value common to every
-    /// batch becomes a string once per worker instead of once per batch.</summary>
+    /// batch becomes a string once per thread instead of once per batch.</summary>
     readonly Dictionary<ulong, (byte[] Bytes, string Text)> _texts = [];
     const int MaxTexts = 4096;
 

@@ -148,7 +148,7 @@ internal sealed class ValidationMerger
 
     /// <summary>
     /// Decides the uniqueness of one column of the next batch (the one merged next) against every earlier batch. A reader
-    /// may call it from a worker before <see cref="Merge(BatchResult, bool)"/>, once the batch before has been merged:
+    /// may call it from a checking thread before <see cref="Merge(BatchResult, bool)"/>, once the batch before has been merged:
     /// each column has its own set and buffers, so different columns may run concurrently; nothing else may run then.
     /// </summary>
     public void CheckUniqueness(BatchResult r, ColumnPlan p, ColumnVector v)
@@ -414,7 +414,7 @@ internal sealed unsafe class LongSet
     /// <summary>Sizes the table for about <paramref name="keys"/> keys up front, so a large file does not pay for (and
     /// leave garbage from) repeated doubling. The table is made and filled on a pool thread: a reader calls this before
     /// (or while) it hands out its first data, and 10M keys' table is 128 MB of fresh pages, whose faults and fill took
-    /// that long on the reader's own thread (a tenth of a 1M-row Parquet validation) while the workers waited.</summary>
+    /// that long on the reader's own thread (a tenth of a 1M-row Parquet validation) while the checking threads waited.</summary>
     public void EnsureCapacity(long keys)
     {
         long needed = Math.Min(keys * 4 / 3 + 1, 1L << 30);
