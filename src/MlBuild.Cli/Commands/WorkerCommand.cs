@@ -49,8 +49,8 @@ internal static class WorkerCommand
             }
             if (reportDir is not null && results.Count > 0)
             {
-                DataCommand.WriteIfAsked(context, Path.Combine(reportDir, "data-report.json"), () => ValidationReports.Json(results, DataCommand.ToolVersion));
-                DataCommand.WriteIfAsked(context, Path.Combine(reportDir, "data-profile.json"), () => ValidationReports.ProfileJson(results));
+                DataCommand.WriteIfAsked(context, Path.Combine(reportDir, "data-report.json"), () => ValidationReport.Json(results, DataCommand.ToolVersion));
+                DataCommand.WriteIfAsked(context, Path.Combine(reportDir, "data-profile.json"), () => ValidationReport.ProfileJson(results));
             }
             exit = diagnostics.Any(x => x.Severity == MlSeverity.Error && (x.Code.StartsWith("MLB9", StringComparison.Ordinal) || IsInputError(x, results)))
                 ? (int)ExitCodes.InvalidInput
