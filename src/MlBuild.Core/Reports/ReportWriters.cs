@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Xml;
 using MlBuild.Core.Diagnostics;
@@ -14,7 +15,9 @@ namespace MlBuild.Core.Reports;
 /// </summary>
 public static class ReportWriters
 {
-    static readonly JsonWriterOptions Indented = new() { Indented = true };
+    // Relaxed escaping keeps non-ASCII text, quotes and backticks readable ('gold', ≥); it still escapes what JSON
+    // requires. A writer that embeds this JSON in HTML must escape it for HTML itself.
+    static readonly JsonWriterOptions Indented = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     // ---------------------------------------------------------------------------------------------------- JSON
 

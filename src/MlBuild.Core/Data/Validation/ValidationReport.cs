@@ -53,7 +53,7 @@ public static class ValidationReport
         foreach (var c in r.Checks) dataset.Sections.Add(Section(r, c));
 
         dataset.Verdict = Verdicts.Worst(dataset.Sections.Select(s => s.Verdict));
-        dataset.Summary = $"{Count(r.Records)} rows in {string.Join(", ", r.Files.Select(f => $"`{f}`"))}; {r.Checks.Count} checks.";
+        dataset.Summary = $"{Count(r.Records)} rows in {string.Join(", ", r.Files)}; {r.Checks.Count} checks.";
         return dataset;
     }
 
