@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MlBuild.Core.Reports;
 
 namespace MlBuild.Core.Models;
 
@@ -25,6 +26,18 @@ public sealed record MetricValue(double Value, double? Low = null, double? High 
     /// <summary>True when both interval bounds are known.</summary>
     [JsonIgnore]
     public bool HasInterval => Low is not null && High is not null;
+
+    /// <summary>
+    /// This metric as a report figure named <paramref name="name"/>; its direction is the stated one, else the known
+    /// direction of <paramref name="name"/>.
+    /// </summary>
+    public Figure ToFigure(string name, string? unit = null, double? level = null) => new(name, Value, unit)
+    {
+        Low = Low,
+        High = High,
+        Level = HasInterval ? level : null,
+        HigherIsBetter = MetricDirections.DirectionOf(name, this) is { } d ? d == MetricDirection.HigherIsBetter : null,
+    };
 }
 
 /// <summary>Known metric names and their directions, and the words reports use for directions.</summary>

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using MlBuild.Core.Diagnostics;
-using MlBuild.Core.Models;
 
 namespace MlBuild.Core.Reports;
 
@@ -112,17 +111,25 @@ public sealed class ReportSection
     public IEnumerable<ReportSection> SelfAndDescendants() => Sections.SelectMany(s => s.SelfAndDescendants()).Prepend(this);
 }
 
-/// <summary>A named number, with an optional interval, unit and direction.</summary>
+/// <summary>
+/// A named number, with an optional interval, unit and direction. (A model metric becomes one through
+/// <c>MetricValue.ToFigure</c>; the report model itself knows no model types.)
+/// </summary>
 /// <param name="Name">Unique within its section, e.g. <c>failures</c>, <c>auc</c>, <c>psi</c>.</param>
-/// <param name="Value">The value, its interval and which way is better.</param>
+/// <param name="Value">The value (a point estimate when it has an interval).</param>
 /// <param name="Unit">The unit, e.g. <c>ms</c>, <c>MB</c>; null for counts, scores and ratios.</param>
-public sealed record Figure(string Name, MetricValue Value, string? Unit = null)
+public sealed record Figure(string Name, double Value, string? Unit = null)
 {
-    /// <summary>A figure without interval or direction.</summary>
-    public Figure(string name, double value, string? unit = null) : this(name, new MetricValue(value), unit) { }
-
+    /// <summary>Lower bound of the interval, if known.</summary>
+    public double? Low { get; init; }
+    /// <summary>Upper bound of the interval, if known.</summary>
+    public double? High { get; init; }
     /// <summary>The confidence level of the interval (e.g. 0.95), when it has one.</summary>
     public double? Level { get; init; }
+    /// <summary>True when higher values are better, false when lower ones are, null when neither (a count).</summary>
+    public bool? HigherIsBetter { get; init; }
+    /// <summary>True when both interval bounds are known.</summary>
+    public bool HasInterval => Low is not null && High is not null;
 }
 
 /// <summary>A value and how often it occurred.</summary>

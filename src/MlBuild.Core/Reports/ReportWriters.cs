@@ -4,7 +4,6 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Xml;
 using MlBuild.Core.Diagnostics;
-using MlBuild.Core.Models;
 
 namespace MlBuild.Core.Reports;
 
@@ -99,11 +98,11 @@ public static class ReportWriters
     static void WriteFigure(Utf8JsonWriter w, Figure f)
     {
         w.WriteStartObject();
-        WriteNumber(w, "value", f.Value.Value);
-        if (f.Value.Low is { } low) WriteNumber(w, "low", low);
-        if (f.Value.High is { } high) WriteNumber(w, "high", high);
+        WriteNumber(w, "value", f.Value);
+        if (f.Low is { } low) WriteNumber(w, "low", low);
+        if (f.High is { } high) WriteNumber(w, "high", high);
         if (f.Level is { } level) WriteNumber(w, "level", level);
-        if (f.Value.Direction is { } direction) w.WriteString("direction", direction.Word());
+        if (f.HigherIsBetter is { } higher) w.WriteString("direction", higher ? "higher" : "lower");
         if (f.Unit is not null) w.WriteString("unit", f.Unit);
         w.WriteEndObject();
     }
@@ -343,8 +342,8 @@ public static class ReportWriters
     /// <summary>A figure for people: counts with thousands separators, other numbers to 4 decimals, the interval in brackets.</summary>
     public static string Format(Figure f)
     {
-        var text = Format(f.Value.Value);
-        if (f.Value.HasInterval) text += $" [{Format(f.Value.Low!.Value)}, {Format(f.Value.High!.Value)}]";
+        var text = Format(f.Value);
+        if (f.HasInterval) text += $" [{Format(f.Low!.Value)}, {Format(f.High!.Value)}]";
         return f.Unit is null ? text : text + " " + f.Unit;
     }
 

@@ -21,15 +21,15 @@ public class ReportWritersTests
         var doc = new ReportDocument { ToolVersion = "1.2.3", Title = "model gates" };
         var model = new ReportSection { Kind = SectionKinds.Model, Id = "churn", Verdict = Verdict.Pass, Summary = "2,000 test rows." };
         model.Sections.Add(new ReportSection { Kind = SectionKinds.Gate, Id = "auc-min", Title = "auc ≥ 0.85", Verdict = Verdict.Pass, Code = "MLB4001" }
-            .With(new Figure("auc", new MetricValue(0.91, 0.89, 0.93) { Direction = MetricDirection.HigherIsBetter }) { Level = 0.95 })
+            .With(new MetricValue(0.91, 0.89, 0.93).ToFigure("auc", level: 0.95))
             .With(new Figure("threshold", 0.85)));
         var latency = new ReportSection { Kind = SectionKinds.Artifact, Id = "latency-p95", Title = "p95 ≤ 2 ms", Verdict = Verdict.Fail, Code = "MLB5004", Summary = "p95 12.5 ms > 2 ms" }
-            .With(new Figure("p95", new MetricValue(12.5) { Direction = MetricDirection.LowerIsBetter }, "ms"));
+            .With(new MetricValue(12.5) { Direction = MetricDirection.LowerIsBetter }.ToFigure("p95", "ms"));
         latency.Locations.Add(new ReportLocation { File = "mlbuild.json", Line = 12, Column = 5 });
         latency.Diagnostics.Add(new MlDiagnostic("MLB5004", MlSeverity.Error, "latency p95 12.5 ms exceeds 2 ms", "mlbuild.json", 12, 5));
         model.Sections.Add(latency);
         model.Sections.Add(new ReportSection { Kind = SectionKinds.Gate, Id = "logloss-max", Verdict = Verdict.Inconclusive, Code = "MLB4002" }
-            .With(new Figure("logloss", new MetricValue(0.41, 0.35, 0.47))));
+            .With(new Figure("logloss", 0.41) { Low = 0.35, High = 0.47 }));
         model.Sections.Add(new ReportSection { Kind = SectionKinds.Gate, Id = "auc-vs-prod", Verdict = Verdict.Skipped, Summary = "no baseline" }
             .With(new Figure("delta", double.NaN)));
         model.Sections.Add(new ReportSection { Kind = SectionKinds.Gate, Id = "f1-min", Verdict = Verdict.Warn, Code = "MLB4003" }
@@ -58,6 +58,8 @@ public class ReportWritersTests
         Assert.Equal("higher", auc.GetProperty("direction").GetString());
         Assert.Equal("auc ≥ 0.85", gates[0].GetProperty("title").GetString());
         Assert.Equal("ms", gates[1].GetProperty("figures").GetProperty("p95").GetProperty("unit").GetString());
+        Assert.Equal("lower", gates[1].GetProperty("figures").GetProperty("p95").GetProperty("direction").GetString());
+        Assert.False(gates[2].GetProperty("figures").GetProperty("logloss").TryGetProperty("direction", out _)); // not stated on a bare figure
         Assert.Equal(["pass", "fail", "inconclusive", "skipped", "warn"], gates.EnumerateArray().Select(g => g.GetProperty("verdict").GetString()!).ToArray());
         Assert.Equal("NaN", gates[3].GetProperty("figures").GetProperty("delta").GetProperty("value").GetString());
 
@@ -151,13 +153,13 @@ public class ReportWritersTests
         var doc = ValidationReport.Document([result], "t");
         var dataset = doc.Sections.Single();
         Assert.Equal((SectionKinds.Dataset, Verdict.Fail), (dataset.Kind, dataset.Verdict));
-        Assert.Equal(4, dataset.Figure("records")!.Value.Value);
+        Assert.Equal(4, dataset.Figure("records")!.Value);
         Assert.Equal("read", dataset.Sections[0].Id);
         Assert.Equal(Verdict.Pass, dataset.Sections[0].Verdict);
 
         var age = dataset.Sections.Single(s => s.Id == "age.min");
         Assert.Equal(Verdict.Pass, age.Verdict);                       // 2 of 4 fail, within tolerance 50 %
-        Assert.Equal(2, age.Figure("failures")!.Value.Value);
+        Assert.Equal(2, age.Figure("failures")!.Value);
         Assert.Equal(MlSeverity.Info, age.Diagnostics.Single().Severity);
 
         var id = dataset.Sections.Single(s => s.Id == "id.max");
