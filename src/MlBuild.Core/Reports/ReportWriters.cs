@@ -145,7 +145,7 @@ public static class ReportWriters
 
     /// <summary>
     /// SARIF 2.1.0: one result per diagnostic of the document, in document order; the rules are the codes used,
-    /// each with its documentation link (<see cref="DiagnosticDocs.HelpUri"/>).
+    /// each with its title and documentation link from the code table (<see cref="DiagnosticDocs"/>).
     /// </summary>
     public static byte[] Sarif(ReportDocument doc)
     {
@@ -168,6 +168,7 @@ public static class ReportWriters
             {
                 w.WriteStartObject();
                 w.WriteString("id", code);
+                if (DiagnosticDocs.Title(code) is { } title) { w.WriteStartObject("shortDescription"); w.WriteString("text", title); w.WriteEndObject(); }
                 w.WriteString("helpUri", DiagnosticDocs.HelpUri(code));
                 w.WriteEndObject();
             }

@@ -9,7 +9,7 @@ namespace MlBuild.Core.Data.Validation;
 /// <summary>
 /// Validation results as the one report model: a <c>dataset</c> section per dataset (figures: records; locations: its
 /// files; the column profile attached) whose children are a <c>read</c> check (error when the input could not be
-/// read) and one <c>check</c> section per schema check.
+/// read) and one <c>check</c> section per schema check, each with <see cref="CheckResult.Verdict"/>.
 /// </summary>
 public static class ValidationReport
 {
@@ -42,7 +42,7 @@ public static class ValidationReport
         var read = new ReportSection
         {
             Kind = SectionKinds.Check, Id = "read", Title = "the files are readable",
-            Verdict = r.InputErrors.Count > 0 ? Verdict.Error : Verdict.Pass,
+            Verdict = Verdicts.Worst(r.InputErrors.Select(Verdicts.Of)),
         };
         read.With("check", "read");
         read.Diagnostics.AddRange(r.InputErrors);
@@ -52,18 +52,14 @@ public static class ValidationReport
 
         foreach (var c in r.Checks) dataset.Sections.Add(Section(r, c));
 
-        dataset.Verdict = Verdicts.Worst(dataset.Sections.Select(s => s.Verdict));
+        dataset.Verdict = r.Verdict; // the worst of its sections' verdicts
         dataset.Summary = $"{Count(r.Records)} rows in {string.Join(", ", r.Files)}; {r.Checks.Count} checks.";
         return dataset;
     }
 
-    /// <summary>A check's verdict: pass within tolerance; otherwise fail for an error-severity check, warn for a warning.</summary>
-    public static Verdict VerdictOf(CheckResult c) =>
-        c.Passed ? Verdict.Pass : c.Severity == MlSeverity.Error ? Verdict.Fail : Verdict.Warn;
-
     static ReportSection Section(ValidationResult r, CheckResult c)
     {
-        var s = new ReportSection { Kind = SectionKinds.Check, Id = c.Id, Title = c.Requirement, Verdict = VerdictOf(c), Code = c.Code };
+        var s = new ReportSection { Kind = SectionKinds.Check, Id = c.Id, Title = c.Requirement, Verdict = c.Verdict, Code = c.Code };
         if (c.Column is not null) s.With("column", c.Column);
         s.With("check", c.Kind);
         s.With(new Figure("failures", c.Failures)).With(new Figure("evaluated", c.Evaluated));
