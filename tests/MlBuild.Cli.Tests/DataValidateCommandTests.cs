@@ -61,26 +61,85 @@ public sealed class DataValidateCommandTests : IDisposable
         var sb = new StringBuilder("id,age,plan\n");
         for (int i = 0; i < 20000; i++) sb.Append(i % 777 == 0 ? i - 1 : i).Append(',').Append(i % 101 - 3).Append(i % 13 == 0 ? ",gold\n" : ",pro\n");
         Write("train.csv", sb.ToString());
-        Assert.Equal(1, Run("data", "validate", "train.csv", "-s", "s.json", "--threads", "1", "--json", "a.json", "--sarif", "a.sarif", "--junit", "a.xml", "--profile", "p.json").Exit);
-        Assert.Equal(1, Run("data", "validate", "train.csv", "-s", "s.json", "--threads", "4", "--json", "b.json").Exit);
-        var a = File.ReadAllBytes(Path.Combine(_dir, "a.json"));
-        Assert.Equal(a, File.ReadAllBytes(Path.Combine(_dir, "b.json")));
+        string[] Reports(string prefix) => [$"{prefix}.json", $"{prefix}.sarif", $"{prefix}.xml", $"{prefix}.profile.json", $"{prefix}.md"];
+        foreach (var (threads, prefix) in new[] { ("1", "a"), ("4", "b") })
+        {
+            var summary = Path.Combine(_dir, prefix + ".md");
+            Environment.SetEnvironmentVariable("GITHUB_STEP_SUMMARY", summary);
+            try
+            {
+                Assert.Equal(1, Run("data", "validate", "train.csv", "-s", "s.json", "--threads", threads,
+                    "--json", prefix + ".json", "--sarif", prefix + ".sarif", "--junit", prefix + ".xml", "--profile", prefix + ".profile.json").Exit);
+            }
+            finally { Environment.SetEnvironmentVariable("GITHUB_STEP_SUMMARY", null); }
+        }
+        foreach (var (a, b) in Reports("a").Zip(Reports("b")))
+            Assert.Equal(File.ReadAllBytes(Path.Combine(_dir, a)), File.ReadAllBytes(Path.Combine(_dir, b)));
 
-        using var json = JsonDocument.Parse(a);
-        Assert.Equal(ValidationReports.JsonFormatVersion, json.RootElement.GetProperty("formatVersion").GetInt32());
-        var checks = json.RootElement.GetProperty("datasets")[0].GetProperty("checks");
-        var age = checks.EnumerateArray().Single(c => c.GetProperty("id").GetString() == "age.min");
-        Assert.Equal("fail", age.GetProperty("status").GetString());
-        Assert.True(age.GetProperty("failures").GetInt64() > 0);
+        using var json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_dir, "a.json")));
+        Assert.Equal(ReportDocument.FormatVersion, json.RootElement.GetProperty("formatVersion").GetInt32());
+        Assert.Equal("fail", json.RootElement.GetProperty("verdict").GetString());
+        Assert.Equal(1, json.RootElement.GetProperty("exitCode").GetInt32());
+        var dataset = json.RootElement.GetProperty("sections")[0];
+        Assert.Equal("dataset", dataset.GetProperty("kind").GetString());
+        Assert.Equal(20000, dataset.GetProperty("figures").GetProperty("records").GetProperty("value").GetInt64());
+        var age = dataset.GetProperty("sections").EnumerateArray().Single(c => c.GetProperty("id").GetString() == "age.min");
+        Assert.Equal("fail", age.GetProperty("verdict").GetString());
+        Assert.Equal("MLB1003", age.GetProperty("code").GetString());
+        Assert.Equal("age", age.GetProperty("properties").GetProperty("column").GetString());
+        Assert.Equal(596, age.GetProperty("figures").GetProperty("failures").GetProperty("value").GetInt64()); // i % 101 < 3 for i < 20000
+        var first = age.GetProperty("locations")[0];
+        Assert.Equal("train.csv", first.GetProperty("file").GetString());
+        Assert.Equal(2, first.GetProperty("line").GetInt64());
+        Assert.Equal("-3", first.GetProperty("value").GetString());
 
         using var sarif = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_dir, "a.sarif")));
         Assert.Equal("2.1.0", sarif.RootElement.GetProperty("version").GetString());
-        var results = sarif.RootElement.GetProperty("runs")[0].GetProperty("results");
-        Assert.Contains(results.EnumerateArray(), r => r.GetProperty("ruleId").GetString() == "MLB1003");
+        var run = sarif.RootElement.GetProperty("runs")[0];
+        Assert.Contains(run.GetProperty("results").EnumerateArray(), r => r.GetProperty("ruleId").GetString() == "MLB1003");
+        var rule = run.GetProperty("tool").GetProperty("driver").GetProperty("rules").EnumerateArray().Single(r => r.GetProperty("id").GetString() == "MLB1003");
+        Assert.EndsWith("docs/diagnostics.md#mlb1003", rule.GetProperty("helpUri").GetString());
+        Assert.Equal("Value below min", rule.GetProperty("shortDescription").GetProperty("text").GetString());
 
         var junit = XDocument.Load(Path.Combine(_dir, "a.xml"));
         Assert.Equal(3, junit.Descendants("failure").Count());
-        Assert.True(File.Exists(Path.Combine(_dir, "p.json")));
+        var ageCase = junit.Descendants("testcase").Single(t => (string?)t.Attribute("name") == "age.min");
+        Assert.Equal("train", (string?)ageCase.Attribute("classname"));
+        Assert.Equal("MLB1003", (string?)ageCase.Element("failure")!.Attribute("type"));
+        Assert.Null(junit.Descendants("testcase").Single(t => (string?)t.Attribute("name") == "read").Element("error"));
+        Assert.True(File.Exists(Path.Combine(_dir, "a.profile.json")));
+    }
+
+    [Fact]
+    public void An_unreadable_file_is_an_error_verdict_in_every_report()
+    {
+        Write("s.json", Schema);
+        Write("train.csv", "id,age,plan\n1,30,\"basic\n");
+        var summary = Path.Combine(_dir, "summary.md");
+        Environment.SetEnvironmentVariable("GITHUB_STEP_SUMMARY", summary);
+        try { Assert.Equal(2, Run("data", "validate", "train.csv", "-s", "s.json", "--json", "r.json", "--junit", "r.xml", "--sarif", "r.sarif").Exit); }
+        finally { Environment.SetEnvironmentVariable("GITHUB_STEP_SUMMARY", null); }
+
+        using var json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_dir, "r.json")));
+        Assert.Equal("error", json.RootElement.GetProperty("verdict").GetString());
+        Assert.Equal(2, json.RootElement.GetProperty("exitCode").GetInt32());
+        var dataset = json.RootElement.GetProperty("sections")[0];
+        Assert.Equal("error", dataset.GetProperty("verdict").GetString());
+        var read = dataset.GetProperty("sections")[0];
+        Assert.Equal("read", read.GetProperty("id").GetString());
+        Assert.Equal("error", read.GetProperty("verdict").GetString());
+        var code = read.GetProperty("diagnostics")[0].GetProperty("code").GetString();
+        Assert.StartsWith("MLB", code);
+
+        var junit = XDocument.Load(Path.Combine(_dir, "r.xml"));
+        var error = junit.Descendants("testcase").Single(t => (string?)t.Attribute("name") == "read").Element("error");
+        Assert.Equal(code, (string?)error!.Attribute("type"));
+        Assert.Equal("1", (string?)junit.Root!.Attribute("errors"));
+
+        using var sarif = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_dir, "r.sarif")));
+        Assert.Equal(code, sarif.RootElement.GetProperty("runs")[0].GetProperty("results")[0].GetProperty("ruleId").GetString());
+        Assert.Contains($"### `train`: ⛔ error", File.ReadAllText(summary));
+        Assert.Contains($"| read (the files are readable) | error | {code} |", File.ReadAllText(summary));
     }
 
     [Fact]
@@ -91,7 +150,7 @@ public sealed class DataValidateCommandTests : IDisposable
         var (exit, output, err) = Run("data", "validate", "train.csv", "-s", "s.json", "--json", "-");
         Assert.Equal(1, exit);
         using var json = JsonDocument.Parse(output); // nothing but the report
-        Assert.Equal(ValidationReports.JsonFormatVersion, json.RootElement.GetProperty("formatVersion").GetInt32());
+        Assert.Equal(ReportDocument.FormatVersion, json.RootElement.GetProperty("formatVersion").GetInt32());
         Assert.Contains("error MLB1003", err);
         Assert.Contains("mlbuild: dataset 'train': 1 of", err);
         Assert.False(File.Exists(Path.Combine(_dir, "-")));
@@ -134,8 +193,10 @@ public sealed class DataValidateCommandTests : IDisposable
         var (exit, output, err) = Run("data", "validate", "big.csv", "-s", "s.json", "--json", "r.json", "--profile", "p.json", "--sarif", "r.sarif");
         Assert.True(exit == 0, err);
         Assert.Contains("is valid: 3 rows", output);
-        using var json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_dir, "r.json")));
-        var columns = json.RootElement.GetProperty("datasets")[0].GetProperty("profile").GetProperty("columns");
+        using (JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_dir, "r.json")))) { }
+        using (JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_dir, "r.sarif")))) { }
+        using var json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_dir, "p.json")));
+        var columns = json.RootElement.GetProperty("datasets").GetProperty("big").GetProperty("columns");
         var x = columns[0];
         Assert.Equal(1.7e308 / 3, x.GetProperty("mean").GetDouble(), 1.7e308 / 3 * 1e-14);
         Assert.Equal(Math.Sqrt(3) * (1.7e308 / 3), x.GetProperty("std").GetDouble(), 1e294);
@@ -155,7 +216,9 @@ public sealed class DataValidateCommandTests : IDisposable
         try { Run("data", "validate", "train.csv", "-s", "s.json"); }
         finally { Environment.SetEnvironmentVariable("GITHUB_STEP_SUMMARY", null); }
         var md = File.ReadAllText(summary);
-        Assert.Contains("| age.min (min 0) | MLB1003 | 1 |", md);
+        Assert.Contains("### `train`: ❌ fail", md);
+        Assert.Contains("\n1 rows in train.csv; ", md);
+        Assert.Contains("| age.min (min 0) | fail | MLB1003 | 1 | train.csv(2,2) | `-30` ×1 |", md);
     }
 
     [Theory]
@@ -195,22 +258,63 @@ public sealed class DataValidateCommandTests : IDisposable
     }
 
     [Fact]
-    public void Worker_validate_writes_the_result_file_the_task_replays()
+    public void Engine_validate_writes_the_result_file_the_task_replays()
     {
         Write("s.json", Schema);
         Write("train.csv", "id,age,plan\n1,-1,basic\n");
-        var request = JsonSerializer.Serialize(new
-        {
-            formatVersion = 1,
-            projectDirectory = _dir,
-            datasets = new[] { new { name = "train", files = new[] { "train.csv" }, schema = "s.json" } },
-        });
-        Write("req.json", request);
-        var (exit, _, _) = Run("worker", "validate", "--request", "req.json", "--result", "res.tsv");
+        WriteRequest(("train", ["train.csv"]));
+        var (exit, _, _) = Run("engine", "validate", "--request", "req.json", "--result", "res.tsv");
         Assert.Equal(1, exit);
         var (code, diagnostics, _) = ResultFile.Read(Path.Combine(_dir, "res.tsv"));
         Assert.Equal(1, code);
         var d = Assert.Single(diagnostics);
         Assert.Equal(("MLB1003", "train.csv", 2, 2), (d.Code, d.File, d.Line, d.Column));
+        Assert.Contains("\nD\terror\tdata\tMLB1003\t", File.ReadAllText(Path.Combine(_dir, "res.tsv")));
     }
+
+    [Fact]
+    public void Engine_validate_of_an_unreadable_csv_exits_2_and_writes_its_kind_as_input()
+    {
+        Write("s.json", Schema);
+        Write("train.csv", "id,age,plan\n1,30,\"never closed\n");
+        WriteRequest(("train", ["train.csv"]));
+        var (exit, _, _) = Run("engine", "validate", "--request", "req.json", "--result", "res.tsv");
+        Assert.Equal(2, exit);
+        var text = File.ReadAllText(Path.Combine(_dir, "res.tsv"));
+        Assert.StartsWith("MLBUILD-RESULT\t2\t2\n", text);
+        Assert.Contains("\nD\terror\tinput\tMLB1101\ttrain.csv\t2\t", text);
+    }
+
+    [Fact]
+    public void Cli_and_engine_read_a_dataset_s_files_in_one_order_whatever_order_they_are_named_in()
+    {
+        Write("s.json", Schema);
+        Directory.CreateDirectory(Path.Combine(_dir, "parts"));
+        Write("parts/a.csv", "id,age,plan\n1,30,basic\n2,31,basic\n");
+        Write("parts/b.csv", "id,age,plan\n2,32,pro\n3,33,pro\n");
+        const string expected = "parts/b.csv(2,1): error MLB1008: column 'id' value '2' is a duplicate of an earlier row (1 of 1 in this check)\n";
+
+        Assert.Equal((1, expected), Errors(Run("data", "validate", "parts/a.csv", "parts/b.csv", "--schema", "s.json")));
+        Assert.Equal((1, expected), Errors(Run("data", "validate", "parts/b.csv", "parts/a.csv", "--schema", "s.json")));
+        Assert.Equal((1, expected), Errors(Run("data", "validate", "parts/*.csv", "--schema", "s.json")));
+        // A file named twice (or by a name and a glob) is read once.
+        Assert.Equal((1, expected), Errors(Run("data", "validate", "parts/b.csv", "parts/*.csv", "parts/a.csv", "--schema", "s.json")));
+        Assert.Equal(0, Run("data", "validate", "parts/a.csv", "parts/a.csv", "--schema", "s.json").Exit);
+
+        // The build sends the dataset's items in any order; the engine reads them as the CLI does.
+        WriteRequest(("parts", ["parts/b.csv", "parts/a.csv"]));
+        Assert.Equal(1, Run("engine", "validate", "--request", "req.json", "--result", "res.tsv").Exit);
+        var d = Assert.Single(ResultFile.Read(Path.Combine(_dir, "res.tsv")).Diagnostics);
+        Assert.Equal(expected.TrimEnd('\n'), d.ToCanonicalString());
+
+        static (int, string) Errors((int Exit, string Out, string Err) run) => (run.Exit, run.Err.Replace("\r\n", "\n"));
+    }
+
+    void WriteRequest(params (string Name, string[] Files)[] datasets) =>
+        Write("req.json", JsonSerializer.Serialize(new
+        {
+            formatVersion = 1,
+            projectDirectory = _dir,
+            datasets = datasets.Select(d => new { name = d.Name, files = d.Files, schema = "s.json" }).ToArray(),
+        }));
 }

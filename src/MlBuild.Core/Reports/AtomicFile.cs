@@ -60,7 +60,7 @@ public static partial class AtomicFile
 
     /// <summary>MLB9004 for an output file that could not be written.</summary>
     public static MlBuildException CannotWrite(string shownAs, Exception reason) =>
-        new(new MlDiagnostic("MLB9004", MlSeverity.Error,
+        new(new MlDiagnostic(DiagnosticCodes.OutputNotWritable, MlSeverity.Error,
             $"Cannot write '{shownAs}' ({reason.Message.TrimEnd('.')}). Name a writable file (or '-' for standard output where the option allows it).", shownAs));
 
     /// <summary>
