@@ -273,6 +273,26 @@ public sealed class DataValidateCommandTests : IDisposable
     }
 
     [Fact]
+    public void Engine_keeps_the_findings_when_a_report_cannot_be_written()
+    {
+        Write("s.json", Schema);
+        Write("train.csv", "id,age,plan\n1,-1,basic\n");
+        Directory.CreateDirectory(Path.Combine(_dir, "reports", "data-report.json")); // a folder where the report goes
+        Write("req.json", JsonSerializer.Serialize(new
+        {
+            formatVersion = 1,
+            projectDirectory = _dir,
+            reportDirectory = Path.Combine(_dir, "reports"),
+            datasets = new[] { new { name = "train", files = new[] { "train.csv" }, schema = "s.json" } },
+        }));
+        var (exit, _, _) = Run("engine", "validate", "--request", "req.json", "--result", "res.tsv");
+        Assert.Equal(2, exit);
+        var (code, diagnostics, _) = ResultFile.Read(Path.Combine(_dir, "res.tsv"));
+        Assert.Equal(2, code);
+        Assert.Equal(["MLB1003", "MLB9004"], diagnostics.Select(d => d.Code).ToArray());
+    }
+
+    [Fact]
     public void Engine_validate_of_an_unreadable_csv_exits_2_and_writes_its_kind_as_input()
     {
         Write("s.json", Schema);
