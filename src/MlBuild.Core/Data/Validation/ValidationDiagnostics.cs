@@ -15,7 +15,13 @@ public static class ValidationDiagnostics
 
     /// <summary>Input errors first, then failing checks in schema order, each at its first failure only; checks
     /// failing within tolerance become info.</summary>
-    public static List<MlDiagnostic> From(ValidationResult result) => From(result, 1, null);
+    public static List<MlDiagnostic> From(ValidationResult result)
+    {
+        var list = new List<MlDiagnostic>(result.InputErrors);
+        foreach (var c in result.Checks)
+            if (For(result, c) is { } d) list.Add(d);
+        return list;
+    }
 
     /// <summary>
     /// Input errors first, then failing checks in schema order, each at up to <paramref name="maxLocationsPerCheck"/> of
@@ -29,40 +35,49 @@ public static class ValidationDiagnostics
         maxLocationsPerCheck = Math.Max(1, maxLocationsPerCheck);
         var list = new List<MlDiagnostic>(result.InputErrors);
         foreach (var c in result.Checks)
-        {
-            if (c.Failures == 0) continue;
-            int shown = c.Passed ? 1 : Math.Max(1, Math.Min(maxLocationsPerCheck, c.FirstFailures.Count));
-            for (int k = 0; k < shown; k++)
-            {
-                var failure = k < c.FirstFailures.Count ? c.FirstFailures[k] : null;
-                var where = failure is null ? "" : Where(failure.Location);
-                var count = c.Kind is "rows" ? "" : $"{(k + 1).ToString(CultureInfo.InvariantCulture)} of {c.Failures.ToString(CultureInfo.InvariantCulture)} in this check";
-                var paren = string.Join("; ", new[] { where, count }.Where(s => s.Length > 0));
-                var text = k == 0
-                    ? c.FirstMessage ?? $"check '{c.Id}' ({c.Requirement}) failed"
-                    : c.Column is not null
-                        ? $"column '{c.Column}' value '{failure!.Value}' fails {c.Requirement}"
-                        : $"check '{c.Id}' ({c.Requirement}) fails at value '{failure!.Value}'";
-                var message = text + (paren.Length > 0 ? $" ({paren})" : "");
-                var severity = c.Severity;
-                if (k == 0 && c.Passed)
-                {
-                    severity = MlSeverity.Info;
-                    message += $"; {Share(c.Failures, c.Evaluated)} of values fail, within tolerance {Share(c.Tolerance)}";
-                }
-                else if (k == 0 && c.Tolerance > 0)
-                    message += $"; {Share(c.Failures, c.Evaluated)} of values fail, above tolerance {Share(c.Tolerance)}";
-                if (k == shown - 1 && !c.Passed && c.Kind is not "rows" && c.Failures > shown)
-                    message += MoreText(c, shown, reportPath);
-                var loc = failure?.Location;
-                bool csv = loc is { Line: > 0 };
-                list.Add(new MlDiagnostic(c.Code, severity, message,
-                    loc?.File ?? (result.Files.Count > 0 ? result.Files[0] : null),
-                    csv ? (int)Math.Min(loc!.Value.Line, int.MaxValue) : 0,
-                    csv ? loc!.Value.Column : 0));
-            }
-        }
+            list.AddRange(ForCheck(result, c, maxLocationsPerCheck, reportPath, sayMore: true));
         return list;
+    }
+
+    /// <summary>The diagnostic of one check, at its first failure; null when nothing failed.</summary>
+    public static MlDiagnostic? For(ValidationResult result, CheckResult c) =>
+        ForCheck(result, c, 1, null, sayMore: false).FirstOrDefault();
+
+    /// <summary>One diagnostic per shown location of a check; with <paramref name="sayMore"/> the last says how many more
+    /// failures there are and where they are listed.</summary>
+    static IEnumerable<MlDiagnostic> ForCheck(ValidationResult result, CheckResult c, int maxLocationsPerCheck, string? reportPath, bool sayMore)
+    {
+        if (c.Failures == 0) yield break;
+        int shown = c.Passed ? 1 : Math.Max(1, Math.Min(maxLocationsPerCheck, c.FirstFailures.Count));
+        for (int k = 0; k < shown; k++)
+        {
+            var failure = k < c.FirstFailures.Count ? c.FirstFailures[k] : null;
+            var where = failure is null ? "" : Where(failure.Location);
+            var count = c.Kind is "rows" ? "" : $"{(k + 1).ToString(CultureInfo.InvariantCulture)} of {c.Failures.ToString(CultureInfo.InvariantCulture)} in this check";
+            var paren = string.Join("; ", new[] { where, count }.Where(s => s.Length > 0));
+            var text = k == 0
+                ? c.FirstMessage ?? $"check '{c.Id}' ({c.Requirement}) failed"
+                : c.Column is not null
+                    ? $"column '{c.Column}' value '{failure!.Value}' fails {c.Requirement}"
+                    : $"check '{c.Id}' ({c.Requirement}) fails at value '{failure!.Value}'";
+            var message = text + (paren.Length > 0 ? $" ({paren})" : "");
+            var severity = c.Severity;
+            if (k == 0 && c.Passed)
+            {
+                severity = MlSeverity.Info;
+                message += $"; {Share(c.Failures, c.Evaluated)} of values fail, within tolerance {Share(c.Tolerance)}";
+            }
+            else if (k == 0 && c.Tolerance > 0)
+                message += $"; {Share(c.Failures, c.Evaluated)} of values fail, above tolerance {Share(c.Tolerance)}";
+            if (sayMore && k == shown - 1 && !c.Passed && c.Kind is not "rows" && c.Failures > shown)
+                message += MoreText(c, shown, reportPath);
+            var loc = failure?.Location;
+            bool csv = loc is { Line: > 0 };
+            yield return new MlDiagnostic(c.Code, severity, message,
+                loc?.File ?? (result.Files.Count > 0 ? result.Files[0] : null),
+                csv ? (int)Math.Min(loc!.Value.Line, int.MaxValue) : 0,
+                csv ? loc!.Value.Column : 0);
+        }
     }
 
     /// <summary>Where the locations not shown are: the JSON report keeps the first ones and the most frequent values.</summary>
