@@ -73,8 +73,8 @@ public sealed class DataValidateCommandTests : IDisposable
             "train.csv(3,2): error MLB1003: column 'age' value '-2' fails min 0 (2 of 15 in this check); 13 more: the first 10 locations and the most frequent values are in out/r.json",
         ], lines);
         using var json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_dir, "out", "r.json")));
-        var age = json.RootElement.GetProperty("datasets")[0].GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("id").GetString() == "age.min");
-        Assert.Equal(10, age.GetProperty("firstFailures").GetArrayLength());
+        var age = json.RootElement.GetProperty("sections")[0].GetProperty("sections").EnumerateArray().Single(c => c.GetProperty("id").GetString() == "age.min");
+        Assert.Equal(10, age.GetProperty("locations").GetArrayLength());
     }
 
     [Fact]
