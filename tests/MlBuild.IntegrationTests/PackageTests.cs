@@ -68,6 +68,14 @@ public sealed class PackageTests(PackagesFixture packages, ITestOutputHelper out
         output.WriteLine(help.ToString());
         Assert.Equal(0, help.ExitCode);
         Assert.Contains("data", help.Output, StringComparison.Ordinal);
+        Assert.Contains("dotnet ml [command] [options]", help.Output, StringComparison.Ordinal);
+        // No arguments is a request for the help, not an error.
+        var bare = Dotnet.RunProcess(exe, packages.RunDirectory, packages.ConsumerEnvironment(), TimeSpan.FromMinutes(1));
+        Assert.Equal((0, help.Output), (bare.ExitCode, bare.Output));
+        // The tool ships ReadyToRun code (src/MlBuild.Cli packs a ReadyToRun publish): its main assembly has a managed-native header.
+        var dll = Directory.GetFiles(Path.Combine(toolPath, ".store"), "mlbuild.dll", SearchOption.AllDirectories).Single();
+        using (var pe = new System.Reflection.PortableExecutable.PEReader(File.OpenRead(dll)))
+            Assert.True(pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0, $"{dll} has no ReadyToRun code");
         guard.Passed();
     }
 }
