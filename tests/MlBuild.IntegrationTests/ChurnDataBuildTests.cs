@@ -49,6 +49,19 @@ public sealed class ChurnDataBuildTests(PackagesFixture packages, ITestOutputHel
         guard.Passed();
     }
 
+    [Fact]
+    public void Build_prints_one_summary_line_per_dataset_at_the_default_verbosity()
+    {
+        using var guard = new TestGuard(packages, output);
+        var ws = Workspace("summary");
+
+        var run = ws.Build(); // no -v: dotnet build's default (minimal) verbosity
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Matches(@"(?m)^\s*data/train\.csv: 300 rows, [1-9][0-9]* checks passed\s*$", run.Output);
+        guard.Passed();
+    }
+
     // Each fault is written by the test into an otherwise clean copy; the expected diagnostic is exact:
     // file, physical line (header = line 1, customer N on line N + 1), column (1-based field) and code.
     [Theory]
