@@ -62,6 +62,23 @@ public sealed class ChurnDataBuildTests(PackagesFixture packages, ITestOutputHel
         guard.Passed();
     }
 
+    [Fact]
+    public void Build_reports_each_bad_row_of_a_check_up_to_MlBuildMaxLocationsPerCheck_and_names_the_report()
+    {
+        using var guard = new TestGuard(packages, output);
+        var ws = Workspace("max-locations");
+        foreach (var (line, age) in new[] { (11, "-3"), (21, "-4"), (31, "-5") })
+            ws.SetCsvField(Data, line, 2, age);
+
+        var run = ws.Build("-p:MlBuildMaxLocationsPerCheck=2");
+
+        Assert.NotEqual(0, run.ExitCode);
+        var errors = run.MlbDiagnostics;
+        Assert.Equal([(Data, 11, 2, "MLB1003"), (Data, 21, 2, "MLB1003")], errors.Select(d => (d.File, d.Line, d.Column, d.Code)));
+        Assert.EndsWith("(2 of 3 in this check); 1 more, all listed in obj/Debug/net10.0/mlbuild/data-report.json", errors[1].Message, StringComparison.Ordinal);
+        guard.Passed();
+    }
+
     // Each fault is written by the test into an otherwise clean copy; the expected diagnostic is exact:
     // file, physical line (header = line 1, customer N on line N + 1), column (1-based field) and code.
     [Theory]
