@@ -28,6 +28,8 @@ internal sealed class ValidationMerger
     public long Records { get; private set; }
     /// <summary>The first input error met, in file order; later batches are ignored.</summary>
     public MlDiagnostic? Fatal { get; private set; }
+    /// <summary>Sees each batch once merged, in data order, before its storage is reused (training reads the decoded columns here).</summary>
+    public Action<RowBatch>? BatchMerged { get; init; }
 
     public ValidationMerger(ValidationPlan plan, ValidationOptions options, BatchChecker checker)
     {
@@ -121,6 +123,7 @@ internal sealed class ValidationMerger
             }
         }
         Records += r.Records;
+        BatchMerged?.Invoke(r.Batch);
     }
 
     /// <summary>A hint from the reader: about this many records are coming (sizes the uniqueness sets once).</summary>
