@@ -15,6 +15,7 @@ internal static class CliApp
         var root = new RootCommand("MlBuild: validate data, train, gate, register and ship ML.NET models.");
         root.Subcommands.Add(DataCommand.Create(context));
         root.Subcommands.Add(WorkerCommand.Create(context));
+        root.Subcommands.Add(TrainCommand.Create(context));
         Commands.Registry.RegistryCommands.AddTo(root, context);
         return root;
     }
