@@ -25,12 +25,12 @@ public sealed class ModelTrainerTests : IDisposable
     public static TheoryData<string, string, string> Trainers => new()
     {
         { "binary", "lbfgs", "" },
-        { "binary", "sdca", "" },
+        { "binary", "sdca", "\"maximumNumberOfIterations\": 10" },
         { "binary", "lightgbm", "\"numberOfIterations\": 20, \"numberOfLeaves\": 8" },
         { "binary", "fasttree", "\"numberOfTrees\": 20, \"numberOfLeaves\": 8" },
         { "multiclass", "lbfgs", "\"maximumNumberOfIterations\": 50" },
         { "multiclass", "lightgbm", "\"numberOfIterations\": 20" },
-        { "regression", "sdca", "" },
+        { "regression", "sdca", "\"maximumNumberOfIterations\": 10" },
         { "regression", "lightgbm", "\"numberOfIterations\": 30" },
         { "regression", "fasttree", "\"numberOfTrees\": 30" },
     };
