@@ -166,7 +166,7 @@ public static class GateEvaluator
                 double allowed = rel ? Math.Abs(b) * amount : amount;
                 // Good side of the difference: higher-better metrics must not fall by more than `allowed` (or must gain it).
                 double threshold = isGain ? (higher ? allowed : -allowed) : (higher ? -allowed : allowed);
-                yield return Bound(name, "baseline", diff with { Metric = $"{metric.Name} − {baselineName}" }, threshold, higher, context, b);
+                yield return Bound(name, "baseline", diff with { Metric = $"{metric.Name} - {baselineName}" }, threshold, higher, context, b);
             }
             else
             {
