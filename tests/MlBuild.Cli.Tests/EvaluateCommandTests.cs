@@ -131,11 +131,11 @@ public sealed class EvaluateCommandTests : IDisposable
         Write("bad.csv", "label,score\n1,0.9\n0,abc\n");
         var (exit, _, err) = Run("evaluate", "-p", "bad.csv", "-t", "binary", "-l", "label", "-s", "score");
         Assert.Equal(2, exit);
-        Assert.Equal("bad.csv(3,2): error MLB3302: Predictions file: column 'score' value 'abc' is not a number.", err.Trim());
+        Assert.Equal("bad.csv(3,2): error MLB3402: Predictions file: column 'score' value 'abc' is not a number.", err.Trim());
 
         (exit, _, err) = Run("evaluate", "-p", "preds.csv", "-t", "binary", "-l", "label", "-s", "proba");
         Assert.Equal(2, exit);
-        Assert.Contains("MLB3302: Predictions file: no column 'proba'; columns: label, score, old_score, region.", err);
+        Assert.Contains("MLB3402: Predictions file: no column 'proba'; columns: label, score, old_score, region.", err);
 
         Write("one-class.csv", "label,score\n1,0.9\n1,0.2\n");
         (exit, _, err) = Run("evaluate", "-p", "one-class.csv", "-t", "binary", "-l", "label", "-s", "score");
@@ -145,7 +145,7 @@ public sealed class EvaluateCommandTests : IDisposable
         Write("unknown-metric.json", "[\n  { \"metric\": \"aucc\", \"min\": 0.8 }\n]");
         (exit, _, err) = Run("gate", "-p", "preds.csv", "-t", "binary", "-l", "label", "-s", "score", "--gates", "unknown-metric.json");
         Assert.Equal(2, exit);
-        Assert.StartsWith("unknown-metric.json(2,3): error MLB3303: Unknown metric 'aucc'", err);
+        Assert.StartsWith("unknown-metric.json(2,3): error MLB3403: Unknown metric 'aucc'", err);
 
         Write("typo.json", "[ { \"metric\": \"auc\", \"minn\": 0.8 } ]");
         (exit, _, err) = Run("gate", "-p", "preds.csv", "-t", "binary", "-l", "label", "-s", "score", "--gates", "typo.json");

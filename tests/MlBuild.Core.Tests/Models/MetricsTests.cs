@@ -88,11 +88,11 @@ public sealed class MetricsTests
     {
         var margins = PredictionSet.Binary([true, false], [2.5, -1.0], threshold: 0);
         var ex = Assert.Throws<MlBuildException>(() => MetricCatalog.Get("aucc", margins, "gates.json", 3, 7));
-        Assert.Equal("MLB3303", ex.Diagnostic.Code);
+        Assert.Equal("MLB3403", ex.Diagnostic.Code);
         Assert.Equal((3, 7), (ex.Diagnostic.Line, ex.Diagnostic.Column));
         Assert.Contains("auc", ex.Diagnostic.Message);
-        Assert.Equal("MLB3303", Assert.Throws<MlBuildException>(() => MetricCatalog.Get("log-loss", margins)).Diagnostic.Code);
-        Assert.Equal("MLB3301", Assert.Throws<MlBuildException>(() => PredictionSet.Binary([true], [double.NaN])).Diagnostic.Code);
-        Assert.Equal("MLB3301", Assert.Throws<MlBuildException>(() => PredictionSet.Multiclass([0, 5], 3, predicted: [0, 1])).Diagnostic.Code);
+        Assert.Equal("MLB3403", Assert.Throws<MlBuildException>(() => MetricCatalog.Get("log-loss", margins)).Diagnostic.Code);
+        Assert.Equal("MLB3401", Assert.Throws<MlBuildException>(() => PredictionSet.Binary([true], [double.NaN])).Diagnostic.Code);
+        Assert.Equal("MLB3401", Assert.Throws<MlBuildException>(() => PredictionSet.Multiclass([0, 5], 3, predicted: [0, 1])).Diagnostic.Code);
     }
 }

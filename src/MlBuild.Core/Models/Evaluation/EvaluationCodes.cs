@@ -4,11 +4,11 @@ namespace MlBuild.Core.Models.Evaluation;
 public static class EvaluationCodes
 {
     /// <summary>Predictions cannot be evaluated (lengths differ, NaN score, label outside the classes).</summary>
-    public const string BadPredictions = "MLB3301";
+    public const string BadPredictions = "MLB3401";
     /// <summary>A predictions file lacks a named column, or a cell does not parse.</summary>
-    public const string BadPredictionsFile = "MLB3302";
+    public const string BadPredictionsFile = "MLB3402";
     /// <summary>An unknown metric, or one that does not apply to the task.</summary>
-    public const string UnknownMetric = "MLB3303";
+    public const string UnknownMetric = "MLB3403";
     /// <summary>A metric gate's interval lies wholly on the wrong side of its absolute bound.</summary>
     public const string GateFailed = "MLB4001";
     /// <summary>The candidate is worse than the baseline by more than allowed (or did not gain enough).</summary>

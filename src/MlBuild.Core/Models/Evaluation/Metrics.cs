@@ -67,6 +67,10 @@ public static class MetricCatalog
         new("accuracy", ModelTask.Multiclass, MetricDirection.HigherIsBetter, "Share of rows predicted right (micro accuracy)",
             MulticlassMetrics.Accuracy, s => (MulticlassMetrics.Correct(s), s.Count)),
         new("macro-accuracy", ModelTask.Multiclass, MetricDirection.HigherIsBetter, "Mean per-class recall (ML.NET's macro accuracy; balanced accuracy)", MulticlassMetrics.MacroAccuracy),
+        new("precision", ModelTask.Multiclass, MetricDirection.HigherIsBetter, "Per-class precision averaged over classes (macro; 0 for a class never predicted)",
+            (s, w) => MulticlassMetrics.MacroPrecisionRecall(s, w).Precision),
+        new("recall", ModelTask.Multiclass, MetricDirection.HigherIsBetter, "Per-class recall averaged over classes seen in labels or predictions (macro)",
+            (s, w) => MulticlassMetrics.MacroPrecisionRecall(s, w).Recall),
         new("macro-f1", ModelTask.Multiclass, MetricDirection.HigherIsBetter, "Mean per-class F1 over classes seen in labels or predictions", MulticlassMetrics.MacroF1),
         new("log-loss", ModelTask.Multiclass, MetricDirection.LowerIsBetter, "Mean negative log-probability of the true class",
             WeightedMean.RowLogLoss, applies: s => s.Probabilities is not null),
@@ -75,12 +79,15 @@ public static class MetricCatalog
         new("r2", ModelTask.Regression, MetricDirection.HigherIsBetter, "Coefficient of determination", RegressionMetrics.R2),
     ];
 
+    // Keys and names are compared without case, '-', '_' or spaces, so "logLoss", "log_loss" and "log-loss" (and
+    // ML.NET's "MicroAccuracy") all name one metric.
     static readonly Dictionary<string, string> Aliases = new(StringComparer.Ordinal)
     {
-        ["auc-roc"] = "auc", ["roc-auc"] = "auc", ["auroc"] = "auc",
-        ["auc-pr"] = "auprc", ["pr-auc"] = "auprc", ["average-precision"] = "auprc",
-        ["micro-accuracy"] = "accuracy", ["logloss"] = "log-loss", ["f1-score"] = "f1", ["r-squared"] = "r2", ["rsquared"] = "r2",
-        ["brier-score"] = "brier", ["balanced-accuracy"] = "macro-accuracy",
+        ["aucroc"] = "auc", ["rocauc"] = "auc", ["auroc"] = "auc", ["areaundercurve"] = "auc",
+        ["aucpr"] = "auprc", ["prauc"] = "auprc", ["averageprecision"] = "auprc", ["areaunderprecisionrecallcurve"] = "auprc",
+        ["microaccuracy"] = "accuracy", ["f1score"] = "f1", ["rsquared"] = "r2", ["brierscore"] = "brier",
+        ["balancedaccuracy"] = "macro-accuracy", ["macroprecision"] = "precision", ["macrorecall"] = "recall",
+        ["rootmeansquarederror"] = "rmse", ["meanabsoluteerror"] = "mae",
     };
 
     /// <summary>The metrics of a task that apply to what <paramref name="set"/> holds, in report order.</summary>
@@ -90,8 +97,8 @@ public static class MetricCatalog
     public static MetricDefinition? Find(string name, ModelTask task)
     {
         var key = Normalize(name);
-        if (Aliases.TryGetValue(key, out var canonical)) key = canonical;
-        return All.FirstOrDefault(m => m.Task == task && m.Name == key);
+        if (Aliases.TryGetValue(key, out var canonical)) key = Normalize(canonical);
+        return All.FirstOrDefault(m => m.Task == task && Normalize(m.Name) == key);
     }
 
     /// <summary>Like <see cref="Find"/>, but an unknown metric, or one the predictions cannot support, is a coded error.</summary>
@@ -110,7 +117,8 @@ public static class MetricCatalog
         return metric;
     }
 
-    static string Normalize(string name) => name.Trim().ToLowerInvariant().Replace('_', '-').Replace(' ', '-');
+    static string Normalize(string name) => name.Trim().ToLowerInvariant().Replace("_", "", StringComparison.Ordinal)
+        .Replace("-", "", StringComparison.Ordinal).Replace(" ", "", StringComparison.Ordinal);
 }
 
 /// <summary>Weighted confusion counts of a binary prediction set.</summary>
@@ -237,6 +245,21 @@ internal static class MulticlassMetrics
         for (int c = 0; c < s.ClassCount; c++)
             if (tp[c] + fn[c] > 0) { sum += tp[c] / (tp[c] + fn[c]); classes++; }
         return classes == 0 ? double.NaN : sum / classes;
+    }
+
+    /// <summary>As scikit-learn's average="macro": over classes in labels or predictions, an undefined ratio counting 0.</summary>
+    public static (double Precision, double Recall) MacroPrecisionRecall(PredictionSet s, int[] w)
+    {
+        var (tp, fp, fn) = PerClass(s, w);
+        double precision = 0, recall = 0; int classes = 0;
+        for (int c = 0; c < s.ClassCount; c++)
+        {
+            if (tp[c] + fp[c] + fn[c] == 0) continue;
+            classes++;
+            if (tp[c] + fp[c] > 0) precision += tp[c] / (tp[c] + fp[c]);
+            if (tp[c] + fn[c] > 0) recall += tp[c] / (tp[c] + fn[c]);
+        }
+        return classes == 0 ? (double.NaN, double.NaN) : (precision / classes, recall / classes);
     }
 
     public static double MacroF1(PredictionSet s, int[] w)

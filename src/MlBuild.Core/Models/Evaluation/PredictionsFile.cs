@@ -36,7 +36,7 @@ public sealed class PredictionsFile
         Columns = columns;
     }
 
-    /// <summary>Reads a predictions CSV; unreadable or malformed files are MLB3302 errors at their line.</summary>
+    /// <summary>Reads a predictions CSV; unreadable or malformed files are MLB3402 errors at their line.</summary>
     public static PredictionsFile Read(string path, string display)
     {
         string text;
@@ -85,7 +85,7 @@ public sealed class PredictionsFile
         return new PredictionsFile(display, names, records.Skip(1).Select(r => r.Cells).ToList(), records.Skip(1).Select(r => r.Line).ToList());
     }
 
-    /// <summary>The cells of a column; an unknown name is an MLB3302 error listing the columns.</summary>
+    /// <summary>The cells of a column; an unknown name is an MLB3402 error listing the columns.</summary>
     public string[] Column(string name)
     {
         int c = ((List<string>)Names).IndexOf(name);

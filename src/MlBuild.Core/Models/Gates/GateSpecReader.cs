@@ -21,8 +21,8 @@ public static class GateSpecReader
 {
     static readonly string[] SharedSettings = ["confidence", "inconclusive", "missingBaseline", "resamples", "seed", "strict", "allowNoGates", "gates"];
     static readonly string[] Common = ["name", "confidence", "inconclusive", "strict"];
-    static readonly string[] MetricProps = [.. Common, "metric", "min", "max", "maxDrop", "maxRelativeDrop", "minGain", "minRelativeGain", "baseline", "missingBaseline", "slice", "minSliceSize", "slices"];
-    static readonly string[] FairnessProps = [.. Common, "fairness", "by", "min", "max", "minGroupSize", "groups"];
+    static readonly string[] MetricProps = [.. Common, "metric", "min", "max", "maxDrop", "maxRelativeDrop", "minGain", "minRelativeGain", "baseline", "missingBaseline", "slice", "minSliceSize", "requiredSlices"];
+    static readonly string[] FairnessProps = [.. Common, "fairness", "by", "min", "max", "minGroupSize", "requiredGroups"];
 
     /// <summary>Reads a gates file.</summary>
     public static GateSet ReadFile(string path, string display, string errorCode = EvaluationCodes.BadGatesFile)
@@ -158,7 +158,7 @@ public static class GateSpecReader
                 MissingBaseline = node["missingBaseline"] is { } mb ? Enum<MissingBaselinePolicy>(mb) : null,
                 SliceColumn = node["slice"] is { } sl ? Text(sl) : null,
                 MinSliceSize = node["minSliceSize"] is { } ms ? (int)Number(ms, 1, int.MaxValue, integer: true) : 30,
-                RequiredSlices = node["slices"] is { } ss ? Texts(ss) : null,
+                RequiredSlices = node["requiredSlices"] is { } ss ? Texts(ss) : null,
             };
             if (spec.Min is null && spec.Max is null && spec.MaxDrop is null && spec.MinGain is null)
                 throw Error(node, $"Gate on '{spec.Metric}' has no bound: give min, max, maxDrop, maxRelativeDrop, minGain or minRelativeGain.");
@@ -175,7 +175,7 @@ public static class GateSpecReader
                 Min = node["min"] is { } min ? Number(min) : null,
                 Max = node["max"] is { } max ? Number(max) : null,
                 MinGroupSize = node["minGroupSize"] is { } ms ? (int)Number(ms, 1, int.MaxValue, integer: true) : 30,
-                RequiredGroups = node["groups"] is { } gs ? Texts(gs) : null,
+                RequiredGroups = node["requiredGroups"] is { } gs ? Texts(gs) : null,
             };
             if (spec.Min is null && spec.Max is null && spec.Metric != "four-fifths")
                 throw Error(node, $"Fairness gate '{spec.Metric}' has no bound: give min or max.");

@@ -38,7 +38,9 @@ with open("multiclass.csv", "w") as f:
     for a, t, c in zip(y, text, pred): f.write(f"{a},{t},{c}\n")
 out["multiclass"] = {
     "accuracy": M.accuracy_score(y, pred), "macro-accuracy": M.balanced_accuracy_score(y, pred),
-    "macro-f1": M.f1_score(y, pred, average="macro"), "log-loss": M.log_loss(y, p, labels=list(range(k))),
+    "macro-f1": M.f1_score(y, pred, average="macro"),
+    "precision": M.precision_score(y, pred, average="macro", zero_division=0),
+    "recall": M.recall_score(y, pred, average="macro", zero_division=0), "log-loss": M.log_loss(y, p, labels=list(range(k))),
 }
 
 # Regression.
