@@ -17,6 +17,7 @@ internal static class CliApp
         root.Subcommands.Add(WorkerCommand.Create(context));
         root.Subcommands.Add(TrainCommand.Create(context));
         Commands.Registry.RegistryCommands.AddTo(root, context);
+        EvaluateCommand.AddTo(root, context);
         return root;
     }
 

@@ -1,0 +1,176 @@
+using MlBuild.Core.Diagnostics;
+
+namespace MlBuild.Core.Models.Evaluation;
+
+/// <summary>The kind of model being evaluated.</summary>
+public enum ModelTask
+{
+    /// <summary>Two classes; a score per row (a probability, or a raw margin with threshold 0).</summary>
+    Binary,
+    /// <summary>Several classes; a probability per class per row and/or a predicted class.</summary>
+    Multiclass,
+    /// <summary>A real-valued prediction per row.</summary>
+    Regression,
+}
+
+/// <summary>
+/// What a model predicted on a test set, with the true labels: the only input of evaluation and gates, so ML.NET,
+/// ONNX and bring-your-own models are judged alike. Immutable; per-row quantities the metrics need are computed once.
+/// </summary>
+public sealed class PredictionSet
+{
+    /// <summary>Clip for log-loss, as scikit-learn's default (<c>eps="auto"</c>: the float64 machine epsilon).</summary>
+    public const double LogLossEpsilon = 2.220446049250313e-16;
+
+    /// <summary>The task.</summary>
+    public ModelTask Task { get; }
+    /// <summary>Row count.</summary>
+    public int Count { get; }
+    /// <summary>Binary: 0 or 1; multiclass: class index; regression: the value.</summary>
+    public double[] Labels { get; }
+    /// <summary>Binary: the score; regression: the prediction; multiclass: null.</summary>
+    public double[]? Scores { get; }
+    /// <summary>Multiclass: row-major probabilities (<see cref="Count"/> x <see cref="ClassCount"/>), or null.</summary>
+    public double[]? Probabilities { get; }
+    /// <summary>Binary: 0/1 predicted label; multiclass: predicted class index; regression: null.</summary>
+    public int[]? Predicted { get; }
+    /// <summary>Multiclass: number of classes; binary: 2; regression: 0.</summary>
+    public int ClassCount { get; }
+    /// <summary>Binary: a score above this is a positive prediction (0.5 for probabilities, 0 for margins).</summary>
+    public double Threshold { get; }
+    /// <summary>Binary: true when every score is a probability in [0, 1], so log-loss and Brier are defined.</summary>
+    public bool ScoresAreProbabilities { get; }
+
+    /// <summary>Binary: row indices by descending score (stable), for AUC and AUPRC in one linear pass.</summary>
+    internal int[]? ByScoreDescending { get; }
+    /// <summary>Per-row log-loss (binary with probabilities, multiclass with probabilities), or null.</summary>
+    internal double[]? RowLogLoss { get; }
+
+    PredictionSet(ModelTask task, double[] labels, double[]? scores, double[]? probabilities, int[]? predicted,
+                  int classCount, double threshold)
+    {
+        Task = task;
+        Count = labels.Length;
+        Labels = labels;
+        Scores = scores;
+        Probabilities = probabilities;
+        Predicted = predicted;
+        ClassCount = classCount;
+        Threshold = threshold;
+        if (task == ModelTask.Binary)
+        {
+            ScoresAreProbabilities = Array.TrueForAll(scores!, s => s is >= 0 and <= 1);
+            var order = new int[Count];
+            for (int i = 0; i < order.Length; i++) order[i] = i;
+            var keys = (double[])scores!.Clone();
+            for (int i = 0; i < keys.Length; i++) keys[i] = -keys[i];
+            Array.Sort(keys, order);            // ties keep no particular order; tie groups are summed as a whole
+            ByScoreDescending = order;
+            if (ScoresAreProbabilities)
+            {
+                RowLogLoss = new double[Count];
+                for (int i = 0; i < Count; i++)
+                {
+                    double p = Math.Clamp(scores![i], LogLossEpsilon, 1 - LogLossEpsilon);
+                    RowLogLoss[i] = labels[i] == 1 ? -Math.Log(p) : -Math.Log(1 - p);
+                }
+            }
+        }
+        else if (task == ModelTask.Multiclass && probabilities is not null)
+        {
+            // As scikit-learn: clip each probability, renormalise the row, take the true class's share.
+            RowLogLoss = new double[Count];
+            for (int i = 0; i < Count; i++)
+            {
+                double sum = 0;
+                for (int c = 0; c < classCount; c++) sum += Math.Clamp(probabilities[i * classCount + c], LogLossEpsilon, 1 - LogLossEpsilon);
+                double p = Math.Clamp(probabilities[i * classCount + (int)labels[i]], LogLossEpsilon, 1 - LogLossEpsilon) / sum;
+                RowLogLoss[i] = -Math.Log(p);
+            }
+        }
+    }
+
+    /// <summary>A binary prediction set. A row is predicted positive when its score is above <paramref name="threshold"/>
+    /// (ML.NET's rule), unless <paramref name="predicted"/> gives the predicted labels.</summary>
+    public static PredictionSet Binary(bool[] labels, double[] scores, double threshold = 0.5, bool[]? predicted = null)
+    {
+        Require(scores.Length == labels.Length, "scores and labels differ in length");
+        Require(predicted is null || predicted.Length == labels.Length, "predicted labels and labels differ in length");
+        for (int i = 0; i < scores.Length; i++)
+            if (double.IsNaN(scores[i])) throw Bad($"score of row {i + 1} is NaN");
+        var y = new double[labels.Length];
+        var p = new int[labels.Length];
+        for (int i = 0; i < y.Length; i++)
+        {
+            y[i] = labels[i] ? 1 : 0;
+            p[i] = (predicted is null ? scores[i] > threshold : predicted[i]) ? 1 : 0;
+        }
+        return new PredictionSet(ModelTask.Binary, y, scores, null, p, 2, threshold);
+    }
+
+    /// <summary>A multiclass prediction set: labels are class indices in [0, classCount); give probabilities
+    /// (row-major, rows x classCount), predicted classes, or both (predicted defaults to the most probable class,
+    /// lowest index on ties).</summary>
+    public static PredictionSet Multiclass(int[] labels, int classCount, double[]? probabilities = null, int[]? predicted = null)
+    {
+        Require(classCount >= 2, "a multiclass task needs at least 2 classes");
+        Require(probabilities is not null || predicted is not null, "give probabilities or predicted classes");
+        Require(probabilities is null || probabilities.Length == (long)labels.Length * classCount, "probabilities are not rows x classes");
+        Require(predicted is null || predicted.Length == labels.Length, "predicted classes and labels differ in length");
+        var y = new double[labels.Length];
+        var p = new int[labels.Length];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if ((uint)labels[i] >= (uint)classCount) throw Bad($"label of row {i + 1} is not a class index below {classCount}");
+            y[i] = labels[i];
+            if (predicted is not null)
+            {
+                if ((uint)predicted[i] >= (uint)classCount) throw Bad($"predicted class of row {i + 1} is not below {classCount}");
+                p[i] = predicted[i];
+            }
+            else
+            {
+                int best = 0;
+                for (int c = 1; c < classCount; c++)
+                    if (probabilities![i * classCount + c] > probabilities[i * classCount + best]) best = c;
+                p[i] = best;
+            }
+        }
+        return new PredictionSet(ModelTask.Multiclass, y, null, probabilities, p, classCount, double.NaN);
+    }
+
+    /// <summary>A regression prediction set.</summary>
+    public static PredictionSet Regression(double[] labels, double[] predictions)
+    {
+        Require(predictions.Length == labels.Length, "predictions and labels differ in length");
+        for (int i = 0; i < labels.Length; i++)
+            if (!double.IsFinite(labels[i]) || !double.IsFinite(predictions[i])) throw Bad($"row {i + 1} has a non-finite label or prediction");
+        return new PredictionSet(ModelTask.Regression, labels, predictions, null, null, 0, double.NaN);
+    }
+
+    /// <summary>The rows at <paramref name="rows"/> (a slice, a group), as a prediction set of their own.</summary>
+    public PredictionSet Subset(IReadOnlyList<int> rows)
+    {
+        var y = new double[rows.Count];
+        for (int i = 0; i < y.Length; i++) y[i] = Labels[rows[i]];
+        double[]? s = null;
+        if (Scores is not null) { s = new double[rows.Count]; for (int i = 0; i < s.Length; i++) s[i] = Scores[rows[i]]; }
+        int[]? p = null;
+        if (Predicted is not null) { p = new int[rows.Count]; for (int i = 0; i < p.Length; i++) p[i] = Predicted[rows[i]]; }
+        double[]? prob = null;
+        if (Probabilities is not null)
+        {
+            prob = new double[rows.Count * ClassCount];
+            for (int i = 0; i < rows.Count; i++) Array.Copy(Probabilities, rows[i] * ClassCount, prob, i * ClassCount, ClassCount);
+        }
+        return new PredictionSet(Task, y, s, prob, p, ClassCount, Threshold);
+    }
+
+    static void Require(bool condition, string what)
+    {
+        if (!condition) throw Bad(what);
+    }
+
+    static MlBuildException Bad(string what) =>
+        new(new MlDiagnostic(EvaluationCodes.BadPredictions, MlSeverity.Error, $"Predictions cannot be evaluated: {what}."));
+}
