@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using MlBuild.Core.Diagnostics;
 using MlBuild.Core.Models.Training;
+using MlBuild.Core.Models.Evaluation;
 using MlBuild.Core.Pipeline;
 using MlBuild.Core.Reports;
 

@@ -1,18 +1,8 @@
 using MlBuild.Core.Json;
+using MlBuild.Core.Models.Evaluation;
 using MlBuild.Core.Models.Gates;
 
 namespace MlBuild.Core.Pipeline;
-
-/// <summary>What a model predicts.</summary>
-public enum ModelTask
-{
-    /// <summary>Two classes (a boolean label, 0/1, or a text label with a declared positive class).</summary>
-    Binary,
-    /// <summary>Several classes.</summary>
-    Multiclass,
-    /// <summary>A number.</summary>
-    Regression,
-}
 
 /// <summary>How a feature column is turned into numbers (each default follows the column's schema type).</summary>
 public enum FeatureHandling

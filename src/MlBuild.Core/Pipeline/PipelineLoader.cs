@@ -1,6 +1,7 @@
 using System.Globalization;
 using MlBuild.Core.Diagnostics;
 using MlBuild.Core.Json;
+using MlBuild.Core.Models.Evaluation;
 using MlBuild.Core.Models.Gates;
 
 namespace MlBuild.Core.Pipeline;
@@ -22,22 +23,12 @@ public static class PipelineLoader
         [ModelTask.Regression] = ["sdca", "lightgbm", "fasttree"],
     };
 
-    /// <summary>Metric names a gate may name, per task.</summary>
-    public static readonly IReadOnlyDictionary<ModelTask, string[]> MetricsByTask = new Dictionary<ModelTask, string[]>
-    {
-        [ModelTask.Binary] = ["auc", "auprc", "accuracy", "precision", "recall", "f1", "logloss"],
-        [ModelTask.Multiclass] = ["microAccuracy", "macroAccuracy", "logloss", "precision", "recall"],
-        [ModelTask.Regression] = ["rmse", "mae", "r2"],
-    };
-
     static readonly string[] RootKeys = ["$schema", "description", "datasets", "model", "gates", "gateDefaults", "registry", "drift"];
     static readonly string[] DatasetKeys = ["path", "schema", "reference", "description"];
     static readonly string[] ModelKeys = ["name", "task", "label", "positiveClass", "features", "trainer", "hyperparameters",
         "featurization", "seed", "dataset", "split", "quickTrain", "description"];
     static readonly string[] SplitKeys = ["test", "key", "testDataset"];
     static readonly string[] FeaturizationKeys = ["normalize", "missing", "hashBits", "columns"];
-    static readonly string[] GateDefaultKeys = ["confidence", "inconclusive", "missingBaseline", "resamples", "seed", "strict", "allowNoGates"];
-    static readonly string[] CommonGateKeys = ["name", "confidence", "inconclusive", "strict"];
 
     /// <summary>Loads a pipeline file; MLB9208 when it does not exist.</summary>
     public static PipelineFile Load(string path, string? displayPath = null)
@@ -295,217 +286,36 @@ public static class PipelineLoader
         return new FeaturizationSpec { Normalize = normalize, Missing = missing, HashBits = bits, Columns = columns };
     }
 
+    /// <summary>
+    /// The gates, read by the gate reader that gates files share (Models/Gates/GateSpecReader), so the two cannot
+    /// drift apart; the pipeline file adds what only it knows: the metrics and fairness gates its task allows.
+    /// </summary>
     static GateSet ParseGates(Ctx ctx, PositionedJson? gatesNode, PositionedJson? defaultsNode, ModelSpec? model)
     {
-        var defaults = new GateDefaults();
-        bool allowNone = false;
-        if (defaultsNode is not null)
-        {
-            ctx.Expect(defaultsNode, PositionedJsonKind.Object, "'gateDefaults'");
-            ctx.CheckKeys(defaultsNode, GateDefaultKeys, "'gateDefaults'");
-            if (defaultsNode["confidence"] is { } c) defaults = defaults with { ConfidenceLevel = Confidence(ctx, c) };
-            if (defaultsNode["inconclusive"] is { } i) defaults = defaults with { Inconclusive = Inconclusive(ctx, i) };
-            if (defaultsNode["missingBaseline"] is { } mb) defaults = defaults with { MissingBaseline = MissingBaseline(ctx, mb) };
-            if (defaultsNode["resamples"] is { } r)
+        if (defaultsNode?["gates"] is { } misplaced)
+            throw ctx.At("MLB9202", misplaced, "The gates go in the top-level \"gates\" array, not in \"gateDefaults\".");
+        var set = defaultsNode is null ? new GateSet() : GateSpecReader.ReadSet(defaultsNode, ctx.File, GateErrorCode);
+        if (gatesNode is null) return set;
+        var gates = GateSpecReader.ReadGates(gatesNode, ctx.File, GateErrorCode);
+        if (model is not null)
+            foreach (var gate in gates)
             {
-                int n = ctx.Int(r, "gateDefaults.resamples");
-                if (n < 100) throw ctx.At("MLB9203", r, "gateDefaults.resamples must be at least 100.");
-                defaults = defaults with { Resamples = n };
+                var at = gate.Position!;
+                if (gate is MetricGateSpec m && MetricCatalog.Find(m.Metric, model.Task) is null)
+                    throw ctx.Error(GateErrorCode, at.Line, at.Column,
+                        $"Unknown metric '{m.Metric}' for a {model.Task.ToString().ToLowerInvariant()} model; use one of {string.Join(", ", MetricCatalog.All.Where(d => d.Task == model.Task).Select(d => d.Name))}.");
+                if (gate is FairnessGateSpec && model.Task != ModelTask.Binary)
+                    throw ctx.Error(GateErrorCode, at.Line, at.Column, "Fairness gates apply to binary models.");
             }
-            if (defaultsNode["seed"] is { } s) defaults = defaults with { Seed = ctx.Int(s, "gateDefaults.seed") };
-            if (defaultsNode["strict"] is { } st) defaults = defaults with { Strict = ctx.Bool(st, "gateDefaults.strict") };
-            if (defaultsNode["allowNoGates"] is { } an) allowNone = ctx.Bool(an, "gateDefaults.allowNoGates");
-        }
-        var gates = new List<GateSpec>();
-        if (gatesNode is not null)
-        {
-            ctx.Expect(gatesNode, PositionedJsonKind.Array, "'gates'");
-            foreach (var g in gatesNode.Items) gates.Add(ParseGate(ctx, g, model));
-        }
-        return new GateSet { Defaults = defaults, Gates = gates, AllowNoGates = allowNone };
+        return set with { Gates = gates };
     }
 
-    static GateSpec ParseGate(Ctx ctx, PositionedJson g, ModelSpec? model)
-    {
-        ctx.Expect(g, PositionedJsonKind.Object, "a gate");
-        string[] kinds = ["metric", "fairness", "artifact", "latency"];
-        var present = kinds.Where(k => g[k] is not null).ToList();
-        if (present.Count != 1)
-            throw ctx.At("MLB9207", g, present.Count == 0
-                ? "A gate names what it judges: \"metric\", \"fairness\", \"artifact\" or \"latency\"."
-                : $"A gate judges one thing; this one names {string.Join(" and ", present.Select(p => $"\"{p}\""))}.");
-        var common = new GateCommon(
-            g["name"] is { } n ? ctx.String(n, "gate name") : null,
-            ctx.Pos(g),
-            g["confidence"] is { } c ? Confidence(ctx, c) : null,
-            g["inconclusive"] is { } i ? Inconclusive(ctx, i) : null,
-            g["strict"] is { } s ? ctx.Bool(s, "gate strict") : null);
-        switch (present[0])
-        {
-            case "metric":
-            {
-                ctx.CheckKeys(g, [.. CommonGateKeys, "metric", "min", "max", "maxDrop", "maxRelativeDrop", "minGain", "minRelativeGain",
-                    "baseline", "missingBaseline", "slice", "minSliceSize", "requiredSlices"], "a metric gate");
-                var metricNode = g["metric"]!;
-                var metric = ctx.String(metricNode, "gate metric");
-                if (model is not null && !MetricsByTask[model.Task].Contains(metric))
-                    throw ctx.At("MLB9207", metricNode, $"Unknown metric '{metric}' for a {model.Task.ToString().ToLowerInvariant()} model; use one of {string.Join(", ", MetricsByTask[model.Task])}.");
-                if (g["maxDrop"] is not null && g["maxRelativeDrop"] is not null)
-                    throw ctx.At("MLB9207", g["maxRelativeDrop"]!, "A gate takes 'maxDrop' or 'maxRelativeDrop', not both.");
-                if (g["minGain"] is not null && g["minRelativeGain"] is not null)
-                    throw ctx.At("MLB9207", g["minRelativeGain"]!, "A gate takes 'minGain' or 'minRelativeGain', not both.");
-                bool relative = g["maxRelativeDrop"] is not null || g["minRelativeGain"] is not null;
-                if (relative && (g["maxDrop"] is not null || g["minGain"] is not null))
-                    throw ctx.At("MLB9207", g, "A gate measures its baseline bounds one way: absolute (maxDrop, minGain) or relative (maxRelativeDrop, minRelativeGain).");
-                double? maxDrop = Opt(ctx, g["maxDrop"] ?? g["maxRelativeDrop"], "maxDrop");
-                double? minGain = Opt(ctx, g["minGain"] ?? g["minRelativeGain"], "minGain");
-                double? min = Opt(ctx, g["min"], "min"), max = Opt(ctx, g["max"], "max");
-                bool againstBaseline = maxDrop is not null || minGain is not null;
-                if (againstBaseline && g["baseline"] is null)
-                    throw ctx.At("MLB9207", g, "A gate with maxDrop or minGain needs a \"baseline\" (a registry alias such as \"prod\", or a metrics file).");
-                if (!againstBaseline && min is null && max is null)
-                    throw ctx.At("MLB9207", g, $"The gate on '{metric}' sets no bound; give min, max, maxDrop or minGain.");
-                if (min is not null && max is not null && min > max)
-                    throw ctx.At("MLB9207", g["min"]!, $"The gate's min {g["min"]!.Text} is above its max {g["max"]!.Text}.");
-                int minSlice = 30;
-                if (g["minSliceSize"] is { } ms) { minSlice = ctx.Int(ms, "minSliceSize"); if (minSlice < 1) throw ctx.At("MLB9203", ms, "minSliceSize must be at least 1."); }
-                return common.Apply(new MetricGateSpec
-                {
-                    Metric = metric,
-                    Min = min,
-                    Max = max,
-                    MaxDrop = maxDrop,
-                    MinGain = minGain,
-                    DropKind = relative ? DropKind.Relative : DropKind.Absolute,
-                    Baseline = g["baseline"] is { } b ? ctx.String(b, "baseline") : null,
-                    MissingBaseline = g["missingBaseline"] is { } mb ? MissingBaseline(ctx, mb) : null,
-                    SliceColumn = g["slice"] is { } sl ? ctx.String(sl, "slice") : null,
-                    MinSliceSize = minSlice,
-                    RequiredSlices = g["requiredSlices"] is { } rs ? ctx.StringList(rs, "requiredSlices") : null,
-                });
-            }
-            case "fairness":
-            {
-                ctx.CheckKeys(g, [.. CommonGateKeys, "fairness", "by", "min", "max", "minGroupSize", "requiredGroups"], "a fairness gate");
-                var metricNode = g["fairness"]!;
-                var metric = ctx.String(metricNode, "fairness");
-                string[] fairness = ["demographic-parity-ratio", "demographic-parity-difference", "equalized-odds-difference", "four-fifths"];
-                if (!fairness.Contains(metric))
-                    throw ctx.At("MLB9207", metricNode, $"Unknown fairness metric '{metric}'; use one of {string.Join(", ", fairness)}.");
-                if (model is not null && model.Task != ModelTask.Binary)
-                    throw ctx.At("MLB9207", metricNode, "Fairness gates apply to binary models.");
-                var by = g["by"] ?? throw ctx.Missing(g, "by", "a fairness gate (the group column)");
-                double? min = Opt(ctx, g["min"], "min"), max = Opt(ctx, g["max"], "max");
-                // The four-fifths preset: demographic parity ratio of at least 0.8.
-                if (metric == "four-fifths") { metric = "demographic-parity-ratio"; min ??= 0.8; }
-                if (min is null && max is null)
-                    throw ctx.At("MLB9207", g, $"The fairness gate '{metric}' sets no bound; give min or max.");
-                int minGroup = 30;
-                if (g["minGroupSize"] is { } mg) { minGroup = ctx.Int(mg, "minGroupSize"); if (minGroup < 1) throw ctx.At("MLB9203", mg, "minGroupSize must be at least 1."); }
-                return common.Apply(new FairnessGateSpec
-                {
-                    Metric = metric,
-                    GroupColumn = ctx.String(by, "by"),
-                    Min = min,
-                    Max = max,
-                    MinGroupSize = minGroup,
-                    RequiredGroups = g["requiredGroups"] is { } rg ? ctx.StringList(rg, "requiredGroups") : null,
-                });
-            }
-            case "latency":
-            {
-                ctx.CheckKeys(g, [.. CommonGateKeys, "latency", "maxMs", "warmupRows"], "a latency gate");
-                var p = g["latency"]!;
-                int percentile = ctx.String(p, "latency") switch
-                {
-                    "p50" => 50,
-                    "p95" => 95,
-                    "p99" => 99,
-                    var v => throw ctx.At("MLB9207", p, $"latency '{v}' is not one of p50, p95, p99."),
-                };
-                var maxMs = g["maxMs"] ?? throw ctx.Missing(g, "maxMs", "a latency gate");
-                int warmup = g["warmupRows"] is { } w ? ctx.Int(w, "warmupRows") : 100;
-                return common.Apply(new LatencyGateSpec { Percentile = percentile, MaxMilliseconds = Positive(ctx, maxMs, "maxMs"), WarmupRows = warmup });
-            }
-            default:
-            {
-                var a = g["artifact"]!;
-                var kind = ctx.String(a, "artifact");
-                switch (kind)
-                {
-                    case "size":
-                        ctx.CheckKeys(g, [.. CommonGateKeys, "artifact", "maxMB"], "a size gate");
-                        var mb = g["maxMB"] ?? throw ctx.Missing(g, "maxMB", "a size gate");
-                        return common.Apply(new SizeGateSpec { MaxMegabytes = Positive(ctx, mb, "maxMB") });
-                    case "roundTrip":
-                        ctx.CheckKeys(g, [.. CommonGateKeys, "artifact", "tolerance"], "a round-trip gate");
-                        return common.Apply(new RoundTripGateSpec { Tolerance = g["tolerance"] is { } t ? NonNegative(ctx, t, "tolerance") : 1e-9 });
-                    case "golden":
-                        ctx.CheckKeys(g, [.. CommonGateKeys, "artifact", "file", "tolerance"], "a golden gate");
-                        var file = g["file"] ?? throw ctx.Missing(g, "file", "a golden gate");
-                        return common.Apply(new GoldenGateSpec { File = ctx.String(file, "file"), Tolerance = g["tolerance"] is { } gt ? NonNegative(ctx, gt, "tolerance") : 1e-6 });
-                    case "reproducibility":
-                        ctx.CheckKeys(g, [.. CommonGateKeys, "artifact", "require", "tolerance"], "a reproducibility gate");
-                        var level = ReproducibilityLevel.WithinTolerance;
-                        if (g["require"] is { } r)
-                            level = ctx.String(r, "require") switch
-                            {
-                                "identical" => ReproducibilityLevel.Identical,
-                                "withinTolerance" => ReproducibilityLevel.WithinTolerance,
-                                var v => throw ctx.At("MLB9207", r, $"require '{v}' is not one of identical, withinTolerance."),
-                            };
-                        return common.Apply(new ReproducibilityGateSpec { Require = level, Tolerance = g["tolerance"] is { } rt ? NonNegative(ctx, rt, "tolerance") : 1e-6 });
-                    default:
-                        throw ctx.At("MLB9207", a, $"Unknown artifact gate '{kind}'; use size, roundTrip, golden or reproducibility.");
-                }
-            }
-        }
-    }
-
-    sealed record GateCommon(string? Name, SourcePosition Position, double? Confidence, InconclusivePolicy? Inconclusive, bool? Strict)
-    {
-        public GateSpec Apply(GateSpec spec) => spec with { Name = Name, Position = Position, ConfidenceLevel = Confidence, Inconclusive = Inconclusive, Strict = Strict };
-    }
-
-    static double? Opt(Ctx ctx, PositionedJson? node, string what) => node is null ? null : ctx.Double(node, what);
-
-    static double Positive(Ctx ctx, PositionedJson node, string what)
-    {
-        var v = ctx.Double(node, what);
-        return v > 0 ? v : throw ctx.At("MLB9203", node, $"{what} must be greater than 0, not {node.Text}.");
-    }
-
-    static double NonNegative(Ctx ctx, PositionedJson node, string what)
-    {
-        var v = ctx.Double(node, what);
-        return v >= 0 ? v : throw ctx.At("MLB9203", node, $"{what} must not be negative.");
-    }
-
-    static double Confidence(Ctx ctx, PositionedJson node)
-    {
-        var v = ctx.Double(node, "confidence");
-        return v is > 0.5 and < 1 ? v : throw ctx.At("MLB9203", node, $"confidence must be between 0.5 and 1 (e.g. 0.95), not {node.Text}.");
-    }
-
-    static InconclusivePolicy Inconclusive(Ctx ctx, PositionedJson node) => ctx.String(node, "inconclusive") switch
-    {
-        "fail" => InconclusivePolicy.Fail,
-        "warn" => InconclusivePolicy.Warn,
-        "pass" => InconclusivePolicy.Pass,
-        var v => throw ctx.At("MLB9203", node, $"inconclusive '{v}' is not one of fail, warn, pass."),
-    };
-
-    static MissingBaselinePolicy MissingBaseline(Ctx ctx, PositionedJson node) => ctx.String(node, "missingBaseline") switch
-    {
-        "fail" => MissingBaselinePolicy.Fail,
-        "warn" => MissingBaselinePolicy.Warn,
-        "skip" => MissingBaselinePolicy.Skip,
-        var v => throw ctx.At("MLB9203", node, $"missingBaseline '{v}' is not one of fail, warn, skip."),
-    };
+    const string GateErrorCode = "MLB9207";
 
     /// <summary>Typed reads that fail with a positioned diagnostic.</summary>
     sealed class Ctx(string file)
     {
+        public string File => file;
         public SourcePosition Pos(PositionedJson node) => new(file, node.Line, node.Column);
         public SourcePosition Pos(int line, int column) => new(file, line, column);
 

@@ -1,5 +1,6 @@
 using System.Text;
 using MlBuild.Core.Diagnostics;
+using MlBuild.Core.Models.Evaluation;
 using MlBuild.Core.Models.Gates;
 using MlBuild.Core.Pipeline;
 
@@ -69,7 +70,7 @@ public sealed class PipelineLoaderTests
         Assert.Equal(50, Assert.IsType<SizeGateSpec>(gates[2]).MaxMegabytes);
         Assert.Equal((99, 2.0), (Assert.IsType<LatencyGateSpec>(gates[3]).Percentile, ((LatencyGateSpec)gates[3]).MaxMilliseconds));
         var fair = Assert.IsType<FairnessGateSpec>(gates[4]);
-        Assert.Equal(("demographic-parity-ratio", "gender", 0.8), (fair.Metric, fair.GroupColumn, fair.Min!.Value));
+        Assert.Equal(("four-fifths", "gender"), (fair.Metric, fair.GroupColumn)); // the preset: a parity ratio of at least 0.8
         Assert.Equal(ReproducibilityLevel.Identical, Assert.IsType<ReproducibilityGateSpec>(gates[5]).Require);
         Assert.Equal(".mlregistry", file.Registry!.Store);
     }
@@ -92,8 +93,9 @@ public sealed class PipelineLoaderTests
         { "{\"model\": {\"name\": \"m\", \"task\": \"binary\", \"label\": \"y\", \"trainer\": \"sdca\",\n \"hyperparameters\": {\"numberOfTrees\": 3}}}", "MLB9204", 2, 22 },
         { "{\"model\": {\"name\": \"m\", \"task\": \"binary\"}}", "MLB9203", 1, 11 },
         { "{\"model\": {\"name\": \"m\", \"task\": \"binary\", \"label\": 3}}", "MLB9203", 1, 52 },
-        { "{\"model\": {\"name\": \"m\", \"task\": \"binary\", \"label\": \"y\"},\n \"gates\": [{\"metric\": \"rmse\", \"min\": 1}]}", "MLB9207", 2, 23 },
-        { "{\"model\": {\"name\": \"m\", \"task\": \"binary\", \"label\": \"y\"},\n \"gates\": [{\"metric\": \"auc\", \"maxDrop\": 0.1}]}", "MLB9207", 2, 12 },
+        { "{\"model\": {\"name\": \"m\", \"task\": \"binary\", \"label\": \"y\"},\n \"gates\": [{\"metric\": \"rmse\", \"min\": 1}]}", "MLB9207", 2, 12 },
+        { "{\"model\": {\"name\": \"m\", \"task\": \"regression\", \"label\": \"y\"},\n \"gates\": [{\"fairness\": \"four-fifths\", \"by\": \"g\"}]}", "MLB9207", 2, 12 },
+        { "{\"model\": {\"name\": \"m\", \"task\": \"binary\", \"label\": \"y\"},\n \"gates\": [{\"metric\": \"auc\", \"min\": 0.8, \"mni\": 1}]}", "MLB9207", 2, 42 },
         { "{\"model\": {\"name\": \"m\", \"task\": \"binary\", \"label\": \"y\"},\n \"gates\": [{\"metric\": \"auc\"}]}", "MLB9207", 2, 12 },
         { "{\"model\": {\"name\": \"m\", \"task\": \"binary\", \"label\": \"y\"},\n \"gates\": [{\"artifact\": \"speed\"}]}", "MLB9207", 2, 25 },
         { "{\"model\": {\"name\": \"m\", \"task\": \"binary\", \"label\": \"y\", \"split\": {\"test\": 1.5}}}", "MLB9203", 1, 75 },

@@ -6,6 +6,7 @@ using MlBuild.Core.Data.Schema;
 using MlBuild.Core.Data.Validation;
 using MlBuild.Core.Diagnostics;
 using MlBuild.Core.Models.Gates;
+using MlBuild.Core.Models.Evaluation;
 using MlBuild.Core.Pipeline;
 
 namespace MlBuild.Core.Models.Training;

@@ -4,6 +4,7 @@ using Microsoft.ML.Trainers;
 using Microsoft.ML.Trainers.FastTree;
 using Microsoft.ML.Trainers.LightGbm;
 using MlBuild.Core.Diagnostics;
+using MlBuild.Core.Models.Evaluation;
 using MlBuild.Core.Pipeline;
 
 namespace MlBuild.Core.Models.Training;

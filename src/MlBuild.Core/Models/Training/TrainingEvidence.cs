@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.ML.Data;
+using MlBuild.Core.Models.Evaluation;
 using MlBuild.Core.Pipeline;
 using MlBuild.Core.Registry;
 using MlBuild.Core.Reports;
