@@ -57,9 +57,20 @@ public sealed class TrainCommandTests : IDisposable
         using var metrics = JsonDocument.Parse(File.ReadAllBytes(Path_("out/churn.evidence/metrics.json")));
         Assert.Equal(42, metrics.RootElement.GetProperty("seed").GetInt32());
         Assert.Equal("6.0.0", metrics.RootElement.GetProperty("mlnetVersion").GetString());
+        var auc = metrics.RootElement.GetProperty("metrics").GetProperty("auc");
+        Assert.InRange(auc.GetProperty("low").GetDouble(), 0, auc.GetProperty("value").GetDouble());
+        Assert.InRange(auc.GetProperty("high").GetDouble(), auc.GetProperty("value").GetDouble(), 1);
+        Assert.Contains($"  auc             {auc.GetProperty("value").GetDouble().ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)} [", output);
         using var schema = JsonDocument.Parse(File.ReadAllBytes(Path_("out/churn.evidence/schema.json")));
         Assert.Contains(schema.RootElement.GetProperty("inputs").EnumerateArray(), c => c.GetProperty("name").GetString() == "plan" && c.GetProperty("type").GetString() == "String");
         Assert.Contains(schema.RootElement.GetProperty("outputs").EnumerateArray(), c => c.GetProperty("name").GetString() == "Probability");
+
+        // The test predictions feed `dotnet ml gate`, which finds the same AUC.
+        File.WriteAllText(Path_("gates.json"), "[{\"metric\": \"auc\", \"min\": 0.01}]");
+        var gate = Run("gate", "-p", "out/churn.evidence/predictions.csv", "-t", "binary", "-l", "churned", "-s", "score", "--predicted", "predicted", "--gates", "gates.json");
+        Assert.Equal(0, gate.Exit);
+        Assert.Contains($"PASS auc >= 0.01: {auc.GetProperty("value").GetDouble().ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)} [", gate.Out);
+        File.Delete(Path_("gates.json"));
 
         // Again, on one reading thread: the same model file and the same evidence, byte for byte.
         var first = Directory.GetFiles(Path_("out"), "*", SearchOption.AllDirectories).Order().Select(File.ReadAllBytes).ToList();

@@ -26,6 +26,8 @@ internal static class TrainCommand
         return cmd;
     }
 
+    static string F(double v) => double.IsNaN(v) ? "undefined" : v.ToString("0.####", CultureInfo.InvariantCulture);
+
     static int Run(CliContext context, string pipelinePath, string? output, string? evidence, bool quick, int? threads)
     {
         var file = PipelineLoader.Load(Path.GetFullPath(pipelinePath, context.WorkingDirectory), pipelinePath);
@@ -51,14 +53,24 @@ internal static class TrainCommand
         var modelFull = Path.GetFullPath(output, context.WorkingDirectory);
         Directory.CreateDirectory(Path.GetDirectoryName(modelFull)!);
         AtomicFile.WriteAllBytes(modelFull, trained.ModelZipBytes);
-        // Evaluation and gates (Models/Evaluation) plug in here: score trained.PredictTest() and pass the metrics on.
-        TrainingEvidence.Write(Path.GetFullPath(evidence, context.WorkingDirectory), trained, output, quick);
+        // Metrics of the test split with their intervals (bootstrap settings from the pipeline file's gateDefaults);
+        // the gates themselves are `dotnet ml gate`'s, over the predictions written beside them.
+        var predictions = TestPredictions.Of(trained);
+        var defaults = file.Gates.Defaults;
+        var metrics = Evaluator.Evaluate(predictions.Set, new IntervalOptions
+        {
+            ConfidenceLevel = defaults.ConfidenceLevel, Resamples = defaults.Resamples, Seed = defaults.Seed,
+            MaxParallelism = threads is > 0 ? threads.Value : Environment.ProcessorCount,
+        });
+        TrainingEvidence.Write(Path.GetFullPath(evidence, context.WorkingDirectory), trained, output, quick, metrics, predictions);
 
         var rows = (int n) => n.ToString("N0", CultureInfo.InvariantCulture);
         context.Out.WriteLine(
             $"mlbuild: trained '{trained.Spec.Name}' ({trained.Spec.Task.ToString().ToLowerInvariant()}, {trained.Spec.Trainer.Name}, seed {trained.Spec.Seed}) " +
             $"on {rows(trained.TrainView.Rows.Count)} rows{(quick && trained.TrainView.Rows.Count < trained.TrainRowsBeforeSample ? $" (quick-train sample of {rows(trained.TrainRowsBeforeSample)})" : "")}, " +
             $"{rows(trained.TestView.Rows.Count)} test rows: {output} {trained.CanonicalHash}; evidence in {evidence}");
+        foreach (var m in metrics)
+            context.Out.WriteLine($"  {m.Metric,-15} {F(m.Value)} [{F(m.Low)}, {F(m.High)}] ({(m.ConfidenceLevel * 100).ToString("0.##", CultureInfo.InvariantCulture)} % interval, n={m.Count.ToString(CultureInfo.InvariantCulture)})");
         return (int)ExitCodes.Ok;
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlBuild.Core.Diagnostics;
+using MlBuild.Core.Models.Evaluation;
 using MlBuild.Core.Models.Training;
 using MlBuild.Core.Pipeline;
 
@@ -50,16 +51,24 @@ public sealed class ModelTrainerTests : IDisposable
         // Skill on the held-out rows: the featurisation carried the signal to the trainer.
         var ml = first.Context;
         var predictions = first.PredictTest();
+        // MlBuild's evaluation of the same predictions (TestPredictions -> Models/Evaluation) agrees with ML.NET's.
+        var ours = Evaluator.Evaluate(TestPredictions.Of(first).Set, new IntervalOptions { Resamples = 100 }).ToDictionary(m => m.Metric, m => m.Value);
         switch (task)
         {
             case "binary":
-                Assert.True(ml.BinaryClassification.EvaluateNonCalibrated(predictions, label).AreaUnderRocCurve > 0.8);
+                var auc = ml.BinaryClassification.EvaluateNonCalibrated(predictions, label).AreaUnderRocCurve;
+                Assert.True(auc > 0.8, $"AUC {auc}");
+                Assert.Equal(auc, ours["auc"], 6);
                 break;
             case "multiclass":
-                Assert.True(ml.MulticlassClassification.Evaluate(predictions, first.LabelColumn).MicroAccuracy > 0.6);
+                var accuracy = ml.MulticlassClassification.Evaluate(predictions, first.LabelColumn).MicroAccuracy;
+                Assert.True(accuracy > 0.6, $"accuracy {accuracy}");
+                Assert.Equal(accuracy, ours["accuracy"], 9);
                 break;
             default:
-                Assert.True(ml.Regression.Evaluate(predictions, label).RSquared > 0.6);
+                var regression = ml.Regression.Evaluate(predictions, label);
+                Assert.True(regression.RSquared > 0.6, $"R2 {regression.RSquared}");
+                Assert.Equal(regression.RootMeanSquaredError, ours["rmse"], 5);
                 break;
         }
 

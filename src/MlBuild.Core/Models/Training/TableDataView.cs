@@ -46,6 +46,9 @@ public sealed class TableDataView : IDataView
         Schema = builder.ToSchema();
     }
 
+    /// <summary>The table column behind view column <paramref name="column"/>.</summary>
+    public TableColumn Source(int column) => _columns[column].Source;
+
     /// <summary>The rows shown, as indices into the table.</summary>
     public IReadOnlyList<int> Rows => _rows;
 

@@ -23,8 +23,10 @@ public static class TrainingEvidence
     /// <param name="trained">The trained model.</param>
     /// <param name="modelPath">The model file as the user named it.</param>
     /// <param name="quick">Whether it was a quick train.</param>
-    /// <param name="metrics">Metrics to record (name, value), or null before evaluation.</param>
-    public static void Write(string folder, TrainedModel trained, string modelPath, bool quick, IReadOnlyList<(string Name, double Value)>? metrics = null)
+    /// <param name="metrics">The test split's metrics with their intervals, or null when not evaluated.</param>
+    /// <param name="predictions">The test predictions, written as <c>predictions.csv</c> for <c>dotnet ml evaluate</c>/<c>gate</c>, or null.</param>
+    public static void Write(string folder, TrainedModel trained, string modelPath, bool quick,
+        IReadOnlyList<MetricEstimate>? metrics = null, TestPredictions? predictions = null)
     {
         Directory.CreateDirectory(folder);
         AtomicFile.WriteAllBytes(Path.Combine(folder, "training.json"), Json(w => WriteTraining(w, trained, modelPath, quick)));
@@ -47,13 +49,32 @@ public static class TrainingEvidence
             w.WriteString("mlnetVersion", LineageProbe.LoadedMlNetVersion() ?? "unknown");
             if (metrics is not null)
             {
+                w.WriteNumber("testRows", trained.TestView.Rows.Count);
                 w.WriteStartObject("metrics");
-                foreach (var (name, value) in metrics.OrderBy(m => m.Name, StringComparer.Ordinal)) w.WriteNumber(name, value);
+                foreach (var m in metrics)
+                {
+                    w.WriteStartObject(m.Metric);
+                    Number(w, "value", m.Value);
+                    Number(w, "low", m.Low);
+                    Number(w, "high", m.High);
+                    w.WriteNumber("confidence", m.ConfidenceLevel);
+                    w.WriteString("interval", m.Method.ToString().ToLowerInvariant());
+                    if (m.Resamples is { } r) w.WriteNumber("resamples", r);
+                    if (m.Seed is { } s) w.WriteNumber("seed", s);
+                    w.WriteEndObject();
+                }
                 w.WriteEndObject();
             }
             w.WriteEndObject();
         }));
         AtomicFile.WriteAllBytes(Path.Combine(folder, "schema.json"), Json(w => WriteSchema(w, trained)));
+        if (predictions is not null) AtomicFile.WriteAllBytes(Path.Combine(folder, "predictions.csv"), predictions.Csv());
+    }
+
+    static void Number(Utf8JsonWriter w, string name, double value)
+    {
+        if (double.IsFinite(value)) w.WriteNumber(name, value);
+        else w.WriteNull(name);
     }
 
     static void WriteTraining(Utf8JsonWriter w, TrainedModel t, string modelPath, bool quick)
