@@ -15,6 +15,12 @@ namespace MlBuild.Benchmarks;
 /// </summary>
 public static class PeerBenchTrain
 {
+    // A/B knobs for measurements: MLBUILD_BENCH_CACHE=0 trains without a cache checkpoint, MLBUILD_BENCH_TOLERANCE sets
+    // L-BFGS's optimisation tolerance (ML.NET's default 1e-7; scikit-learn's 1e-4), MLBUILD_BENCH_ITERATIONS its
+    // iteration cap, MLBUILD_BENCH_THREADS its threads (default 1, as dotnet ml train).
+    static readonly bool Cache = Environment.GetEnvironmentVariable("MLBUILD_BENCH_CACHE") != "0";
+    static readonly float? Tolerance = float.TryParse(Environment.GetEnvironmentVariable("MLBUILD_BENCH_TOLERANCE"), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var t) ? t : null;
+
     public static void Run(JsonObject line, JsonNode spec, string file, int repeat, int threads)
     {
         var train = spec["train"]!;
@@ -44,10 +50,16 @@ public static class PeerBenchTrain
                 .Append(new ViewColumn(label, ViewColumnKind.Boolean, table[label], (c, i) => c.Number(i) == 1)).ToList();
             double t1 = sw.Elapsed.TotalSeconds;
             var ml = new MLContext(seed: 42);
-            var pipeline = ml.Transforms.Concatenate("Features", features)
-                .Append(ml.Transforms.NormalizeMeanVariance("Features"))
-                .Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(new LbfgsLogisticRegressionBinaryTrainer.Options
-                { LabelColumnName = label, FeatureColumnName = "Features", NumberOfThreads = 1 }));
+            IEstimator<ITransformer> featurize = ml.Transforms.Concatenate("Features", features)
+                .Append(ml.Transforms.NormalizeMeanVariance("Features"));
+            if (Cache) featurize = featurize.AppendCacheCheckpoint(ml);
+            var options = new LbfgsLogisticRegressionBinaryTrainer.Options { LabelColumnName = label, FeatureColumnName = "Features", NumberOfThreads = 1 };
+            if (Tolerance is { } tol) options.OptimizationTolerance = tol;
+            // The spec's model is scikit-learn's: an L2 penalty only (ML.NET's default adds an L1 term).
+            options.L1Regularization = 0;
+            if (Environment.GetEnvironmentVariable("MLBUILD_BENCH_ITERATIONS") is { } it) options.MaximumNumberOfIterations = int.Parse(it, System.Globalization.CultureInfo.InvariantCulture);
+            if (Environment.GetEnvironmentVariable("MLBUILD_BENCH_THREADS") is { } th) options.NumberOfThreads = int.Parse(th, System.Globalization.CultureInfo.InvariantCulture);
+            var pipeline = featurize.Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(options));
             var model = pipeline.Fit(new TableDataView(columns, trainRows));
             double t2 = sw.Elapsed.TotalSeconds;
             var scored = model.Transform(new TableDataView(columns, testRows));
@@ -67,7 +79,7 @@ public static class PeerBenchTrain
         line["median_s"] = Math.Round(sorted[sorted.Count / 2], 4);
         line["runs"] = new JsonArray(runs.Select(x => (JsonNode)Math.Round(x, 4)).ToArray());
         line["phases"] = new JsonObject { ["load"] = Phase(load), ["fit"] = Phase(fit), ["score"] = Phase(score) };
-        line["notes"] = "in-process; load = MlBuild's reader (validating) into a TrainingTable; ML.NET L-BFGS logistic regression, one thread, default tolerance and L2; runs are load + fit + score";
+        line["notes"] = $"in-process; load = MlBuild's reader (validating) into a TrainingTable; ML.NET L-BFGS logistic regression, one thread, {(Cache ? "cache checkpoint" : "no cache")}, tolerance {(Tolerance?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "1e-7 (default)")}, L2 1 and no L1; runs are load + fit + score";
         line["summary"] = new JsonObject
         {
             ["auc"] = Math.Round(auc, 4, MidpointRounding.AwayFromZero),

@@ -126,8 +126,10 @@ public sealed record ModelSpec
     public SourcePosition? DatasetPosition { get; init; }
     /// <summary>The train/test split.</summary>
     public SplitSpec Split { get; init; } = new();
-    /// <summary>Training rows of a quick train (a seeded hash sample); null: all training rows.</summary>
+    /// <summary>Training rows of a quick train (a seeded hash sample); null: <see cref="DefaultQuickTrainRows"/>.</summary>
     public int? QuickTrainRows { get; init; }
+    /// <summary>The quick-train sample size when the file sets none: seconds of training on two cores.</summary>
+    public const int DefaultQuickTrainRows = 20_000;
     /// <summary>Where the model section starts.</summary>
     public SourcePosition? Position { get; init; }
 }

@@ -149,7 +149,7 @@ public static class TrainingEvidence
         else w.WriteNumber("test", s.Split.TestShare);
         w.WriteString("key", s.Split.KeyColumn ?? "(row number)");
         w.WriteEndObject();
-        if (s.QuickTrainRows is { } q) w.WriteNumber("quickTrainRows", q);
+        w.WriteNumber("quickTrainRows", s.QuickTrainRows ?? ModelSpec.DefaultQuickTrainRows);
         w.WriteEndObject();
     }
 
