@@ -84,7 +84,11 @@ internal static class EvaluateCommand
             foreach (var m in outcome.Metrics) context.Out.WriteLine("  " + MetricLine(m));
             if (outcome.Gates is { } run)
             {
-                foreach (var r in run.Results) context.Out.WriteLine(r.ToLine());
+                foreach (var r in run.Results)
+                {
+                    context.Out.WriteLine(r.ToLine());
+                    foreach (var part in r.Parts) context.Out.WriteLine("  " + part.ToLine());   // each slice or group
+                }
                 foreach (var d in run.Diagnostics.Where(d => d.Severity != MlSeverity.Info))
                     (d.Severity == MlSeverity.Error ? context.Error : context.Out).WriteLine(d.ToCanonicalString());
                 context.Out.WriteLine(run.Totals());
