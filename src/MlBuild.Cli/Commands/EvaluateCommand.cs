@@ -57,7 +57,7 @@ internal static class EvaluateCommand
                 Strict = parse.GetValue(strict) || defaults.Strict,
             };
             if (defaults.ConfidenceLevel is <= 0.5 or >= 1 || defaults.Resamples < 100)
-                throw new MlBuildException(new MlDiagnostic("MLB9002", MlSeverity.Error, "--confidence must be in (0.5, 1) and --resamples at least 100."));
+                throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.CommandLine, MlSeverity.Error, "--confidence must be in (0.5, 1) and --resamples at least 100."));
             var predictionsPath = parse.GetValue(predictions)!;
             var metricsPath = parse.GetValue(baselineMetrics);
             var request = new EvaluationRequest

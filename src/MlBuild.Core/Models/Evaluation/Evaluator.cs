@@ -1,3 +1,4 @@
+using MlBuild.Core.Diagnostics;
 namespace MlBuild.Core.Models.Evaluation;
 
 /// <summary>Computes metrics with confidence intervals from a <see cref="PredictionSet"/>.</summary>
@@ -52,7 +53,7 @@ public static class Evaluator
         PredictionSet candidate, PredictionSet baseline, MetricDefinition metric, IntervalOptions options)
     {
         if (candidate.Count != baseline.Count || !candidate.Labels.AsSpan().SequenceEqual(baseline.Labels))
-            throw new Diagnostics.MlBuildException(new Diagnostics.MlDiagnostic(EvaluationCodes.BadPredictions, Diagnostics.MlSeverity.Error,
+            throw new Diagnostics.MlBuildException(new Diagnostics.MlDiagnostic(DiagnosticCodes.PredictionsInvalid, Diagnostics.MlSeverity.Error,
                 "Predictions cannot be evaluated: the baseline's predictions are not on the same test rows (labels differ)."));
         double c = metric.Compute(candidate, candidate.UnitCounts), b = metric.Compute(baseline, baseline.UnitCounts);
         var replicates = Intervals.Bootstrap(candidate.Count, [(candidate.Units, candidate.UnitOfRow), (baseline.Units, baseline.UnitOfRow)], 1, options,

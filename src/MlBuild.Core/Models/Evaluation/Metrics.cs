@@ -108,11 +108,11 @@ public static class MetricCatalog
         if (metric is null)
         {
             var known = string.Join(", ", All.Where(m => m.Task == set.Task).Select(m => m.Name));
-            throw new MlBuildException(new MlDiagnostic(EvaluationCodes.UnknownMetric, MlSeverity.Error,
+            throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.UnknownMetric, MlSeverity.Error,
                 $"Unknown metric '{name}' for a {set.Task.ToString().ToLowerInvariant()} model; known: {known}.", file, line, column));
         }
         if (!metric.AppliesTo(set))
-            throw new MlBuildException(new MlDiagnostic(EvaluationCodes.UnknownMetric, MlSeverity.Error,
+            throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.UnknownMetric, MlSeverity.Error,
                 $"Metric '{metric.Name}' needs probabilities (scores in [0, 1]), which these predictions do not have.", file, line, column));
         return metric;
     }

@@ -211,5 +211,5 @@ public sealed class PredictionSet
     }
 
     static MlBuildException Bad(string what) =>
-        new(new MlDiagnostic(EvaluationCodes.BadPredictions, MlSeverity.Error, $"Predictions cannot be evaluated: {what}."));
+        new(new MlDiagnostic(DiagnosticCodes.PredictionsInvalid, MlSeverity.Error, $"Predictions cannot be evaluated: {what}."));
 }
