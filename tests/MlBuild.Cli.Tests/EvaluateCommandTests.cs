@@ -96,7 +96,10 @@ public sealed class EvaluateCommandTests : IDisposable
         WritePredictions("preds.csv", 800, 3);
         Write("gates.json", """[ { "metric": "f1", "min": 0.6, "slice": "region" }, { "fairness": "demographic-parity-ratio", "by": "region", "min": 0.5 } ]""");
         var args = new[] { "evaluate", "-p", "preds.csv", "-t", "binary", "-l", "label", "-s", "score", "--gates", "gates.json", "--resamples", "300" };
-        var (e1, _, _) = Run([.. args, "--threads", "1", "--json", "one.json"]);
+        var (e1, output, _) = Run([.. args, "--threads", "1", "--json", "one.json"]);
+        Assert.Contains("f1 >= 0.6 in every 'region' slice: ", output);
+        Assert.Contains("\n  PASS f1 >= 0.6 [region=north]: ", output);      // one indented line per slice
+        Assert.Contains("\n  PASS f1 >= 0.6 [region=south]: ", output);
         var (e3, _, _) = Run([.. args, "--threads", "3", "--json", "three.json"]);
         Assert.Equal(e1, e3);
         var one = File.ReadAllBytes(Path.Combine(_dir, "one.json"));

@@ -57,7 +57,7 @@ internal static class EvaluateCommand
                 Strict = parse.GetValue(strict) || defaults.Strict,
             };
             if (defaults.ConfidenceLevel is <= 0.5 or >= 1 || defaults.Resamples < 100)
-                throw new MlBuildException(new MlDiagnostic("MLB9002", MlSeverity.Error, "--confidence must be in (0.5, 1) and --resamples at least 100."));
+                throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.CommandLine, MlSeverity.Error, "--confidence must be in (0.5, 1) and --resamples at least 100."));
             var predictionsPath = parse.GetValue(predictions)!;
             var metricsPath = parse.GetValue(baselineMetrics);
             var request = new EvaluationRequest
@@ -84,7 +84,11 @@ internal static class EvaluateCommand
             foreach (var m in outcome.Metrics) context.Out.WriteLine("  " + MetricLine(m));
             if (outcome.Gates is { } run)
             {
-                foreach (var r in run.Results) context.Out.WriteLine(r.ToLine());
+                foreach (var r in run.Results)
+                {
+                    context.Out.WriteLine(r.ToLine());
+                    foreach (var part in r.Parts) context.Out.WriteLine("  " + part.ToLine());   // each slice or group
+                }
                 foreach (var d in run.Diagnostics.Where(d => d.Severity != MlSeverity.Info))
                     (d.Severity == MlSeverity.Error ? context.Error : context.Out).WriteLine(d.ToCanonicalString());
                 context.Out.WriteLine(run.Totals());

@@ -140,6 +140,40 @@ public static class DiagnosticCodes
     /// <summary>A Parquet column is nested or repeated.</summary>
     public static readonly DiagnosticCode ParquetNestedColumn = D("MLB1203", "Nested or repeated Parquet column", DiagnosticKind.UnreadableInput);
 
+    // MLB34xx evaluation input, MLB4xxx gates, MLB51xx artifact gates (Models/Evaluation, Models/Gates). A failing gate
+    // is a refusal: the checks ran and refused the model (exit 1, never downgraded to a warning by the data switch).
+
+    /// <summary>Predictions cannot be evaluated (lengths differ, NaN score, label outside the classes, baseline on other rows).</summary>
+    public static readonly DiagnosticCode PredictionsInvalid = D("MLB3401", "Predictions cannot be evaluated", DiagnosticKind.UnreadableInput);
+    /// <summary>A predictions or metrics file is unreadable, lacks a column, or has a cell that does not parse.</summary>
+    public static readonly DiagnosticCode PredictionsFileInvalid = D("MLB3402", "Predictions or metrics file unreadable", DiagnosticKind.UnreadableInput);
+    /// <summary>An unknown metric for the task, or one the predictions cannot support.</summary>
+    public static readonly DiagnosticCode UnknownMetric = D("MLB3403", "Unknown or inapplicable metric", DiagnosticKind.Configuration);
+    /// <summary>A metric's interval lies wholly on the wrong side of its absolute bound.</summary>
+    public static readonly DiagnosticCode GateFailed = D("MLB4001", "Gate failed", DiagnosticKind.Refusal);
+    /// <summary>The candidate is worse than the baseline by more than allowed, or did not gain enough.</summary>
+    public static readonly DiagnosticCode GateRegression = D("MLB4002", "Regression against the baseline", DiagnosticKind.Refusal);
+    /// <summary>The interval straddles the bound; an error or a warning per the inconclusive policy.</summary>
+    public static readonly DiagnosticCode GateInconclusive = D("MLB4003", "Gate inconclusive", DiagnosticKind.Refusal);
+    /// <summary>The metric is undefined on the test rows, so the gate cannot be decided.</summary>
+    public static readonly DiagnosticCode GateMetricUndefined = D("MLB4004", "Metric undefined on the test rows", DiagnosticKind.UnreadableInput);
+    /// <summary>A gate's baseline is missing (the missing-baseline policy decides).</summary>
+    public static readonly DiagnosticCode GateBaselineMissing = D("MLB4005", "Baseline missing", DiagnosticKind.Refusal);
+    /// <summary>A declared slice or group has too few rows, or too few groups are left.</summary>
+    public static readonly DiagnosticCode GateSliceEmpty = D("MLB4006", "Declared slice or group empty", DiagnosticKind.Refusal);
+    /// <summary>A fairness gate failed.</summary>
+    public static readonly DiagnosticCode GateFairness = D("MLB4007", "Fairness gate failed", DiagnosticKind.Refusal);
+    /// <summary>No gate is configured and none was allowed to be missing.</summary>
+    public static readonly DiagnosticCode NoGates = D("MLB4008", "No gate configured", DiagnosticKind.Configuration);
+    /// <summary>Model file over its size budget.</summary>
+    public static readonly DiagnosticCode ModelTooLarge = D("MLB5101", "Model over its size budget", DiagnosticKind.Refusal);
+    /// <summary>Prediction latency over its budget.</summary>
+    public static readonly DiagnosticCode LatencyOverBudget = D("MLB5102", "Latency over budget", DiagnosticKind.Refusal);
+    /// <summary>Golden predictions (or the save/load round trip) moved beyond tolerance.</summary>
+    public static readonly DiagnosticCode GoldenMoved = D("MLB5103", "Golden predictions moved", DiagnosticKind.Refusal);
+    /// <summary>Reproducibility below the required level.</summary>
+    public static readonly DiagnosticCode NotReproducible = D("MLB5104", "Not reproducible", DiagnosticKind.Refusal);
+
     // MLB6xxx: registry. ---------------------------------------------------------------------------------------------
 
     /// <summary>A model or alias name is not valid.</summary>
@@ -253,6 +287,8 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode SchemaDuplicateColumn = D("MLB9109", "Column declared twice", DiagnosticKind.Configuration);
     /// <summary>A rule is malformed or names an unknown or non-comparable column.</summary>
     public static readonly DiagnosticCode SchemaInvalidRule = D("MLB9110", "Invalid rule", DiagnosticKind.Configuration);
+    /// <summary>A gates file (or a pipeline file's gates read by the gates reader) is invalid.</summary>
+    public static readonly DiagnosticCode GatesFileInvalid = D("MLB9301", "Gates file invalid", DiagnosticKind.Configuration);
 
     /// <summary>
     /// Codes that were used once and are never reused: a new code takes a new number. Each keeps a row in the

@@ -113,7 +113,7 @@ public static class EvaluationRunner
         }
     }
 
-    static MlBuildException Usage(string what) => new(new MlDiagnostic("MLB9002", MlSeverity.Error, $"Cannot evaluate: {what}."));
+    static MlBuildException Usage(string what) => new(new MlDiagnostic(DiagnosticCodes.CommandLine, MlSeverity.Error, $"Cannot evaluate: {what}."));
 
     /// <summary>Reads a metrics file: <c>{"auc": 0.81}</c>, or <c>{"metrics": {"auc": {"value": 0.81, ...}}}</c> as MlBuild writes.</summary>
     public static IReadOnlyDictionary<string, double> ReadMetrics(string path, string display)
@@ -122,9 +122,9 @@ public static class EvaluationRunner
         try { bytes = File.ReadAllBytes(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new MlBuildException(new MlDiagnostic(EvaluationCodes.BaselineMissing, MlSeverity.Error, $"The baseline metrics file cannot be read: {e.Message}", display));
+            throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.PredictionsFileInvalid, MlSeverity.Error, $"The baseline metrics file cannot be read: {e.Message}", display));
         }
-        var root = PositionedJson.Parse(bytes, display, EvaluationCodes.BadGatesFile);
+        var root = PositionedJson.Parse(bytes, display, DiagnosticCodes.PredictionsFileInvalid);
         var node = root["metrics"] ?? root;
         var result = new Dictionary<string, double>(StringComparer.Ordinal);
         if (node.Kind == PositionedJsonKind.Array)

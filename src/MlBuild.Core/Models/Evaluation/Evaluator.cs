@@ -1,3 +1,4 @@
+using MlBuild.Core.Diagnostics;
 namespace MlBuild.Core.Models.Evaluation;
 
 /// <summary>Computes metrics with confidence intervals from a <see cref="PredictionSet"/>.</summary>
@@ -11,14 +12,13 @@ public static class Evaluator
     public static IReadOnlyList<MetricEstimate> Evaluate(PredictionSet set, IntervalOptions options, IReadOnlyList<MetricDefinition>? metrics = null)
     {
         metrics ??= MetricCatalog.For(set);
-        var ones = Ones(set.Count);
-        var points = metrics.Select(m => m.Compute(set, ones)).ToArray();
+        var points = metrics.Select(m => m.Compute(set, set.UnitCounts)).ToArray();
         var boot = metrics.Select((m, i) => (m, i)).Where(x => x.m.Proportion is null).ToArray();
         double[,]? replicates = null;
         if (boot.Length > 0 && set.Count > 0)
-            replicates = Intervals.Bootstrap(set.Count, boot.Length, options, (w, values) =>
+            replicates = Intervals.Bootstrap(set.Count, [(set.Units, set.UnitOfRow)], boot.Length, options, (w, values) =>
             {
-                for (int j = 0; j < boot.Length; j++) values[j] = boot[j].m.Compute(set, w);
+                for (int j = 0; j < boot.Length; j++) values[j] = boot[j].m.Compute(set, w[0]);
             });
         var result = new MetricEstimate[metrics.Count];
         for (int i = 0; i < metrics.Count; i++)
@@ -53,21 +53,13 @@ public static class Evaluator
         PredictionSet candidate, PredictionSet baseline, MetricDefinition metric, IntervalOptions options)
     {
         if (candidate.Count != baseline.Count || !candidate.Labels.AsSpan().SequenceEqual(baseline.Labels))
-            throw new Diagnostics.MlBuildException(new Diagnostics.MlDiagnostic(EvaluationCodes.BadPredictions, Diagnostics.MlSeverity.Error,
+            throw new Diagnostics.MlBuildException(new Diagnostics.MlDiagnostic(DiagnosticCodes.PredictionsInvalid, Diagnostics.MlSeverity.Error,
                 "Predictions cannot be evaluated: the baseline's predictions are not on the same test rows (labels differ)."));
-        var ones = Ones(candidate.Count);
-        double c = metric.Compute(candidate, ones), b = metric.Compute(baseline, ones);
-        var replicates = Intervals.Bootstrap(candidate.Count, 1, options, (w, values) =>
-            values[0] = metric.Compute(candidate, w) - metric.Compute(baseline, w));
+        double c = metric.Compute(candidate, candidate.UnitCounts), b = metric.Compute(baseline, baseline.UnitCounts);
+        var replicates = Intervals.Bootstrap(candidate.Count, [(candidate.Units, candidate.UnitOfRow), (baseline.Units, baseline.UnitOfRow)], 1, options,
+            (w, values) => values[0] = metric.Compute(candidate, w[0]) - metric.Compute(baseline, w[1]));
         var (lo, hi, used) = double.IsNaN(c - b) ? (double.NaN, double.NaN, 0) : Intervals.Percentile(replicates, 0, options.ConfidenceLevel);
         return (new MetricEstimate(metric.Name, metric.Direction, c - b, lo, hi, candidate.Count, IntervalMethod.BootstrapPercentile,
                                    options.ConfidenceLevel, options.Seed, used), c, b);
-    }
-
-    internal static int[] Ones(int n)
-    {
-        var w = new int[n];
-        Array.Fill(w, 1);
-        return w;
     }
 }

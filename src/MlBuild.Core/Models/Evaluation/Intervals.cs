@@ -60,16 +60,26 @@ public static class Intervals
     /// <summary>
     /// Bootstrap replicates of several statistics over the same resamples. Replicate r draws <paramref name="rows"/>
     /// rows with replacement from a generator seeded by (seed, r) alone, and writes its own slot, so the result does
-    /// not depend on the thread count or scheduling. Returns [replicate, statistic].
+    /// not depend on the thread count or scheduling. Returns [replicate, statistic]. <paramref name="compute"/> gets
+    /// how often each row was drawn.
     /// </summary>
-    public static double[,] Bootstrap(int rows, int statistics, IntervalOptions options, Action<int[], double[]> compute)
+    public static double[,] Bootstrap(int rows, int statistics, IntervalOptions options, Action<int[], double[]> compute) =>
+        Bootstrap(rows, [(rows, null)], statistics, options, (w, values) => compute(w[0], values));
+
+    /// <summary>
+    /// Like the row bootstrap, with the draws counted per unit in each of several unit spaces (a unit space maps each
+    /// row to a unit, e.g. a binary model's score cells; null maps a row to itself). Several spaces over the same rows
+    /// and the same draws make a paired comparison of two models.
+    /// </summary>
+    internal static double[,] Bootstrap(int rows, IReadOnlyList<(int Units, int[]? UnitOfRow)> spaces, int statistics, IntervalOptions options,
+                                        Action<int[][], double[]> compute)
     {
         var result = new double[options.Resamples, statistics];
         Parallel.For(0, options.Resamples, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxParallelism) },
-            () => (Weights: new int[rows], Values: new double[statistics]),
+            () => (Weights: spaces.Select(s => new int[s.Units]).ToArray(), Values: new double[statistics]),
             (r, _, buffers) =>
             {
-                Resample(buffers.Weights, options.Seed, r);
+                Resample(buffers.Weights, spaces, rows, options.Seed, r);
                 compute(buffers.Weights, buffers.Values);
                 for (int j = 0; j < statistics; j++) result[r, j] = buffers.Values[j];
                 return buffers;
@@ -79,12 +89,25 @@ public static class Intervals
     }
 
     /// <summary>Fills <paramref name="weights"/> with how often each row is drawn in replicate <paramref name="replicate"/>.</summary>
-    public static void Resample(int[] weights, int seed, int replicate)
+    public static void Resample(int[] weights, int seed, int replicate) => Resample([weights], [(weights.Length, null)], weights.Length, seed, replicate);
+
+    static void Resample(int[][] weights, IReadOnlyList<(int Units, int[]? UnitOfRow)> spaces, int rows, int seed, int replicate)
     {
-        Array.Clear(weights);
+        foreach (var w in weights) Array.Clear(w);
         var rng = new SplitMix64(((ulong)(uint)seed << 32) ^ (ulong)(uint)replicate ^ 0x9E3779B97F4A7C15UL);
-        ulong n = (ulong)weights.Length;
-        for (int i = 0; i < weights.Length; i++) weights[(int)Math.BigMul(rng.Next(), n, out _)]++;
+        ulong n = (ulong)rows;
+        if (spaces.Count == 1)
+        {
+            var w = weights[0]; var map = spaces[0].UnitOfRow;
+            if (map is null) for (int i = 0; i < rows; i++) w[(int)Math.BigMul(rng.Next(), n, out _)]++;
+            else for (int i = 0; i < rows; i++) w[map[(int)Math.BigMul(rng.Next(), n, out _)]]++;
+            return;
+        }
+        for (int i = 0; i < rows; i++)
+        {
+            int row = (int)Math.BigMul(rng.Next(), n, out _);
+            for (int k = 0; k < weights.Length; k++) weights[k][spaces[k].UnitOfRow is { } map ? map[row] : row]++;
+        }
     }
 
     /// <summary>Percentile interval of one statistic's replicates (NaN replicates left out; linear interpolation

@@ -61,7 +61,7 @@ public static class MetricCatalog
             (s, w) => BinaryMetrics.Confusion(s, w).Recall, s => { var c = BinaryMetrics.Confusion(s, null); return ((long)c.Tp, (long)(c.Tp + c.Fn)); }),
         new("f1", ModelTask.Binary, MetricDirection.HigherIsBetter, "Harmonic mean of precision and recall", (s, w) => BinaryMetrics.Confusion(s, w).F1),
         new("log-loss", ModelTask.Binary, MetricDirection.LowerIsBetter, "Mean negative log-likelihood of the labels (probabilities clipped as scikit-learn)",
-            WeightedMean.RowLogLoss, applies: s => s.ScoresAreProbabilities),
+            WeightedMean.UnitLogLoss, applies: s => s.ScoresAreProbabilities),
         new("brier", ModelTask.Binary, MetricDirection.LowerIsBetter, "Mean squared difference of probability and label", BinaryMetrics.Brier,
             applies: s => s.ScoresAreProbabilities),
         new("accuracy", ModelTask.Multiclass, MetricDirection.HigherIsBetter, "Share of rows predicted right (micro accuracy)",
@@ -73,7 +73,7 @@ public static class MetricCatalog
             (s, w) => MulticlassMetrics.MacroPrecisionRecall(s, w).Recall),
         new("macro-f1", ModelTask.Multiclass, MetricDirection.HigherIsBetter, "Mean per-class F1 over classes seen in labels or predictions", MulticlassMetrics.MacroF1),
         new("log-loss", ModelTask.Multiclass, MetricDirection.LowerIsBetter, "Mean negative log-probability of the true class",
-            WeightedMean.RowLogLoss, applies: s => s.Probabilities is not null),
+            WeightedMean.UnitLogLoss, applies: s => s.Probabilities is not null),
         new("rmse", ModelTask.Regression, MetricDirection.LowerIsBetter, "Root mean squared error", RegressionMetrics.Rmse),
         new("mae", ModelTask.Regression, MetricDirection.LowerIsBetter, "Mean absolute error", RegressionMetrics.Mae),
         new("r2", ModelTask.Regression, MetricDirection.HigherIsBetter, "Coefficient of determination", RegressionMetrics.R2),
@@ -108,11 +108,11 @@ public static class MetricCatalog
         if (metric is null)
         {
             var known = string.Join(", ", All.Where(m => m.Task == set.Task).Select(m => m.Name));
-            throw new MlBuildException(new MlDiagnostic(EvaluationCodes.UnknownMetric, MlSeverity.Error,
+            throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.UnknownMetric, MlSeverity.Error,
                 $"Unknown metric '{name}' for a {set.Task.ToString().ToLowerInvariant()} model; known: {known}.", file, line, column));
         }
         if (!metric.AppliesTo(set))
-            throw new MlBuildException(new MlDiagnostic(EvaluationCodes.UnknownMetric, MlSeverity.Error,
+            throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.UnknownMetric, MlSeverity.Error,
                 $"Metric '{metric.Name}' needs probabilities (scores in [0, 1]), which these predictions do not have.", file, line, column));
         return metric;
     }
@@ -130,17 +130,19 @@ internal readonly record struct BinaryConfusion(double Tp, double Fp, double Tn,
     public double F1 => 2 * Tp + Fp + Fn == 0 ? double.NaN : 2 * Tp / (2 * Tp + Fp + Fn);
 }
 
+/// <summary>Binary metrics over the prediction set's (score, label, predicted) cells, weighted by draw counts per cell.</summary>
 internal static class BinaryMetrics
 {
     public static BinaryConfusion Confusion(PredictionSet s, int[]? w)
     {
+        w ??= s.UnitCounts;
         double tp = 0, fp = 0, tn = 0, fn = 0;
-        var y = s.Labels; var p = s.Predicted!;
-        for (int i = 0; i < y.Length; i++)
+        var y = s.CellLabel!; var p = s.CellPredicted!;
+        for (int c = 0; c < w.Length; c++)
         {
-            double wi = w is null ? 1 : w[i];
-            if (p[i] == 1) { if (y[i] == 1) tp += wi; else fp += wi; }
-            else { if (y[i] == 1) fn += wi; else tn += wi; }
+            double wc = w[c];
+            if (p[c] == 1) { if (y[c] == 1) tp += wc; else fp += wc; }
+            else { if (y[c] == 1) fn += wc; else tn += wc; }
         }
         return new BinaryConfusion(tp, fp, tn, fn);
     }
@@ -148,17 +150,14 @@ internal static class BinaryMetrics
     /// <summary>Mann-Whitney form over tie groups of the score: a negative tied with a positive counts half.</summary>
     public static double Auc(PredictionSet s, int[] w)
     {
-        var order = s.ByScoreDescending!; var scores = s.Scores!; var y = s.Labels;
+        var scores = s.CellScore!; var y = s.CellLabel!;
         double positivesAbove = 0, sum = 0, negatives = 0;
-        int i = 0;
-        while (i < order.Length)
+        int c = 0;
+        while (c < w.Length)
         {
-            double score = scores[order[i]], gp = 0, gn = 0;
-            for (; i < order.Length && scores[order[i]] == score; i++)
-            {
-                int r = order[i];
-                if (y[r] == 1) gp += w[r]; else gn += w[r];
-            }
+            double score = scores[c], gp = 0, gn = 0;
+            for (; c < w.Length && scores[c] == score; c++)
+                if (y[c] == 1) gp += w[c]; else gn += w[c];
             sum += gn * (positivesAbove + gp / 2);
             positivesAbove += gp;
             negatives += gn;
@@ -169,20 +168,17 @@ internal static class BinaryMetrics
     /// <summary>Average precision as scikit-learn: the sum over distinct thresholds of recall gained times precision.</summary>
     public static double AveragePrecision(PredictionSet s, int[] w)
     {
-        var order = s.ByScoreDescending!; var scores = s.Scores!; var y = s.Labels;
+        var scores = s.CellScore!; var y = s.CellLabel!;
         double positives = 0;
-        for (int r = 0; r < y.Length; r++) if (y[r] == 1) positives += w[r];
+        for (int c = 0; c < w.Length; c++) if (y[c] == 1) positives += w[c];
         if (positives == 0) return double.NaN;
         double tp = 0, fp = 0, ap = 0;
         int i = 0;
-        while (i < order.Length)
+        while (i < w.Length)
         {
-            double score = scores[order[i]], gp = 0, gn = 0;
-            for (; i < order.Length && scores[order[i]] == score; i++)
-            {
-                int r = order[i];
-                if (y[r] == 1) gp += w[r]; else gn += w[r];
-            }
+            double score = scores[i], gp = 0, gn = 0;
+            for (; i < w.Length && scores[i] == score; i++)
+                if (y[i] == 1) gp += w[i]; else gn += w[i];
             tp += gp; fp += gn;
             if (gp > 0) ap += gp / positives * (tp / (tp + fp));
         }
@@ -192,17 +188,17 @@ internal static class BinaryMetrics
     public static double Brier(PredictionSet s, int[] w)
     {
         double sum = 0, n = 0;
-        var y = s.Labels; var p = s.Scores!;
-        for (int i = 0; i < y.Length; i++) { double d = p[i] - y[i]; sum += w[i] * d * d; n += w[i]; }
+        var y = s.CellLabel!; var p = s.CellScore!;
+        for (int c = 0; c < w.Length; c++) { double d = p[c] - y[c]; sum += w[c] * d * d; n += w[c]; }
         return n == 0 ? double.NaN : sum / n;
     }
 }
 
 internal static class WeightedMean
 {
-    public static double RowLogLoss(PredictionSet s, int[] w)
+    public static double UnitLogLoss(PredictionSet s, int[] w)
     {
-        var l = s.RowLogLoss!;
+        var l = s.UnitLogLoss!;
         double sum = 0, n = 0;
         for (int i = 0; i < l.Length; i++) { sum += w[i] * l[i]; n += w[i]; }
         return n == 0 ? double.NaN : sum / n;

@@ -43,7 +43,7 @@ public sealed class PredictionsFile
         try { text = File.ReadAllText(path, new UTF8Encoding(false, throwOnInvalidBytes: true)); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or DecoderFallbackException)
         {
-            throw new MlBuildException(new MlDiagnostic(EvaluationCodes.BadPredictionsFile, MlSeverity.Error, $"The predictions file cannot be read: {e.Message}", display));
+            throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.PredictionsFileInvalid, MlSeverity.Error, $"The predictions file cannot be read: {e.Message}", display));
         }
         var records = new List<(List<string> Cells, int Line)>();
         var cells = new List<string>();
@@ -145,5 +145,5 @@ public sealed class PredictionsFile
     int ColumnNumber(string name) => ((List<string>)Names).IndexOf(name) + 1;
 
     internal static MlBuildException Bad(string display, int line, int column, string what) =>
-        new(new MlDiagnostic(EvaluationCodes.BadPredictionsFile, MlSeverity.Error, $"Predictions file: {what}.", display, line, column));
+        new(new MlDiagnostic(DiagnosticCodes.PredictionsFileInvalid, MlSeverity.Error, $"Predictions file: {what}.", display, line, column));
 }

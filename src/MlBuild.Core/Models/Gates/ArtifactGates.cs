@@ -14,24 +14,24 @@ internal static class ArtifactGates
         return gate switch
         {
             SizeGateSpec s => m?.ModelBytes is { } bytes
-                ? Check(gate, context, "size", gate.Name ?? $"model size <= {F(s.MaxMegabytes)} MB", "size-mb", bytes / 1e6, s.MaxMegabytes, EvaluationCodes.SizeOverBudget)
+                ? Check(gate, context, "size", gate.Name ?? $"model size <= {F(s.MaxMegabytes)} MB", "size-mb", bytes / 1e6, s.MaxMegabytes, DiagnosticCodes.ModelTooLarge)
                 : NotMeasured(gate, context, "size", $"model size <= {F(s.MaxMegabytes)} MB"),
             LatencyGateSpec l => m?.LatenciesMs is { Count: > 0 } lat
                 ? Check(gate, context, "latency", gate.Name ?? $"latency p{l.Percentile} <= {F(l.MaxMilliseconds)} ms", $"latency-p{l.Percentile}-ms",
-                        NearestRank(lat, l.Percentile), l.MaxMilliseconds, EvaluationCodes.LatencyOverBudget, lat.Count)
+                        NearestRank(lat, l.Percentile), l.MaxMilliseconds, DiagnosticCodes.LatencyOverBudget, lat.Count)
                 : NotMeasured(gate, context, "latency", $"latency p{l.Percentile} <= {F(l.MaxMilliseconds)} ms"),
             GoldenGateSpec g => m?.Golden is { } golden
                 ? Check(gate, context, "golden", gate.Name ?? $"golden predictions {g.File} within {F(g.Tolerance)}", "max-abs-difference",
-                        golden.MaxAbsDifference, g.Tolerance, EvaluationCodes.GoldenMoved, golden.Rows)
+                        golden.MaxAbsDifference, g.Tolerance, DiagnosticCodes.GoldenMoved, golden.Rows)
                 : NotMeasured(gate, context, "golden", $"golden predictions {g.File}"),
             RoundTripGateSpec r => m?.RoundTripMaxDifference is { } diff
-                ? Check(gate, context, "round-trip", gate.Name ?? $"save/load round trip within {F(r.Tolerance)}", "max-abs-difference", diff, r.Tolerance, EvaluationCodes.GoldenMoved)
+                ? Check(gate, context, "round-trip", gate.Name ?? $"save/load round trip within {F(r.Tolerance)}", "max-abs-difference", diff, r.Tolerance, DiagnosticCodes.GoldenMoved)
                 : NotMeasured(gate, context, "round-trip", "save/load round trip"),
             ReproducibilityGateSpec p => m?.Reproducibility is { } level
                 ? Check(gate, context, "reproducibility", gate.Name ?? $"reproducibility at least {Word(p.Require)}", "level",
-                        (double)level, (double)p.Require, EvaluationCodes.NotReproducible, detail: $"reached {Word(level)}, required {Word(p.Require)}")
+                        (double)level, (double)p.Require, DiagnosticCodes.NotReproducible, detail: $"reached {Word(level)}, required {Word(p.Require)}")
                 : NotMeasured(gate, context, "reproducibility", $"reproducibility at least {Word(p.Require)}"),
-            _ => throw new MlBuildException(context.Diagnostic("MLB9000", MlSeverity.Error, $"Unknown gate kind {gate.GetType().Name}.")),
+            _ => throw new MlBuildException(context.Diagnostic(DiagnosticCodes.InternalError, MlSeverity.Error, $"Unknown gate kind {gate.GetType().Name}.")),
         };
     }
 
@@ -52,8 +52,8 @@ internal static class ArtifactGates
     static GateResult NotMeasured(GateSpec gate, GateEvaluator.Context context, string kind, string name) => new()
     {
         Name = gate.Name ?? name, Kind = kind, Decision = Verdict.Skipped, Verdict = Verdict.Skipped,
-        Diagnostic = context.Diagnostic(kind == "reproducibility" ? EvaluationCodes.NotReproducible : kind == "size" ? EvaluationCodes.SizeOverBudget
-                                        : kind == "latency" ? EvaluationCodes.LatencyOverBudget : EvaluationCodes.GoldenMoved,
+        Diagnostic = context.Diagnostic(kind == "reproducibility" ? DiagnosticCodes.NotReproducible : kind == "size" ? DiagnosticCodes.ModelTooLarge
+                                        : kind == "latency" ? DiagnosticCodes.LatencyOverBudget : DiagnosticCodes.GoldenMoved,
                                         MlSeverity.Info, $"Gate '{gate.Name ?? name}' was not run: this evaluation has no model artifact to measure."),
     };
 

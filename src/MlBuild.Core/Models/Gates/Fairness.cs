@@ -54,13 +54,13 @@ public static class Fairness
         var position = gate.Position;
         string metric = gate.Metric.Trim().ToLowerInvariant().Replace('_', '-');
         if (!MetricNames.Contains(metric))
-            throw new MlBuildException(new MlDiagnostic(EvaluationCodes.UnknownMetric, MlSeverity.Error,
+            throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.UnknownMetric, MlSeverity.Error,
                 $"Unknown fairness metric '{gate.Metric}'; known: {string.Join(", ", MetricNames)}.", position?.File, position?.Line ?? 0, position?.Column ?? 0));
         if (set.Task != ModelTask.Binary)
-            throw new MlBuildException(new MlDiagnostic(EvaluationCodes.UnknownMetric, MlSeverity.Error,
+            throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.UnknownMetric, MlSeverity.Error,
                 $"Fairness metric '{metric}' applies to binary classifiers only.", position?.File, position?.Line ?? 0, position?.Column ?? 0));
         if (!inputs.Columns.TryGetValue(gate.GroupColumn, out var column))
-            throw new MlBuildException(new MlDiagnostic(EvaluationCodes.BadPredictionsFile, MlSeverity.Error,
+            throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.PredictionsFileInvalid, MlSeverity.Error,
                 $"Group column '{gate.GroupColumn}' is not among the evaluation's columns.", position?.File, position?.Line ?? 0, position?.Column ?? 0));
         bool higher = metric is "demographic-parity-ratio" or "four-fifths";
         double? min = gate.Min ?? (metric == "four-fifths" ? 0.8 : null);
@@ -81,7 +81,7 @@ public static class Fairness
             return new GateResult
             {
                 Name = name, Kind = "fairness", Metric = metric, Decision = Verdict.Fail, Verdict = Verdict.Fail, Excluded = excluded,
-                Diagnostic = context.Diagnostic(EvaluationCodes.DeclaredSliceEmpty, MlSeverity.Error, $"Gate '{name}' failed: {what}."),
+                Diagnostic = context.Diagnostic(DiagnosticCodes.GateSliceEmpty, MlSeverity.Error, $"Gate '{name}' failed: {what}."),
             };
         }
         var groupRows = judged.Select(g => g.Rows).ToList();
@@ -103,10 +103,10 @@ public static class Fairness
         if (decision == Verdict.Error)
             return draft with
             {
-                Diagnostic = context.Diagnostic(EvaluationCodes.MetricUndefined, MlSeverity.Error,
+                Diagnostic = context.Diagnostic(DiagnosticCodes.GateMetricUndefined, MlSeverity.Error,
                     $"Gate '{name}' cannot be decided: {metric} is undefined (a group has no positive predictions, or lacks a class)."),
             };
-        return GateEvaluator.Finish(draft, context, EvaluationCodes.FairnessFailed,
+        return GateEvaluator.Finish(draft, context, DiagnosticCodes.GateFairness,
             FormattableString.Invariant($"{metric} {value:0.####} with interval [{low:0.####}, {high:0.####}] over groups {string.Join(", ", judged.Select(g => g.Value))}, bound {(atLeast ? ">=" : "<=")} {threshold:0.####}"));
     }
 }

@@ -19,7 +19,7 @@ public static class GateEvaluator
             results.Add(new GateResult
             {
                 Name = "gates configured", Kind = "config", Decision = Verdict.Error, Verdict = Verdict.Error,
-                Diagnostic = new MlDiagnostic(EvaluationCodes.NoGates, MlSeverity.Error,
+                Diagnostic = new MlDiagnostic(DiagnosticCodes.NoGates, MlSeverity.Error,
                     "No gate is configured, so nothing would stop a bad model. Add gates, or allow none explicitly (allowNoGates)."),
             });
         foreach (var gate in gates.Gates)
@@ -87,7 +87,7 @@ public static class GateEvaluator
         MlDiagnostic? diagnostic = draft.Decision switch
         {
             Verdict.Fail => context.Diagnostic(failCode, MlSeverity.Error, $"Gate '{draft.Name}' failed: {what}."),
-            Verdict.Inconclusive => context.Diagnostic(EvaluationCodes.Inconclusive,
+            Verdict.Inconclusive => context.Diagnostic(DiagnosticCodes.GateInconclusive,
                 verdict == Verdict.Fail ? MlSeverity.Error : verdict == Verdict.Warn ? MlSeverity.Warning : MlSeverity.Info,
                 $"Gate '{draft.Name}' is inconclusive: {what}; the interval straddles the bound" +
                 (draft.RowsToDecide is { } n ? $" (about {n.ToString(CultureInfo.InvariantCulture)} test rows would decide it)" : "") +
@@ -118,10 +118,10 @@ public static class GateEvaluator
         if (decision == Verdict.Error)
             return draft with
             {
-                Diagnostic = context.Diagnostic(EvaluationCodes.MetricUndefined, MlSeverity.Error,
+                Diagnostic = context.Diagnostic(DiagnosticCodes.GateMetricUndefined, MlSeverity.Error,
                     $"Gate '{name}' cannot be decided: {e.Metric} is undefined on these {e.Count} test rows (e.g. only one class present)."),
             };
-        return Finish(draft, context, kind == "baseline" ? EvaluationCodes.RegressionAgainstBaseline : EvaluationCodes.GateFailed, Figures(draft));
+        return Finish(draft, context, kind == "baseline" ? DiagnosticCodes.GateRegression : DiagnosticCodes.GateFailed, Figures(draft));
     }
 
     static IEnumerable<GateResult> MetricGate(MetricGateSpec gate, PredictionSet set, Context context, string? suffix = null, double? level = null,
@@ -193,7 +193,7 @@ public static class GateEvaluator
         return new GateResult
         {
             Name = name, Kind = "baseline", Metric = metric, Decision = verdict == Verdict.Fail ? Verdict.Fail : Verdict.Skipped, Verdict = verdict,
-            Diagnostic = context.Diagnostic(EvaluationCodes.BaselineMissing,
+            Diagnostic = context.Diagnostic(DiagnosticCodes.GateBaselineMissing,
                 verdict == Verdict.Fail ? MlSeverity.Error : verdict == Verdict.Warn ? MlSeverity.Warning : MlSeverity.Info,
                 $"Gate '{name}' has no baseline '{baselineName}' with {metric} to compare with (missing-baseline policy: {policy.ToString().ToLowerInvariant()})."),
         };
@@ -206,7 +206,7 @@ public static class GateEvaluator
         var inputs = context.Inputs;
         var set = inputs.Predictions;
         if (!inputs.Columns.TryGetValue(gate.SliceColumn!, out var column))
-            throw new MlBuildException(context.Diagnostic(EvaluationCodes.BadPredictionsFile, MlSeverity.Error,
+            throw new MlBuildException(context.Diagnostic(DiagnosticCodes.PredictionsFileInvalid, MlSeverity.Error,
                 $"Slice column '{gate.SliceColumn}' is not among the evaluation's columns ({string.Join(", ", inputs.Columns.Keys.Order(StringComparer.Ordinal))})."));
         var groups = Groups(column);
         var judged = groups.Where(g => g.Rows.Count >= gate.MinSliceSize).ToList();
@@ -235,14 +235,14 @@ public static class GateEvaluator
                 result = new GateResult
                 {
                     Name = name, Kind = "slice", Metric = metricName, Decision = Verdict.Fail, Verdict = Verdict.Fail,
-                    Diagnostic = context.Diagnostic(EvaluationCodes.DeclaredSliceEmpty, MlSeverity.Error, $"Gate '{name}' failed: {what}."),
+                    Diagnostic = context.Diagnostic(DiagnosticCodes.GateSliceEmpty, MlSeverity.Error, $"Gate '{name}' failed: {what}."),
                 };
             }
             else
             {
                 var decided = worst with { Name = name, Kind = "slice" };
                 result = worst.Decision is Verdict.Fail or Verdict.Inconclusive
-                    ? Finish(decided with { Verdict = worst.Decision, Diagnostic = null }, context, worst.Kind == "baseline" ? EvaluationCodes.RegressionAgainstBaseline : EvaluationCodes.GateFailed,
+                    ? Finish(decided with { Verdict = worst.Decision, Diagnostic = null }, context, worst.Kind == "baseline" ? DiagnosticCodes.GateRegression : DiagnosticCodes.GateFailed,
                              $"slice '{worst.Name[(worst.Name.LastIndexOf(" [", StringComparison.Ordinal) + 2)..^1]}' has {Figures(worst)}")
                     : decided;
             }

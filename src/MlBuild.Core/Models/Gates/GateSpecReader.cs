@@ -25,8 +25,9 @@ public static class GateSpecReader
     static readonly string[] FairnessProps = [.. Common, "fairness", "by", "min", "max", "minGroupSize", "requiredGroups"];
 
     /// <summary>Reads a gates file.</summary>
-    public static GateSet ReadFile(string path, string display, string errorCode = EvaluationCodes.BadGatesFile)
+    public static GateSet ReadFile(string path, string display, string? errorCode = null)
     {
+        errorCode ??= DiagnosticCodes.GatesFileInvalid;
         byte[] bytes;
         try { bytes = File.ReadAllBytes(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -38,9 +39,9 @@ public static class GateSpecReader
     }
 
     /// <summary>Reads an object holding the shared settings and a <c>gates</c> array.</summary>
-    public static GateSet ReadSet(PositionedJson node, string file, string errorCode = EvaluationCodes.BadGatesFile)
+    public static GateSet ReadSet(PositionedJson node, string file, string? errorCode = null)
     {
-        var r = new Reader(file, errorCode);
+        var r = new Reader(file, errorCode ?? DiagnosticCodes.GatesFileInvalid);
         r.Expect(node, PositionedJsonKind.Object, "an object with \"gates\"");
         r.Known(node, SharedSettings);
         var defaults = new GateDefaults();
@@ -59,9 +60,9 @@ public static class GateSpecReader
     }
 
     /// <summary>Reads an array of gates (the <c>gates</c> of a pipeline file).</summary>
-    public static IReadOnlyList<GateSpec> ReadGates(PositionedJson array, string file, string errorCode = EvaluationCodes.BadGatesFile)
+    public static IReadOnlyList<GateSpec> ReadGates(PositionedJson array, string file, string? errorCode = null)
     {
-        var r = new Reader(file, errorCode);
+        var r = new Reader(file, errorCode ?? DiagnosticCodes.GatesFileInvalid);
         r.Expect(array, PositionedJsonKind.Array, "an array of gates");
         return array.Items.Select(r.Gate).ToList();
     }
