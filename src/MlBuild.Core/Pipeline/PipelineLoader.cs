@@ -35,7 +35,7 @@ public static class PipelineLoader
     {
         displayPath ??= path;
         if (!File.Exists(path))
-            throw new MlBuildException(new MlDiagnostic("MLB9208", MlSeverity.Error,
+            throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.PipelineNotFound, MlSeverity.Error,
                 $"Pipeline file '{displayPath}' was not found. Create it (see docs/pipeline.md) or pass --pipeline.", displayPath));
         return Parse(File.ReadAllBytes(path), displayPath, Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
@@ -43,7 +43,7 @@ public static class PipelineLoader
     /// <summary>Parses pipeline JSON (UTF-8, comments and trailing commas allowed).</summary>
     public static PipelineFile Parse(byte[] utf8, string displayPath, string baseDirectory)
     {
-        var root = PositionedJson.Parse(utf8, displayPath, "MLB9201");
+        var root = PositionedJson.Parse(utf8, displayPath, DiagnosticCodes.PipelineJson);
         var ctx = new Ctx(displayPath);
         ctx.Expect(root, PositionedJsonKind.Object, "the pipeline file");
         ctx.CheckKeys(root, RootKeys, "the pipeline file");
@@ -55,12 +55,12 @@ public static class PipelineLoader
             foreach (var (name, line, col, value) in dsNode.Members)
             {
                 if (datasets.Any(d => d.Name == name))
-                    throw ctx.Error("MLB9203", line, col, $"Dataset '{name}' is declared twice.");
+                    throw ctx.Error(DiagnosticCodes.PipelineInvalidValue, line, col, $"Dataset '{name}' is declared twice.");
                 ctx.Expect(value, PositionedJsonKind.Object, $"dataset '{name}'");
                 ctx.CheckKeys(value, DatasetKeys, $"dataset '{name}'");
                 var pathNode = value["path"] ?? throw ctx.Missing(value, "path", $"dataset '{name}'");
                 var files = pathNode.Kind == PositionedJsonKind.Array ? ctx.StringList(pathNode, $"datasets.{name}.path") : [ctx.String(pathNode, $"datasets.{name}.path")];
-                if (files.Count == 0) throw ctx.At("MLB9203", pathNode, $"datasets.{name}.path names no file.");
+                if (files.Count == 0) throw ctx.At(DiagnosticCodes.PipelineInvalidValue, pathNode, $"datasets.{name}.path names no file.");
                 var schema = ctx.String(value["schema"] ?? throw ctx.Missing(value, "schema", $"dataset '{name}'"), $"datasets.{name}.schema");
                 datasets.Add(new DatasetDeclaration(name, files, schema, ctx.Pos(line, col)));
             }
@@ -96,14 +96,14 @@ public static class PipelineLoader
         ctx.CheckKeys(m, ModelKeys, "'model'");
         var name = ctx.String(m["name"] ?? throw ctx.Missing(m, "name", "'model'"), "model.name");
         if (name.Length == 0 || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
-            throw ctx.At("MLB9203", m["name"]!, $"model.name '{name}' must be letters, digits, '-', '_' or '.'.");
+            throw ctx.At(DiagnosticCodes.PipelineInvalidValue, m["name"]!, $"model.name '{name}' must be letters, digits, '-', '_' or '.'.");
         var taskNode = m["task"] ?? throw ctx.Missing(m, "task", "'model' (binary, multiclass or regression)");
         var task = ctx.String(taskNode, "model.task") switch
         {
             "binary" => ModelTask.Binary,
             "multiclass" => ModelTask.Multiclass,
             "regression" => ModelTask.Regression,
-            var t => throw ctx.At("MLB9205", taskNode, $"Unknown task '{t}'; use binary, multiclass or regression."),
+            var t => throw ctx.At(DiagnosticCodes.PipelineUnknownTask, taskNode, $"Unknown task '{t}'; use binary, multiclass or regression."),
         };
         var labelNode = m["label"] ?? throw ctx.Missing(m, "label", "'model'");
         var label = ctx.String(labelNode, "model.label");
@@ -121,11 +121,11 @@ public static class PipelineLoader
                 ctx.Expect(allBut, PositionedJsonKind.Array, "model.features.allBut");
                 excluded = allBut.Items.Select(i => (ctx.String(i, "model.features.allBut[]"), ctx.Pos(i))).ToList();
             }
-            else throw ctx.At("MLB9203", f, "model.features must be a list of columns, or {\"allBut\": [columns]}.");
+            else throw ctx.At(DiagnosticCodes.PipelineInvalidValue, f, "model.features must be a list of columns, or {\"allBut\": [columns]}.");
             var all = (features ?? excluded);
             var dup = all.GroupBy(x => x.Item1, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
-            if (dup is not null) throw ctx.Error("MLB9203", dup.Last().Item2.Line, dup.Last().Item2.Column, $"Column '{dup.Key}' is listed twice in model.features.");
-            if (features is { Count: 0 }) throw ctx.At("MLB9203", f, "model.features lists no column.");
+            if (dup is not null) throw ctx.Error(DiagnosticCodes.PipelineInvalidValue, dup.Last().Item2.Line, dup.Last().Item2.Column, $"Column '{dup.Key}' is listed twice in model.features.");
+            if (features is { Count: 0 }) throw ctx.At(DiagnosticCodes.PipelineInvalidValue, f, "model.features lists no column.");
         }
 
         var trainer = ParseTrainer(ctx, m, task);
@@ -136,7 +136,7 @@ public static class PipelineLoader
         SourcePosition datasetPos = ctx.Pos(m);
         if (m["dataset"] is { } dn) { datasetName = ctx.String(dn, "model.dataset"); datasetPos = ctx.Pos(dn); }
         if (datasets.Count > 0 && !datasets.Any(d => d.Name == datasetName))
-            throw ctx.Error("MLB9206", datasetPos.Line, datasetPos.Column,
+            throw ctx.Error(DiagnosticCodes.PipelineUnknownDataset, datasetPos.Line, datasetPos.Column,
                 $"The model trains on dataset '{datasetName}', which 'datasets' does not declare (declared: {string.Join(", ", datasets.Select(d => d.Name))}). Set model.dataset.");
 
         var split = new SplitSpec();
@@ -147,19 +147,19 @@ public static class PipelineLoader
             var test = sp["test"];
             var testDataset = sp["testDataset"];
             if (test is not null && testDataset is not null)
-                throw ctx.At("MLB9203", testDataset, "model.split takes either 'test' (a share of the training data) or 'testDataset', not both.");
+                throw ctx.At(DiagnosticCodes.PipelineInvalidValue, testDataset, "model.split takes either 'test' (a share of the training data) or 'testDataset', not both.");
             double share = 0.2;
             if (test is not null)
             {
                 share = ctx.Double(test, "model.split.test");
-                if (!(share > 0 && share < 1)) throw ctx.At("MLB9203", test, $"model.split.test must be a share between 0 and 1 (exclusive), not {test.Text}.");
+                if (!(share > 0 && share < 1)) throw ctx.At(DiagnosticCodes.PipelineInvalidValue, test, $"model.split.test must be a share between 0 and 1 (exclusive), not {test.Text}.");
             }
             string? testName = null;
             if (testDataset is not null)
             {
                 testName = ctx.String(testDataset, "model.split.testDataset");
                 if (!datasets.Any(d => d.Name == testName))
-                    throw ctx.At("MLB9206", testDataset, $"model.split.testDataset names '{testName}', which 'datasets' does not declare.");
+                    throw ctx.At(DiagnosticCodes.PipelineUnknownDataset, testDataset, $"model.split.testDataset names '{testName}', which 'datasets' does not declare.");
             }
             split = new SplitSpec
             {
@@ -178,12 +178,12 @@ public static class PipelineLoader
             ctx.CheckKeys(q, ["rows"], "model.quickTrain");
             var rows = q["rows"] ?? throw ctx.Missing(q, "rows", "model.quickTrain");
             quickRows = ctx.Int(rows, "model.quickTrain.rows");
-            if (quickRows < 10) throw ctx.At("MLB9203", rows, $"model.quickTrain.rows must be at least 10, not {quickRows}.");
+            if (quickRows < 10) throw ctx.At(DiagnosticCodes.PipelineInvalidValue, rows, $"model.quickTrain.rows must be at least 10, not {quickRows}.");
         }
 
         string? positive = m["positiveClass"] is { } pc ? ctx.ScalarText(pc, "model.positiveClass") : null;
         if (positive is not null && task != ModelTask.Binary)
-            throw ctx.At("MLB9203", m["positiveClass"]!, "model.positiveClass applies to binary models only.");
+            throw ctx.At(DiagnosticCodes.PipelineInvalidValue, m["positiveClass"]!, "model.positiveClass applies to binary models only.");
 
         return new ModelSpec
         {
@@ -215,7 +215,7 @@ public static class PipelineLoader
         {
             name = ctx.String(node, "model.trainer");
             if (!allowed.Contains(name))
-                throw ctx.At("MLB9204", node, $"Unknown trainer '{name}' for a {task.ToString().ToLowerInvariant()} model; use one of {string.Join(", ", allowed)}.");
+                throw ctx.At(DiagnosticCodes.PipelineUnknownTrainer, node, $"Unknown trainer '{name}' for a {task.ToString().ToLowerInvariant()} model; use one of {string.Join(", ", allowed)}.");
         }
         var hyper = new List<Hyperparameter>();
         if (m["hyperparameters"] is { } h)
@@ -225,7 +225,7 @@ public static class PipelineLoader
             foreach (var (hn, line, col, value) in h.Members)
             {
                 if (!known.Contains(hn))
-                    throw ctx.Error("MLB9204", line, col,
+                    throw ctx.Error(DiagnosticCodes.PipelineUnknownTrainer, line, col,
                         $"Trainer '{name}' has no hyperparameter '{hn}'; it takes {string.Join(", ", known)}.");
                 hyper.Add(new Hyperparameter(hn, ctx.Double(value, $"model.hyperparameters.{hn}"), ctx.Pos(line, col)));
             }
@@ -245,7 +245,7 @@ public static class PipelineLoader
                 "none" => Normalization.None,
                 "minMax" => Normalization.MinMax,
                 "meanVariance" => Normalization.MeanVariance,
-                var v => throw ctx.At("MLB9203", n, $"featurization.normalize '{v}' is not one of auto, none, minMax, meanVariance."),
+                var v => throw ctx.At(DiagnosticCodes.PipelineInvalidValue, n, $"featurization.normalize '{v}' is not one of auto, none, minMax, meanVariance."),
             };
         var missing = MissingValueReplacement.Mean;
         if (fz["missing"] is { } mi)
@@ -256,13 +256,13 @@ public static class PipelineLoader
                 "zero" => MissingValueReplacement.Zero,
                 "minimum" => MissingValueReplacement.Minimum,
                 "maximum" => MissingValueReplacement.Maximum,
-                var v => throw ctx.At("MLB9203", mi, $"featurization.missing '{v}' is not one of mean, mostFrequent, zero, minimum, maximum."),
+                var v => throw ctx.At(DiagnosticCodes.PipelineInvalidValue, mi, $"featurization.missing '{v}' is not one of mean, mostFrequent, zero, minimum, maximum."),
             };
         int bits = 16;
         if (fz["hashBits"] is { } hb)
         {
             bits = ctx.Int(hb, "featurization.hashBits");
-            if (bits is < 1 or > 30) throw ctx.At("MLB9203", hb, "featurization.hashBits must be between 1 and 30.");
+            if (bits is < 1 or > 30) throw ctx.At(DiagnosticCodes.PipelineInvalidValue, hb, "featurization.hashBits must be between 1 and 30.");
         }
         var columns = new Dictionary<string, (FeatureHandling, SourcePosition)>(StringComparer.Ordinal);
         if (fz["columns"] is { } cols)
@@ -278,7 +278,7 @@ public static class PipelineLoader
                     "text" => FeatureHandling.Text,
                     "numeric" => FeatureHandling.Numeric,
                     "ignore" => FeatureHandling.Ignore,
-                    var v => throw ctx.At("MLB9203", value, $"featurization.columns.{cn} '{v}' is not one of auto, oneHot, oneHotHash, text, numeric, ignore."),
+                    var v => throw ctx.At(DiagnosticCodes.PipelineInvalidValue, value, $"featurization.columns.{cn} '{v}' is not one of auto, oneHot, oneHotHash, text, numeric, ignore."),
                 };
                 columns[cn] = (handling, ctx.Pos(line, col));
             }
@@ -293,7 +293,7 @@ public static class PipelineLoader
     static GateSet ParseGates(Ctx ctx, PositionedJson? gatesNode, PositionedJson? defaultsNode, ModelSpec? model)
     {
         if (defaultsNode?["gates"] is { } misplaced)
-            throw ctx.At("MLB9202", misplaced, "The gates go in the top-level \"gates\" array, not in \"gateDefaults\".");
+            throw ctx.At(DiagnosticCodes.PipelineUnknownProperty, misplaced, "The gates go in the top-level \"gates\" array, not in \"gateDefaults\".");
         var set = defaultsNode is null ? new GateSet() : GateSpecReader.ReadSet(defaultsNode, ctx.File, GateErrorCode);
         if (gatesNode is null) return set;
         var gates = GateSpecReader.ReadGates(gatesNode, ctx.File, GateErrorCode);
@@ -310,7 +310,7 @@ public static class PipelineLoader
         return set with { Gates = gates };
     }
 
-    const string GateErrorCode = "MLB9207";
+    static readonly string GateErrorCode = DiagnosticCodes.PipelineInvalidGate;
 
     /// <summary>Typed reads that fail with a positioned diagnostic.</summary>
     sealed class Ctx(string file)
@@ -325,12 +325,12 @@ public static class PipelineLoader
         public MlBuildException At(string code, PositionedJson node, string message) => Error(code, node.Line, node.Column, message);
 
         public MlBuildException Missing(PositionedJson parent, string name, string where) =>
-            At("MLB9203", parent, $"'{name}' is required in {where}.");
+            At(DiagnosticCodes.PipelineInvalidValue, parent, $"'{name}' is required in {where}.");
 
         public void Expect(PositionedJson node, PositionedJsonKind kind, string what)
         {
             if (node.Kind != kind)
-                throw At("MLB9203", node, $"{what} must be {Article(kind)}, not {Article(node.Kind)}.");
+                throw At(DiagnosticCodes.PipelineInvalidValue, node, $"{what} must be {Article(kind)}, not {Article(node.Kind)}.");
         }
 
         static string Article(PositionedJsonKind k) => k switch
@@ -347,7 +347,7 @@ public static class PipelineLoader
         {
             foreach (var (name, line, col, _) in node.Members)
                 if (!allowed.Contains(name))
-                    throw Error("MLB9202", line, col, $"Unknown property '{name}' in {where}; expected one of {string.Join(", ", allowed)}.");
+                    throw Error(DiagnosticCodes.PipelineUnknownProperty, line, col, $"Unknown property '{name}' in {where}; expected one of {string.Join(", ", allowed)}.");
         }
 
         public string String(PositionedJson node, string what)
@@ -361,7 +361,7 @@ public static class PipelineLoader
         {
             PositionedJsonKind.String or PositionedJsonKind.Number => node.Text!,
             PositionedJsonKind.Boolean => node.Boolean ? "true" : "false",
-            _ => throw At("MLB9203", node, $"{what} must be a string, number or boolean."),
+            _ => throw At(DiagnosticCodes.PipelineInvalidValue, node, $"{what} must be a string, number or boolean."),
         };
 
         public List<string> StringList(PositionedJson node, string what)
@@ -386,7 +386,7 @@ public static class PipelineLoader
         {
             Expect(node, PositionedJsonKind.Number, what);
             return int.TryParse(node.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v)
-                ? v : throw At("MLB9203", node, $"{what} must be a whole number, not {node.Text}.");
+                ? v : throw At(DiagnosticCodes.PipelineInvalidValue, node, $"{what} must be a whole number, not {node.Text}.");
         }
     }
 }

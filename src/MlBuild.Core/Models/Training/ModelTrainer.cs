@@ -89,9 +89,9 @@ public static class ModelTrainer
     public static TrainingOutcome Train(PipelineFile pipeline, TrainingOptions? options = null)
     {
         options ??= new TrainingOptions();
-        var spec = pipeline.Model ?? throw Config("MLB9203", "The pipeline file has no 'model' section; add one (see docs/pipeline.md).", pipeline.DisplayPath, null);
+        var spec = pipeline.Model ?? throw Config(DiagnosticCodes.PipelineInvalidValue, "The pipeline file has no 'model' section; add one (see docs/pipeline.md).", pipeline.DisplayPath, null);
         var trainDecl = pipeline.Dataset(spec.Dataset)
-            ?? throw Config("MLB9206", $"The model trains on dataset '{spec.Dataset}'; declare it under 'datasets' with its path and schema.", pipeline.DisplayPath, spec.DatasetPosition ?? spec.Position);
+            ?? throw Config(DiagnosticCodes.PipelineUnknownDataset, $"The model trains on dataset '{spec.Dataset}'; declare it under 'datasets' with its path and schema.", pipeline.DisplayPath, spec.DatasetPosition ?? spec.Position);
         var schema = LoadSchema(pipeline, trainDecl);
         var plan = Plan(pipeline, spec, schema);
 
@@ -110,7 +110,7 @@ public static class ModelTrainer
             var testSchema = LoadSchema(pipeline, testDecl);
             foreach (var c in plan.Columns)
                 if (!testSchema.Columns.Any(s => s.Name == c))
-                    throw Config("MLB9209", $"Test dataset '{testName}' has no column '{c}' in its schema; the model needs it.", pipeline.DisplayPath, testDecl.Position);
+                    throw Config(DiagnosticCodes.PipelineUnknownColumn, $"Test dataset '{testName}' has no column '{c}' in its schema; the model needs it.", pipeline.DisplayPath, testDecl.Position);
             options.Progress?.Invoke($"reading {testName}");
             var (t, testDigest) = Read(pipeline, testDecl, testSchema, plan.Columns, null, readOptions, diagnostics);
             if (t is null) return Stopped(diagnostics);
@@ -131,7 +131,7 @@ public static class ModelTrainer
             trainRows = RowSplitter.Sample(trainRows, table.KeyHashes, spec.Seed, spec.QuickTrainRows ?? ModelSpec.DefaultQuickTrainRows);
         if (trainRows.Length == 0 || testRows.Length == 0)
         {
-            diagnostics.Insert(0, new MlDiagnostic("MLB3303", MlSeverity.Error,
+            diagnostics.Insert(0, new MlDiagnostic(DiagnosticCodes.TrainingSplitEmpty, MlSeverity.Error,
                 (trainRows.Length == 0 ? "No training rows" : "The test split is empty")
                 + $" ({table.RowCount} rows read, {trainRows.Length} for training, {testRows.Length} for testing). "
                 + (spec.Split.TestDataset is null ? "Use more data or a larger model.split.test." : "Check the test dataset."),
@@ -166,7 +166,7 @@ public static class ModelTrainer
         }
         catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException or NotSupportedException or DllNotFoundException)
         {
-            diagnostics.Insert(0, new MlDiagnostic("MLB3305", MlSeverity.Error,
+            diagnostics.Insert(0, new MlDiagnostic(DiagnosticCodes.TrainerFailed, MlSeverity.Error,
                 $"Training with '{spec.Trainer.Name}' failed: {ex.Message}", pipeline.DisplayPath, spec.Trainer.Position.Line, spec.Trainer.Position.Column));
             return Stopped(diagnostics);
         }
@@ -196,7 +196,9 @@ public static class ModelTrainer
 
     static TrainingOutcome Stopped(List<MlDiagnostic> diagnostics)
     {
-        int exit = diagnostics.Any(d => d.Severity == MlSeverity.Error && d.Code.StartsWith("MLB10", StringComparison.Ordinal)) ? 1 : 2;
+        // The worst exit class of the errors (the code table's kinds: data findings 1, configuration and input 2).
+        int exit = diagnostics.Where(d => d.Severity == MlSeverity.Error)
+            .Select(d => (int)(DiagnosticCodes.Find(d.Code)?.ExitClass ?? ExitCodes.InvalidInput)).DefaultIfEmpty(2).Max();
         return new TrainingOutcome(null, diagnostics.OrderBy(d => d.Severity == MlSeverity.Error ? 0 : 1).ToList(), exit);
     }
 
@@ -210,17 +212,17 @@ public static class ModelTrainer
     {
         ColumnSchema Column(string name, SourcePosition? at, string role) =>
             schema.Columns.FirstOrDefault(c => c.Name == name)
-            ?? throw Config("MLB9209", $"The {role} '{name}' is not a column of the schema '{schema.SourcePath ?? "?"}' (columns: {string.Join(", ", schema.Columns.Select(c => c.Name))}).", pipeline.DisplayPath, at);
+            ?? throw Config(DiagnosticCodes.PipelineUnknownColumn, $"The {role} '{name}' is not a column of the schema '{schema.SourcePath ?? "?"}' (columns: {string.Join(", ", schema.Columns.Select(c => c.Name))}).", pipeline.DisplayPath, at);
 
         var label = Column(spec.Label, spec.LabelPosition, "label");
         switch (spec.Task)
         {
             case ModelTask.Regression when label.Type is not (ColumnType.Integer or ColumnType.Float):
-                throw Config("MLB9209", $"A regression label must be a number; '{label.Name}' is {label.Type.ToString().ToLowerInvariant()}.", pipeline.DisplayPath, spec.LabelPosition);
+                throw Config(DiagnosticCodes.PipelineUnknownColumn, $"A regression label must be a number; '{label.Name}' is {label.Type.ToString().ToLowerInvariant()}.", pipeline.DisplayPath, spec.LabelPosition);
             case ModelTask.Binary when label.Type is ColumnType.String or ColumnType.Category && spec.PositiveClass is null:
-                throw Config("MLB9209", $"The binary label '{label.Name}' is text; set model.positiveClass to the value that means positive.", pipeline.DisplayPath, spec.LabelPosition);
+                throw Config(DiagnosticCodes.PipelineUnknownColumn, $"The binary label '{label.Name}' is text; set model.positiveClass to the value that means positive.", pipeline.DisplayPath, spec.LabelPosition);
             case ModelTask.Binary when label.Type is ColumnType.Float or ColumnType.Date or ColumnType.DateTime:
-                throw Config("MLB9209", $"A binary label must be boolean, an integer 0/1, or text with model.positiveClass; '{label.Name}' is {label.Type.ToString().ToLowerInvariant()}.", pipeline.DisplayPath, spec.LabelPosition);
+                throw Config(DiagnosticCodes.PipelineUnknownColumn, $"A binary label must be boolean, an integer 0/1, or text with model.positiveClass; '{label.Name}' is {label.Type.ToString().ToLowerInvariant()}.", pipeline.DisplayPath, spec.LabelPosition);
         }
         if (spec.Split.KeyColumn is { } key) Column(key, spec.Split.KeyPosition, "split key");
         foreach (var (name, pos) in spec.ExcludedFeatures) Column(name, pos, "excluded feature");
@@ -232,7 +234,7 @@ public static class ModelTrainer
             foreach (var (name, pos) in listed)
             {
                 if (name == spec.Label)
-                    throw Config("MLB9209", $"The label '{name}' cannot also be a feature.", pipeline.DisplayPath, pos);
+                    throw Config(DiagnosticCodes.PipelineUnknownColumn, $"The label '{name}' cannot also be a feature.", pipeline.DisplayPath, pos);
                 features.Add(Column(name, pos, "feature"));
             }
         }
@@ -242,7 +244,7 @@ public static class ModelTrainer
 
         foreach (var (name, (_, pos)) in spec.Featurization.Columns)
             if (!features.Any(f => f.Name == name))
-                throw Config("MLB9209", $"featurization.columns names '{name}', which is not a feature of the model.", pipeline.DisplayPath, pos);
+                throw Config(DiagnosticCodes.PipelineUnknownColumn, $"featurization.columns names '{name}', which is not a feature of the model.", pipeline.DisplayPath, pos);
 
         var plans = new List<FeatureColumnPlan>();
         foreach (var f in features)
@@ -252,11 +254,11 @@ public static class ModelTrainer
             if (handling == FeatureHandling.Auto)
                 handling = f.Type switch { ColumnType.Category => FeatureHandling.OneHot, ColumnType.String => FeatureHandling.Text, _ => FeatureHandling.Numeric };
             else if (handling == FeatureHandling.Numeric && text)
-                throw Config("MLB9209", $"Column '{f.Name}' is {f.Type.ToString().ToLowerInvariant()}; 'numeric' applies to integer, float, boolean, date and datetime columns.", pipeline.DisplayPath, pos);
+                throw Config(DiagnosticCodes.PipelineUnknownColumn, $"Column '{f.Name}' is {f.Type.ToString().ToLowerInvariant()}; 'numeric' applies to integer, float, boolean, date and datetime columns.", pipeline.DisplayPath, pos);
             if (handling != FeatureHandling.Ignore) plans.Add(new FeatureColumnPlan(f.Name, f.Type, handling));
         }
         if (plans.Count == 0)
-            throw Config("MLB9209", "The model has no feature left to train on.", pipeline.DisplayPath, spec.Position);
+            throw Config(DiagnosticCodes.PipelineUnknownColumn, "The model has no feature left to train on.", pipeline.DisplayPath, spec.Position);
         var columns = plans.Select(p => p.Column).Append(spec.Label).Distinct(StringComparer.Ordinal).ToList();
         return new TrainingPlan(plans, columns);
     }
@@ -271,7 +273,7 @@ public static class ModelTrainer
         var digest = new DatasetDigest(decl.Name, Digest(request), v.Records);
         if (v.ExitCode != 0)
         {
-            diagnostics.Add(new MlDiagnostic("MLB3304", MlSeverity.Error,
+            diagnostics.Add(new MlDiagnostic(DiagnosticCodes.TrainingDataFailed, MlSeverity.Error,
                 $"Dataset '{decl.Name}' failed its checks, so the model was not trained on it. Fix the data (the diagnostics above say where) or the schema.",
                 pipeline.DisplayPath, decl.Position.Line, decl.Position.Column));
             return (null, digest);
@@ -294,7 +296,7 @@ public static class ModelTrainer
     {
         if (!table.Missing.TryGetValue(spec.Label, out var m)) return false;
         var l = m.First;
-        diagnostics.Insert(0, new MlDiagnostic("MLB3301", MlSeverity.Error,
+        diagnostics.Insert(0, new MlDiagnostic(DiagnosticCodes.TrainingLabelMissing, MlSeverity.Error,
             $"The label '{spec.Label}' is missing in {m.Count.ToString(CultureInfo.InvariantCulture)} row(s), first in record {l.Record.ToString(CultureInfo.InvariantCulture)}"
             + (l.RowGroup >= 0 ? $" (row group {l.RowGroup}, row {l.Row})" : "") + ". Every training row needs a label: fill it, or filter those rows out.",
             l.File, l.Line > 0 ? (int)Math.Min(l.Line, int.MaxValue) : 0, l.Line > 0 ? l.Column : 0));
@@ -312,7 +314,7 @@ public static class ModelTrainer
         if (spec.PositiveClass is { } p)
         {
             if (!double.TryParse(p == "true" ? "1" : p == "false" ? "0" : p, NumberStyles.Float, CultureInfo.InvariantCulture, out var pv))
-                throw Config("MLB9203", $"model.positiveClass '{p}' is not a value of the numeric label '{label.Name}'.", pipeline.DisplayPath, spec.LabelPosition);
+                throw Config(DiagnosticCodes.PipelineInvalidValue, $"model.positiveClass '{p}' is not a value of the numeric label '{label.Name}'.", pipeline.DisplayPath, spec.LabelPosition);
             return (c, r) => c.Number(r) == pv;
         }
         return (c, r) => c.Number(r) == 1;
@@ -328,7 +330,7 @@ public static class ModelTrainer
             foreach (var r in rows)
                 if (label.Number(r) is not (0 or 1))
                 {
-                    diagnostics.Insert(0, new MlDiagnostic("MLB3302", MlSeverity.Error,
+                    diagnostics.Insert(0, new MlDiagnostic(DiagnosticCodes.TrainingSingleClass, MlSeverity.Error,
                         $"The binary label '{spec.Label}' has the value {label.Text(r)} (record {r + 1}); an integer label must be 0 or 1, or set model.positiveClass.",
                         pipeline.DisplayPath, at?.Line ?? 0, at?.Column ?? 0));
                     return true;
@@ -341,7 +343,7 @@ public static class ModelTrainer
             classes.Add(isTrue is not null ? (isTrue(label, r) ? "positive" : "negative") : label.Text(r) ?? "");
             if (classes.Count > 1) return false;
         }
-        diagnostics.Insert(0, new MlDiagnostic("MLB3302", MlSeverity.Error,
+        diagnostics.Insert(0, new MlDiagnostic(DiagnosticCodes.TrainingSingleClass, MlSeverity.Error,
             $"The label '{spec.Label}' has a single class ({classes.FirstOrDefault() ?? "none"}) in the {rows.Length.ToString(CultureInfo.InvariantCulture)} training rows; a classifier needs at least two.",
             pipeline.DisplayPath, at?.Line ?? 0, at?.Column ?? 0));
         return true;

@@ -1,3 +1,4 @@
+using MlBuild.Core.Diagnostics;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
@@ -78,7 +79,7 @@ public static class ModelZip
         }
         catch (InvalidDataException ex)
         {
-            throw new Diagnostics.MlBuildException(new Diagnostics.MlDiagnostic("MLB3306", Diagnostics.MlSeverity.Error,
+            throw new Diagnostics.MlBuildException(new Diagnostics.MlDiagnostic(DiagnosticCodes.ModelFileInvalid, Diagnostics.MlSeverity.Error,
                 $"The model file is not a readable zip ({ex.Message}); an ML.NET model is a zip written by MLContext.Model.Save."));
         }
     }

@@ -76,7 +76,7 @@ public static class TrainerCatalog
                 { LabelColumnName = label, FeatureColumnName = features, NumberOfThreads = 1, Seed = seed }, spec));
             default:
                 var pos = spec.Position;
-                throw new MlBuildException(new MlDiagnostic("MLB9204", MlSeverity.Error,
+                throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.PipelineUnknownTrainer, MlSeverity.Error,
                     $"Trainer '{spec.Name}' does not train {task.ToString().ToLowerInvariant()} models; use one of {string.Join(", ", PipelineLoader.TrainersByTask[task])}.",
                     pos.File, pos.Line, pos.Column));
         }
@@ -114,6 +114,6 @@ public static class TrainerCatalog
     }
 
     static MlBuildException Bad(Hyperparameter h, string what) =>
-        new(new MlDiagnostic("MLB9204", MlSeverity.Error, $"Hyperparameter '{h.Name}' must be {what}, not {h.Value}.",
+        new(new MlDiagnostic(DiagnosticCodes.PipelineUnknownTrainer, MlSeverity.Error, $"Hyperparameter '{h.Name}' must be {what}, not {h.Value}.",
             h.Position.File, h.Position.Line, h.Position.Column));
 }

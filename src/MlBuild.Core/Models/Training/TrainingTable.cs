@@ -1,3 +1,4 @@
+using MlBuild.Core.Diagnostics;
 using System.Buffers.Text;
 using System.Globalization;
 using System.IO.Hashing;
@@ -130,7 +131,7 @@ public sealed class TrainingTable
     {
         int rows = batch.RowCount;
         if ((long)RowCount + rows > Array.MaxLength)
-            throw new Diagnostics.MlBuildException(new Diagnostics.MlDiagnostic("MLB3303", Diagnostics.MlSeverity.Error,
+            throw new Diagnostics.MlBuildException(new Diagnostics.MlDiagnostic(DiagnosticCodes.TrainingSplitEmpty, Diagnostics.MlSeverity.Error,
                 $"The training data has more than {Array.MaxLength} rows; train on a sample (model.quickTrain.rows)."));
         _lookups ??= Columns.Select(_ => new Dictionary<string, string>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>()).ToArray();
         char[] chars = new char[256];
