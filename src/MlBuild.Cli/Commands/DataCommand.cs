@@ -49,11 +49,12 @@ internal static class DataCommand
                 (d.Severity == MlSeverity.Error ? context.Error : context.Out).WriteLine(d.ToCanonicalString());
             context.Out.WriteLine(ValidationDiagnostics.Summary(result));
             var results = new[] { result };
-            WriteIfAsked(context, parse.GetValue(json), () => ValidationReports.Json(results, ToolVersion));
-            WriteIfAsked(context, parse.GetValue(sarif), () => ValidationReports.Sarif(results, ToolVersion));
-            WriteIfAsked(context, parse.GetValue(junit), () => ValidationReports.JUnit(results));
-            WriteIfAsked(context, parse.GetValue(profile), () => ValidationReports.ProfileJson(results));
-            AppendStepSummary(ValidationReports.Markdown(results));
+            var report = ValidationReport.Document(results, ToolVersion);
+            WriteIfAsked(context, parse.GetValue(json), () => ReportWriters.Json(report));
+            WriteIfAsked(context, parse.GetValue(sarif), () => ReportWriters.Sarif(report));
+            WriteIfAsked(context, parse.GetValue(junit), () => ReportWriters.JUnit(report));
+            WriteIfAsked(context, parse.GetValue(profile), () => ValidationReport.ProfileJson(results));
+            AppendStepSummary(ReportWriters.Markdown(report));
             return result.ExitCode;
         });
         return cmd;
