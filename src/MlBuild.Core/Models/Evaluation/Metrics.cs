@@ -2,14 +2,7 @@ using MlBuild.Core.Diagnostics;
 
 namespace MlBuild.Core.Models.Evaluation;
 
-/// <summary>Whether a larger value of a metric is better.</summary>
-public enum MetricDirection
-{
-    /// <summary>Larger is better (AUC, accuracy, R²).</summary>
-    HigherIsBetter,
-    /// <summary>Smaller is better (log-loss, RMSE).</summary>
-    LowerIsBetter,
-}
+// MetricDirection is the one of MlBuild.Core.Models (MetricValue.cs), shared with the reports and the registry.
 
 /// <summary>
 /// One metric: its name, task, direction, and how it is computed on weighted rows. Weights are bootstrap counts
