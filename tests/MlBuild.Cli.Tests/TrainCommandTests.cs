@@ -80,6 +80,22 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void The_evidence_folder_is_what_register_reads()
+    {
+        Assert.Equal(0, Run("train").Exit);
+        var (exit, _, err) = Run("register", "churn", "churn.zip", "--evidence", "churn.evidence", "--registry", "reg");
+        Assert.Equal("", err);
+        Assert.Equal(0, exit);
+        var (showExit, show, _) = Run("show", "churn", "--registry", "reg");
+        Assert.Equal(0, showExit);
+        Assert.Contains("seed:       42", show);
+        Assert.Contains("metric:     auc = ", show);
+        Assert.Contains("dataset:    train data/train.csv sha256:", show);
+        Assert.Contains("inputs:     age:Single, gender:String", show);
+        Assert.Contains("outputs:    PredictedLabel:Boolean, Score:Single, Probability:Single", show);
+    }
+
+    [Fact]
     public void Quick_train_trains_on_the_sample_size_of_the_pipeline_file()
     {
         File.WriteAllText(Path_("mlbuild.json"), File.ReadAllText(Path_("mlbuild.json")).Replace("\"rows\": 200", "\"rows\": 100"));
