@@ -134,7 +134,7 @@ public sealed class EvaluateCommandTests : IDisposable
         Write("bad.csv", "label,score\n1,0.9\n0,abc\n");
         var (exit, _, err) = Run("evaluate", "-p", "bad.csv", "-t", "binary", "-l", "label", "-s", "score");
         Assert.Equal(2, exit);
-        Assert.Equal("bad.csv(3,2): error MLB3402: Predictions file: column 'score' value 'abc' is not a number.", err.Trim());
+        Assert.Equal("bad.csv(3,2): error MLB3402: Predictions file: column 'score' value 'abc' is not a finite number.", err.Trim());
 
         (exit, _, err) = Run("evaluate", "-p", "preds.csv", "-t", "binary", "-l", "label", "-s", "proba");
         Assert.Equal(2, exit);

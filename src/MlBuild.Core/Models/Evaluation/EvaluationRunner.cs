@@ -67,7 +67,10 @@ public static class EvaluationRunner
         if (request.Gates is { } g)
         {
             var columns = new Dictionary<string, string[]>(StringComparer.Ordinal);
-            for (int c = 0; c < file.Names.Count; c++) columns[file.Names[c]] = file.Columns[c];
+            // Only the columns gates slice or group by become text (an unknown one is an error naming the file's columns).
+            foreach (var gate in g.Gates)
+                if (((gate as MetricGateSpec)?.SliceColumn ?? (gate as FairnessGateSpec)?.GroupColumn) is { } name && !columns.ContainsKey(name))
+                    columns[name] = file.Column(name);
             gates = GateEvaluator.Evaluate(g, new GateInputs
             {
                 Predictions = set, Columns = columns, Baselines = baselines, MaxParallelism = request.Intervals.MaxParallelism,

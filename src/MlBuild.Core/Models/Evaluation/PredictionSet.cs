@@ -74,34 +74,11 @@ public sealed class PredictionSet
         if (task == ModelTask.Binary)
         {
             ScoresAreProbabilities = Array.TrueForAll(scores!, v => v is >= 0 and <= 1);
-            var order = new int[Count];
-            for (int i = 0; i < order.Length; i++) order[i] = i;
-            var keys = new double[Count];
-            for (int i = 0; i < keys.Length; i++) keys[i] = -scores![i];
-            Array.Sort(keys, order);
-            var unitOfRow = new int[Count];
-            var cellScore = new List<double>(); var cellLabel = new List<byte>(); var cellPredicted = new List<byte>(); var cellCount = new List<int>();
-            Span<int> cellOf = stackalloc int[4];
-            for (int i = 0; i < order.Length;)
-            {
-                double score = scores![order[i]];
-                cellOf.Fill(-1);
-                for (; i < order.Length && scores[order[i]] == score; i++)
-                {
-                    int r = order[i], kind = (int)labels[r] * 2 + predicted![r];
-                    if (cellOf[kind] < 0)
-                    {
-                        cellOf[kind] = cellScore.Count;
-                        cellScore.Add(score); cellLabel.Add((byte)labels[r]); cellPredicted.Add((byte)predicted[r]); cellCount.Add(0);
-                    }
-                    unitOfRow[r] = cellOf[kind];
-                    cellCount[cellOf[kind]]++;
-                }
-            }
-            Units = cellScore.Count;
+            var (cellScore, cellLabel, cellPredicted, cellCount, unitOfRow) = Cells(scores!, labels, predicted!);
+            Units = cellScore.Length;
             UnitOfRow = unitOfRow;
-            UnitCounts = [.. cellCount];
-            CellScore = [.. cellScore]; CellLabel = [.. cellLabel]; CellPredicted = [.. cellPredicted];
+            UnitCounts = cellCount;
+            CellScore = cellScore; CellLabel = cellLabel; CellPredicted = cellPredicted;
             if (ScoresAreProbabilities)
             {
                 UnitLogLoss = new double[Units];
@@ -127,6 +104,79 @@ public sealed class PredictionSet
                 UnitLogLoss[i] = -Math.Log(p);
             }
         }
+    }
+
+    /// <summary>
+    /// Folds rows into (score, label, predicted) cells ordered by descending score. Scores with few distinct values (a
+    /// model's rounded probabilities) are grouped by hashing, only the distinct values are sorted, and rows are visited
+    /// in file order; otherwise the rows are sorted by score.
+    /// </summary>
+    static (double[] Score, byte[] Label, byte[] Predicted, int[] Count, int[] UnitOfRow) Cells(double[] scores, double[] labels, int[] predicted)
+    {
+        int n = scores.Length, limit = Math.Max(1024, n / 8);
+        var unitOfRow = new int[n];
+        var ids = new Dictionary<double, int>();
+        bool few = true;
+        for (int i = 0; i < n && few; i++)
+        {
+            ref int id = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(ids, scores[i], out bool exists);
+            if (!exists) { id = ids.Count - 1; few = ids.Count <= limit; }
+            unitOfRow[i] = id;
+        }
+        if (few)
+        {
+            // Rank the distinct scores (descending); a row's cell key is rank * 4 + label * 2 + predicted.
+            var distinct = new double[ids.Count];
+            foreach (var (value, id) in ids) distinct[id] = value;
+            var byRank = new int[distinct.Length];
+            for (int g = 0; g < byRank.Length; g++) byRank[g] = g;
+            Array.Sort(distinct.Select(v => -v).ToArray(), byRank);
+            var rank = new int[distinct.Length];
+            for (int k = 0; k < byRank.Length; k++) rank[byRank[k]] = k;
+            var keyCount = new int[distinct.Length * 4];
+            for (int i = 0; i < n; i++)
+            {
+                int key = rank[unitOfRow[i]] * 4 + (int)labels[i] * 2 + predicted[i];
+                unitOfRow[i] = key;
+                keyCount[key]++;
+            }
+            var cellOfKey = new int[keyCount.Length];
+            int cells = 0;
+            for (int key = 0; key < keyCount.Length; key++) cellOfKey[key] = keyCount[key] > 0 ? cells++ : -1;
+            var score = new double[cells]; var label = new byte[cells]; var pred = new byte[cells]; var count = new int[cells];
+            for (int key = 0; key < keyCount.Length; key++)
+            {
+                int c = cellOfKey[key];
+                if (c < 0) continue;
+                score[c] = distinct[byRank[key / 4]]; label[c] = (byte)(key / 2 % 2); pred[c] = (byte)(key % 2); count[c] = keyCount[key];
+            }
+            for (int i = 0; i < n; i++) unitOfRow[i] = cellOfKey[unitOfRow[i]];
+            return (score, label, pred, count, unitOfRow);
+        }
+        var order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        var keys = new double[n];
+        for (int i = 0; i < n; i++) keys[i] = -scores[i];
+        Array.Sort(keys, order);
+        var cellScore = new List<double>(); var cellLabel = new List<byte>(); var cellPredicted = new List<byte>(); var cellCount = new List<int>();
+        Span<int> cellOf = stackalloc int[4];
+        for (int i = 0; i < n;)
+        {
+            double s = scores[order[i]];
+            cellOf.Fill(-1);
+            for (; i < n && scores[order[i]] == s; i++)
+            {
+                int r = order[i], kind = (int)labels[r] * 2 + predicted[r];
+                if (cellOf[kind] < 0)
+                {
+                    cellOf[kind] = cellScore.Count;
+                    cellScore.Add(s); cellLabel.Add((byte)labels[r]); cellPredicted.Add((byte)predicted[r]); cellCount.Add(0);
+                }
+                unitOfRow[r] = cellOf[kind];
+                cellCount[cellOf[kind]]++;
+            }
+        }
+        return ([.. cellScore], [.. cellLabel], [.. cellPredicted], [.. cellCount], unitOfRow);
     }
 
     /// <summary>A binary prediction set. A row is predicted positive when its score is above <paramref name="threshold"/>
