@@ -108,7 +108,7 @@ public static class EvaluationRunner
                     for (int r = 0; r < file.Count; r++)
                         for (int c = 0; c < classes.Count; c++) probabilities[r * classes.Count + c] = columns[c][r];
                 }
-                return PredictionSet.Multiclass(labels, classes.Count, probabilities, predictedColumn is null ? null : file.Classes(predictedColumn, classes));
+                return PredictionSet.Multiclass(labels, classes.Count, probabilities, predictedColumn is null ? null : file.Classes(predictedColumn, classes), classes);
             }
             default:
                 if (score.Count != 1) throw Usage("a regression model needs exactly one prediction column (--score)");

@@ -36,6 +36,8 @@ public sealed class PredictionSet
     public int[]? Predicted { get; }
     /// <summary>Multiclass: number of classes; binary: 2; regression: 0.</summary>
     public int ClassCount { get; }
+    /// <summary>Multiclass: class names by index (default "0", "1", ...), for per-class metrics.</summary>
+    public IReadOnlyList<string> ClassNames { get; private init; } = [];
     /// <summary>Binary: a score above this is a positive prediction (0.5 for probabilities, 0 for margins).</summary>
     public double Threshold { get; }
     /// <summary>Binary: true when every score is a probability in [0, 1], so log-loss and Brier are defined.</summary>
@@ -200,7 +202,8 @@ public sealed class PredictionSet
     /// <summary>A multiclass prediction set: labels are class indices in [0, classCount); give probabilities
     /// (row-major, rows x classCount), predicted classes, or both (predicted defaults to the most probable class,
     /// lowest index on ties).</summary>
-    public static PredictionSet Multiclass(int[] labels, int classCount, double[]? probabilities = null, int[]? predicted = null)
+    public static PredictionSet Multiclass(int[] labels, int classCount, double[]? probabilities = null, int[]? predicted = null,
+                                           IReadOnlyList<string>? classNames = null)
     {
         Require(classCount >= 2, "a multiclass task needs at least 2 classes");
         Require(probabilities is not null || predicted is not null, "give probabilities or predicted classes");
@@ -225,7 +228,11 @@ public sealed class PredictionSet
                 p[i] = best;
             }
         }
-        return new PredictionSet(ModelTask.Multiclass, y, null, probabilities, p, classCount, double.NaN);
+        Require(classNames is null || classNames.Count == classCount, "class names and class count differ");
+        return new PredictionSet(ModelTask.Multiclass, y, null, probabilities, p, classCount, double.NaN)
+        {
+            ClassNames = classNames ?? Enumerable.Range(0, classCount).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
+        };
     }
 
     /// <summary>A regression prediction set.</summary>
@@ -252,7 +259,7 @@ public sealed class PredictionSet
             prob = new double[rows.Count * ClassCount];
             for (int i = 0; i < rows.Count; i++) Array.Copy(Probabilities, rows[i] * ClassCount, prob, i * ClassCount, ClassCount);
         }
-        return new PredictionSet(Task, y, s, prob, p, ClassCount, Threshold);
+        return new PredictionSet(Task, y, s, prob, p, ClassCount, Threshold) { ClassNames = ClassNames };
     }
 
     static void Require(bool condition, string what)
