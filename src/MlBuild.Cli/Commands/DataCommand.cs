@@ -26,11 +26,11 @@ internal static class DataCommand
         var paths = new Argument<string[]>("path") { Description = "Data files or globs (CSV, Parquet); several files form one dataset.", Arity = ArgumentArity.OneOrMore };
         var schema = new Option<string>("--schema", "-s") { Description = "The schema file (JSON; see docs/schema.md).", Required = true };
         var name = new Option<string?>("--name") { Description = "Dataset name in reports (default: the first file's name)." };
-        var json = new Option<string?>("--json") { Description = "Write the JSON report here." };
-        var sarif = new Option<string?>("--sarif") { Description = "Write a SARIF 2.1.0 log here." };
-        var junit = new Option<string?>("--junit") { Description = "Write JUnit XML here." };
-        var profile = new Option<string?>("--profile") { Description = "Write the column profile (JSON) here." };
-        var threads = new Option<int?>("--threads") { Description = "Worker threads (default: all cores). Results do not depend on it." };
+        var json = new Option<string?>("--json") { Description = "Write the JSON report here ('-': standard output)." };
+        var sarif = new Option<string?>("--sarif") { Description = "Write a SARIF 2.1.0 log here ('-': standard output)." };
+        var junit = new Option<string?>("--junit") { Description = "Write JUnit XML here ('-': standard output)." };
+        var profile = new Option<string?>("--profile") { Description = "Write the column profile (JSON) here ('-': standard output)." };
+        var threads = new Option<int?>("--threads") { Description = "Threads (default: all cores). Results do not depend on it." };
         var cmd = new Command("validate", "Validate a dataset against its schema; print one diagnostic per failing check.")
         {
             paths, schema, name, json, sarif, junit, profile, threads,
@@ -45,15 +45,18 @@ internal static class DataCommand
             int parallelism = parse.GetValue(threads) is { } t and > 0 ? t : Environment.ProcessorCount;
             var result = ProgressDisplay.Run(context, $"validating {datasetName}",
                 progress => DatasetValidator.Validate(request, new ValidationOptions { MaxParallelism = parallelism, Progress = progress }));
+            // A report sent to standard output ('-') gets it to itself: the human lines go to standard error then.
+            var human = new[] { json, sarif, junit, profile }.Any(o => parse.GetValue(o) == "-") ? context.Error : context.Out;
             foreach (var d in ValidationDiagnostics.From(result))
-                (d.Severity == MlSeverity.Error ? context.Error : context.Out).WriteLine(d.ToCanonicalString());
-            context.Out.WriteLine(ValidationDiagnostics.Summary(result));
+                (d.Severity == MlSeverity.Error ? context.Error : human).WriteLine(d.ToCanonicalString());
+            human.WriteLine(ValidationDiagnostics.Summary(result));
             var results = new[] { result };
-            WriteIfAsked(context, parse.GetValue(json), () => ValidationReports.Json(results, ToolVersion));
-            WriteIfAsked(context, parse.GetValue(sarif), () => ValidationReports.Sarif(results, ToolVersion));
-            WriteIfAsked(context, parse.GetValue(junit), () => ValidationReports.JUnit(results));
-            WriteIfAsked(context, parse.GetValue(profile), () => ValidationReports.ProfileJson(results));
-            AppendStepSummary(ValidationReports.Markdown(results));
+            var report = ValidationReport.Document(results, ToolVersion);
+            WriteIfAsked(context, parse.GetValue(json), () => ReportWriters.Json(report));
+            WriteIfAsked(context, parse.GetValue(sarif), () => ReportWriters.Sarif(report));
+            WriteIfAsked(context, parse.GetValue(junit), () => ReportWriters.JUnit(report));
+            WriteIfAsked(context, parse.GetValue(profile), () => ValidationReport.ProfileJson(results));
+            AppendStepSummary(ReportWriters.Markdown(report));
             return result.ExitCode;
         });
         return cmd;
@@ -63,29 +66,61 @@ internal static class DataCommand
     {
         var paths = new Argument<string[]>("path") { Description = "Clean data files or globs to infer from.", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string?>("--output", "-o") { Description = "Write the schema here (default: print it)." };
+        var delimiter = new Option<string?>("--delimiter", "-d")
+        {
+            Description = "CSV field delimiter: one character, or comma, semicolon, tab, pipe (default: detected from the first lines).",
+        };
         var cmd = new Command("infer", "Infer a schema from clean data (conservative: categories only with few values; bounds from the data).")
         {
-            paths, output,
+            paths, output, delimiter,
         };
         cmd.SetAction(parse =>
         {
             var files = parse.GetValue(paths)!;
-            var (_, jsonText) = SchemaInferrer.Infer(Path.GetFileNameWithoutExtension(files[0]), files, context.WorkingDirectory);
+            var inferred = SchemaInferrer.Infer(Path.GetFileNameWithoutExtension(files[0]), files, context.WorkingDirectory,
+                delimiter: parse.GetValue(delimiter) is { } text ? ParseDelimiter(text) : null);
+            // Notes go to stderr, so a printed schema on stdout stays a clean JSON document.
+            foreach (var d in inferred.Diagnostics) context.Error.WriteLine(d.ToCanonicalString());
             if (parse.GetValue(output) is { } o)
             {
-                AtomicFile.WriteAllText(Path.GetFullPath(o, context.WorkingDirectory), jsonText);
+                AtomicFile.WriteOutput(Path.GetFullPath(o, context.WorkingDirectory), o, new System.Text.UTF8Encoding(false).GetBytes(inferred.Json));
                 context.Out.WriteLine($"mlbuild: wrote schema {o}. Review it (bounds come from this data) and commit it.");
             }
-            else context.Out.Write(jsonText);
+            else context.Out.Write(inferred.Json);
             return 0;
         });
         return cmd;
     }
 
+    static byte ParseDelimiter(string text) => text.ToLowerInvariant() switch
+    {
+        "comma" or "," => (byte)',',
+        "semicolon" or ";" => (byte)';',
+        "tab" or "\\t" or "\t" => (byte)'\t',
+        "pipe" or "|" => (byte)'|',
+        _ when text.Length == 1 && text[0] is > ' ' and < (char)127 and not '"' => (byte)text[0],
+        _ => throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.CommandLine, MlSeverity.Error,
+            $"--delimiter must be one printable ASCII character other than a quote, or comma, semicolon, tab or pipe; not '{text}'.")),
+    };
+
     internal static void WriteIfAsked(CliContext context, string? path, Func<byte[]> content)
     {
         if (string.IsNullOrEmpty(path)) return;
-        AtomicFile.WriteAllBytes(Path.GetFullPath(path, context.WorkingDirectory), content());
+        byte[] bytes;
+        try { bytes = content(); }
+        catch (Exception e) when (e is not MlBuildException)
+        {
+            // Still a bug of ours, but coded: the findings gathered so far reach the user (the build's result file) first.
+            throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.InternalError, MlSeverity.Error,
+                $"Internal error while making '{path}' ({e.GetType().Name}: {e.Message}); the findings reported stand. Please report it.", path));
+        }
+        if (path == "-")
+        {
+            context.Out.Write(System.Text.Encoding.UTF8.GetString(bytes));
+            context.Out.Flush();
+            return;
+        }
+        AtomicFile.WriteOutput(Path.GetFullPath(path, context.WorkingDirectory), path, bytes);
     }
 
     static void AppendStepSummary(string markdown)
@@ -93,6 +128,6 @@ internal static class DataCommand
         var path = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY");
         if (string.IsNullOrEmpty(path)) return;
         try { File.AppendAllText(path, markdown); }
-        catch (IOException) { /* a summary is a courtesy; never fail validation over it */ }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* a summary is a courtesy; never fail validation over it */ }
     }
 }

@@ -106,6 +106,15 @@ public static class DiagnosticCodes
     /// <summary>A CSV record has more or fewer fields than the header.</summary>
     public static readonly DiagnosticCode FieldCountMismatch = D("MLB1013", "Record field count differs from the header", DiagnosticKind.DataFinding);
 
+    // MLB102x: what `data infer` noticed (notes and warnings; never fail a run).
+
+    /// <summary>A placeholder-like value was read as missing (<c>csv.nullTokens</c>) by an inferred schema.</summary>
+    public static readonly DiagnosticCode InferredPlaceholder = D("MLB1020", "Placeholder value read as missing", DiagnosticKind.Information);
+    /// <summary>Why an inferred column was left as string.</summary>
+    public static readonly DiagnosticCode InferredString = D("MLB1021", "Column left as string", DiagnosticKind.Information);
+    /// <summary>An inferred date format cannot tell day from month.</summary>
+    public static readonly DiagnosticCode InferredAmbiguousDate = D("MLB1022", "Day and month ambiguous in a date column", DiagnosticKind.Information);
+
     // MLB11xx, MLB12xx: unreadable input. ----------------------------------------------------------------------------
 
     /// <summary>A quoted CSV field never closes.</summary>
@@ -246,6 +255,8 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode CommandLine = D("MLB9002", "Invalid command line", DiagnosticKind.Usage);
     /// <summary>The request file the MSBuild task wrote for the engine is unreadable.</summary>
     public static readonly DiagnosticCode EngineRequestUnreadable = D("MLB9003", "Engine request unreadable", DiagnosticKind.Internal);
+    /// <summary>An output file the user named (a report, a profile, a schema) cannot be written.</summary>
+    public static readonly DiagnosticCode OutputNotWritable = D("MLB9004", "Output file not writable", DiagnosticKind.Usage);
     /// <summary>An <c>MlBuildDataset</c> item has no <c>Schema</c> metadata.</summary>
     public static readonly DiagnosticCode DatasetWithoutSchema = D("MLB9010", "MlBuildDataset without Schema", DiagnosticKind.Configuration);
     /// <summary>An <c>MlBuildDataset</c> item names a data file that does not exist.</summary>
