@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using MlBuild.Core.Diagnostics;
+using MlBuild.Core.Models;
 using MlBuild.Core.Models.Evaluation;
 using MlBuild.Core.Models.Gates;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using MlBuild.Core.Diagnostics;
+using MlBuild.Core.Models;
 using MlBuild.Core.Models.Evaluation;
 
 namespace MlBuild.Core.Tests.Models;

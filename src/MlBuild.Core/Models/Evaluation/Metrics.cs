@@ -2,15 +2,6 @@ using MlBuild.Core.Diagnostics;
 
 namespace MlBuild.Core.Models.Evaluation;
 
-/// <summary>Whether a larger value of a metric is better.</summary>
-public enum MetricDirection
-{
-    /// <summary>Larger is better (AUC, accuracy, R²).</summary>
-    HigherIsBetter,
-    /// <summary>Smaller is better (log-loss, RMSE).</summary>
-    LowerIsBetter,
-}
-
 /// <summary>
 /// One metric: its name, task, direction, and how it is computed on weighted rows. Weights are bootstrap counts
 /// (how often each row is drawn), so the point estimate is the computation with all weights 1 and a resample costs
