@@ -107,7 +107,7 @@ public sealed class DriftResult
                 ColumnDriftStatus.Missing => new MlDiagnostic(DriftCodes.ColumnMissing, MlSeverity.Error,
                     $"column '{c.Name}' of the reference is missing from the current data", currentDisplay),
                 ColumnDriftStatus.TypeChanged => new MlDiagnostic(DriftCodes.TypeChanged, MlSeverity.Error,
-                    $"column '{c.Name}' changed type: {c.CurrentInvalidShare:P1} of its current values do not read as {c.Type}", currentDisplay),
+                    $"column '{c.Name}' changed type: {DriftAnalyzer.Percent(c.CurrentInvalidShare)} of its current values do not read as {c.Type}", currentDisplay),
                 ColumnDriftStatus.NotCompared => new MlDiagnostic(DriftCodes.ColumnNotCompared, MlSeverity.Info,
                     $"column '{c.Name}' was not compared: {c.Note}", currentDisplay),
                 _ => null,
@@ -202,7 +202,7 @@ public static class DriftAnalyzer
             if (column.Criteria.Any(k => k.Name == "type_change" && k.Exceeded)) { column.Status = ColumnDriftStatus.TypeChanged; column.Method = "type_change"; }
             else if (column.Status != ColumnDriftStatus.NotCompared) column.Status = column.Criteria.Any(k => k.Exceeded) ? ColumnDriftStatus.Drifted : ColumnDriftStatus.Stable;
             if (column.Criteria.Any(k => k.Name == "null_rate_change" && k.Exceeded) && column.Direction.Length == 0 || column.Method == "null_rate_change")
-                column.Direction = $"null rate {column.ReferenceNullRate:P1} -> {column.CurrentNullRate:P1}";
+                column.Direction = $"null rate {Percent(column.ReferenceNullRate)} -> {Percent(column.CurrentNullRate)}";
         }
         result.Columns.Sort((a, b) =>
         {
@@ -222,6 +222,8 @@ public static class DriftAnalyzer
         };
         return result;
     }
+
+    internal static string Percent(double share) => (share * 100).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + "%";
 
     static bool IsDrift(ColumnDriftResult c) => c.Status is ColumnDriftStatus.Drifted or ColumnDriftStatus.Missing or ColumnDriftStatus.TypeChanged;
 
