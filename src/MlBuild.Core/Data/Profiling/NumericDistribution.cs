@@ -36,7 +36,10 @@ public sealed class NumericDistribution
     /// <summary>Values counted.</summary>
     public long Count { get; private set; }
     /// <summary>Whether every value is still held exactly.</summary>
-    public bool IsExact => Sketch is null;
+    public bool IsExact
+    {
+        get { Flush(); return Sketch is null; }
+    }
 
     /// <summary>Counts a finite value (-0 counts as 0).</summary>
     public void Add(double v)
