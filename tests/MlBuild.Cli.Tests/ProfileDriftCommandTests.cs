@@ -88,13 +88,19 @@ public sealed class ProfileDriftCommandTests : IDisposable
         Assert.Equal("", err);
         Assert.Contains("shows no drift", output);
 
-        (exit, output, err) = Run("data", "drift", "--reference", "ref.profile.json", "--current", "shift.csv", "--json", "a.json");
+        (exit, output, err) = Run("data", "drift", "--reference", "ref.profile.json", "--current", "shift.csv", "--json", "a.json", "--html", "a.html");
         Assert.Equal(1, exit);
         var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, lines.Length);
         Assert.StartsWith("shift.csv: error MLB2001: column 'x' drifted: wasserstein", lines[0]);   // the larger score first
         Assert.StartsWith("shift.csv: error MLB2001: column 'age' drifted: null_rate_change", lines[1]);
         Assert.Contains("drifted: 2 of 3 columns", output);
+
+        var html = File.ReadAllText(Full("a.html"));
+        Assert.StartsWith("<!DOCTYPE html>", html, StringComparison.OrdinalIgnoreCase);
+        Assert.True(html.IndexOf(">x<", StringComparison.Ordinal) is >= 0 and var xAt && xAt < html.IndexOf(">plan<", StringComparison.Ordinal), "columns sorted by score");
+        Assert.DoesNotContain("http://", html);
+        Assert.DoesNotContain("https://", html);
 
         // The same comparison from the raw reference file, on one thread: the same report, byte for byte.
         Assert.Equal(1, Run("data", "drift", "-r", "ref.csv", "-c", "shift.csv", "-s", "s.json", "--threads", "1", "--json", "b.json").Exit);

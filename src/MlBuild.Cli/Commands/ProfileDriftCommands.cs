@@ -158,9 +158,8 @@ internal static class ProfileDriftCommands
         return cmd;
     }
 
-    /// <summary>The HTML report, once the writer is merged (h7's DriftHtmlReport); until then a usage error.</summary>
     static byte[] DriftHtml(DriftResult result, string reference, string current) =>
-        throw Usage("--html is not available in this build yet; use --json");
+        HtmlDriftReport.Write(result.ToReportInput(reference, current));
 
     /// <summary>The dataset rule from the command line; MLB2009 for a rule that does not parse.</summary>
     internal static DriftRule ParseRule(string? text, string[] thresholds, string[] ignore, double? alpha)

@@ -96,6 +96,17 @@ public sealed class DriftAnalyzerTests : IDisposable
     }
 
     [Fact]
+    public void A_column_that_became_all_null_drifts_on_its_null_rate()
+    {
+        var reference = Profile("ref.csv", GeneratedData.Rows(5_000, 1));
+        var current = Profile("cur.csv", GeneratedData.Rows(5_000, 2, nullRate: 1));
+        var result = Compare(reference, current);
+        Assert.Equal(["z"], Drifted(result));
+        Assert.Equal("null_rate_change", result.Columns[0].Method);
+        Assert.Equal("null rate 0.0% -> 100.0%", result.Columns[0].Direction);
+    }
+
+    [Fact]
     public void Dataset_rules_decide_over_the_columns()
     {
         var reference = Profile("ref.csv", GeneratedData.Rows(50_000, 1));

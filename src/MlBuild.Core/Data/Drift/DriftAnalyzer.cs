@@ -32,9 +32,6 @@ public sealed record DriftCriterion(string Name, double Value, double Threshold,
     public double Ratio => Threshold > 0 ? Value / Threshold : (Value > 0 ? double.PositiveInfinity : 0);
 }
 
-/// <summary>A bar of the overlaid histograms in reports: a value range or a category, with each side's share.</summary>
-public sealed record DriftBar(string Label, double ReferenceShare, double CurrentShare);
-
 /// <summary>The comparison of one column.</summary>
 public sealed class ColumnDriftResult
 {
@@ -73,8 +70,12 @@ public sealed class ColumnDriftResult
     public IReadOnlyList<string> NewCategories { get; set; } = [];
     /// <summary>Categories only the reference has.</summary>
     public IReadOnlyList<string> MissingCategories { get; set; } = [];
-    /// <summary>The overlaid histogram (numeric) or category shares (categorical) for reports.</summary>
-    public List<DriftBar> Bars { get; } = [];
+    /// <summary>The two distributions over shared bins (numeric) or categories (categorical), for reports.</summary>
+    public DriftReportDistribution? Distribution { get; set; }
+    /// <summary>Nulls of the reference.</summary>
+    public long ReferenceNulls { get; set; }
+    /// <summary>Nulls of the current data.</summary>
+    public long CurrentNulls { get; set; }
 }
 
 /// <summary>The comparison of a dataset with its reference.</summary>
@@ -121,6 +122,58 @@ public sealed class DriftResult
         ? $"mlbuild: '{currentDisplay}' drifted: {DriftedColumns} of {ComparedColumns} columns ({CurrentRows} rows against a reference of {ReferenceRows})."
         : $"mlbuild: '{currentDisplay}' shows no drift: {DriftedColumns} of {ComparedColumns} columns drifted ({CurrentRows} rows against a reference of {ReferenceRows}).";
 
+    /// <summary>What the HTML report draws: the verdict, the rule in words, and every column with its statistics.</summary>
+    public DriftReportInput ToReportInput(string referenceDisplay, string currentDisplay)
+    {
+        var columns = Columns.Select(c =>
+        {
+            var verdict = c.Status switch
+            {
+                ColumnDriftStatus.Stable => Verdict.Pass,
+                ColumnDriftStatus.NotCompared => Verdict.Skipped,
+                _ => Verdict.Fail,
+            };
+            // KS backs the numeric effects and chi-square the categorical ones: they carry those criteria's adjusted p-values.
+            var backing = c.Criteria.FirstOrDefault(k => k.Name is "wasserstein" or "jensen_shannon");
+            var statistics = c.Statistics.Select(s =>
+            {
+                var criterion = c.Criteria.FirstOrDefault(k => k.Name == s.Name);
+                return new DriftReportStatistic(s, criterion?.Threshold, criterion is { Exceeded: true } ? Verdict.Fail : Verdict.Pass)
+                {
+                    AdjustedPValue = criterion?.AdjustedPValue ?? (s.PValue is not null && s.Name is "ks" or "chi_square" ? backing?.AdjustedPValue : null),
+                };
+            }).ToList();
+            return new DriftReportColumn(c.Name, c.Kind, double.IsFinite(c.Score) ? c.Score : 1, c.Method is null ? "not compared" : $"{c.Method} / threshold", verdict, statistics)
+            {
+                Reference = (c.ReferenceRows, c.ReferenceNulls),
+                Current = (c.CurrentRows, c.CurrentNulls),
+                Distribution = c.Distribution,
+                NewCategories = c.NewCategories,
+                MissingCategories = c.MissingCategories,
+                TypeChange = c.Status switch
+                {
+                    ColumnDriftStatus.TypeChanged => $"{c.Type} -> {DriftAnalyzer.Percent(c.CurrentInvalidShare)} of current values are not {c.Type}",
+                    ColumnDriftStatus.Missing => $"{c.Type} -> missing from the current data",
+                    _ => null,
+                },
+            };
+        }).ToList();
+        return new DriftReportInput(currentDisplay, referenceDisplay, currentDisplay, ReferenceRows, CurrentRows,
+            Drifted ? Verdict.Fail : Verdict.Pass, RuleText(), columns);
+    }
+
+    /// <summary>The dataset rule in words.</summary>
+    public string RuleText()
+    {
+        var dataset = Rule.Kind switch
+        {
+            DatasetRuleKind.ShareOfColumns => $"fail when at least {DriftAnalyzer.Percent(Rule.Share)} of the compared columns drift",
+            DatasetRuleKind.NamedColumns => $"fail when any of {string.Join(", ", Rule.Columns)} drifts",
+            _ => "fail when any compared column drifts",
+        };
+        return $"{dataset}; a column drifts when an effect reaches its threshold and its test is significant (Benjamini-Hochberg, alpha {Format(Rule.Alpha)})";
+    }
+
     internal static string Format(double x) => x.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture);
 }
 
@@ -133,7 +186,6 @@ public static class DriftAnalyzer
 {
     /// <summary>A text column with more distinct values than this share of its values is an identifier or free text.</summary>
     public const double IdentifierDistinctShare = 0.5;
-    const int HistogramBars = 20;
     const int CategoryBars = 20;
 
     /// <summary>Compares two profiles. Throws MLB2007 when they have no column in common, MLB2008 when a side has no rows,
@@ -163,23 +215,24 @@ public static class DriftAnalyzer
             {
                 Name = r.Name, Type = ProfileJson.TypeName(r.Type), Kind = r.Kind == ProfileColumnKind.Numeric ? "numeric" : "categorical",
                 ReferenceRows = reference.Rows, CurrentRows = current.Rows,
-                ReferenceNullRate = (double)r.Nulls / reference.Rows,
+                ReferenceNullRate = (double)r.Nulls / reference.Rows, ReferenceNulls = r.Nulls,
             };
             result.Columns.Add(column);
             if (rule.Ignore.Contains(r.Name)) { column.Status = ColumnDriftStatus.NotCompared; column.Note = "ignored by the rule"; continue; }
             if (!currentByName.TryGetValue(r.Name, out var c)) { column.Status = ColumnDriftStatus.Missing; column.Score = double.PositiveInfinity; column.Note = "missing from the current data"; continue; }
             column.CurrentNullRate = (double)c.Nulls / current.Rows;
+            column.CurrentNulls = c.Nulls;
             column.CurrentInvalidShare = c.NonNull == 0 ? 0 : (double)c.Invalid / c.NonNull;
             double referenceInvalid = r.NonNull == 0 ? 0 : (double)r.Invalid / r.NonNull;
-            column.Criteria.Add(new DriftCriterion("type_change", Math.Max(0, column.CurrentInvalidShare - referenceInvalid), rule.TypeChange, null, null, false));
 
+            // The values first (their effects lead ties), then what every column has: nulls and type.
+            if (r.Kind == ProfileColumnKind.Numeric) CompareNumbers(column, r, c, rule, tests);
+            else CompareCategories(column, r, c, rule, tests);
             var nullChange = ColumnDrift.NullRateChange(r.Nulls, reference.Rows, c.Nulls, current.Rows);
             column.Statistics.Add(nullChange);
             var nullTest = CategoricalDrift.ChiSquare([r.Nulls, reference.Rows - r.Nulls], [c.Nulls, current.Rows - c.Nulls]);
             AddTested(column, NewTest(tests, nullTest.PValue), "null_rate_change", nullChange.Value, rule.NullRateChange);
-
-            if (r.Kind == ProfileColumnKind.Numeric) CompareNumbers(column, r, c, rule, tests);
-            else CompareCategories(column, r, c, rule, tests);
+            column.Criteria.Add(new DriftCriterion("type_change", Math.Max(0, column.CurrentInvalidShare - referenceInvalid), rule.TypeChange, null, null, false));
         }
 
         // Benjamini-Hochberg across every test of every column, then each criterion's verdict.
@@ -192,7 +245,7 @@ public static class DriftAnalyzer
             }
         foreach (var column in result.Columns)
         {
-            if (column.Status is ColumnDriftStatus.Missing or ColumnDriftStatus.NotCompared) continue;
+            if (column.Status is ColumnDriftStatus.Missing || column.Criteria.Count == 0) continue; // missing, or ignored
             for (int i = 0; i < column.Criteria.Count; i++)
                 if (column.Criteria[i].PValue is null)
                     column.Criteria[i] = column.Criteria[i] with { Exceeded = column.Criteria[i].Value >= column.Criteria[i].Threshold };
@@ -200,7 +253,8 @@ public static class DriftAnalyzer
             column.Score = column.Criteria.Max(k => k.Ratio);
             column.Method = top.Name;
             if (column.Criteria.Any(k => k.Name == "type_change" && k.Exceeded)) { column.Status = ColumnDriftStatus.TypeChanged; column.Method = "type_change"; }
-            else if (column.Status != ColumnDriftStatus.NotCompared) column.Status = column.Criteria.Any(k => k.Exceeded) ? ColumnDriftStatus.Drifted : ColumnDriftStatus.Stable;
+            else if (column.Criteria.Any(k => k.Exceeded)) column.Status = ColumnDriftStatus.Drifted;
+            else if (column.Status != ColumnDriftStatus.NotCompared) column.Status = ColumnDriftStatus.Stable; // else its values could not be compared
             if (column.Criteria.Any(k => k.Name == "null_rate_change" && k.Exceeded) && column.Direction.Length == 0 || column.Method == "null_rate_change")
                 column.Direction = $"null rate {Percent(column.ReferenceNullRate)} -> {Percent(column.CurrentNullRate)}";
         }
@@ -258,6 +312,7 @@ public static class DriftAnalyzer
             var rs = Sample(r.Values);
             var cs = Sample(c.Values);
             ks = KolmogorovSmirnov.Test(rs, cs);
+            column.Distribution = DriftReportDistribution.Numeric(rs, cs);
             psi = PopulationStabilityIndex.Compute(rs, cs);
             wasserstein = Statistics.Wasserstein.Normalized(rs, cs);
         }
@@ -270,6 +325,7 @@ public static class DriftAnalyzer
             ks = KolmogorovSmirnov.TestFromBins(rb, cb);
             var rs = Midpoints(rb);
             var cs = Midpoints(cb);
+            column.Distribution = DriftReportDistribution.Numeric(rs, cs);
             double width = Math.ScaleB(1.0, -r.Values.SketchBits) * Math.Max(Math.Max(Math.Abs(r.Min), Math.Abs(r.Max)), Math.Max(Math.Abs(c.Min), Math.Abs(c.Max)));
             psi = PopulationStabilityIndex.Compute(rs, cs) with { IsExact = false };
             var w = Statistics.Wasserstein.Normalized(rs, cs);
@@ -282,7 +338,6 @@ public static class DriftAnalyzer
         AddTested(column, test, "wasserstein", wasserstein.Value, rule.ColumnThresholds.GetValueOrDefault(column.Name, rule.Wasserstein));
         AddTested(column, test, "psi", psi.Value, rule.Psi);
         column.Direction = $"current {(meanShift >= 0 ? "higher" : "lower")} by {Math.Abs(meanShift).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} reference SD (mean)";
-        AddHistogram(column, r, c);
     }
 
     static SortedSample Sample(NumericDistribution d)
@@ -305,34 +360,6 @@ public static class DriftAnalyzer
 
     static SortedSample Midpoints(List<ValueBin> bins) =>
         SortedSample.FromCounts(bins.Select(b => b.Low + (b.High - b.Low) / 2).ToArray(), bins.Select(b => b.Count).ToArray());
-
-    static void AddHistogram(ColumnDriftResult column, MergeableColumn r, MergeableColumn c)
-    {
-        double lo = Math.Min(r.Min, c.Min), hi = Math.Max(r.Max, c.Max);
-        int bars = lo == hi ? 1 : HistogramBars;
-        double width = (hi - lo) / bars;
-        long[] Count(MergeableColumn m)
-        {
-            var counts = new long[bars];
-            int Bin(double x) => bars == 1 || !(width > 0) ? 0 : Math.Clamp((int)((x - lo) / width), 0, bars - 1);
-            if (m.Values!.IsExact)
-            {
-                var (xs, ns) = m.Values.Exact();
-                for (int i = 0; i < xs.Length; i++) counts[Bin(xs[i])] += ns[i];
-            }
-            else foreach (var b in Buckets(m.Values)) counts[Bin(b.Low + (b.High - b.Low) / 2)] += b.Count;
-            return counts;
-        }
-        var rc = Count(r);
-        var cc = Count(c);
-        for (int i = 0; i < bars; i++)
-        {
-            double from = lo + i * width, to = i == bars - 1 ? hi : lo + (i + 1) * width;
-            var type = r.Type;
-            column.Bars.Add(new DriftBar($"{ProfileJson.FormatValue(type, from)} .. {ProfileJson.FormatValue(type, to)}",
-                (double)rc[i] / r.Values!.Count, (double)cc[i] / c.Values!.Count));
-        }
-    }
 
     static void CompareCategories(ColumnDriftResult column, MergeableColumn r, MergeableColumn c, DriftRule rule, List<Test> tests)
     {
@@ -375,7 +402,6 @@ public static class DriftAnalyzer
             if (Math.Abs((double)cc[i] / ct - (double)rc[i] / rt) > Math.Abs((double)cc[moved] / ct - (double)rc[moved] / rt)) moved = i;
         double change = (double)cc[moved] / ct - (double)rc[moved] / rt;
         column.Direction = $"'{names[moved]}' {(change >= 0 ? "+" : "-")}{Math.Abs(change * 100).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)} points";
-        foreach (var i in Enumerable.Range(0, names.Length).OrderByDescending(i => Math.Max(rc[i], cc[i])).ThenBy(i => names[i], StringComparer.Ordinal).Take(CategoryBars))
-            column.Bars.Add(new DriftBar(names[i], (double)rc[i] / rt, (double)cc[i] / ct));
+        column.Distribution = DriftReportDistribution.Categorical(rd, cd, CategoryBars);
     }
 }

@@ -138,16 +138,30 @@ public static class DriftReportJson
             Strings(w, "newCategories", c.NewCategories);
             Strings(w, "missingCategories", c.MissingCategories);
         }
-        w.WriteStartArray("bars");
-        foreach (var b in c.Bars)
+        if (c.Distribution is { } d)
         {
-            w.WriteStartObject();
-            w.WriteString("label", b.Label);
-            Number(w, "reference", b.ReferenceShare);
-            Number(w, "current", b.CurrentShare);
+            w.WriteStartObject("distribution");
+            if (d.Edges is { } edges)
+            {
+                w.WriteStartArray("edges");
+                foreach (var e in edges) w.WriteNumberValue(e);
+                w.WriteEndArray();
+            }
+            if (d.Labels is { } labels) Strings(w, "labels", labels);
+            w.WriteStartArray("reference");
+            foreach (var n in d.Reference) w.WriteNumberValue(n);
+            w.WriteEndArray();
+            w.WriteStartArray("current");
+            foreach (var n in d.Current) w.WriteNumberValue(n);
+            w.WriteEndArray();
+            if (d.OtherCategories > 0)
+            {
+                w.WriteNumber("otherCategories", d.OtherCategories);
+                w.WriteNumber("otherReference", d.OtherReference);
+                w.WriteNumber("otherCurrent", d.OtherCurrent);
+            }
             w.WriteEndObject();
         }
-        w.WriteEndArray();
         w.WriteEndObject();
     }
 
