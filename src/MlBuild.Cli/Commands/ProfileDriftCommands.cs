@@ -19,7 +19,7 @@ internal static class ProfileDriftCommands
 
     static Option<int?> ExactLimitOption() => new("--exact-limit")
     {
-        Description = "Distinct values a numeric column keeps exactly (default 1000000); past it a sketch with a stated error.",
+        Description = "Distinct values a numeric column keeps exactly (profiles: default 100000; drift between two data files: 4000000); past it a sketch with a stated error.",
     };
 
     static Option<int?> CategoryLimitOption() => new("--category-limit")
@@ -29,9 +29,9 @@ internal static class ProfileDriftCommands
 
     static Option<int?> ThreadsOption() => new("--threads") { Description = "Worker threads (default: all cores). Results do not depend on it." };
 
-    static ProfileLimits Limits(ParseResult parse, Option<int?> exact, Option<int?> categories)
+    static ProfileLimits Limits(ParseResult parse, Option<int?> exact, Option<int?> categories, int defaultExact = ProfileLimits.DefaultExactValues)
     {
-        var limits = new ProfileLimits();
+        var limits = new ProfileLimits { ExactValues = defaultExact };
         if (parse.GetValue(exact) is { } e)
             limits = limits with { ExactValues = e >= 1 ? e : throw Usage("--exact-limit must be at least 1") };
         if (parse.GetValue(categories) is { } c)
@@ -136,7 +136,7 @@ internal static class ProfileDriftCommands
             }
             else
             {
-                var limits = Limits(parse, exact, categories);
+                var limits = Limits(parse, exact, categories, ProfileLimits.InMemoryExactValues);
                 var referenceName = Path.GetFileNameWithoutExtension(referenceText.Replace('*', '_'));
                 currentSchema = givenSchema ?? SchemaInferrer.Infer(referenceName, [referenceText], context.WorkingDirectory).Schema;
                 referenceProfile = ProgressDisplay.Run(context, $"profiling {referenceName}", progress =>

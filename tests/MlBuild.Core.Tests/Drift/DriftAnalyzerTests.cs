@@ -34,8 +34,9 @@ public sealed class DriftAnalyzerTests : IDisposable
         var rng = new Random(99);
         var order = Enumerable.Range(0, rows.Count).ToArray();
         rng.Shuffle(order);
-        var a = Profile("a.csv", order.Take(500_000).Select(i => rows[i]));
-        var b = Profile("b.csv", order.Skip(500_000).Select(i => rows[i]));
+        var exact = new ProfileLimits { ExactValues = ProfileLimits.InMemoryExactValues };
+        var a = Profile("a.csv", order.Take(500_000).Select(i => rows[i]), exact);
+        var b = Profile("b.csv", order.Skip(500_000).Select(i => rows[i]), exact);
         var result = Compare(a, b);
         Assert.Empty(Drifted(result));
         Assert.False(result.Drifted);

@@ -5,8 +5,14 @@ namespace MlBuild.Core.Data.Profiling;
 /// <summary>Limits of a mergeable profile; profiles merge only when their limits agree.</summary>
 public sealed record ProfileLimits
 {
+    /// <summary>Most distinct values a numeric column of a saved profile keeps exactly by default: a reference one
+    /// commits stays a few MB per column.</summary>
+    public const int DefaultExactValues = 100_000;
+    /// <summary>Most distinct values a numeric column keeps exactly when two data files are compared directly (nothing is
+    /// saved, so KS stays exact as far as memory allows: about 24 bytes per value while profiling).</summary>
+    public const int InMemoryExactValues = 4_000_000;
     /// <summary>Most distinct values a numeric column keeps exactly (then KS, quantiles and distinct counts are exact).</summary>
-    public int ExactValues { get; init; } = 1_000_000;
+    public int ExactValues { get; init; } = DefaultExactValues;
     /// <summary>Most distinct values a text column counts exactly.</summary>
     public int Categories { get; init; } = 10_000;
     /// <summary>Mantissa bits of the numeric sketch's buckets: a bucket spans at most 2^-bits of its values.</summary>
