@@ -14,7 +14,7 @@ internal static class CliApp
     {
         var root = new RootCommand("MlBuild: validate data, train, gate, register and ship ML.NET models.");
         root.Subcommands.Add(DataCommand.Create(context));
-        root.Subcommands.Add(WorkerCommand.Create(context));
+        root.Subcommands.Add(EngineCommand.Create(context));
         Commands.Registry.RegistryCommands.AddTo(root, context);
         return root;
     }
@@ -27,8 +27,8 @@ internal static class CliApp
         if (parsed.Errors.Count > 0)
         {
             foreach (var e in parsed.Errors)
-                error.WriteLine(new MlDiagnostic("MLB9002", MlSeverity.Error, $"{e.Message} Run 'dotnet ml --help' for usage.").ToCanonicalString());
-            return (int)ExitCodes.InvalidInput;
+                error.WriteLine(new MlDiagnostic(DiagnosticCodes.CommandLine, MlSeverity.Error, $"{e.Message} Run 'dotnet ml --help' for usage.").ToCanonicalString());
+            return (int)DiagnosticCodes.CommandLine.ExitClass;
         }
         try
         {
@@ -37,15 +37,15 @@ internal static class CliApp
         catch (MlBuildException ex)
         {
             error.WriteLine(ex.Diagnostic.ToCanonicalString());
-            return (int)ExitCodes.InvalidInput;
+            return (int)Verdicts.ExitCode([ex.Diagnostic]);
         }
         catch (Exception ex) when (Environment.GetEnvironmentVariable("MLBUILD_DEBUG") != "1")
         {
             // A bug of ours, not a user mistake: say so plainly; MLBUILD_DEBUG=1 shows the stack trace.
             var inner = ex is AggregateException { InnerException: { } i } ? i : ex;
-            error.WriteLine(new MlDiagnostic("MLB9000", MlSeverity.Error,
+            error.WriteLine(new MlDiagnostic(DiagnosticCodes.InternalError, MlSeverity.Error,
                 $"Internal error ({inner.GetType().Name}: {inner.Message}). Please report it; set MLBUILD_DEBUG=1 for details.").ToCanonicalString());
-            return (int)ExitCodes.InvalidInput;
+            return (int)DiagnosticCodes.InternalError.ExitClass;
         }
     }
 }

@@ -6,12 +6,13 @@ using System.Text;
 
 namespace MlBuild.Tasks
 {
-    /// <summary>One diagnostic read back from a worker's result file.</summary>
-    internal sealed class WorkerDiagnostic
+    /// <summary>One diagnostic read back from the engine's result file.</summary>
+    public sealed class EngineDiagnostic
     {
-        public WorkerDiagnostic(string severity, string code, string file, int line, int column, string message)
+        internal EngineDiagnostic(string severity, DiagnosticKind kind, string code, string file, int line, int column, string message)
         {
             Severity = severity;
+            Kind = kind;
             Code = code;
             File = file;
             Line = line;
@@ -19,35 +20,42 @@ namespace MlBuild.Tasks
             Message = message;
         }
 
-        /// <summary><c>error</c>, <c>warning</c> or <c>info</c>.</summary>
+        /// <summary><c>error</c>, <c>warning</c> or <c>info</c>, as the engine decided.</summary>
         public string Severity { get; }
+        /// <summary>The kind of the code, as the engine's table says (decides what a policy may downgrade).</summary>
+        public DiagnosticKind Kind { get; }
+        /// <summary>The code, <c>MLB</c> plus four digits.</summary>
         public string Code { get; }
+        /// <summary>The file, or empty.</summary>
         public string File { get; }
+        /// <summary>1-based line, or 0.</summary>
         public int Line { get; }
+        /// <summary>1-based column, or 0.</summary>
         public int Column { get; }
+        /// <summary>The message.</summary>
         public string Message { get; }
     }
 
     /// <summary>The parsed result file.</summary>
-    internal sealed class WorkerResult
+    internal sealed class EngineResult
     {
         public int ExitCode { get; set; }
-        public List<WorkerDiagnostic> Diagnostics { get; } = new List<WorkerDiagnostic>();
+        public List<EngineDiagnostic> Diagnostics { get; } = new List<EngineDiagnostic>();
         public List<string> Messages { get; } = new List<string>();
     }
 
     /// <summary>
-    /// Reads the tab-separated result file a worker verb writes (the contract is MlBuild.Core's <c>ResultFile</c>):
-    /// <c>MLBUILD-RESULT\t1\t&lt;exit&gt;</c>, then <c>D\t&lt;severity&gt;\t&lt;code&gt;\t&lt;file&gt;\t&lt;line&gt;\t&lt;col&gt;\t&lt;message&gt;</c>
+    /// Reads the tab-separated result file an engine verb writes (the contract is MlBuild.Core's <c>ResultFile</c>):
+    /// <c>MLBUILD-RESULT\t2\t&lt;exit&gt;</c>, then <c>D\t&lt;severity&gt;\t&lt;kind&gt;\t&lt;code&gt;\t&lt;file&gt;\t&lt;line&gt;\t&lt;col&gt;\t&lt;message&gt;</c>
     /// and <c>M\t&lt;message&gt;</c> lines, fields escaped with <c>\\ \t \r \n</c>. The task never parses free text.
     /// </summary>
     internal static class ResultFileReader
     {
         public const string Magic = "MLBUILD-RESULT";
-        public const int FormatVersion = 1;
+        public const int FormatVersion = 2;
 
         /// <summary>Parses <paramref name="path"/>; on any deviation from the format returns null and says why.</summary>
-        public static WorkerResult? TryRead(string path, out string? problem)
+        public static EngineResult? TryRead(string path, out string? problem)
         {
             string text;
             try
@@ -67,7 +75,7 @@ namespace MlBuild.Tasks
             return TryParse(text, out problem);
         }
 
-        public static WorkerResult? TryParse(string text, out string? problem)
+        public static EngineResult? TryParse(string text, out string? problem)
         {
             var lines = text.Replace("\r\n", "\n").Split('\n');
             var header = lines[0].Split('\t');
@@ -81,7 +89,7 @@ namespace MlBuild.Tasks
                 problem = "its result file has format version '" + header[1] + "', this task reads version " + FormatVersion;
                 return null;
             }
-            var result = new WorkerResult();
+            var result = new EngineResult();
             if (!int.TryParse(header[2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var exit))
             {
                 problem = "its result file header has no exit code";
@@ -94,11 +102,11 @@ namespace MlBuild.Tasks
                 if (line.Length == 0)
                     continue;
                 var f = line.Split('\t');
-                if (f[0] == "D" && f.Length == 7
-                    && int.TryParse(f[4], NumberStyles.None, CultureInfo.InvariantCulture, out var ln)
-                    && int.TryParse(f[5], NumberStyles.None, CultureInfo.InvariantCulture, out var col))
+                if (f[0] == "D" && f.Length == 8
+                    && int.TryParse(f[5], NumberStyles.None, CultureInfo.InvariantCulture, out var ln)
+                    && int.TryParse(f[6], NumberStyles.None, CultureInfo.InvariantCulture, out var col))
                 {
-                    result.Diagnostics.Add(new WorkerDiagnostic(f[1], Unescape(f[2]), Unescape(f[3]), ln, col, Unescape(f[6])));
+                    result.Diagnostics.Add(new EngineDiagnostic(f[1], DiagnosticCodes.ParseKind(f[2]), Unescape(f[3]), Unescape(f[4]), ln, col, Unescape(f[7])));
                 }
                 else if (f[0] == "M" && f.Length == 2)
                 {

@@ -133,22 +133,63 @@ public sealed class DataValidateCommandTests : IDisposable
     }
 
     [Fact]
-    public void Worker_validate_writes_the_result_file_the_task_replays()
+    public void Engine_validate_writes_the_result_file_the_task_replays()
     {
         Write("s.json", Schema);
         Write("train.csv", "id,age,plan\n1,-1,basic\n");
-        var request = JsonSerializer.Serialize(new
-        {
-            formatVersion = 1,
-            projectDirectory = _dir,
-            datasets = new[] { new { name = "train", files = new[] { "train.csv" }, schema = "s.json" } },
-        });
-        Write("req.json", request);
-        var (exit, _, _) = Run("worker", "validate", "--request", "req.json", "--result", "res.tsv");
+        WriteRequest(("train", ["train.csv"]));
+        var (exit, _, _) = Run("engine", "validate", "--request", "req.json", "--result", "res.tsv");
         Assert.Equal(1, exit);
         var (code, diagnostics, _) = ResultFile.Read(Path.Combine(_dir, "res.tsv"));
         Assert.Equal(1, code);
         var d = Assert.Single(diagnostics);
         Assert.Equal(("MLB1003", "train.csv", 2, 2), (d.Code, d.File, d.Line, d.Column));
+        Assert.Contains("\nD\terror\tdata\tMLB1003\t", File.ReadAllText(Path.Combine(_dir, "res.tsv")));
     }
+
+    [Fact]
+    public void Engine_validate_of_an_unreadable_csv_exits_2_and_writes_its_kind_as_input()
+    {
+        Write("s.json", Schema);
+        Write("train.csv", "id,age,plan\n1,30,\"never closed\n");
+        WriteRequest(("train", ["train.csv"]));
+        var (exit, _, _) = Run("engine", "validate", "--request", "req.json", "--result", "res.tsv");
+        Assert.Equal(2, exit);
+        var text = File.ReadAllText(Path.Combine(_dir, "res.tsv"));
+        Assert.StartsWith("MLBUILD-RESULT\t2\t2\n", text);
+        Assert.Contains("\nD\terror\tinput\tMLB1101\ttrain.csv\t2\t", text);
+    }
+
+    [Fact]
+    public void Cli_and_engine_read_a_dataset_s_files_in_one_order_whatever_order_they_are_named_in()
+    {
+        Write("s.json", Schema);
+        Directory.CreateDirectory(Path.Combine(_dir, "parts"));
+        Write("parts/a.csv", "id,age,plan\n1,30,basic\n2,31,basic\n");
+        Write("parts/b.csv", "id,age,plan\n2,32,pro\n3,33,pro\n");
+        const string expected = "parts/b.csv(2,1): error MLB1008: column 'id' value '2' is a duplicate of an earlier row (1 of 1 in this check)\n";
+
+        Assert.Equal((1, expected), Errors(Run("data", "validate", "parts/a.csv", "parts/b.csv", "--schema", "s.json")));
+        Assert.Equal((1, expected), Errors(Run("data", "validate", "parts/b.csv", "parts/a.csv", "--schema", "s.json")));
+        Assert.Equal((1, expected), Errors(Run("data", "validate", "parts/*.csv", "--schema", "s.json")));
+        // A file named twice (or by a name and a glob) is read once.
+        Assert.Equal((1, expected), Errors(Run("data", "validate", "parts/b.csv", "parts/*.csv", "parts/a.csv", "--schema", "s.json")));
+        Assert.Equal(0, Run("data", "validate", "parts/a.csv", "parts/a.csv", "--schema", "s.json").Exit);
+
+        // The build sends the dataset's items in any order; the engine reads them as the CLI does.
+        WriteRequest(("parts", ["parts/b.csv", "parts/a.csv"]));
+        Assert.Equal(1, Run("engine", "validate", "--request", "req.json", "--result", "res.tsv").Exit);
+        var d = Assert.Single(ResultFile.Read(Path.Combine(_dir, "res.tsv")).Diagnostics);
+        Assert.Equal(expected.TrimEnd('\n'), d.ToCanonicalString());
+
+        static (int, string) Errors((int Exit, string Out, string Err) run) => (run.Exit, run.Err.Replace("\r\n", "\n"));
+    }
+
+    void WriteRequest(params (string Name, string[] Files)[] datasets) =>
+        Write("req.json", JsonSerializer.Serialize(new
+        {
+            formatVersion = 1,
+            projectDirectory = _dir,
+            datasets = datasets.Select(d => new { name = d.Name, files = d.Files, schema = "s.json" }).ToArray(),
+        }));
 }

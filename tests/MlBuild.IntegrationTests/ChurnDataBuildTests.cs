@@ -20,7 +20,7 @@ public sealed class ChurnDataBuildTests(PackagesFixture packages, ITestOutputHel
         var first = ws.Build("-v:n");
         Assert.Equal(0, first.ExitCode);
         Assert.Empty(first.MlbDiagnostics);
-        Assert.Contains("worker validate", first.Output, StringComparison.Ordinal);
+        Assert.Contains("engine validate", first.Output, StringComparison.Ordinal);
         Assert.DoesNotContain(SkippedValidation, first.Output, StringComparison.Ordinal);
         Assert.True(File.Exists(StampFile(ws)));
         using (var report = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(ws.PathOf("obj/Debug/net10.0/mlbuild/data-report.json"))))
@@ -29,18 +29,18 @@ public sealed class ChurnDataBuildTests(PackagesFixture packages, ITestOutputHel
         var second = ws.Build("-v:n");
         Assert.Equal(0, second.ExitCode);
         Assert.Contains(SkippedValidation, second.Output, StringComparison.Ordinal);
-        Assert.DoesNotContain("worker validate", second.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("engine validate", second.Output, StringComparison.Ordinal);
 
         File.SetLastWriteTimeUtc(ws.PathOf(Data), DateTime.UtcNow.AddSeconds(2));
         var third = ws.Build("-v:n");
         Assert.Equal(0, third.ExitCode);
         Assert.DoesNotContain(SkippedValidation, third.Output, StringComparison.Ordinal);
-        Assert.Contains("worker validate", third.Output, StringComparison.Ordinal);
+        Assert.Contains("engine validate", third.Output, StringComparison.Ordinal);
 
         File.SetLastWriteTimeUtc(ws.PathOf("data/train.schema.json"), DateTime.UtcNow.AddSeconds(4));
         var fourth = ws.Build("-v:n");
         Assert.Equal(0, fourth.ExitCode);
-        Assert.Contains("worker validate", fourth.Output, StringComparison.Ordinal);
+        Assert.Contains("engine validate", fourth.Output, StringComparison.Ordinal);
 
         var clean = ws.Dotnet_("clean");
         Assert.Equal(0, clean.ExitCode);
@@ -135,7 +135,7 @@ public sealed class ChurnDataBuildTests(PackagesFixture packages, ITestOutputHel
         var run = ws.Build(property, "-v:n");
 
         Assert.Empty(run.MlbDiagnostics);
-        Assert.DoesNotContain("worker validate", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("engine validate", run.Output, StringComparison.Ordinal);
         Assert.False(File.Exists(ws.PathOf("obj/Debug/net10.0/mlbuild/validate-data.request.json")));
         if (property != "-p:DesignTimeBuild=true")
             Assert.Equal(0, run.ExitCode);
@@ -196,6 +196,24 @@ public sealed class ChurnDataBuildTests(PackagesFixture packages, ITestOutputHel
     }
 
     [Fact]
+    public void Build_with_violations_as_warnings_still_fails_on_an_unreadable_csv_with_its_one_error()
+    {
+        using var guard = new TestGuard(packages, output);
+        var ws = Workspace("unreadable-as-warnings");
+        ws.SetCsvField(Data, 11, 2, "\"40"); // a quote that never closes: the file cannot be read (MLB1101)
+
+        var run = ws.Build("-p:MlBuildDataViolationsAsWarnings=true");
+
+        // Unreadable input is not a data finding: the policy does not turn it into a warning, and the engine's exit
+        // code 2 is explained by that error (no "MLB9001: exited with code 2 without reporting an error").
+        Assert.NotEqual(0, run.ExitCode);
+        var d = Assert.Single(run.MlbDiagnostics);
+        Assert.Equal((Data, 11, "error", "MLB1101"), (d.File, d.Line, d.Severity, d.Code));
+        Assert.False(File.Exists(StampFile(ws)));
+        guard.Passed();
+    }
+
+    [Fact]
     public void Build_with_a_broken_engine_is_MLB9001_with_exit_code_and_log()
     {
         using var guard = new TestGuard(packages, output);
@@ -203,7 +221,7 @@ public sealed class ChurnDataBuildTests(PackagesFixture packages, ITestOutputHel
         var fake = ws.PathOf("not-an-engine.dll");
         File.WriteAllText(fake, "this is not an assembly");
 
-        var run = ws.Build($"-p:MlBuildWorkerPath={fake}");
+        var run = ws.Build($"-p:MlBuildEnginePath={fake}");
 
         Assert.NotEqual(0, run.ExitCode);
         var d = Assert.Single(run.MlbDiagnostics);

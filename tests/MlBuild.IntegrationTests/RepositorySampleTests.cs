@@ -14,12 +14,12 @@ public sealed class RepositorySampleTests(ITestOutputHelper output)
     public void Sample_points_at_the_tasks_and_engine_that_src_builds(string configuration)
     {
         var root = PackagesFixture.FindRepoRoot();
-        var sample = Evaluate(root, "samples/ChurnData/ChurnData.csproj", configuration, "MlBuildTasksAssembly", "MlBuildWorkerPath", "_MlBuildTasksInTaskHost");
+        var sample = Evaluate(root, "samples/ChurnData/ChurnData.csproj", configuration, "MlBuildTasksAssembly", "MlBuildEnginePath", "_MlBuildTasksInTaskHost");
         var tasks = Evaluate(root, "src/MlBuild.Tasks/MlBuild.Tasks.csproj", configuration, "TargetPath");
         var cli = Evaluate(root, "src/MlBuild.Cli/MlBuild.Cli.csproj", configuration, "TargetPath");
 
         Assert.Equal(Path.GetFullPath(tasks["TargetPath"]), Path.GetFullPath(sample["MlBuildTasksAssembly"]));
-        Assert.Equal(Path.GetFullPath(cli["TargetPath"]), Path.GetFullPath(sample["MlBuildWorkerPath"]));
+        Assert.Equal(Path.GetFullPath(cli["TargetPath"]), Path.GetFullPath(sample["MlBuildEnginePath"]));
         Assert.Equal("true", sample["_MlBuildTasksInTaskHost"]);
     }
 

@@ -9,10 +9,10 @@ public sealed class MlBuildValidateDataTests : IDisposable
     public void Dispose() => _ws.Dispose();
 
     static string Result(int exit, params string[] lines) =>
-        $"MLBUILD-RESULT\t1\t{exit}\n" + string.Concat(lines.Select(l => l + "\n"));
+        $"MLBUILD-RESULT\t2\t{exit}\n" + string.Concat(lines.Select(l => l + "\n"));
 
     [UnixFact]
-    public void Execute_starts_dotnet_exec_worker_validate_with_request_and_result()
+    public void Execute_starts_dotnet_exec_engine_validate_with_request_and_result()
     {
         _ws.Prepare(0, Result(0));
         var task = _ws.CreateTask(TaskWorkspace.Item("data/train.csv", ("Schema", "data/train.schema.json")));
@@ -20,7 +20,7 @@ public sealed class MlBuildValidateDataTests : IDisposable
         Assert.True(task.Execute());
 
         Assert.Equal(
-            ["exec", task.WorkerAssembly, "worker", "validate", "--request", task.RequestFile, "--result", task.ResultFile],
+            ["exec", task.EngineAssembly, "engine", "validate", "--request", task.RequestFile, "--result", task.ResultFile],
             _ws.RecordedArguments);
         Assert.Empty(_ws.Engine.Errors);
         Assert.Empty(_ws.Engine.Warnings);
@@ -30,9 +30,9 @@ public sealed class MlBuildValidateDataTests : IDisposable
     public void Execute_violations_replays_each_diagnostic_with_code_file_line_and_column()
     {
         _ws.Prepare(1, Result(1,
-            "D\terror\tMLB1003\tdata/train.csv\t12\t2\tcolumn 'age' value '-3' is below min 18 (1 of 1 in this check)",
-            "D\twarning\tMLB2001\tdata/train.csv\t0\t0\tdrift\\tin 'plan'",
-            "D\tinfo\tMLB1000\t\t0\t0\t300 rows checked",
+            "D\terror\tdata\tMLB1003\tdata/train.csv\t12\t2\tcolumn 'age' value '-3' is below min 18 (1 of 1 in this check)",
+            "D\twarning\tdata\tMLB2001\tdata/train.csv\t0\t0\tdrift\\tin 'plan'",
+            "D\tinfo\tdata\tMLB1000\t\t0\t0\t300 rows checked",
             "M\tvalidated 1 dataset"));
         var task = _ws.CreateTask(TaskWorkspace.Item("data/train.csv", ("Schema", "data/train.schema.json")));
 
@@ -43,16 +43,16 @@ public sealed class MlBuildValidateDataTests : IDisposable
         var warning = Assert.Single(_ws.Engine.Warnings);
         Assert.Equal(("MLB2001", "drift\tin 'plan'"), (warning.Code, warning.Message));
         Assert.Contains(_ws.Engine.Messages, m => m.Code == "MLB1000");
-        // The worker's text output is logged as messages only: its canonical-looking line is not an error,
+        // The engine's text output is logged as messages only: its canonical-looking line is not an error,
         // and exit code 1 does not add MSBuild's generic "exited with code" error.
         Assert.DoesNotContain(_ws.Engine.Errors, e => e.Code is "MLB1999" or "MSB6006" or "MSB3073");
-        Assert.Contains(_ws.Engine.Messages, m => m.Message!.Contains("fake worker on stdout", StringComparison.Ordinal));
+        Assert.Contains(_ws.Engine.Messages, m => m.Message!.Contains("fake engine on stdout", StringComparison.Ordinal));
     }
 
     [UnixFact]
     public void Execute_with_DataViolationsAsWarnings_downgrades_data_codes_but_not_configuration_codes()
     {
-        _ws.Prepare(1, Result(1, "D\terror\tMLB1003\tdata/train.csv\t12\t2\tbelow min"));
+        _ws.Prepare(1, Result(1, "D\terror\tdata\tMLB1003\tdata/train.csv\t12\t2\tbelow min"));
         var task = _ws.CreateTask(TaskWorkspace.Item("data/train.csv", ("Schema", "data/train.schema.json")));
         task.DataViolationsAsWarnings = true;
 
@@ -61,7 +61,7 @@ public sealed class MlBuildValidateDataTests : IDisposable
         Assert.Equal("MLB1003", Assert.Single(_ws.Engine.Warnings).Code);
 
         using var ws2 = new TaskWorkspace();
-        ws2.Prepare(2, Result(2, "D\terror\tMLB9101\tdata/train.schema.json\t3\t5\tJSON error"));
+        ws2.Prepare(2, Result(2, "D\terror\tconfiguration\tMLB9101\tdata/train.schema.json\t3\t5\tJSON error"));
         var task2 = ws2.CreateTask(TaskWorkspace.Item("data/train.csv", ("Schema", "data/train.schema.json")));
         task2.DataViolationsAsWarnings = true;
 
@@ -69,8 +69,25 @@ public sealed class MlBuildValidateDataTests : IDisposable
         Assert.Equal("MLB9101", Assert.Single(ws2.Engine.Errors).Code);
     }
 
+    [UnixTheory]
+    [InlineData("input", "MLB1101")]          // unreadable input, though its digits look like a data check's
+    [InlineData("configuration", "MLB9104")]
+    [InlineData("internal", "MLB9000")]
+    [InlineData("unknown-kind", "MLB1003")]   // a kind this task does not know is never downgraded
+    public void Execute_with_DataViolationsAsWarnings_keeps_every_error_that_is_not_a_data_finding_and_adds_no_MLB9001(string kind, string code)
+    {
+        _ws.Prepare(2, Result(2, $"D\terror\t{kind}\t{code}\tdata/train.csv\t3\t1\tcannot run"));
+        var task = _ws.CreateTask(TaskWorkspace.Item("data/train.csv", ("Schema", "data/train.schema.json")));
+        task.DataViolationsAsWarnings = true;
+
+        Assert.False(task.Execute());
+
+        Assert.Equal(code, Assert.Single(_ws.Engine.Errors).Code);
+        Assert.Empty(_ws.Engine.Warnings);
+    }
+
     [UnixFact]
-    public void Execute_worker_without_result_file_is_MLB9001_with_exit_code_and_log_path()
+    public void Execute_engine_without_result_file_is_MLB9001_with_exit_code_and_log_path()
     {
         _ws.Prepare(134, result: null);
         var task = _ws.CreateTask(TaskWorkspace.Item("data/train.csv", ("Schema", "data/train.schema.json")));
@@ -81,7 +98,7 @@ public sealed class MlBuildValidateDataTests : IDisposable
         Assert.Equal("MLB9001", error.Code);
         Assert.Contains("134", error.Message, StringComparison.Ordinal);
         Assert.Contains(task.LogFile!, error.Message, StringComparison.Ordinal);
-        Assert.Contains("fake worker on stdout", File.ReadAllText(task.LogFile!), StringComparison.Ordinal);
+        Assert.Contains("fake engine on stdout", File.ReadAllText(task.LogFile!), StringComparison.Ordinal);
     }
 
     [UnixFact]
@@ -98,9 +115,9 @@ public sealed class MlBuildValidateDataTests : IDisposable
 
     [UnixTheory]
     [InlineData("garbage\n")]
-    [InlineData("MLBUILD-RESULT\t2\t0\n")]
-    [InlineData("MLBUILD-RESULT\t1\t1\nD\terror\tMLB1003\tdata/train.csv\tx\t2\tbad line number\n")]
-    [InlineData("MLBUILD-RESULT\t1\t1\n")]
+    [InlineData("MLBUILD-RESULT\t1\t1\nD\terror\tMLB1003\tdata/train.csv\t1\t2\tversion 1 has no kind\n")]
+    [InlineData("MLBUILD-RESULT\t2\t1\nD\terror\tdata\tMLB1003\tdata/train.csv\tx\t2\tbad line number\n")]
+    [InlineData("MLBUILD-RESULT\t2\t1\n")]
     public void Execute_garbled_or_empty_failing_result_is_MLB9001(string result)
     {
         _ws.Prepare(1, result);
@@ -161,7 +178,7 @@ public sealed class MlBuildValidateDataTests : IDisposable
     {
         var set = new RequestDataset("a\"b", "C:\\data\\s.json");
         set.Files.Add("x\ty\u0001");
-        var json = WorkerRequest.ToJson("C:\\proj", [set]);
+        var json = EngineRequest.ToJson("C:\\proj", [set]);
 
         using var doc = JsonDocument.Parse(json);
         var d = doc.RootElement.GetProperty("datasets")[0];
@@ -172,7 +189,7 @@ public sealed class MlBuildValidateDataTests : IDisposable
     }
 
     [Fact]
-    public void Execute_item_without_Schema_is_MLB9010_naming_the_item_and_starts_no_worker()
+    public void Execute_item_without_Schema_is_MLB9010_naming_the_item_and_starts_no_engine()
     {
         var task = _ws.CreateTask(TaskWorkspace.Item("data/train.csv"));
 
@@ -181,7 +198,7 @@ public sealed class MlBuildValidateDataTests : IDisposable
         var error = Assert.Single(_ws.Engine.Errors);
         Assert.Equal("MLB9010", error.Code);
         Assert.Contains("data/train.csv", error.Message, StringComparison.Ordinal);
-        Assert.False(_ws.WorkerStarted);
+        Assert.False(_ws.EngineStarted);
     }
 
     [Fact]
@@ -196,7 +213,7 @@ public sealed class MlBuildValidateDataTests : IDisposable
         Assert.Equal(["MLB9011", "MLB9012"], _ws.Engine.Errors.Select(e => e.Code));
         Assert.Contains("data/nope.csv", _ws.Engine.Errors[0].Message, StringComparison.Ordinal);
         Assert.Contains("data/nope.schema.json", _ws.Engine.Errors[1].Message, StringComparison.Ordinal);
-        Assert.False(_ws.WorkerStarted);
+        Assert.False(_ws.EngineStarted);
     }
 
     [Fact]
@@ -216,19 +233,19 @@ public sealed class MlBuildValidateDataTests : IDisposable
     public void Execute_missing_engine_is_MLB9014()
     {
         var task = _ws.CreateTask(TaskWorkspace.Item("data/train.csv", ("Schema", "data/train.schema.json")));
-        task.WorkerAssembly = Path.Combine(_ws.Root, "no-such", "mlbuild.dll");
+        task.EngineAssembly = Path.Combine(_ws.Root, "no-such", "mlbuild.dll");
 
         Assert.False(task.Execute());
         Assert.Equal("MLB9014", Assert.Single(_ws.Engine.Errors).Code);
     }
 
     [Fact]
-    public void Execute_no_items_to_validate_succeeds_without_a_worker()
+    public void Execute_no_items_to_validate_succeeds_without_an_engine()
     {
         var task = _ws.CreateTask(TaskWorkspace.Item("data/train.csv", ("Schema", "data/train.schema.json"), ("Validate", "false")));
 
         Assert.True(task.Execute());
-        Assert.False(_ws.WorkerStarted);
+        Assert.False(_ws.EngineStarted);
     }
 }
 
@@ -238,6 +255,6 @@ public sealed class UnixTheoryAttribute : TheoryAttribute
     public UnixTheoryAttribute()
     {
         if (OperatingSystem.IsWindows())
-            Skip = "The fake worker is a POSIX shell script.";
+            Skip = "The fake engine is a POSIX shell script.";
     }
 }

@@ -24,7 +24,7 @@ internal sealed class TaskWorkspace : IDisposable
         done
         [ -n "$request" ] && cp "$request" "$out/request.json"
         [ -f "$out/prepared-result.tsv" ] && cp "$out/prepared-result.tsv" "$result"
-        echo "fake worker on stdout"
+        echo "fake engine on stdout"
         echo "data/train.csv(9,9): error MLB1999: text output is never parsed" >&2
         exit "$(cat "$out/exit-code.txt" 2>/dev/null || echo 0)"
         """;
@@ -54,7 +54,7 @@ internal sealed class TaskWorkspace : IDisposable
         File.WriteAllText(path, text);
     }
 
-    /// <summary>What the fake worker will do: exit with <paramref name="exitCode"/>, after writing <paramref name="result"/> (unless null).</summary>
+    /// <summary>What the fake engine will do: exit with <paramref name="exitCode"/>, after writing <paramref name="result"/> (unless null).</summary>
     public void Prepare(int exitCode, string? result)
     {
         File.WriteAllText(Path.Combine(Fake, "exit-code.txt"), exitCode.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -65,7 +65,7 @@ internal sealed class TaskWorkspace : IDisposable
 
     public string[] RecordedArguments => File.ReadAllLines(Path.Combine(Fake, "args.txt"));
     public string RecordedRequest => File.ReadAllText(Path.Combine(Fake, "request.json"));
-    public bool WorkerStarted => File.Exists(Path.Combine(Fake, "args.txt"));
+    public bool EngineStarted => File.Exists(Path.Combine(Fake, "args.txt"));
     public string StateDir => Path.Combine(Project, "obj", "mlbuild");
 
     public static ITaskItem Item(string spec, params (string Key, string Value)[] metadata)
@@ -79,7 +79,7 @@ internal sealed class TaskWorkspace : IDisposable
     {
         BuildEngine = Engine,
         Datasets = datasets,
-        WorkerAssembly = Path.Combine(Fake, "mlbuild.dll"),
+        EngineAssembly = Path.Combine(Fake, "mlbuild.dll"),
         ProjectDirectory = Project,
         RequestFile = Path.Combine(StateDir, "validate-data.request.json"),
         ResultFile = Path.Combine(StateDir, "validate-data.result.tsv"),

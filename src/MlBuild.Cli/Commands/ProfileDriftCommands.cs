@@ -39,7 +39,7 @@ internal static class ProfileDriftCommands
         return limits;
     }
 
-    static MlBuildException Usage(string message) => new(new MlDiagnostic("MLB9002", MlSeverity.Error, message));
+    static MlBuildException Usage(string message) => new(new MlDiagnostic(DiagnosticCodes.CommandLine, MlSeverity.Error, message));
 
     static DatasetSchema? LoadSchema(CliContext context, string? schemaPath) =>
         schemaPath is null ? null : SchemaLoader.Load(Path.GetFullPath(schemaPath, context.WorkingDirectory), schemaPath);

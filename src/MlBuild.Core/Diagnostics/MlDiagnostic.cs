@@ -14,7 +14,7 @@ public enum MlSeverity
 /// <summary>
 /// One coded diagnostic with an optional location. <see cref="Line"/> and <see cref="Column"/> are 1-based; 0 means unknown.
 /// </summary>
-/// <param name="Code">The code, <c>MLB</c> plus four digits (see docs/diagnostics.md).</param>
+/// <param name="Code">The code, <c>MLB</c> plus four digits: an entry of <see cref="DiagnosticCodes"/> (see docs/diagnostics.md).</param>
 /// <param name="Severity">Error, warning or info.</param>
 /// <param name="Message">What failed, where, and how to fix or silence it.</param>
 /// <param name="File">The file the diagnostic points at, as the user named it.</param>
@@ -43,19 +43,20 @@ public sealed record MlDiagnostic(string Code, MlSeverity Severity, string Messa
     }
 }
 
-/// <summary>Process exit codes shared by every verb.</summary>
+/// <summary>Process exit codes shared by every verb; derived from verdicts by <see cref="Verdicts.ExitCode(Verdict)"/> only.</summary>
 public enum ExitCodes
 {
     /// <summary>Everything passed.</summary>
     Ok = 0,
     /// <summary>Checks ran and some failed (data violations, failed gates).</summary>
     ChecksFailed = 1,
-    /// <summary>Usage, configuration or unreadable input.</summary>
+    /// <summary>The checks could not run: usage, configuration, unreadable input or an internal error.</summary>
     InvalidInput = 2,
 }
 
 /// <summary>
-/// A user mistake (bad input, bad configuration) carrying its diagnostic. Front doors print it and exit 2; never a stack trace.
+/// A coded failure carrying its diagnostic (bad input, bad configuration, a registry refusal). Front doors print it and
+/// exit with its code's exit class (<see cref="Verdicts.ExitCode(IEnumerable{MlDiagnostic})"/>); never a stack trace.
 /// </summary>
 public sealed class MlBuildException(MlDiagnostic diagnostic) : Exception(diagnostic.Message)
 {

@@ -49,6 +49,32 @@ public static class Verdicts
     /// <summary>The exit code of a run from all its verdicts.</summary>
     public static ExitCodes ExitCode(IEnumerable<Verdict> verdicts) => ExitCode(Worst(verdicts));
 
+    /// <summary>
+    /// The verdict of a run that raises a code of this kind as an error: a data finding or a registry refusal fails
+    /// the checks, information passes, and everything else (configuration, unreadable input, usage, internal) means
+    /// the checks could not run.
+    /// </summary>
+    public static Verdict WhenRaised(DiagnosticKind kind) => kind switch
+    {
+        DiagnosticKind.DataFinding or DiagnosticKind.Refusal => Verdict.Fail,
+        DiagnosticKind.Information => Verdict.Pass,
+        _ => Verdict.Error,
+    };
+
+    /// <summary>
+    /// The verdict one diagnostic stands for, from what the engine wrote (its severity) and the table (its code's kind):
+    /// info passes, a warning warns, an error is <see cref="WhenRaised"/> of its kind.
+    /// </summary>
+    public static Verdict Of(MlDiagnostic diagnostic) => diagnostic.Severity switch
+    {
+        MlSeverity.Info => Verdict.Pass,
+        MlSeverity.Warning => Verdict.Warn,
+        _ => WhenRaised(DiagnosticCodes.KindOf(diagnostic.Code)),
+    };
+
+    /// <summary>The exit code of a run that reported <paramref name="diagnostics"/> (0 for none).</summary>
+    public static ExitCodes ExitCode(IEnumerable<MlDiagnostic> diagnostics) => ExitCode(Worst(diagnostics.Select(Of)));
+
     /// <summary>The lower-case word used in every report (<c>pass</c>, <c>fail</c>, ...).</summary>
     public static string Word(this Verdict verdict) => verdict switch
     {

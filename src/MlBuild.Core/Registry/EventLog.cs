@@ -232,6 +232,6 @@ public sealed class EventLog
 
     internal static string Text(byte[] b) => Encoding.UTF8.GetString(b);
 
-    internal static MlDiagnostic Diag(string code, string message, string? file = null) =>
-        new(code, RegistryCodes.ExitCodeFor(code) == ExitCodes.Ok ? MlSeverity.Info : MlSeverity.Error, message, file);
+    internal static MlDiagnostic Diag(DiagnosticCode code, string message, string? file = null) =>
+        new(code, code.Kind == DiagnosticKind.Information ? MlSeverity.Info : MlSeverity.Error, message, file);
 }

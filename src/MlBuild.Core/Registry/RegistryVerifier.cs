@@ -26,7 +26,7 @@ public static class RegistryVerifier
     {
         var diags = new List<MlDiagnostic>();
         string Loc(string key) => store.Description.TrimEnd('/') + "/" + key;
-        void Add(string code, string message, string key) => diags.Add(EventLog.Diag(code, message, Loc(key)));
+        void Add(DiagnosticCode code, string message, string key) => diags.Add(EventLog.Diag(code, message, Loc(key)));
 
         if (!store.Exists())
         {
@@ -136,7 +136,7 @@ public static class RegistryVerifier
         return new VerifyReport(diags, seqs.Count, blobs);
     }
 
-    private static void CheckHead(IRegistryStore store, long max, Dictionary<long, string> digests, Action<string, string, string> add)
+    private static void CheckHead(IRegistryStore store, long max, Dictionary<long, string> digests, Action<DiagnosticCode, string, string> add)
     {
         var bytes = store.Read("head.json");
         if (bytes is null)

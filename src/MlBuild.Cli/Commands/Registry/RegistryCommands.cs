@@ -88,21 +88,20 @@ internal static class RegistryCommands
         catch (MlBuildException ex)
         {
             context.Error.WriteLine(ex.Diagnostic.ToCanonicalString());
-            return (int)(ex.Diagnostic.Code.StartsWith("MLB6", StringComparison.Ordinal)
-                ? RegistryCodes.ExitCodeFor(ex.Diagnostic.Code) : ExitCodes.InvalidInput);
+            return (int)Verdicts.ExitCode([ex.Diagnostic]);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             context.Error.WriteLine(new MlDiagnostic(RegistryCodes.StoreFailed, MlSeverity.Error,
                 $"Registry storage failed: {ex.Message}").ToCanonicalString());
-            return (int)ExitCodes.InvalidInput;
+            return (int)RegistryCodes.StoreFailed.ExitClass;
         }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
+        catch (Exception ex) when (ex is not OutOfMemoryException && Environment.GetEnvironmentVariable("MLBUILD_DEBUG") != "1")
         {
-            // A bug, not a user mistake: one coded line with the exception's type and message, no stack trace.
-            context.Error.WriteLine(new MlDiagnostic(RegistryCodes.Internal, MlSeverity.Error,
+            // A bug, not a user mistake: the one internal-error code, with the exception's type and message, no stack trace.
+            context.Error.WriteLine(new MlDiagnostic(DiagnosticCodes.InternalError, MlSeverity.Error,
                 $"Unexpected {ex.GetType().Name} in the registry: {ex.Message} Please report it with the command you ran.").ToCanonicalString());
-            return (int)ExitCodes.InvalidInput;
+            return (int)DiagnosticCodes.InternalError.ExitClass;
         }
     }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MlBuild.Core.Diagnostics;
 using MlBuild.Core.Registry;
 
 namespace MlBuild.Cli.Commands.Registry;
@@ -27,8 +28,9 @@ internal static class VerifyCommand
             if (parse.GetValue(package) is { } pkg)
             {
                 var problems = NuGetPackager.Verify(RegistryCommands.Resolve(context, pkg)!, keys);
-                foreach (var p in problems)
-                    context.Error.WriteLine(new Core.Diagnostics.MlDiagnostic(RegistryCodes.PackageDigestMismatch, Core.Diagnostics.MlSeverity.Error, $"Package {p}.", pkg).ToCanonicalString());
+                var diagnostics = problems.Select(p => new MlDiagnostic(RegistryCodes.PackageDigestMismatch, MlSeverity.Error, $"Package {p}.", pkg)).ToList();
+                foreach (var d in diagnostics)
+                    context.Error.WriteLine(d.ToCanonicalString());
                 context.Out.WriteLine(problems.Count == 0
                     ? $"Verified package {Path.GetFileName(pkg)}{(keys is null ? "" : $" against {keys.Count} trusted key(s)")}: OK."
                     : $"Package verification failed: {problems.Count} problem(s).");
@@ -37,18 +39,18 @@ internal static class VerifyCommand
                     var files = NuGetPackager.Extract(RegistryCommands.Resolve(context, pkg)!, RegistryCommands.Resolve(context, dir)!, keys);
                     context.Out.WriteLine($"Extracted {files.Count} file(s) into {dir}.");
                 }
-                return problems.Count == 0 ? 0 : 1;
+                return (int)Verdicts.ExitCode(diagnostics);
             }
             if (!store.Exists())
                 throw RegistryCodes.Error(RegistryCodes.NoRegistry, $"No registry at '{store.Description}'. Pass --registry.");
             var report = RegistryVerifier.Verify(store, keys);
             foreach (var d in report.Diagnostics)
-                (d.Severity == Core.Diagnostics.MlSeverity.Error ? context.Error : context.Out).WriteLine(d.ToCanonicalString());
-            var errors = report.Diagnostics.Count(d => d.Severity == Core.Diagnostics.MlSeverity.Error);
+                (d.Severity == MlSeverity.Error ? context.Error : context.Out).WriteLine(d.ToCanonicalString());
+            var errors = report.Diagnostics.Count(d => d.Severity == MlSeverity.Error);
             context.Out.WriteLine(report.Ok
                 ? $"Verified {report.Events} event(s) and {report.Blobs} blob(s){(keys is null ? "" : $", signatures against {keys.Count} trusted key(s)")}: OK."
                 : $"Verify failed: {errors} problem(s) in {report.Events} event(s) and {report.Blobs} blob(s).");
-            return report.Ok ? 0 : 1;
+            return (int)Verdicts.ExitCode(report.Diagnostics);
         }));
         return cmd;
     }

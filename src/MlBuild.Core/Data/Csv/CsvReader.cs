@@ -68,26 +68,26 @@ internal static class CsvReader
                 if (filled == buffer.Length)
                 {
                     if (buffer.Length >= options.MaxRecordBytes)
-                        throw Input("MLB1107", $"The header record is longer than {options.MaxRecordBytes >> 20} MB.", display, 1);
+                        throw Input(DiagnosticCodes.RecordTooLong, $"The header record is longer than {options.MaxRecordBytes >> 20} MB.", display, 1);
                     Array.Resize(ref buffer, buffer.Length * 2);
                 }
                 continue;
             }
             if (inQuote && end < 0)
-                throw Input("MLB1101", "Unterminated quoted field in the header: a '\"' opens a field that never closes.", display, 1);
+                throw Input(DiagnosticCodes.UnterminatedQuote, "Unterminated quoted field in the header: a '\"' opens a field that never closes.", display, 1);
             int headerLength = end < 0 ? data.Length : end + 1;
             var header = data[..headerLength];
             if (header.IndexOf((byte)0) is var nul and >= 0)
-                throw Input("MLB1104", $"The file contains a NUL byte at offset {bom + nul}; it is not a text CSV file (binary or UTF-16?).", display, 1);
+                throw Input(DiagnosticCodes.NulByte, $"The file contains a NUL byte at offset {bom + nul}; it is not a text CSV file (binary or UTF-16?).", display, 1);
             if (!Utf8.IsValid(header))
-                throw Input("MLB1103", "The header is not valid UTF-8. Save the file as UTF-8.", display, 1);
+                throw Input(DiagnosticCodes.InvalidUtf8, "The header is not valid UTF-8. Save the file as UTF-8.", display, 1);
             var copy = header.ToArray();
             var t = new TokenizedChunk();
             CsvTokenizer.Tokenize(copy, copy.Length, format.Delimiter, copy.AsSpan().Contains((byte)'"'), copy.AsSpan().Count((byte)'\n'), 4096, t);
             if (t.Records == 0)
                 return (null, 0, 1);
             int fields = t.BadFieldCount[0] < 0 ? 4096 : t.BadFieldCount[0];
-            if (fields > 4096) throw Input("MLB1109", "The header has more than 4096 columns.", display, 1);
+            if (fields > 4096) throw Input(DiagnosticCodes.BadHeader, "The header has more than 4096 columns.", display, 1);
             var names = new List<string>(fields);
             for (int f = 0; f < fields; f++)
                 names.Add(Encoding.UTF8.GetString(copy, t.FieldStart[f][0], t.FieldLength[f][0]));
@@ -300,7 +300,7 @@ internal static class CsvReader
                     {
                         long qLine = _line + data[..openQuote].Count((byte)'\n');
                         ArrayPool<byte>.Shared.Return(buffer);
-                        return Stop(new MlDiagnostic("MLB1101", MlSeverity.Error,
+                        return Stop(new MlDiagnostic(DiagnosticCodes.UnterminatedQuote, MlSeverity.Error,
                             "Unterminated quoted field: a '\"' opens a field that never closes before the end of the file. Close the quote or escape it as \"\".",
                             display, (int)Math.Min(qLine, int.MaxValue), 0));
                     }
@@ -311,7 +311,7 @@ internal static class CsvReader
                     // No record ends in this buffer: one record is longer than the buffer. Grow, within limits.
                     if (buffer.Length >= options.MaxRecordBytes)
                     {
-                        var code = openQuote >= 0 ? "MLB1101" : "MLB1107";
+                        var code = openQuote >= 0 ? DiagnosticCodes.UnterminatedQuote : DiagnosticCodes.RecordTooLong;
                         var msg = openQuote >= 0
                             ? $"Unterminated quoted field: a '\"' opens a field with no closing quote within {options.MaxRecordBytes >> 20} MB."
                             : $"A record is longer than {options.MaxRecordBytes >> 20} MB.";
@@ -393,7 +393,7 @@ internal static class CsvReader
             bool isNul = nul >= 0 && (invalid < 0 || nul < invalid);
             int at = isNul ? nul : invalid;
             long line = chunk.StartLine + data[..at].Count((byte)'\n');
-            result.Fatal = new MlDiagnostic(isNul ? "MLB1104" : "MLB1103", MlSeverity.Error,
+            result.Fatal = new MlDiagnostic(isNul ? DiagnosticCodes.NulByte : DiagnosticCodes.InvalidUtf8, MlSeverity.Error,
                 isNul ? $"NUL byte at offset {chunk.StartOffset + at}: this is not a text CSV file (binary, or UTF-16?)."
                       : $"Invalid UTF-8 at offset {chunk.StartOffset + at}. Save the file as UTF-8.",
                 display, (int)Math.Min(line, int.MaxValue), 0);

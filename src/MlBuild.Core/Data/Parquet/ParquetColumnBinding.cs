@@ -136,15 +136,15 @@ internal sealed class ParquetColumnBinding
                 throw new ArgumentException($"Column '{p.Schema.Name}' is mapped to position {p.DataPosition}, but '{displayPath}' has {schema.Fields.Count} columns.");
             var field = schema.Fields[p.DataPosition - 1];
             if (field is not DataField df || df.IsArray || df.MaxRepetitionLevel > 0 || df.MaxDefinitionLevel > 1)
-                throw new MlBuildException(new MlDiagnostic("MLB1203", MlSeverity.Error,
+                throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.ParquetNestedColumn, MlSeverity.Error,
                     $"Column '{field.Name}' of '{displayPath}' is a nested or repeated Parquet field ({field.SchemaType.ToString().ToLowerInvariant()}); " +
                     "MlBuild validates flat columns only. Flatten the column, or remove it from the schema and set \"extraColumns\" to \"ignore\".",
                     displayPath));
-            var se = df.SchemaElement ?? throw new MlBuildException(new MlDiagnostic("MLB1201", MlSeverity.Error,
+            var se = df.SchemaElement ?? throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.ParquetUnreadable, MlSeverity.Error,
                 $"'{displayPath}' is not a readable Parquet file: column '{field.Name}' has no schema element.", displayPath));
             var kind = Classify(se);
             if (!Compatible(kind, p.Schema.Type))
-                throw new MlBuildException(new MlDiagnostic("MLB1202", MlSeverity.Error,
+                throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.ParquetTypeMismatch, MlSeverity.Error,
                     $"Column '{field.Name}' of '{displayPath}' is Parquet {Describe(se)}, which cannot be read as schema type " +
                     $"{p.Schema.Type.ToString().ToLowerInvariant()}. Declare the column's type to match the data (see docs/parquet.md) or convert the column.",
                     displayPath));

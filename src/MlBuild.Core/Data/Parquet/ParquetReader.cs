@@ -198,7 +198,7 @@ internal static class ParquetReader
     }
 
     internal static MlBuildException Corrupt(string displayPath, string reason) =>
-        new(new MlDiagnostic("MLB1201", MlSeverity.Error,
+        new(new MlDiagnostic(DiagnosticCodes.ParquetUnreadable, MlSeverity.Error,
             $"'{displayPath}' is not a readable Parquet file ({reason}). Check that the file is complete and was written as Parquet.", displayPath));
 
     /// <summary>Runs a Parquet.Net call; anything it throws means the file is not readable Parquet (MLB1201).</summary>
@@ -237,11 +237,11 @@ internal static class ParquetReader
             return new FileHandle(stream);
         }
         catch (MlBuildException) { throw; }
-        catch (FileNotFoundException) { throw new MlBuildException(new MlDiagnostic("MLB1108", MlSeverity.Error, $"Data file '{displayPath}' was not found.", displayPath)); }
-        catch (DirectoryNotFoundException) { throw new MlBuildException(new MlDiagnostic("MLB1108", MlSeverity.Error, $"Data file '{displayPath}' was not found.", displayPath)); }
+        catch (FileNotFoundException) { throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.DataFileNotFound, MlSeverity.Error, $"Data file '{displayPath}' was not found.", displayPath)); }
+        catch (DirectoryNotFoundException) { throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.DataFileNotFound, MlSeverity.Error, $"Data file '{displayPath}' was not found.", displayPath)); }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new MlBuildException(new MlDiagnostic("MLB1201", MlSeverity.Error, $"'{displayPath}' cannot be opened: {ex.Message}", displayPath));
+            throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.ParquetUnreadable, MlSeverity.Error, $"'{displayPath}' cannot be opened: {ex.Message}", displayPath));
         }
     }
 

@@ -363,7 +363,7 @@ public static class ProfileJson
         try { bytes = File.ReadAllBytes(fullPath); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new MlBuildException(new MlDiagnostic(e is FileNotFoundException or DirectoryNotFoundException ? "MLB1108" : DriftCodes.ProfileUnreadable,
+            throw new MlBuildException(new MlDiagnostic(e is FileNotFoundException or DirectoryNotFoundException ? DiagnosticCodes.DataFileNotFound : DriftCodes.ProfileUnreadable,
                 MlSeverity.Error, $"Cannot read profile '{display}': {e.Message}", display));
         }
         return Read(bytes, display);

@@ -68,7 +68,7 @@ public static class SchemaInferrer
     {
         using var stream = File.OpenRead(full);
         var (names, _, _) = Csv.CsvReader.ReadHeader(stream, display, new CsvFormat(), options);
-        return names ?? throw new MlBuildException(new MlDiagnostic("MLB1105", MlSeverity.Error, "The file is empty: expected a header row.", display, 1, 0));
+        return names ?? throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.EmptyFile, MlSeverity.Error, "The file is empty: expected a header row.", display, 1, 0));
     }
 
     static ColumnSchema InferColumn(Profiling.ColumnProfile p, long records)

@@ -18,21 +18,21 @@ public static class SchemaLoader
     {
         displayPath ??= path;
         if (!File.Exists(path))
-            throw Error("MLB9108", $"Schema file '{displayPath}' was not found.", displayPath, 0, 0);
+            throw Error(DiagnosticCodes.SchemaNotFound, $"Schema file '{displayPath}' was not found.", displayPath, 0, 0);
         return Parse(File.ReadAllBytes(path), displayPath);
     }
 
     /// <summary>Parses schema JSON (UTF-8 bytes).</summary>
     public static DatasetSchema Parse(byte[] utf8, string displayPath)
     {
-        var root = PositionedJson.Parse(utf8, displayPath, "MLB9101");
+        var root = PositionedJson.Parse(utf8, displayPath, DiagnosticCodes.SchemaJson);
         var ctx = new Ctx(displayPath);
         ctx.Expect(root, PositionedJsonKind.Object, "the schema");
         ctx.CheckKeys(root, RootKeys, "schema");
 
         var version = root["schemaVersion"] ?? throw ctx.Missing(root, "schemaVersion", "the schema (use 1)");
         if (ctx.Int(version, "schemaVersion") != DatasetSchema.CurrentVersion)
-            throw ctx.At("MLB9107", version, $"schemaVersion {version.Text} is not supported; this MlBuild reads version {DatasetSchema.CurrentVersion}.");
+            throw ctx.At(DiagnosticCodes.SchemaVersion, version, $"schemaVersion {version.Text} is not supported; this MlBuild reads version {DatasetSchema.CurrentVersion}.");
 
         var csv = new CsvFormat();
         if (root["csv"] is { } csvNode)
@@ -45,7 +45,7 @@ public static class SchemaLoader
                 var s = ctx.String(d, "csv.delimiter");
                 if (s == "\\t") s = "\t";
                 if (s.Length != 1 || s[0] > 127 || s[0] is '"' or '\n' or '\r')
-                    throw ctx.At("MLB9104", d, $"csv.delimiter must be one ASCII character other than a quote or newline, not '{s}'.");
+                    throw ctx.At(DiagnosticCodes.SchemaInvalidValue, d, $"csv.delimiter must be one ASCII character other than a quote or newline, not '{s}'.");
                 delimiter = (byte)s[0];
             }
             var tokens = csvNode["nullTokens"] is { } nt ? ctx.StringList(nt, "csv.nullTokens") : [""];
@@ -61,7 +61,7 @@ public static class SchemaLoader
         {
             var col = ParseColumn(ctx, c);
             if (!seen.Add(col.Name))
-                throw ctx.At("MLB9109", c, $"Column '{col.Name}' is declared twice.");
+                throw ctx.At(DiagnosticCodes.SchemaDuplicateColumn, c, $"Column '{col.Name}' is declared twice.");
             columns.Add(col);
         }
 
@@ -101,7 +101,7 @@ public static class SchemaLoader
         ctx.CheckKeys(c, ColumnKeys, "column");
         var nameNode = c["name"] ?? throw ctx.Missing(c, "name", "a column");
         var name = ctx.String(nameNode, "name");
-        if (name.Length == 0) throw ctx.At("MLB9104", nameNode, "A column name must not be empty.");
+        if (name.Length == 0) throw ctx.At(DiagnosticCodes.SchemaInvalidValue, nameNode, "A column name must not be empty.");
         var typeNode = c["type"] ?? throw ctx.Missing(c, "type", $"column '{name}'");
         var typeText = ctx.String(typeNode, "type");
         var type = typeText switch
@@ -113,15 +113,15 @@ public static class SchemaLoader
             "category" => ColumnType.Category,
             "date" => ColumnType.Date,
             "datetime" => ColumnType.DateTime,
-            _ => throw ctx.At("MLB9102", typeNode, $"Column '{name}' has unknown type '{typeText}'. Use one of: integer, float, boolean, string, category, date, datetime."),
+            _ => throw ctx.At(DiagnosticCodes.SchemaUnknownType, typeNode, $"Column '{name}' has unknown type '{typeText}'. Use one of: integer, float, boolean, string, category, date, datetime."),
         };
         string? format = c["format"] is { } f ? ctx.String(f, "format") : null;
         if (format is not null && type is not (ColumnType.Date or ColumnType.DateTime))
-            throw ctx.At("MLB9104", c["format"]!, $"'format' applies to date and datetime columns; column '{name}' is {typeText}.");
+            throw ctx.At(DiagnosticCodes.SchemaInvalidValue, c["format"]!, $"'format' applies to date and datetime columns; column '{name}' is {typeText}.");
         if (format is not null)
         {
             try { _ = DateTime.MinValue.ToString(format, CultureInfo.InvariantCulture); }
-            catch (FormatException) { throw ctx.At("MLB9104", c["format"]!, $"Column '{name}' has an invalid date format '{format}'."); }
+            catch (FormatException) { throw ctx.At(DiagnosticCodes.SchemaInvalidValue, c["format"]!, $"Column '{name}' has an invalid date format '{format}'."); }
         }
 
         bool ordered = type is ColumnType.Integer or ColumnType.Float or ColumnType.Date or ColumnType.DateTime;
@@ -129,22 +129,22 @@ public static class SchemaLoader
         Bound? min = null, max = null;
         if (c["min"] is { } minNode)
         {
-            if (!ordered) throw ctx.At("MLB9104", minNode, $"'min' applies to numeric, date and datetime columns; column '{name}' is {typeText}.");
+            if (!ordered) throw ctx.At(DiagnosticCodes.SchemaInvalidValue, minNode, $"'min' applies to numeric, date and datetime columns; column '{name}' is {typeText}.");
             min = ctx.Bound(minNode, type, format, c["exclusiveMin"] is { } em && ctx.Bool(em, "exclusiveMin"), name);
         }
         if (c["max"] is { } maxNode)
         {
-            if (!ordered) throw ctx.At("MLB9104", maxNode, $"'max' applies to numeric, date and datetime columns; column '{name}' is {typeText}.");
+            if (!ordered) throw ctx.At(DiagnosticCodes.SchemaInvalidValue, maxNode, $"'max' applies to numeric, date and datetime columns; column '{name}' is {typeText}.");
             max = ctx.Bound(maxNode, type, format, c["exclusiveMax"] is { } ex && ctx.Bool(ex, "exclusiveMax"), name);
         }
         if (min is not null && max is not null && min.Value > max.Value)
-            throw ctx.At("MLB9104", c["max"]!, $"Column '{name}' has max {max.Text} below min {min.Text}.");
+            throw ctx.At(DiagnosticCodes.SchemaInvalidValue, c["max"]!, $"Column '{name}' has max {max.Text} below min {min.Text}.");
 
         IReadOnlyList<string>? allowed = null;
         if (c["allowed"] is { } allowedNode)
         {
             if (!textual && type != ColumnType.Integer)
-                throw ctx.At("MLB9104", allowedNode, $"'allowed' applies to string, category and integer columns; column '{name}' is {typeText}.");
+                throw ctx.At(DiagnosticCodes.SchemaInvalidValue, allowedNode, $"'allowed' applies to string, category and integer columns; column '{name}' is {typeText}.");
             allowed = ctx.StringList(allowedNode, "allowed", acceptNumbers: true);
         }
 
@@ -152,7 +152,7 @@ public static class SchemaLoader
         string? patternText = null;
         if (c["pattern"] is { } p)
         {
-            if (!textual) throw ctx.At("MLB9104", p, $"'pattern' applies to string and category columns; column '{name}' is {typeText}.");
+            if (!textual) throw ctx.At(DiagnosticCodes.SchemaInvalidValue, p, $"'pattern' applies to string and category columns; column '{name}' is {typeText}.");
             patternText = ctx.String(p, "pattern");
             try
             {
@@ -161,12 +161,12 @@ public static class SchemaLoader
             }
             catch (ArgumentException e)
             {
-                throw ctx.At("MLB9106", p, $"Column '{name}' has an invalid pattern: {e.Message}");
+                throw ctx.At(DiagnosticCodes.SchemaInvalidPattern, p, $"Column '{name}' has an invalid pattern: {e.Message}");
             }
         }
         int? minLength = null, maxLength = null;
-        if (c["minLength"] is { } mnl) { if (!textual) throw ctx.At("MLB9104", mnl, $"'minLength' applies to string and category columns."); minLength = ctx.Int(mnl, "minLength"); }
-        if (c["maxLength"] is { } mxl) { if (!textual) throw ctx.At("MLB9104", mxl, $"'maxLength' applies to string and category columns."); maxLength = ctx.Int(mxl, "maxLength"); }
+        if (c["minLength"] is { } mnl) { if (!textual) throw ctx.At(DiagnosticCodes.SchemaInvalidValue, mnl, $"'minLength' applies to string and category columns."); minLength = ctx.Int(mnl, "minLength"); }
+        if (c["maxLength"] is { } mxl) { if (!textual) throw ctx.At(DiagnosticCodes.SchemaInvalidValue, mxl, $"'maxLength' applies to string and category columns."); maxLength = ctx.Int(mxl, "maxLength"); }
 
         var tolerance = new Dictionary<string, double>();
         if (c["tolerance"] is { } tol)
@@ -182,7 +182,7 @@ public static class SchemaLoader
                 foreach (var (check, l, col, v) in tol.Members)
                 {
                     if (!CheckNames.Contains(check))
-                        throw ctx.At("MLB9103", l, col, $"Unknown check '{check}' in tolerance of column '{name}'. Checks: {string.Join(", ", CheckNames.Order(StringComparer.Ordinal))}.");
+                        throw ctx.At(DiagnosticCodes.SchemaUnknownProperty, l, col, $"Unknown check '{check}' in tolerance of column '{name}'. Checks: {string.Join(", ", CheckNames.Order(StringComparer.Ordinal))}.");
                     tolerance[check] = ctx.Share(v, "tolerance." + check);
                 }
             }
@@ -218,13 +218,13 @@ public static class SchemaLoader
         var text = ctx.String(checkNode, "check");
         var m = RuleSyntax.Match(text);
         if (!m.Success)
-            throw ctx.At("MLB9110", checkNode, $"Rule '{text}' is not of the form 'column OP column' with OP one of < <= > >= == !=.");
+            throw ctx.At(DiagnosticCodes.SchemaInvalidRule, checkNode, $"Rule '{text}' is not of the form 'column OP column' with OP one of < <= > >= == !=.");
         foreach (var side in new[] { m.Groups[1].Value, m.Groups[3].Value })
         {
             var col = columns.FirstOrDefault(c => c.Name == side)
-                ?? throw ctx.At("MLB9110", checkNode, $"Rule '{text}' names column '{side}', which the schema does not declare.");
+                ?? throw ctx.At(DiagnosticCodes.SchemaInvalidRule, checkNode, $"Rule '{text}' names column '{side}', which the schema does not declare.");
             if (col.Type is ColumnType.String or ColumnType.Category or ColumnType.Boolean)
-                throw ctx.At("MLB9110", checkNode, $"Rule '{text}' compares column '{side}' of type {col.Type.ToString().ToLowerInvariant()}; rules compare numeric, date and datetime columns.");
+                throw ctx.At(DiagnosticCodes.SchemaInvalidRule, checkNode, $"Rule '{text}' compares column '{side}' of type {col.Type.ToString().ToLowerInvariant()}; rules compare numeric, date and datetime columns.");
         }
         var op = m.Groups[2].Value switch
         {
@@ -255,51 +255,51 @@ public static class SchemaLoader
         public MlBuildException At(string code, int line, int col, string message) => Error(code, message, file, line, col);
 
         public MlBuildException Missing(PositionedJson node, string key, string what) =>
-            At("MLB9105", node, $"Missing '{key}' in {what}.");
+            At(DiagnosticCodes.SchemaMissingProperty, node, $"Missing '{key}' in {what}.");
 
         public void Expect(PositionedJson node, PositionedJsonKind kind, string what)
         {
             if (node.Kind != kind)
-                throw At("MLB9104", node, $"Expected {what} to be a JSON {kind.ToString().ToLowerInvariant()}, found {node.Kind.ToString().ToLowerInvariant()}.");
+                throw At(DiagnosticCodes.SchemaInvalidValue, node, $"Expected {what} to be a JSON {kind.ToString().ToLowerInvariant()}, found {node.Kind.ToString().ToLowerInvariant()}.");
         }
 
         public void CheckKeys(PositionedJson node, IEnumerable<string> allowed, string what)
         {
             foreach (var (name, line, col, _) in node.Members)
                 if (!allowed.Contains(name, StringComparer.Ordinal))
-                    throw At("MLB9103", line, col, $"Unknown property '{name}' in {what}. Allowed: {string.Join(", ", allowed.Order(StringComparer.Ordinal))}.");
+                    throw At(DiagnosticCodes.SchemaUnknownProperty, line, col, $"Unknown property '{name}' in {what}. Allowed: {string.Join(", ", allowed.Order(StringComparer.Ordinal))}.");
         }
 
         public string String(PositionedJson node, string key)
         {
-            if (node.Kind != PositionedJsonKind.String) throw At("MLB9104", node, $"'{key}' must be a string.");
+            if (node.Kind != PositionedJsonKind.String) throw At(DiagnosticCodes.SchemaInvalidValue, node, $"'{key}' must be a string.");
             return node.Text!;
         }
 
         public bool Bool(PositionedJson node, string key)
         {
-            if (node.Kind != PositionedJsonKind.Boolean) throw At("MLB9104", node, $"'{key}' must be true or false.");
+            if (node.Kind != PositionedJsonKind.Boolean) throw At(DiagnosticCodes.SchemaInvalidValue, node, $"'{key}' must be true or false.");
             return node.Boolean;
         }
 
         public long Long(PositionedJson node, string key)
         {
             if (node.Kind != PositionedJsonKind.Number || !long.TryParse(node.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) || v < 0)
-                throw At("MLB9104", node, $"'{key}' must be a non-negative whole number.");
+                throw At(DiagnosticCodes.SchemaInvalidValue, node, $"'{key}' must be a non-negative whole number.");
             return v;
         }
 
         public int Int(PositionedJson node, string key)
         {
             var v = Long(node, key);
-            if (v > int.MaxValue) throw At("MLB9104", node, $"'{key}' is too large.");
+            if (v > int.MaxValue) throw At(DiagnosticCodes.SchemaInvalidValue, node, $"'{key}' is too large.");
             return (int)v;
         }
 
         public double Share(PositionedJson node, string key)
         {
             if (node.Kind != PositionedJsonKind.Number || !double.TryParse(node.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || v < 0 || v > 1)
-                throw At("MLB9104", node, $"'{key}' must be a share between 0 and 1 (e.g. 0.01 for 1%).");
+                throw At(DiagnosticCodes.SchemaInvalidValue, node, $"'{key}' must be a share between 0 and 1 (e.g. 0.01 for 1%).");
             return v;
         }
 
@@ -308,17 +308,17 @@ public static class SchemaLoader
             "error" => ColumnPolicy.Error,
             "warn" or "warning" => ColumnPolicy.Warn,
             "ignore" => ColumnPolicy.Ignore,
-            var s => throw At("MLB9104", node, $"'{key}' must be one of error, warn, ignore, not '{s}'."),
+            var s => throw At(DiagnosticCodes.SchemaInvalidValue, node, $"'{key}' must be one of error, warn, ignore, not '{s}'."),
         };
 
         public List<string> StringList(PositionedJson node, string key, bool acceptNumbers = false)
         {
-            if (node.Kind != PositionedJsonKind.Array) throw At("MLB9104", node, $"'{key}' must be an array of strings.");
+            if (node.Kind != PositionedJsonKind.Array) throw At(DiagnosticCodes.SchemaInvalidValue, node, $"'{key}' must be an array of strings.");
             var list = new List<string>();
             foreach (var item in node.Items)
             {
                 if (item.Kind == PositionedJsonKind.String || (acceptNumbers && item.Kind == PositionedJsonKind.Number)) list.Add(item.Text!);
-                else throw At("MLB9104", item, $"'{key}' must contain only strings.");
+                else throw At(DiagnosticCodes.SchemaInvalidValue, item, $"'{key}' must contain only strings.");
             }
             return list;
         }
@@ -328,21 +328,21 @@ public static class SchemaLoader
             if (type is ColumnType.Integer or ColumnType.Float)
             {
                 if (node.Kind != PositionedJsonKind.Number || !double.TryParse(node.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
-                    throw At("MLB9104", node, $"The bound of numeric column '{column}' must be a number.");
+                    throw At(DiagnosticCodes.SchemaInvalidValue, node, $"The bound of numeric column '{column}' must be a number.");
                 return new Bound(v, node.Text!, exclusive);
             }
             if (node.Kind != PositionedJsonKind.String)
-                throw At("MLB9104", node, $"The bound of {type.ToString().ToLowerInvariant()} column '{column}' must be a string such as \"2024-01-31\".");
+                throw At(DiagnosticCodes.SchemaInvalidValue, node, $"The bound of {type.ToString().ToLowerInvariant()} column '{column}' must be a string such as \"2024-01-31\".");
             var text = node.Text!;
             if (type == ColumnType.Date)
             {
                 if (!DateOnly.TryParseExact(text, format ?? "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
                     && !DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out d))
-                    throw At("MLB9104", node, $"The bound '{text}' of date column '{column}' is not a valid date.");
+                    throw At(DiagnosticCodes.SchemaInvalidValue, node, $"The bound '{text}' of date column '{column}' is not a valid date.");
                 return new Bound(d.DayNumber, text, exclusive);
             }
             if (!DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var dt))
-                throw At("MLB9104", node, $"The bound '{text}' of datetime column '{column}' is not a valid date and time.");
+                throw At(DiagnosticCodes.SchemaInvalidValue, node, $"The bound '{text}' of datetime column '{column}' is not a valid date and time.");
             return new Bound(dt.Ticks, text, exclusive);
         }
     }

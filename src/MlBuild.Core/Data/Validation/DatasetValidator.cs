@@ -41,8 +41,19 @@ public static class DatasetValidator
         return merger.Finish(request.Name, files, absent);
     }
 
-    /// <summary>Expands globs (ordinal order, so results do not depend on the file system's listing order).</summary>
+    /// <summary>
+    /// Expands globs and puts the dataset's files in one order: each file once (by full path), in ordinal order of the
+    /// name as given. `dotnet ml data validate b.csv a.csv part-*.csv` and the build's items of one dataset (sent in any
+    /// order) read the same files in the same order, so record numbers and "first occurrence" agree everywhere and do
+    /// not depend on the file system's listing order.
+    /// </summary>
     public static List<(string FullPath, string Display)> ResolveFiles(DatasetRequest request)
+    {
+        var seen = new HashSet<string>(OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+        return ExpandFiles(request).Where(f => seen.Add(f.FullPath)).OrderBy(f => f.Display, StringComparer.Ordinal).ToList();
+    }
+
+    static List<(string FullPath, string Display)> ExpandFiles(DatasetRequest request)
     {
         var result = new List<(string, string)>();
         foreach (var pattern in request.Files)
@@ -51,7 +62,7 @@ public static class DatasetValidator
             {
                 var full = Path.GetFullPath(pattern, request.BaseDirectory);
                 if (!File.Exists(full))
-                    throw new MlBuildException(new MlDiagnostic("MLB1108", MlSeverity.Error,
+                    throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.DataFileNotFound, MlSeverity.Error,
                         Directory.Exists(full) ? $"'{pattern}' is a folder; name a data file or a glob such as '{pattern.TrimEnd('/')}/*.csv'." : $"Data file '{pattern}' was not found.",
                         pattern));
                 result.Add((full, pattern));
@@ -70,7 +81,7 @@ public static class DatasetValidator
                 ? matcher.GetResultsInFullPath(rootFull).Order(StringComparer.Ordinal).ToList()
                 : [];
             if (matches.Count == 0)
-                throw new MlBuildException(new MlDiagnostic("MLB1108", MlSeverity.Error, $"No data file matches '{pattern}'.", pattern));
+                throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.DataFileNotFound, MlSeverity.Error, $"No data file matches '{pattern}'.", pattern));
             foreach (var m in matches)
             {
                 var rel = Path.GetRelativePath(rootFull, m).Replace('\\', '/');
@@ -92,7 +103,7 @@ public static class DatasetValidator
         using var stream = OpenRead(full, display);
         var (names, dataOffset, dataLine) = CsvReader.ReadHeader(stream, display, plan.Schema.Csv, options);
         if (names is null)
-            throw new MlBuildException(new MlDiagnostic("MLB1105", MlSeverity.Error,
+            throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.EmptyFile, MlSeverity.Error,
                 "The file is empty: expected a header row" + (plan.Schema.Csv.Header ? "" : " or records") + ".", display, 1, 0));
         int columns = names.Count;
         if (!plan.Schema.Csv.Header)
@@ -104,7 +115,7 @@ public static class DatasetValidator
         {
             var dup = names.GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
             if (dup is not null)
-                throw new MlBuildException(new MlDiagnostic("MLB1109", MlSeverity.Error,
+                throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.BadHeader, MlSeverity.Error,
                     $"The header names column '{dup.Key}' more than once; columns must have distinct names.", display, 1, names.LastIndexOf(dup.Key) + 1));
             MapColumns(names, display, plan, merger, (pos) => new DataLocation(display, 1, pos, 0, 0));
         }
@@ -151,7 +162,7 @@ public static class DatasetValidator
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new MlBuildException(new MlDiagnostic(e is FileNotFoundException or DirectoryNotFoundException ? "MLB1108" : "MLB1110",
+            throw new MlBuildException(new MlDiagnostic(e is FileNotFoundException or DirectoryNotFoundException ? DiagnosticCodes.DataFileNotFound : DiagnosticCodes.DataFileUnreadable,
                 MlSeverity.Error, $"Cannot read '{display}': {e.Message}", display));
         }
     }

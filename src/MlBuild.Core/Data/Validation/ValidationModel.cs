@@ -40,6 +40,8 @@ public sealed class CheckResult
     public List<ValueCount> TopFailingValues { get; set; } = [];
     /// <summary>Human text of the first failure, used for the diagnostic message.</summary>
     public string? FirstMessage { get; set; }
+    /// <summary>Pass, or (failing beyond tolerance) fail for an error-severity check and warn for a warning one.</summary>
+    public Verdict Verdict => Passed ? Verdict.Pass : Severity == MlSeverity.Error ? Verdict.Fail : Severity == MlSeverity.Warning ? Verdict.Warn : Verdict.Pass;
 }
 
 /// <summary>The result of validating one dataset: every check, the structural diagnostics, the profile.</summary>
@@ -58,6 +60,10 @@ public sealed class ValidationResult
     /// <summary>The column profiles, in schema order.</summary>
     public DatasetProfile? Profile { get; set; }
 
-    /// <summary>0 when every check passed, 1 when some failed, 2 when the input could not be read.</summary>
-    public int ExitCode => InputErrors.Count > 0 ? 2 : Checks.Any(c => !c.Passed && c.Severity == MlSeverity.Error) ? 1 : 0;
+    /// <summary>The worst of the input errors' verdicts (error: the input could not be read) and the checks' verdicts.</summary>
+    public Verdict Verdict => Verdicts.Worst(InputErrors.Select(Verdicts.Of).Concat(Checks.Select(c => c.Verdict)));
+
+    /// <summary>The process exit code of this result (<see cref="Verdicts.ExitCode(Verdict)"/> of its verdict): 0 when
+    /// every check passed, 1 when some failed, 2 when the input could not be read.</summary>
+    public int ExitCode => (int)Verdicts.ExitCode(Verdict);
 }

@@ -42,10 +42,10 @@ internal sealed class ValidationPlan
     {
         Schema = schema;
         NullTokens = schema.Csv.NullTokens.Where(t => t.Length > 0).Select(Encoding.UTF8.GetBytes).ToArray();
-        RowsCheck = Add(null, "dataset.rows", "rows", "MLB1010", RowsRequirement(schema), 0);
-        ColumnsCheck = Add(null, "dataset.missingColumns", "missingColumns", "MLB1011", "every declared required column is present", 0, PolicySeverity(schema.MissingColumns));
-        ExtraColumnsCheck = Add(null, "dataset.extraColumns", "extraColumns", "MLB1012", "no undeclared columns", 0, PolicySeverity(schema.ExtraColumns));
-        RecordsCheck = Add(null, "dataset.records", "records", "MLB1013", "every record has the header's field count", 0);
+        RowsCheck = Add(null, "dataset.rows", "rows", DiagnosticCodes.RowCountOutOfRange, RowsRequirement(schema), 0);
+        ColumnsCheck = Add(null, "dataset.missingColumns", "missingColumns", DiagnosticCodes.MissingColumn, "every declared required column is present", 0, PolicySeverity(schema.MissingColumns));
+        ExtraColumnsCheck = Add(null, "dataset.extraColumns", "extraColumns", DiagnosticCodes.ExtraColumn, "no undeclared columns", 0, PolicySeverity(schema.ExtraColumns));
+        RecordsCheck = Add(null, "dataset.records", "records", DiagnosticCodes.FieldCountMismatch, "every record has the header's field count", 0);
         Columns = new ColumnPlan[schema.Columns.Count];
         for (int i = 0; i < schema.Columns.Count; i++)
         {
@@ -54,18 +54,18 @@ internal sealed class ValidationPlan
             double Tol(string check) => c.Tolerance.TryGetValue(check, out var t) ? t : 0;
             var typeName = c.Type.ToString().ToLowerInvariant();
             if (c.Type is not (ColumnType.String or ColumnType.Category))
-                p.TypeCheck = Add(c.Name, $"{c.Name}.type", "type", "MLB1001", $"type {typeName}" + (c.Format is null ? "" : $" ({c.Format})"), Tol("type"));
+                p.TypeCheck = Add(c.Name, $"{c.Name}.type", "type", DiagnosticCodes.TypeMismatch, $"type {typeName}" + (c.Format is null ? "" : $" ({c.Format})"), Tol("type"));
             if (!c.Nullable)
-                p.NotNullCheck = Add(c.Name, $"{c.Name}.notNull", "notNull", "MLB1002", "not null", Tol("notNull"));
+                p.NotNullCheck = Add(c.Name, $"{c.Name}.notNull", "notNull", DiagnosticCodes.NullValue, "not null", Tol("notNull"));
             if (c.Min is { } min)
             {
                 p.Min = min.Value; p.MinExclusive = min.Exclusive;
-                p.MinCheck = Add(c.Name, $"{c.Name}.min", "min", "MLB1003", (min.Exclusive ? "exclusive min " : "min ") + min.Text, Tol("min"));
+                p.MinCheck = Add(c.Name, $"{c.Name}.min", "min", DiagnosticCodes.BelowMin, (min.Exclusive ? "exclusive min " : "min ") + min.Text, Tol("min"));
             }
             if (c.Max is { } max)
             {
                 p.Max = max.Value; p.MaxExclusive = max.Exclusive;
-                p.MaxCheck = Add(c.Name, $"{c.Name}.max", "max", "MLB1004", (max.Exclusive ? "exclusive max " : "max ") + max.Text, Tol("max"));
+                p.MaxCheck = Add(c.Name, $"{c.Name}.max", "max", DiagnosticCodes.AboveMax, (max.Exclusive ? "exclusive max " : "max ") + max.Text, Tol("max"));
             }
             if (c.Allowed is { } allowed)
             {
@@ -73,22 +73,22 @@ internal sealed class ValidationPlan
                     p.AllowedIntegers = allowed.Select(a => long.TryParse(a, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v : long.MinValue).ToHashSet();
                 else
                     p.Allowed = new Utf8Set(allowed);
-                p.AllowedCheck = Add(c.Name, $"{c.Name}.allowed", "allowed", "MLB1005", "one of " + ShortList(allowed), Tol("allowed"));
+                p.AllowedCheck = Add(c.Name, $"{c.Name}.allowed", "allowed", DiagnosticCodes.NotAllowed, "one of " + ShortList(allowed), Tol("allowed"));
             }
             if (c.Pattern is not null)
-                p.PatternCheck = Add(c.Name, $"{c.Name}.pattern", "pattern", "MLB1006", $"matches '{c.PatternText}'", Tol("pattern"));
+                p.PatternCheck = Add(c.Name, $"{c.Name}.pattern", "pattern", DiagnosticCodes.PatternMismatch, $"matches '{c.PatternText}'", Tol("pattern"));
             if (c.MinLength is not null || c.MaxLength is not null)
-                p.LengthCheck = Add(c.Name, $"{c.Name}.length", "length", "MLB1007",
+                p.LengthCheck = Add(c.Name, $"{c.Name}.length", "length", DiagnosticCodes.LengthOutOfRange,
                     $"length in [{c.MinLength ?? 0}, {(c.MaxLength is { } ml ? ml.ToString(CultureInfo.InvariantCulture) : "∞")}]", Tol("length"));
             if (c.Unique)
-                p.UniqueCheck = Add(c.Name, $"{c.Name}.unique", "unique", "MLB1008", "unique", Tol("unique"));
+                p.UniqueCheck = Add(c.Name, $"{c.Name}.unique", "unique", DiagnosticCodes.DuplicateValue, "unique", Tol("unique"));
             Columns[i] = p;
         }
         var rules = new List<(RowRule, int, int, int)>();
         foreach (var r in schema.Rules)
         {
             int left = IndexOf(r.Left), right = IndexOf(r.Right);
-            rules.Add((r, Add(null, $"rule:{r.Name}", "rule", "MLB1009", r.Text, r.Tolerance), left, right));
+            rules.Add((r, Add(null, $"rule:{r.Name}", "rule", DiagnosticCodes.RuleViolated, r.Text, r.Tolerance), left, right));
         }
         Rules = [.. rules];
     }

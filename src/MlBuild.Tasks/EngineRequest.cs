@@ -19,10 +19,12 @@ namespace MlBuild.Tasks
     }
 
     /// <summary>
-    /// Writes the worker's request JSON by hand (netstandard2.0 has no JSON library we want to load into MSBuild):
-    /// <c>{"formatVersion":1,"projectDirectory":"...","datasets":[{"name":"train","files":["data/train.csv"],"schema":"..."}]}</c>.
+    /// Writes the engine's request JSON by hand (netstandard2.0 has no JSON library we want to load into MSBuild):
+    /// <c>{"formatVersion":1,"projectDirectory":"...","reportDirectory":"...","datasets":[{"name":"train","files":["data/train.csv"],"schema":"..."}]}</c>.
+    /// The engine reads it with MlBuild.Core's <c>EngineRequest</c>; tests/MlBuild.Tasks.Tests/EngineRequestContractTests.cs
+    /// holds the two together.
     /// </summary>
-    internal static class WorkerRequest
+    internal static class EngineRequest
     {
         public const int FormatVersion = 1;
 

@@ -1,0 +1,327 @@
+// The one table of MlBuild's diagnostic codes. MlBuild.Core compiles it as MlBuild.Core.Diagnostics; the MSBuild task
+// assembly (netstandard2.0, which must not load Core) compiles the same file as MlBuild.Tasks (MLBUILD_TASKS), so
+// the task's own codes and the result file's kind words come from here too. Keep this file netstandard2.0-clean.
+// Every entry has a row in docs/diagnostics.md (tests/MlBuild.Core.Tests/Diagnostics checks both ways).
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Reflection;
+
+#if MLBUILD_TASKS
+namespace MlBuild.Tasks;
+#else
+namespace MlBuild.Core.Diagnostics;
+#endif
+
+/// <summary>
+/// What kind of problem a code reports. The kind decides the code's exit class and whether the build may turn it into
+/// a warning (<c>MlBuildDataViolationsAsWarnings</c> downgrades <see cref="DataFinding"/> only).
+/// </summary>
+public enum DiagnosticKind
+{
+    /// <summary>A check ran over the data and found values that break the schema (exit 1).</summary>
+    DataFinding,
+    /// <summary>The registry refused an operation or found a problem in its own state (exit 1).</summary>
+    Refusal,
+    /// <summary>Information only: nothing failed (exit 0).</summary>
+    Information,
+    /// <summary>A configuration mistake: schema, MSBuild items, policy, keys, store settings (exit 2).</summary>
+    Configuration,
+    /// <summary>An input that cannot be read: missing, truncated, not UTF-8, not Parquet, an I/O failure (exit 2).</summary>
+    UnreadableInput,
+    /// <summary>The command line or a reference on it is wrong (exit 2).</summary>
+    Usage,
+    /// <summary>A bug or a crash of MlBuild itself, never the user's input (exit 2).</summary>
+    Internal,
+}
+
+/// <summary>One code of the table: <c>MLB</c> plus four digits, a short title, its kind and its docs anchor.</summary>
+public sealed class DiagnosticCode
+{
+    internal DiagnosticCode(string code, string title, DiagnosticKind kind)
+    {
+        Code = code;
+        Title = title;
+        Kind = kind;
+    }
+
+    /// <summary>The code, e.g. <c>MLB1003</c>.</summary>
+    public string Code { get; }
+
+    /// <summary>A short title; the same words as the code's row in docs/diagnostics.md.</summary>
+    public string Title { get; }
+
+    /// <summary>What kind of problem the code reports.</summary>
+    public DiagnosticKind Kind { get; }
+
+    /// <summary>Where the code is documented, relative to the repository root: <c>docs/diagnostics.md#mlb1003</c>.</summary>
+    public string DocsAnchor => "docs/diagnostics.md#" + Code.ToLowerInvariant();
+
+#if !MLBUILD_TASKS
+    /// <summary>The verdict of a run that raises this code as an error (see <see cref="Verdicts.WhenRaised"/>).</summary>
+    public Verdict VerdictWhenRaised => Verdicts.WhenRaised(Kind);
+
+    /// <summary>The process exit code of a run that raises this code as an error.</summary>
+    public ExitCodes ExitClass => Verdicts.ExitCode(VerdictWhenRaised);
+#endif
+
+    /// <summary>The code's text, so an entry is passed wherever a code string is expected.</summary>
+    public static implicit operator string(DiagnosticCode code) => code.Code;
+
+    /// <inheritdoc />
+    public override string ToString() => Code;
+}
+
+/// <summary>Every code MlBuild declares or emits. Sources refer to these entries, never to code literals.</summary>
+public static class DiagnosticCodes
+{
+    static DiagnosticCode D(string code, string title, DiagnosticKind kind) => new DiagnosticCode(code, title, kind);
+
+    // MLB1xxx: data checks. ------------------------------------------------------------------------------------------
+
+    /// <summary>A non-empty cell does not parse as the column's type.</summary>
+    public static readonly DiagnosticCode TypeMismatch = D("MLB1001", "Value does not parse as the column's type", DiagnosticKind.DataFinding);
+    /// <summary>An empty cell in a non-nullable column.</summary>
+    public static readonly DiagnosticCode NullValue = D("MLB1002", "Null in a non-nullable column", DiagnosticKind.DataFinding);
+    /// <summary>A value is below <c>min</c>.</summary>
+    public static readonly DiagnosticCode BelowMin = D("MLB1003", "Value below min", DiagnosticKind.DataFinding);
+    /// <summary>A value is above <c>max</c>.</summary>
+    public static readonly DiagnosticCode AboveMax = D("MLB1004", "Value above max", DiagnosticKind.DataFinding);
+    /// <summary>A value is not in <c>allowed</c>.</summary>
+    public static readonly DiagnosticCode NotAllowed = D("MLB1005", "Value not allowed", DiagnosticKind.DataFinding);
+    /// <summary>A value does not match <c>pattern</c>.</summary>
+    public static readonly DiagnosticCode PatternMismatch = D("MLB1006", "Value does not match pattern", DiagnosticKind.DataFinding);
+    /// <summary>A string's length is outside <c>minLength</c>..<c>maxLength</c>.</summary>
+    public static readonly DiagnosticCode LengthOutOfRange = D("MLB1007", "String length out of bounds", DiagnosticKind.DataFinding);
+    /// <summary>A value of a unique column repeats.</summary>
+    public static readonly DiagnosticCode DuplicateValue = D("MLB1008", "Duplicate value in a unique column", DiagnosticKind.DataFinding);
+    /// <summary>A row fails a cross-column rule.</summary>
+    public static readonly DiagnosticCode RuleViolated = D("MLB1009", "Cross-column rule violated", DiagnosticKind.DataFinding);
+    /// <summary>The row count is outside <c>rows.min</c>..<c>rows.max</c>.</summary>
+    public static readonly DiagnosticCode RowCountOutOfRange = D("MLB1010", "Row count out of range", DiagnosticKind.DataFinding);
+    /// <summary>A required schema column is missing from the data.</summary>
+    public static readonly DiagnosticCode MissingColumn = D("MLB1011", "Required column missing", DiagnosticKind.DataFinding);
+    /// <summary>The data has a column the schema does not declare.</summary>
+    public static readonly DiagnosticCode ExtraColumn = D("MLB1012", "Undeclared column", DiagnosticKind.DataFinding);
+    /// <summary>A CSV record has more or fewer fields than the header.</summary>
+    public static readonly DiagnosticCode FieldCountMismatch = D("MLB1013", "Record field count differs from the header", DiagnosticKind.DataFinding);
+
+    // MLB11xx, MLB12xx: unreadable input. ----------------------------------------------------------------------------
+
+    /// <summary>A quoted CSV field never closes.</summary>
+    public static readonly DiagnosticCode UnterminatedQuote = D("MLB1101", "Unterminated quoted field", DiagnosticKind.UnreadableInput);
+    /// <summary>The file is not valid UTF-8.</summary>
+    public static readonly DiagnosticCode InvalidUtf8 = D("MLB1103", "Not valid UTF-8", DiagnosticKind.UnreadableInput);
+    /// <summary>The file contains a NUL byte.</summary>
+    public static readonly DiagnosticCode NulByte = D("MLB1104", "NUL byte in a text file", DiagnosticKind.UnreadableInput);
+    /// <summary>The file is empty.</summary>
+    public static readonly DiagnosticCode EmptyFile = D("MLB1105", "Empty file", DiagnosticKind.UnreadableInput);
+    /// <summary>A record is longer than the limit.</summary>
+    public static readonly DiagnosticCode RecordTooLong = D("MLB1107", "Record too long", DiagnosticKind.UnreadableInput);
+    /// <summary>A data file is missing, is a folder, or a glob matches nothing.</summary>
+    public static readonly DiagnosticCode DataFileNotFound = D("MLB1108", "Data file not found", DiagnosticKind.UnreadableInput);
+    /// <summary>The header names a column twice, or has too many columns.</summary>
+    public static readonly DiagnosticCode BadHeader = D("MLB1109", "Duplicate or too many header columns", DiagnosticKind.UnreadableInput);
+    /// <summary>The file exists but cannot be read.</summary>
+    public static readonly DiagnosticCode DataFileUnreadable = D("MLB1110", "Data file cannot be read", DiagnosticKind.UnreadableInput);
+    /// <summary>A Parquet file is truncated, corrupt or not Parquet.</summary>
+    public static readonly DiagnosticCode ParquetUnreadable = D("MLB1201", "Parquet file unreadable", DiagnosticKind.UnreadableInput);
+    /// <summary>A Parquet column's type cannot be read as the schema's type.</summary>
+    public static readonly DiagnosticCode ParquetTypeMismatch = D("MLB1202", "Parquet column type mismatch", DiagnosticKind.UnreadableInput);
+    /// <summary>A Parquet column is nested or repeated.</summary>
+    public static readonly DiagnosticCode ParquetNestedColumn = D("MLB1203", "Nested or repeated Parquet column", DiagnosticKind.UnreadableInput);
+
+    // MLB2xxx: drift and profiles (docs/drift.md). ------------------------------------------------------------------
+
+    /// <summary>A column drifted past its threshold under the drift rule.</summary>
+    public static readonly DiagnosticCode ColumnDrifted = D("MLB2001", "Column drifted", DiagnosticKind.DataFinding);
+    /// <summary>A reference column is missing from the current data.</summary>
+    public static readonly DiagnosticCode DriftColumnMissing = D("MLB2002", "Reference column missing from current data", DiagnosticKind.DataFinding);
+    /// <summary>Current values no longer read as the reference type.</summary>
+    public static readonly DiagnosticCode DriftTypeChanged = D("MLB2003", "Column changed type", DiagnosticKind.DataFinding);
+    /// <summary>Profiles of other columns, types or limits cannot be merged.</summary>
+    public static readonly DiagnosticCode ProfilesDoNotMerge = D("MLB2004", "Profiles cannot be merged", DiagnosticKind.Usage);
+    /// <summary>A profile file that is not a valid profile (invalid JSON, truncated, hand-edited).</summary>
+    public static readonly DiagnosticCode ProfileUnreadable = D("MLB2005", "Profile unreadable", DiagnosticKind.UnreadableInput);
+    /// <summary>A profile of a newer format version.</summary>
+    public static readonly DiagnosticCode ProfileTooNew = D("MLB2006", "Profile of a newer format", DiagnosticKind.UnreadableInput);
+    /// <summary>The reference and the current data have no column in common.</summary>
+    public static readonly DiagnosticCode NoCommonColumns = D("MLB2007", "No column in common", DiagnosticKind.Usage);
+    /// <summary>The current data (or the reference) has no rows.</summary>
+    public static readonly DiagnosticCode DriftEmptyData = D("MLB2008", "No rows to compare", DiagnosticKind.UnreadableInput);
+    /// <summary>An invalid drift rule.</summary>
+    public static readonly DiagnosticCode InvalidDriftRule = D("MLB2009", "Invalid drift rule", DiagnosticKind.Usage);
+    /// <summary>A column whose values were not compared.</summary>
+    public static readonly DiagnosticCode ColumnNotCompared = D("MLB2010", "Column not compared", DiagnosticKind.Information);
+    /// <summary>A reference profile whose columns do not match the schema given with it.</summary>
+    public static readonly DiagnosticCode ProfileOfAnotherSchema = D("MLB2011", "Profile of another schema", DiagnosticKind.Configuration);
+
+    // MLB6xxx: registry. ---------------------------------------------------------------------------------------------
+
+    /// <summary>A model or alias name is not valid.</summary>
+    public static readonly DiagnosticCode InvalidName = D("MLB6001", "Invalid model or alias name", DiagnosticKind.Usage);
+    /// <summary>A model reference (NAME, NAME@VERSION, NAME@ALIAS) is not valid.</summary>
+    public static readonly DiagnosticCode InvalidReference = D("MLB6002", "Invalid reference or version", DiagnosticKind.Usage);
+    /// <summary>The model file to register is missing or unreadable.</summary>
+    public static readonly DiagnosticCode ModelFileMissing = D("MLB6003", "Model file missing", DiagnosticKind.UnreadableInput);
+    /// <summary>The evidence folder or one of its JSON files is missing or malformed.</summary>
+    public static readonly DiagnosticCode EvidenceInvalid = D("MLB6004", "Evidence missing or malformed", DiagnosticKind.UnreadableInput);
+    /// <summary>The registry has no model of that name.</summary>
+    public static readonly DiagnosticCode UnknownModel = D("MLB6005", "Unknown model", DiagnosticKind.Usage);
+    /// <summary>The model has no such version.</summary>
+    public static readonly DiagnosticCode UnknownVersion = D("MLB6006", "Unknown version", DiagnosticKind.Usage);
+    /// <summary>The alias is not set for that model.</summary>
+    public static readonly DiagnosticCode UnknownAlias = D("MLB6007", "Alias not set", DiagnosticKind.Usage);
+    /// <summary>The registry folder or store does not exist.</summary>
+    public static readonly DiagnosticCode NoRegistry = D("MLB6008", "No registry", DiagnosticKind.Configuration);
+    /// <summary>Another writer moved the alias first: compare-and-swap lost.</summary>
+    public static readonly DiagnosticCode AliasConflict = D("MLB6010", "Alias conflict", DiagnosticKind.Refusal);
+    /// <summary>The alias has no earlier holder to roll back to.</summary>
+    public static readonly DiagnosticCode NothingToRollBack = D("MLB6011", "Nothing to roll back", DiagnosticKind.Refusal);
+    /// <summary>The log kept moving under this writer; it gave up after its retry budget.</summary>
+    public static readonly DiagnosticCode Busy = D("MLB6012", "Registry busy", DiagnosticKind.Refusal);
+    /// <summary>The version already holds the alias; nothing was recorded.</summary>
+    public static readonly DiagnosticCode AlreadyHolds = D("MLB6013", "Alias already held", DiagnosticKind.Information);
+    /// <summary>Policy: a required gate has not passed in the version's evidence.</summary>
+    public static readonly DiagnosticCode PolicyGate = D("MLB6020", "Policy: required gate not passed", DiagnosticKind.Refusal);
+    /// <summary>Policy: the version never held the alias the policy requires first.</summary>
+    public static readonly DiagnosticCode PolicyPreviousAlias = D("MLB6021", "Policy: previous alias not held", DiagnosticKind.Refusal);
+    /// <summary>Policy: not enough approvals.</summary>
+    public static readonly DiagnosticCode PolicyApprovals = D("MLB6022", "Policy: not enough approvals", DiagnosticKind.Refusal);
+    /// <summary>The policy file is malformed.</summary>
+    public static readonly DiagnosticCode PolicyInvalid = D("MLB6023", "Policy file invalid", DiagnosticKind.Configuration);
+    /// <summary>Verify: an event is missing from the sequence.</summary>
+    public static readonly DiagnosticCode EventMissing = D("MLB6030", "Verify: event missing", DiagnosticKind.Refusal);
+    /// <summary>Verify: an event's content no longer matches the chain.</summary>
+    public static readonly DiagnosticCode EventAltered = D("MLB6031", "Verify: event altered", DiagnosticKind.Refusal);
+    /// <summary>Verify: an event file cannot be parsed.</summary>
+    public static readonly DiagnosticCode EventMalformed = D("MLB6032", "Verify: event malformed", DiagnosticKind.Refusal);
+    /// <summary>Verify: a referenced blob is missing.</summary>
+    public static readonly DiagnosticCode BlobMissing = D("MLB6033", "Verify: blob missing", DiagnosticKind.Refusal);
+    /// <summary>Verify: a blob's content does not hash to its name.</summary>
+    public static readonly DiagnosticCode BlobAltered = D("MLB6034", "Verify: blob altered", DiagnosticKind.Refusal);
+    /// <summary>Verify: the log breaks a registry rule (version gap, duplicate, wrong alias holder).</summary>
+    public static readonly DiagnosticCode InvariantBroken = D("MLB6035", "Verify: registry rule broken", DiagnosticKind.Refusal);
+    /// <summary>Verify: a snapshot or the head file disagrees with the log.</summary>
+    public static readonly DiagnosticCode IndexMismatch = D("MLB6036", "Verify: snapshot or head disagrees with the log", DiagnosticKind.Refusal);
+    /// <summary>Verify: a signature is missing, invalid or made by an untrusted key.</summary>
+    public static readonly DiagnosticCode SignatureInvalid = D("MLB6037", "Verify: signature missing or invalid", DiagnosticKind.Refusal);
+    /// <summary>Verify: harmless leftovers of interrupted writes (temporary files, unreferenced blobs).</summary>
+    public static readonly DiagnosticCode Leftovers = D("MLB6038", "Verify: leftovers of interrupted writes", DiagnosticKind.Information);
+    /// <summary>The signing key cannot be read.</summary>
+    public static readonly DiagnosticCode SigningKeyInvalid = D("MLB6040", "Signing key invalid", DiagnosticKind.Configuration);
+    /// <summary>The trusted keys file is malformed.</summary>
+    public static readonly DiagnosticCode TrustFileInvalid = D("MLB6041", "Trusted keys file invalid", DiagnosticKind.Configuration);
+    /// <summary>The deployment manifest has no reference to the model, or cannot be read or written.</summary>
+    public static readonly DiagnosticCode ManifestInvalid = D("MLB6050", "Deployment manifest invalid", DiagnosticKind.Configuration);
+    /// <summary>Packaging failed.</summary>
+    public static readonly DiagnosticCode PackageFailed = D("MLB6060", "Packaging failed", DiagnosticKind.Configuration);
+    /// <summary>An OCI registry refused or failed a request.</summary>
+    public static readonly DiagnosticCode OciFailed = D("MLB6061", "OCI registry request failed", DiagnosticKind.UnreadableInput);
+    /// <summary>A pulled or packaged artifact does not match its digest or signature.</summary>
+    public static readonly DiagnosticCode PackageDigestMismatch = D("MLB6062", "Package digest or provenance mismatch", DiagnosticKind.Refusal);
+    /// <summary>The store failed (I/O, network, permissions).</summary>
+    public static readonly DiagnosticCode StoreFailed = D("MLB6070", "Store failed", DiagnosticKind.UnreadableInput);
+    /// <summary>The store configuration is incomplete (for example a missing connection string).</summary>
+    public static readonly DiagnosticCode StoreConfigInvalid = D("MLB6071", "Store configuration incomplete", DiagnosticKind.Configuration);
+    /// <summary>While reading the log, an event broke the chain: the registry needs <c>dotnet ml verify</c>.</summary>
+    public static readonly DiagnosticCode LogCorrupt = D("MLB6080", "Registry log broken", DiagnosticKind.Refusal);
+
+    // MLB9xxx: internal, usage, the MSBuild front door, schema files. ------------------------------------------------
+
+    /// <summary>An unexpected failure inside MlBuild (a bug): the one internal-error code, for every verb.</summary>
+    public static readonly DiagnosticCode InternalError = D("MLB9000", "Internal error", DiagnosticKind.Internal);
+    /// <summary>The engine process crashed, wrote no readable result, or failed without reporting why (MSBuild task).</summary>
+    public static readonly DiagnosticCode EngineFailed = D("MLB9001", "The engine failed without a result", DiagnosticKind.Internal);
+    /// <summary>The command line is wrong.</summary>
+    public static readonly DiagnosticCode CommandLine = D("MLB9002", "Invalid command line", DiagnosticKind.Usage);
+    /// <summary>The request file the MSBuild task wrote for the engine is unreadable.</summary>
+    public static readonly DiagnosticCode EngineRequestUnreadable = D("MLB9003", "Engine request unreadable", DiagnosticKind.Internal);
+    /// <summary>An <c>MlBuildDataset</c> item has no <c>Schema</c> metadata.</summary>
+    public static readonly DiagnosticCode DatasetWithoutSchema = D("MLB9010", "MlBuildDataset without Schema", DiagnosticKind.Configuration);
+    /// <summary>An <c>MlBuildDataset</c> item names a data file that does not exist.</summary>
+    public static readonly DiagnosticCode DatasetFileMissing = D("MLB9011", "MlBuildDataset file missing", DiagnosticKind.Configuration);
+    /// <summary>The <c>Schema</c> of an <c>MlBuildDataset</c> item does not exist.</summary>
+    public static readonly DiagnosticCode DatasetSchemaMissing = D("MLB9012", "MlBuildDataset schema missing", DiagnosticKind.Configuration);
+    /// <summary>Items of one dataset have different schemas.</summary>
+    public static readonly DiagnosticCode DatasetSchemaConflict = D("MLB9013", "One dataset with two schemas", DiagnosticKind.Configuration);
+    /// <summary>The engine assembly does not exist.</summary>
+    public static readonly DiagnosticCode EngineMissing = D("MLB9014", "Engine not found", DiagnosticKind.Configuration);
+    /// <summary>The task could not write its request file.</summary>
+    public static readonly DiagnosticCode RequestNotWritable = D("MLB9015", "Request file not writable", DiagnosticKind.Configuration);
+    /// <summary>The schema file is not valid JSON.</summary>
+    public static readonly DiagnosticCode SchemaJson = D("MLB9101", "Schema is not valid JSON", DiagnosticKind.Configuration);
+    /// <summary>Unknown column type.</summary>
+    public static readonly DiagnosticCode SchemaUnknownType = D("MLB9102", "Unknown column type", DiagnosticKind.Configuration);
+    /// <summary>Unknown property or check in the schema.</summary>
+    public static readonly DiagnosticCode SchemaUnknownProperty = D("MLB9103", "Unknown schema property or check", DiagnosticKind.Configuration);
+    /// <summary>A schema property has a wrong value or does not apply to the column's type.</summary>
+    public static readonly DiagnosticCode SchemaInvalidValue = D("MLB9104", "Invalid schema value", DiagnosticKind.Configuration);
+    /// <summary>A required schema property is missing.</summary>
+    public static readonly DiagnosticCode SchemaMissingProperty = D("MLB9105", "Missing schema property", DiagnosticKind.Configuration);
+    /// <summary>A <c>pattern</c> is not a valid regular expression.</summary>
+    public static readonly DiagnosticCode SchemaInvalidPattern = D("MLB9106", "Invalid pattern", DiagnosticKind.Configuration);
+    /// <summary>Unsupported <c>schemaVersion</c>.</summary>
+    public static readonly DiagnosticCode SchemaVersion = D("MLB9107", "Unsupported schemaVersion", DiagnosticKind.Configuration);
+    /// <summary>The schema file was not found.</summary>
+    public static readonly DiagnosticCode SchemaNotFound = D("MLB9108", "Schema file not found", DiagnosticKind.Configuration);
+    /// <summary>A column is declared twice in the schema.</summary>
+    public static readonly DiagnosticCode SchemaDuplicateColumn = D("MLB9109", "Column declared twice", DiagnosticKind.Configuration);
+    /// <summary>A rule is malformed or names an unknown or non-comparable column.</summary>
+    public static readonly DiagnosticCode SchemaInvalidRule = D("MLB9110", "Invalid rule", DiagnosticKind.Configuration);
+
+    /// <summary>
+    /// Codes that were used once and are never reused: a new code takes a new number. Each keeps a row in the
+    /// "Retired codes" section of docs/diagnostics.md.
+    /// </summary>
+    public static readonly IReadOnlyList<string> Retired = new[]
+    {
+        "MLB6099", // the registry's own internal-error code, merged into InternalError
+    };
+
+    static IReadOnlyList<DiagnosticCode>? _all;
+    static Dictionary<string, DiagnosticCode>? _byCode;
+
+    /// <summary>Every entry, in code order.</summary>
+    public static IReadOnlyList<DiagnosticCode> All => _all ??= typeof(DiagnosticCodes)
+        .GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Where(f => f.FieldType == typeof(DiagnosticCode))
+        .Select(f => (DiagnosticCode)f.GetValue(null)!)
+        .OrderBy(c => c.Code, StringComparer.Ordinal)
+        .ToArray();
+
+    /// <summary>The entry for <paramref name="code"/>, or null when the table has none.</summary>
+    public static DiagnosticCode? Find(string code)
+    {
+        var byCode = _byCode ??= All.ToDictionary(c => c.Code, StringComparer.Ordinal);
+        return byCode.TryGetValue(code, out var entry) ? entry : null;
+    }
+
+    /// <summary>The kind of <paramref name="code"/>; a code the table lacks is treated as <see cref="DiagnosticKind.Internal"/>
+    /// (never downgraded, exit 2), so an unknown code can never make a failing run pass.</summary>
+    public static DiagnosticKind KindOf(string code) => Find(code)?.Kind ?? DiagnosticKind.Internal;
+
+    /// <summary>The word that stands for a kind in the engine's result file (<c>data</c>, <c>refusal</c>, ...).</summary>
+    public static string Word(DiagnosticKind kind) => kind switch
+    {
+        DiagnosticKind.DataFinding => "data",
+        DiagnosticKind.Refusal => "refusal",
+        DiagnosticKind.Information => "information",
+        DiagnosticKind.Configuration => "configuration",
+        DiagnosticKind.UnreadableInput => "input",
+        DiagnosticKind.Usage => "usage",
+        _ => "internal",
+    };
+
+    /// <summary>The kind a result-file word stands for; an unknown word is <see cref="DiagnosticKind.Internal"/>.</summary>
+    public static DiagnosticKind ParseKind(string word) => word switch
+    {
+        "data" => DiagnosticKind.DataFinding,
+        "refusal" => DiagnosticKind.Refusal,
+        "information" => DiagnosticKind.Information,
+        "configuration" => DiagnosticKind.Configuration,
+        "input" => DiagnosticKind.UnreadableInput,
+        "usage" => DiagnosticKind.Usage,
+        _ => DiagnosticKind.Internal,
+    };
+}

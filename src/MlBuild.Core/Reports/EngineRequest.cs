@@ -1,0 +1,52 @@
+using System.Text.Json;
+using MlBuild.Core.Diagnostics;
+
+namespace MlBuild.Core.Reports;
+
+/// <summary>One dataset of an engine request: its name, its files (as the project names them) and its schema.</summary>
+/// <param name="Name">The dataset's name in diagnostics and reports.</param>
+/// <param name="Files">Data files relative to the project directory (or rooted), in the order the task sent them.</param>
+/// <param name="Schema">The schema file, relative to the project directory (or rooted).</param>
+public sealed record EngineRequestDataset(string Name, IReadOnlyList<string> Files, string Schema);
+
+/// <summary>
+/// The request an MSBuild task writes for the engine (<c>mlbuild engine validate --request R --result F</c>). The task
+/// (netstandard2.0) writes it by hand; this is the engine's reader, and tests/MlBuild.Tasks.Tests holds the contract test
+/// between the two:
+/// <code>{"formatVersion":1,"projectDirectory":"...","reportDirectory":"...","datasets":[{"name":"train","files":["data/train.csv"],"schema":"data/train.schema.json"}]}</code>
+/// <c>reportDirectory</c> is optional.
+/// </summary>
+/// <param name="ProjectDirectory">The directory relative paths are resolved against.</param>
+/// <param name="Datasets">The datasets to validate, in the task's order.</param>
+/// <param name="ReportDirectory">Where to write the JSON report and profile, or null for none.</param>
+public sealed record EngineRequest(string ProjectDirectory, IReadOnlyList<EngineRequestDataset> Datasets, string? ReportDirectory)
+{
+    /// <summary>The format version this engine reads.</summary>
+    public const int FormatVersion = 1;
+
+    /// <summary>Reads a request file; anything unreadable or of another shape is <see cref="DiagnosticCodes.EngineRequestUnreadable"/>.</summary>
+    public static EngineRequest Read(string path)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            var root = doc.RootElement;
+            var version = root.GetProperty("formatVersion").GetInt32();
+            if (version != FormatVersion)
+                throw new InvalidOperationException($"format version {version}; this engine reads version {FormatVersion}");
+            var projectDir = root.GetProperty("projectDirectory").GetString()!;
+            var reportDir = root.TryGetProperty("reportDirectory", out var rd) ? rd.GetString() : null;
+            var list = new List<EngineRequestDataset>();
+            foreach (var d in root.GetProperty("datasets").EnumerateArray())
+                list.Add(new EngineRequestDataset(d.GetProperty("name").GetString()!,
+                    d.GetProperty("files").EnumerateArray().Select(f => f.GetString()!).ToArray(),
+                    d.GetProperty("schema").GetString()!));
+            return new EngineRequest(projectDir, list, reportDir);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or IOException or UnauthorizedAccessException)
+        {
+            throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.EngineRequestUnreadable, MlSeverity.Error,
+                $"The engine request '{path}' is unreadable: {e.Message}", path));
+        }
+    }
+}

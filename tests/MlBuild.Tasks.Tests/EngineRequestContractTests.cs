@@ -1,0 +1,66 @@
+using MlBuild.Core.Diagnostics;
+using CoreRequest = MlBuild.Core.Reports.EngineRequest;
+
+namespace MlBuild.Tasks.Tests;
+
+/// <summary>The task writes the request by hand (netstandard2.0); the engine reads it with MlBuild.Core's EngineRequest.</summary>
+public sealed class EngineRequestContractTests : IDisposable
+{
+    readonly string _path = Path.Combine(Path.GetTempPath(), $"mlbuild-request-{Guid.NewGuid():N}.json");
+
+    public void Dispose() => File.Delete(_path);
+
+    [Fact]
+    public void Engine_reads_what_the_task_writes_including_escapes_and_non_ascii_names()
+    {
+        var train = new RequestDataset("train \"v2\"", "C:\\data\\train.schema.json");
+        train.Files.Add("data/part-1.csv");
+        train.Files.Add("data/tab\there\u0001 é€😀.csv");
+        var holdout = new RequestDataset("holdout", "schemas/holdout.schema.json");
+        holdout.Files.Add("/abs/path/holdout.parquet");
+        File.WriteAllText(_path, EngineRequest.ToJson("/home/u/my proj\\x", [train, holdout], "/home/u/my proj/obj/mlbuild/"));
+
+        var read = CoreRequest.Read(_path);
+
+        Assert.Equal("/home/u/my proj\\x", read.ProjectDirectory);
+        Assert.Equal("/home/u/my proj/obj/mlbuild/", read.ReportDirectory);
+        Assert.Equal(
+            [("train \"v2\"", "data/part-1.csv|data/tab\there\u0001 é€😀.csv", "C:\\data\\train.schema.json"),
+             ("holdout", "/abs/path/holdout.parquet", "schemas/holdout.schema.json")],
+            read.Datasets.Select(d => (d.Name, string.Join("|", d.Files), d.Schema)));
+    }
+
+    [Fact]
+    public void Engine_reads_a_request_without_report_directory()
+    {
+        var set = new RequestDataset("d", "s.json");
+        set.Files.Add("d.csv");
+        File.WriteAllText(_path, EngineRequest.ToJson("/p", [set]));
+
+        var read = CoreRequest.Read(_path);
+
+        Assert.Null(read.ReportDirectory);
+        Assert.Equal("d.csv", Assert.Single(Assert.Single(read.Datasets).Files));
+    }
+
+    [Theory]
+    [InlineData("{\"formatVersion\":2,\"projectDirectory\":\"/p\",\"datasets\":[]}")]
+    [InlineData("{\"projectDirectory\":\"/p\",\"datasets\":[]}")]
+    [InlineData("{\"formatVersion\":1,\"projectDirectory\":\"/p\",\"datasets\":[{\"name\":\"d\"}]}")]
+    [InlineData("not json")]
+    public void Engine_refuses_another_version_or_shape_with_MLB9003(string text)
+    {
+        File.WriteAllText(_path, text);
+
+        var ex = Assert.Throws<MlBuildException>(() => CoreRequest.Read(_path));
+
+        Assert.Equal("MLB9003", ex.Diagnostic.Code);
+        Assert.Equal(_path, ex.Diagnostic.File);
+    }
+
+    [Fact]
+    public void Task_writes_the_format_version_the_engine_reads()
+    {
+        Assert.Equal(CoreRequest.FormatVersion, EngineRequest.FormatVersion);
+    }
+}
