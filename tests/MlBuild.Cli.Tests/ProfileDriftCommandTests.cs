@@ -63,6 +63,11 @@ public sealed class ProfileDriftCommandTests : IDisposable
         Assert.Equal("", err);
         Assert.Contains("merged profile of 2 parts, 9000 rows", output);
 
+        // The merged profile is a current side too: no drift from the whole.
+        var (driftExit, driftOut, _) = Run("data", "drift", "--reference", "whole.json", "--current", "merged.json");
+        Assert.Equal(0, driftExit);
+        Assert.Contains("shows no drift: 0 of 3 columns", driftOut);
+
         using var whole = JsonDocument.Parse(File.ReadAllBytes(Full("whole.json")));
         using var merged = JsonDocument.Parse(File.ReadAllBytes(Full("merged.json")));
         foreach (var (w, m) in whole.RootElement.GetProperty("columns").EnumerateArray().Zip(merged.RootElement.GetProperty("columns").EnumerateArray()))

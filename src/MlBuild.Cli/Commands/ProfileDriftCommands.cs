@@ -104,7 +104,7 @@ internal static class ProfileDriftCommands
     static Command CreateDrift(CliContext context)
     {
         var reference = new Option<string>("--reference", "-r") { Description = "The reference: a profile written by 'data profile' (.json), or data files (CSV, Parquet).", Required = true };
-        var current = new Option<string[]>("--current", "-c") { Description = "The current data files or globs (CSV, Parquet).", Required = true, AllowMultipleArgumentsPerToken = true };
+        var current = new Option<string[]>("--current", "-c") { Description = "The current data files or globs (CSV, Parquet), or a saved profile (.json) such as a merged one.", Required = true, AllowMultipleArgumentsPerToken = true };
         var schema = new Option<string?>("--schema", "-s") { Description = "The schema giving column types and CSV format (default: the reference profile's types, or inferred from the reference data)." };
         var json = new Option<string?>("--json") { Description = "Write the JSON drift report here." };
         var html = new Option<string?>("--html") { Description = "Write the HTML drift report here (one self-contained file)." };
@@ -144,13 +144,17 @@ internal static class ProfileDriftCommands
             }
             var currentDisplay = string.Join(" ", currentFiles);
             var currentName = Path.GetFileNameWithoutExtension(currentFiles[0].Replace('*', '_'));
-            var currentProfile = ProgressDisplay.Run(context, $"profiling {currentName}", progress =>
-                ProfileBuilder.Build(new Core.Data.Validation.DatasetRequest(currentName, currentFiles, currentSchema, context.WorkingDirectory), referenceProfile.Limits, parallelism, progress));
+            // A saved profile as the current side: the merged profile of a partitioned dataset, or one written elsewhere.
+            var currentProfile = currentFiles is [var one] && one.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
+                ? ProfileJson.ReadFile(Path.GetFullPath(one, context.WorkingDirectory), one)
+                : ProgressDisplay.Run(context, $"profiling {currentName}", progress =>
+                    ProfileBuilder.Build(new Core.Data.Validation.DatasetRequest(currentName, currentFiles, currentSchema, context.WorkingDirectory), referenceProfile.Limits, parallelism, progress));
             var result = DriftAnalyzer.Analyze(referenceProfile, currentProfile, rule, referenceText, currentDisplay);
             foreach (var d in result.Diagnostics(currentDisplay))
                 (d.Severity == MlSeverity.Error ? context.Error : context.Out).WriteLine(d.ToCanonicalString());
             context.Out.WriteLine(result.Summary(currentDisplay));
             DataCommand.WriteIfAsked(context, parse.GetValue(json), () => DriftReportJson.Write(result, referenceText, currentDisplay));
+            AppendStepSummary(result.Markdown(referenceText, currentDisplay));
             if (parse.GetValue(html) is { Length: > 0 } htmlPath)
                 DataCommand.WriteIfAsked(context, htmlPath, () => DriftHtml(result, referenceText, currentDisplay));
             return result.Drifted ? (int)ExitCodes.ChecksFailed : (int)ExitCodes.Ok;
@@ -160,6 +164,15 @@ internal static class ProfileDriftCommands
 
     static byte[] DriftHtml(DriftResult result, string reference, string current) =>
         HtmlDriftReport.Write(result.ToReportInput(reference, current));
+
+    /// <summary>Appends to GitHub's step summary when the job has one; a summary is a courtesy, never a failure.</summary>
+    static void AppendStepSummary(string markdown)
+    {
+        var path = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY");
+        if (string.IsNullOrEmpty(path)) return;
+        try { File.AppendAllText(path, markdown); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
 
     /// <summary>The dataset rule from the command line; MLB2009 for a rule that does not parse.</summary>
     internal static DriftRule ParseRule(string? text, string[] thresholds, string[] ignore, double? alpha)

@@ -122,6 +122,23 @@ public sealed class DriftResult
         ? $"mlbuild: '{currentDisplay}' drifted: {DriftedColumns} of {ComparedColumns} columns ({CurrentRows} rows against a reference of {ReferenceRows})."
         : $"mlbuild: '{currentDisplay}' shows no drift: {DriftedColumns} of {ComparedColumns} columns drifted ({CurrentRows} rows against a reference of {ReferenceRows}).";
 
+    /// <summary>A Markdown summary for a CI job's page (GitHub's step summary): the verdict and a row per column.</summary>
+    public string Markdown(string referenceDisplay, string currentDisplay)
+    {
+        var sb = new System.Text.StringBuilder();
+        sb.Append("### Drift: ").Append(Escape(currentDisplay)).Append(Drifted ? " drifted\n\n" : " shows no drift\n\n");
+        sb.Append(DriftedColumns).Append(" of ").Append(ComparedColumns).Append(" columns drifted; ").Append(CurrentRows)
+          .Append(" rows against ").Append(Escape(referenceDisplay)).Append(" (").Append(ReferenceRows).Append(" rows). Rule: ").Append(RuleText()).Append(".\n\n");
+        sb.Append("| column | status | score | method | direction |\n|---|---|---|---|---|\n");
+        foreach (var c in Columns)
+            sb.Append("| ").Append(Escape(c.Name)).Append(" | ").Append(c.Status.ToString()).Append(" | ")
+              .Append(double.IsFinite(c.Score) ? Format(c.Score) : "").Append(" | ").Append(c.Method ?? "").Append(" | ")
+              .Append(Escape(c.Direction.Length > 0 ? c.Direction : c.Note ?? "")).Append(" |\n");
+        return sb.ToString();
+    }
+
+    static string Escape(string text) => text.Replace("|", "\\|").Replace("\n", " ");
+
     /// <summary>What the HTML report draws: the verdict, the rule in words, and every column with its statistics.</summary>
     public DriftReportInput ToReportInput(string referenceDisplay, string currentDisplay)
     {
@@ -224,6 +241,16 @@ public static class DriftAnalyzer
             column.CurrentNulls = c.Nulls;
             column.CurrentInvalidShare = c.NonNull == 0 ? 0 : (double)c.Invalid / c.NonNull;
             double referenceInvalid = r.NonNull == 0 ? 0 : (double)r.Invalid / r.NonNull;
+            if (c.Type != r.Type)
+            {
+                // Only when the current side is a saved profile of another schema: data is always read as the reference type.
+                column.Status = ColumnDriftStatus.TypeChanged;
+                column.Score = double.PositiveInfinity;
+                column.Method = "type_change";
+                column.Note = $"profiled as {ProfileJson.TypeName(c.Type)}";
+                column.CurrentInvalidShare = 1;
+                continue;
+            }
 
             // The values first (their effects lead ties), then what every column has: nulls and type.
             if (r.Kind == ProfileColumnKind.Numeric) CompareNumbers(column, r, c, rule, tests);
