@@ -9,6 +9,10 @@ namespace MlBuild.Core.Data.Profiling;
 public sealed class NumericDistribution
 {
     const int MinBuffer = 1 << 16;
+    /// <summary>Distinct values counted in a hash table before values are buffered and sorted: a column of few values
+    /// (codes, ages, dates) is counted in O(1) per value and never sorted.</summary>
+    const int FewValues = 1024;
+    Dictionary<double, long>? _few = [];
     double[] _buffer = new double[MinBuffer];
     int _buffered;
     double[] _values = [];
@@ -46,6 +50,13 @@ public sealed class NumericDistribution
     {
         if (v == 0) v = 0;
         Count++;
+        if (_few is not null)
+        {
+            ref long seen = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_few, v, out bool exists);
+            seen++;
+            if (!exists && _few.Count > Math.Min(FewValues, ExactLimit)) { FlushFew(); _few = null; }
+            return;
+        }
         if (Sketch is null && _buffered == _buffer.Length) Flush();
         if (Sketch is not null) { Sketch.Add(v, 1); Distinct!.Add(HyperLogLog.HashNumber(v)); return; }
         _buffer[_buffered++] = v;
@@ -64,6 +75,7 @@ public sealed class NumericDistribution
             return;
         }
         Flush();
+        if (Sketch is not null) { Add(v, count); return; }
         MergeSorted([v == 0 ? 0 : v], [count]);
         Count += count;
         if (_distinct > ExactLimit) ToSketch();
@@ -122,12 +134,28 @@ public sealed class NumericDistribution
     {
         var d = new NumericDistribution(exactLimit, sketch.Bits) { Sketch = sketch, Distinct = distinct, Count = sketch.Count };
         d._buffer = [];
+        d._few = null;
         return d;
+    }
+
+    /// <summary>Moves the hash table's counts into the sorted list.</summary>
+    void FlushFew()
+    {
+        if (_few is not { Count: > 0 }) return;
+        var values = _few.Keys.ToArray();
+        Array.Sort(values);
+        var counts = new long[values.Length];
+        for (int i = 0; i < values.Length; i++) counts[i] = _few[values[i]];
+        _few.Clear();
+        MergeSorted(values, counts);
     }
 
     void Flush()
     {
-        if (_buffered == 0 || Sketch is not null) return;
+        if (Sketch is not null) return;
+        FlushFew();
+        if (_distinct > ExactLimit) { ToSketch(); return; }
+        if (_buffered == 0) return;
         var span = _buffer.AsSpan(0, _buffered);
         span.Sort();
         // Compact the sorted buffer in place into (value, count) runs, then merge with the kept list.
@@ -185,7 +213,7 @@ public sealed class NumericDistribution
         }
         Sketch = sketch;
         Distinct = hll;
-        _values = []; _counts = []; _distinct = 0; _buffer = []; _buffered = 0;
+        _values = []; _counts = []; _distinct = 0; _buffer = []; _buffered = 0; _few = null;
     }
 }
 
