@@ -39,12 +39,15 @@ public sealed class PackagesFixture : IDisposable
         NuGetConfig = Path.Combine(RunDirectory, "NuGet.config");
         File.WriteAllText(NuGetConfig, NuGetConfigText(Feed));
 
-        foreach (var project in new[] { "src/MlBuild.Package/MlBuild.Package.csproj", "src/MlBuild.Cli/MlBuild.Cli.csproj" })
+        // The README's `dotnet pack` commands, into this run's feed, with this run's version.
+        foreach (var command in DocumentedCommands.Documented(RepoRoot, "dotnet pack "))
         {
+            var args = DocumentedCommands.Arguments(command, Feed);
+            var project = args[1];
+            args.AddRange([$"-p:PackageVersion={Version}", "-nodeReuse:false", "-tl:off", "-nologo",
+                $"-bl:{Path.Combine(RunDirectory, Path.GetFileName(project) + ".pack.binlog")}"]);
             // The repository's own build restores from the machine's usual sources and packages folder.
-            var run = Dotnet.Run(RepoRoot, new Dictionary<string, string?>(), PackTimeout,
-                "pack", project, "-c", "Release", "-o", Feed, $"-p:PackageVersion={Version}",
-                "-nodeReuse:false", "-tl:off", "-nologo", $"-bl:{Path.Combine(RunDirectory, Path.GetFileNameWithoutExtension(project) + ".pack.binlog")}");
+            var run = Dotnet.Run(RepoRoot, new Dictionary<string, string?>(), PackTimeout, [.. args]);
             if (run.ExitCode != 0)
             {
                 KeepRunDirectory = true;

@@ -35,10 +35,10 @@ public sealed class OciTests : IDisposable
             http:
               addr: 127.0.0.1:{port}
             """ + "\n" + authConfig);
-        return new ServerProcess(Servers.DockerRegistryPath!, ["serve", config], _dir.Path, port, "docker-registry");
+        return new ServerProcess(Servers.DockerRegistryPath, ["serve", config], _dir.Path, port, "docker-registry");
     }
 
-    [DockerRegistryFact]
+    [Fact]
     public async Task Package_pushes_an_artifact_with_annotations_that_pulls_back_with_matching_digests()
     {
         using var server = StartRegistry();
@@ -85,7 +85,7 @@ public sealed class OciTests : IDisposable
         Assert.Contains("error MLB6061", bad.Err);
     }
 
-    [DockerRegistryFact]
+    [Fact]
     public void Push_to_a_registry_with_basic_auth_uses_the_env_credentials_and_never_prints_them()
     {
         using var server = StartRegistry(auth: true);

@@ -146,8 +146,6 @@ public sealed class AzuriteFixture : IDisposable
 
     public AzuriteFixture()
     {
-        if (!File.Exists(Servers.AzuriteBlobPath))
-            throw new InvalidOperationException("Azurite is not installed: run .ci/install-registry-deps.sh (npm ci in tests/MlBuild.Registry.Tests/node).");
         var port = Servers.FreePort();
         _server = new ServerProcess(Servers.AzuriteBlobPath,
             ["--blobHost", "127.0.0.1", "--blobPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--location", _dir.Path,

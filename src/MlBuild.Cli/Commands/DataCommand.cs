@@ -50,11 +50,12 @@ internal static class DataCommand
                 (d.Severity == MlSeverity.Error ? context.Error : context.Out).WriteLine(d.ToCanonicalString());
             context.Out.WriteLine(ValidationDiagnostics.Summary(result));
             var results = new[] { result };
-            WriteIfAsked(context, parse.GetValue(json), () => ValidationReports.Json(results, ToolVersion));
-            WriteIfAsked(context, parse.GetValue(sarif), () => ValidationReports.Sarif(results, ToolVersion));
-            WriteIfAsked(context, parse.GetValue(junit), () => ValidationReports.JUnit(results));
-            WriteIfAsked(context, parse.GetValue(profile), () => ValidationReports.ProfileJson(results));
-            AppendStepSummary(ValidationReports.Markdown(results));
+            var report = ValidationReport.Document(results, ToolVersion);
+            WriteIfAsked(context, parse.GetValue(json), () => ReportWriters.Json(report));
+            WriteIfAsked(context, parse.GetValue(sarif), () => ReportWriters.Sarif(report));
+            WriteIfAsked(context, parse.GetValue(junit), () => ReportWriters.JUnit(report));
+            WriteIfAsked(context, parse.GetValue(profile), () => ValidationReport.ProfileJson(results));
+            AppendStepSummary(ReportWriters.Markdown(report));
             return result.ExitCode;
         });
         return cmd;
@@ -64,24 +65,42 @@ internal static class DataCommand
     {
         var paths = new Argument<string[]>("path") { Description = "Clean data files or globs to infer from.", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string?>("--output", "-o") { Description = "Write the schema here (default: print it)." };
+        var delimiter = new Option<string?>("--delimiter", "-d")
+        {
+            Description = "CSV field delimiter: one character, or comma, semicolon, tab, pipe (default: detected from the first lines).",
+        };
         var cmd = new Command("infer", "Infer a schema from clean data (conservative: categories only with few values; bounds from the data).")
         {
-            paths, output,
+            paths, output, delimiter,
         };
         cmd.SetAction(parse =>
         {
             var files = parse.GetValue(paths)!;
-            var (_, jsonText) = SchemaInferrer.Infer(Path.GetFileNameWithoutExtension(files[0]), files, context.WorkingDirectory);
+            var inferred = SchemaInferrer.Infer(Path.GetFileNameWithoutExtension(files[0]), files, context.WorkingDirectory,
+                delimiter: parse.GetValue(delimiter) is { } text ? ParseDelimiter(text) : null);
+            // Notes go to stderr, so a printed schema on stdout stays a clean JSON document.
+            foreach (var d in inferred.Diagnostics) context.Error.WriteLine(d.ToCanonicalString());
             if (parse.GetValue(output) is { } o)
             {
-                AtomicFile.WriteAllText(Path.GetFullPath(o, context.WorkingDirectory), jsonText);
+                AtomicFile.WriteAllText(Path.GetFullPath(o, context.WorkingDirectory), inferred.Json);
                 context.Out.WriteLine($"mlbuild: wrote schema {o}. Review it (bounds come from this data) and commit it.");
             }
-            else context.Out.Write(jsonText);
+            else context.Out.Write(inferred.Json);
             return 0;
         });
         return cmd;
     }
+
+    static byte ParseDelimiter(string text) => text.ToLowerInvariant() switch
+    {
+        "comma" or "," => (byte)',',
+        "semicolon" or ";" => (byte)';',
+        "tab" or "\\t" or "\t" => (byte)'\t',
+        "pipe" or "|" => (byte)'|',
+        _ when text.Length == 1 && text[0] is > ' ' and < (char)127 and not '"' => (byte)text[0],
+        _ => throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.CommandLine, MlSeverity.Error,
+            $"--delimiter must be one printable ASCII character other than a quote, or comma, semicolon, tab or pipe; not '{text}'.")),
+    };
 
     internal static void WriteIfAsked(CliContext context, string? path, Func<byte[]> content)
     {

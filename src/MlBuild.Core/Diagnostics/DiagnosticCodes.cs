@@ -106,6 +106,15 @@ public static class DiagnosticCodes
     /// <summary>A CSV record has more or fewer fields than the header.</summary>
     public static readonly DiagnosticCode FieldCountMismatch = D("MLB1013", "Record field count differs from the header", DiagnosticKind.DataFinding);
 
+    // MLB102x: what `data infer` noticed (notes and warnings; never fail a run).
+
+    /// <summary>A placeholder-like value was read as missing (<c>csv.nullTokens</c>) by an inferred schema.</summary>
+    public static readonly DiagnosticCode InferredPlaceholder = D("MLB1020", "Placeholder value read as missing", DiagnosticKind.Information);
+    /// <summary>Why an inferred column was left as string.</summary>
+    public static readonly DiagnosticCode InferredString = D("MLB1021", "Column left as string", DiagnosticKind.Information);
+    /// <summary>An inferred date format cannot tell day from month.</summary>
+    public static readonly DiagnosticCode InferredAmbiguousDate = D("MLB1022", "Day and month ambiguous in a date column", DiagnosticKind.Information);
+
     // MLB11xx, MLB12xx: unreadable input. ----------------------------------------------------------------------------
 
     /// <summary>A quoted CSV field never closes.</summary>

@@ -8,10 +8,10 @@ namespace MlBuild.Core.Reports;
 
 /// <summary>
 /// The drift report a person opens in a browser: one self-contained HTML file (inline CSS and SVG, no script, nothing
-/// fetched from the network). The verdict and its rule first, then a table of the columns sorted by their drift score,
-/// then each column with its reference and current distributions drawn over each other and every statistic with its
-/// threshold. Deterministic: the same input gives the same bytes (invariant culture, fixed order, no timestamps); its
-/// size grows with the columns, never with the rows.
+/// fetched from the network). The verdict and its rule first, then a table of the columns (worst verdict first, then by
+/// drift score), then each column with its reference and current distributions drawn over each other and every statistic
+/// with its threshold. Deterministic: the same input gives the same bytes (invariant culture, fixed order, no
+/// timestamps); its size grows with the columns, never with the rows.
 /// </summary>
 public static class HtmlDriftReport
 {
@@ -24,8 +24,11 @@ public static class HtmlDriftReport
     public static string Render(DriftReportInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        // Worst verdict first (a drifted column above one whose large effect was not significant), then by score, then
+        // by name: the order of the JSON report.
         var columns = input.Columns
-            .OrderByDescending(c => double.IsNaN(c.Score) ? double.NegativeInfinity : c.Score)
+            .OrderByDescending(c => c.Verdict)
+            .ThenByDescending(c => double.IsNaN(c.Score) ? double.NegativeInfinity : c.Score)
             .ThenBy(c => c.Name, StringComparer.Ordinal).ToArray();
         int drifted = columns.Count(c => c.Verdict >= Verdict.Fail);
         int warned = columns.Count(c => c.Verdict is Verdict.Warn or Verdict.Inconclusive);
@@ -75,7 +78,7 @@ public static class HtmlDriftReport
         table { border-collapse: collapse; margin: 8px 0 16px; }
         th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
         th { color: var(--muted); font-weight: 600; font-size: 12px; text-transform: uppercase; letter-spacing: .03em; }
-        td.num { text-align: right; font-variant-numeric: tabular-nums; }
+        .columns td:nth-child(3) { text-align: right; font-variant-numeric: tabular-nums; }
         tr.fail td:first-child { border-left: 3px solid var(--fail); }
         td b, h2 b { display: inline-block; color: #fff; border-radius: 10px; padding: 0 8px; font-size: 12px; font-weight: 600; background: var(--muted); }
         td b.fail, td b.error, h2 b.fail, h2 b.error { background: var(--fail); }
@@ -103,21 +106,27 @@ public static class HtmlDriftReport
 
     static void WriteColumnTable(StringBuilder h, DriftReportColumn[] columns)
     {
-        h.Append("<table class=\"columns\">\n<thead><tr><th>Column</th><th>Type</th><th>Score</th><th>Score is</th>")
-         .Append("<th>Verdict</th><th>Deciding statistic</th><th>Null rate</th></tr></thead>\n<tbody>\n");
+        // One score method for every column (the usual case) goes in the header, not in every row. Cells and rows leave
+        // out their optional end tags: the page stays small with a thousand columns.
+        bool oneMethod = columns.Select(c => c.ScoreMethod).Distinct(StringComparer.Ordinal).Count() <= 1;
+        h.Append("<table class=\"columns\">\n<thead><tr><th>Column<th>Type<th>Score");
+        if (oneMethod && columns.Length > 0) h.Append(" <small>(").Append(E(columns[0].ScoreMethod)).Append(")</small>");
+        if (!oneMethod) h.Append("<th>Score is");
+        h.Append("<th>Verdict<th>Deciding statistic<th>Null rate</thead>\n<tbody>\n");
         for (int i = 0; i < columns.Length; i++)
         {
             var c = columns[i];
             h.Append("<tr class=\"").Append(VerdictClass(c.Verdict)).Append("\"><td><a href=\"#c").Append(i.ToString(Inv)).Append("\">")
-             .Append(E(c.Name)).Append("</a></td><td>").Append(E(c.Kind)).Append("</td><td class=\"num\">").Append(Num(c.Score))
-             .Append("</td><td>").Append(E(c.ScoreMethod)).Append("</td><td>").Append(Badge(c.Verdict)).Append("</td><td>");
+             .Append(E(c.Name)).Append("</a><td>").Append(E(c.Kind)).Append("<td>").Append(Num(c.Score));
+            if (!oneMethod) h.Append("<td>").Append(E(c.ScoreMethod));
+            h.Append("<td>").Append(Badge(c.Verdict)).Append("<td>");
             var deciding = Deciding(c);
             if (deciding is not null)
             {
                 h.Append(E(Label(deciding.Statistic.Method))).Append(' ').Append(Num(deciding.Statistic.Value));
                 if (deciding.Threshold is double t) h.Append(deciding.Statistic.Value >= t ? " &ge; " : " &lt; ").Append(Num(t));
             }
-            h.Append("</td><td>").Append(NullRates(c)).Append("</td></tr>\n");
+            h.Append("<td>").Append(NullRates(c)).Append('\n');
         }
         h.Append("</tbody>\n</table>\n");
     }
@@ -137,10 +146,9 @@ public static class HtmlDriftReport
     static void WriteColumn(StringBuilder h, DriftReportColumn c, int index)
     {
         h.Append("<section id=\"c").Append(index.ToString(Inv)).Append("\">\n<h2>").Append(E(c.Name)).Append(' ').Append(Badge(c.Verdict))
-         .Append("</h2>\n<p class=\"facts\">").Append(E(c.Kind)).Append(" &middot; score ").Append(Num(c.Score)).Append(" (")
-         .Append(E(c.ScoreMethod)).Append(") &middot; rows ").Append(Count(c.Reference.Rows)).Append(" &rarr; ").Append(Count(c.Current.Rows))
-         .Append(" &middot; null rate ").Append(NullRates(c));
-        if (c.TypeChange is not null) h.Append(" &middot; <strong>type changed: ").Append(E(c.TypeChange)).Append("</strong>");
+         .Append("</h2>\n<p class=\"facts\">").Append(E(c.Kind)).Append(", rows ").Append(Count(c.Reference.Rows)).Append(" &rarr; ").Append(Count(c.Current.Rows))
+         .Append(", null rate ").Append(NullRates(c));
+        if (c.TypeChange is not null) h.Append(", <strong>type changed: ").Append(E(c.TypeChange)).Append("</strong>");
         h.Append("</p>\n");
         if (c.NewCategories.Count > 0 || c.MissingCategories.Count > 0)
         {
@@ -156,8 +164,7 @@ public static class HtmlDriftReport
         }
         if (c.Statistics.Count > 0)
         {
-            h.Append("<table class=\"stats\">\n<tr><th>Statistic</th><th>Value</th><th>p-value</th><th>Adjusted p</th>")
-             .Append("<th>Threshold</th><th>Verdict</th></tr>\n");
+            h.Append("<table class=\"stats\">\n<tr><th>Statistic<th>Value<th>p-value<th>Adjusted p<th>Threshold<th>Verdict\n");
             foreach (var s in c.Statistics)
             {
                 var st = s.Statistic;
@@ -168,7 +175,7 @@ public static class HtmlDriftReport
                     h.Append(Num(p)).Append(st.PValueMethod == PValueMethod.Exact ? " <small>exact</small>" : st.PValueMethod == PValueMethod.Asymptotic ? " <small>asymptotic</small>" : "");
                 h.Append("<td>").Append(s.AdjustedPValue is double ap ? Num(ap) : "").Append("<td>")
                  .Append(s.Threshold is double t ? "&ge; " + Num(t) : "").Append("<td>")
-                 .Append(s.Threshold is null ? "<small>informs</small>" : Badge(s.Verdict)).Append('\n');
+                 .Append(s.Threshold is null ? "" : Badge(s.Verdict)).Append('\n'); // no threshold: the figure only informs
             }
             h.Append("</table>\n");
         }
@@ -207,7 +214,7 @@ public static class HtmlDriftReport
         if (!(top > 0)) top = 1;
         double X(int i) => Left + PlotWidth * i / bins;
         double Y(double share) => Bottom - PlotHeight * share / top;
-        SvgStart(h, Width, "Histograms of " + name + ": reference and current");
+        SvgStart(h, Width, name);
         Axes(h, Left, Left + PlotWidth, top);
         foreach (var (shares, cls) in new[] { (r, "r"), (c, "c") })
         {
@@ -233,7 +240,7 @@ public static class HtmlDriftReport
         if (!(top > 0)) top = 1;
         double Y(double share) => Bottom - PlotHeight * share / top;
         bool anyLong = labels.Any(l => l.Length > Math.Max(3, (int)(slot / 6.5)));
-        SvgStart(h, width, "Category shares of " + name + ": reference and current", anyLong ? 70 : 20);
+        SvgStart(h, width, name, anyLong ? 70 : 20);
         Axes(h, Left, Left + slot * k, top);
         foreach (var (shares, cls, offset) in new[] { (r, "r", 0.1), (c, "c", 0.5) })
         {

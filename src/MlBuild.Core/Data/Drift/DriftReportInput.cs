@@ -14,7 +14,10 @@ namespace MlBuild.Core.Data.Drift;
 /// <param name="CurrentRows">Rows of the current data.</param>
 /// <param name="Verdict">The dataset's verdict under <paramref name="Rule"/>: <see cref="Verdict.Fail"/> when it drifted.</param>
 /// <param name="Rule">The dataset rule in words, e.g. "fail when any column's score reaches its threshold".</param>
-/// <param name="Columns">The columns, in any order: the report sorts them by <see cref="DriftReportColumn.Score"/>.</param>
+/// <param name="Columns">
+/// The columns, in any order: the report sorts them by verdict (worst first), then <see cref="DriftReportColumn.Score"/>
+/// (largest first), then name.
+/// </param>
 public sealed record DriftReportInput(
     string Title, string ReferenceName, string CurrentName, long ReferenceRows, long CurrentRows,
     Verdict Verdict, string Rule, IReadOnlyList<DriftReportColumn> Columns)
@@ -90,7 +93,7 @@ public sealed record DriftReportDistribution(IReadOnlyList<long> Reference, IRea
     /// Equal-width bins over the range of both samples (so both histograms share their axis), at most
     /// <paramref name="bins"/>; one bin when every value is the same.
     /// </summary>
-    public static DriftReportDistribution Numeric(SortedSample reference, SortedSample current, int bins = 24)
+    public static DriftReportDistribution Numeric(SortedSample reference, SortedSample current, int bins = 20)
     {
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(current);

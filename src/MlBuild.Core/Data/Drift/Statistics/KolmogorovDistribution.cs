@@ -86,7 +86,9 @@ public static class KolmogorovDistribution
         {
             // scipy's approximation for very large n: p ~ exp(-(6nx+1)^2 / 18n).
             double logp = -Math.Pow(6.0 * n * x + 1, 2) / 18.0 / n;
-            return Clip(logp < -Math.Log(2) ? Math.Exp(logp) : 1 - -ExpMinusOne(logp));
+            if (logp < -Math.Log(2)) return Clip(Math.Exp(logp));
+            double cdf = -ExpMinusOne(logp); // as scipy: the complement through expm1 when the tail is large
+            return Clip(1 - cdf);
         }
 
         // sf = x * sum_{v=0}^{last} C(n,v) (x+v/n)^(v-1) (1-x-v/n)^(n-v), summed as exp(log term - running max).
@@ -106,7 +108,10 @@ public static class KolmogorovDistribution
                 logTerm = Math.Log(binomialMantissa) + binomialExponent * Math.Log(2)
                           + (v - 1) * Math.Log(upper) + (n - v) * Math.Log(lower);
             }
-            if (double.IsNegativeInfinity(logTerm)) { }
+            if (double.IsNegativeInfinity(logTerm))
+            {
+                // A term that underflows to nothing adds nothing (scipy skips it too).
+            }
             else if (logTerm > runningMax)
             {
                 scaledSum = scaledSum * Math.Exp(runningMax - logTerm) + 1.0;
