@@ -4,6 +4,11 @@ using System.Text.Json;
 
 namespace MlBuild.Cli.Tests;
 
+/// <summary>Drift appends to the process-wide GITHUB_STEP_SUMMARY that other CLI tests set for themselves: these run alone.</summary>
+[CollectionDefinition(nameof(ProfileDriftCommandTests), DisableParallelization = true)]
+public sealed class ProfileDriftCollection;
+
+[Collection(nameof(ProfileDriftCommandTests))]
 public sealed class ProfileDriftCommandTests : IDisposable
 {
     readonly string _dir = Directory.CreateTempSubdirectory("mlbuild-cli-").FullName;
