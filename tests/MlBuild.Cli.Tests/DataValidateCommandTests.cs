@@ -143,6 +143,70 @@ public sealed class DataValidateCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_report_to_dash_goes_to_standard_output_alone()
+    {
+        Write("s.json", Schema);
+        Write("train.csv", "id,age,plan\n1,-30,basic\n");
+        var (exit, output, err) = Run("data", "validate", "train.csv", "-s", "s.json", "--json", "-");
+        Assert.Equal(1, exit);
+        using var json = JsonDocument.Parse(output); // nothing but the report
+        Assert.Equal(ReportDocument.FormatVersion, json.RootElement.GetProperty("formatVersion").GetInt32());
+        Assert.Contains("error MLB1003", err);
+        Assert.Contains("mlbuild: dataset 'train': 1 of", err);
+        Assert.False(File.Exists(Path.Combine(_dir, "-")));
+    }
+
+    [Fact]
+    public void Reports_go_through_symlinks_and_an_unwritable_one_is_a_coded_error_after_the_findings()
+    {
+        Write("s.json", Schema);
+        Write("train.csv", "id,age,plan\n1,-30,basic\n");
+        Directory.CreateDirectory(Path.Combine(_dir, "out"));
+        File.CreateSymbolicLink(Path.Combine(_dir, "report.sarif"), "out/real.sarif");
+        var (exit, _, err) = Run("data", "validate", "train.csv", "-s", "s.json", "--sarif", "report.sarif");
+        Assert.Equal(1, exit);
+        Assert.Equal("out/real.sarif", new FileInfo(Path.Combine(_dir, "report.sarif")).LinkTarget);
+        using (JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_dir, "out", "real.sarif")))) { }
+
+        // A folder where the report should go, or a device that is full: MLB9004 and exit 2, the findings printed first.
+        var folder = Run("data", "validate", "train.csv", "-s", "s.json", "--json", "out");
+        Assert.Equal(2, folder.Exit);
+        Assert.Contains("out: error MLB9004: Cannot write 'out' (", folder.Err);
+        Assert.True(folder.Err.IndexOf("MLB1003", StringComparison.Ordinal) < folder.Err.IndexOf("MLB9004", StringComparison.Ordinal));
+        if (OperatingSystem.IsLinux())
+        {
+            // A full device: a copy of /dev/full made here where possible (root), so a regression replaces only that.
+            var device = Path.Combine(_dir, "full");
+            using (var mknod = System.Diagnostics.Process.Start("mknod", ["-m", "666", device, "c", "1", "7"])) mknod.WaitForExit();
+            if (!File.Exists(device)) device = "/dev/full";
+            var full = Run("data", "validate", "train.csv", "-s", "s.json", "--sarif", device);
+            Assert.Equal(2, full.Exit);
+            Assert.Contains($"{device}: error MLB9004:", full.Err);
+        }
+    }
+
+    [Fact]
+    public void Numbers_near_the_ends_of_the_double_range_are_profiled_and_reported()
+    {
+        Write("s.json", """{"schemaVersion": 1, "columns": [{"name": "x", "type": "float"}, {"name": "y", "type": "float"}]}""");
+        Write("big.csv", "x,y\n1e155,1.7e308\n-1e155,-1.7e308\n1.7e308,\n");
+        var (exit, output, err) = Run("data", "validate", "big.csv", "-s", "s.json", "--json", "r.json", "--profile", "p.json", "--sarif", "r.sarif");
+        Assert.True(exit == 0, err);
+        Assert.Contains("is valid: 3 rows", output);
+        using (JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_dir, "r.json")))) { }
+        using (JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_dir, "r.sarif")))) { }
+        using var json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_dir, "p.json")));
+        var columns = json.RootElement.GetProperty("datasets").GetProperty("big").GetProperty("columns");
+        var x = columns[0];
+        Assert.Equal(1.7e308 / 3, x.GetProperty("mean").GetDouble(), 1.7e308 / 3 * 1e-14);
+        Assert.Equal(Math.Sqrt(3) * (1.7e308 / 3), x.GetProperty("std").GetDouble(), 1e294);
+        Assert.Equal("1.7E+308", x.GetProperty("max").GetString());
+        var y = columns[1];
+        Assert.Equal(0, y.GetProperty("mean").GetDouble());
+        Assert.False(y.TryGetProperty("std", out _)); // 1.7e308 * sqrt(2), beyond the largest double: left out
+    }
+
+    [Fact]
     public void Markdown_summary_is_appended_to_GITHUB_STEP_SUMMARY()
     {
         Write("s.json", Schema);
@@ -206,6 +270,26 @@ public sealed class DataValidateCommandTests : IDisposable
         var d = Assert.Single(diagnostics);
         Assert.Equal(("MLB1003", "train.csv", 2, 2), (d.Code, d.File, d.Line, d.Column));
         Assert.Contains("\nD\terror\tdata\tMLB1003\t", File.ReadAllText(Path.Combine(_dir, "res.tsv")));
+    }
+
+    [Fact]
+    public void Engine_keeps_the_findings_when_a_report_cannot_be_written()
+    {
+        Write("s.json", Schema);
+        Write("train.csv", "id,age,plan\n1,-1,basic\n");
+        Directory.CreateDirectory(Path.Combine(_dir, "reports", "data-report.json")); // a folder where the report goes
+        Write("req.json", JsonSerializer.Serialize(new
+        {
+            formatVersion = 1,
+            projectDirectory = _dir,
+            reportDirectory = Path.Combine(_dir, "reports"),
+            datasets = new[] { new { name = "train", files = new[] { "train.csv" }, schema = "s.json" } },
+        }));
+        var (exit, _, _) = Run("engine", "validate", "--request", "req.json", "--result", "res.tsv");
+        Assert.Equal(2, exit);
+        var (code, diagnostics, _) = ResultFile.Read(Path.Combine(_dir, "res.tsv"));
+        Assert.Equal(2, code);
+        Assert.Equal(["MLB1003", "MLB9004"], diagnostics.Select(d => d.Code).ToArray());
     }
 
     [Fact]

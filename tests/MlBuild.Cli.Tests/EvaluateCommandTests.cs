@@ -120,6 +120,12 @@ public sealed class EvaluateCommandTests : IDisposable
         Assert.Equal("", err);
         Assert.Contains("accuracy        0.75 [", output);
         Assert.Contains("macro-f1", output);
+        Assert.Contains("recall[cat]     0.5 [", output);               // 1 of the 2 cats, a Wilson interval
+        Assert.Contains("precision[dog]  0.5 [", output);
+        Write("mc-gates.json", """{ "strict": true, "gates": [ { "metric": "recall[dog]", "min": 0.9 }, { "metric": "recall[cow]", "min": 0.5 } ] }""");
+        var (gExit, _, gErr) = Run("gate", "-p", "mc.csv", "-t", "multiclass", "-l", "label", "-s", "cat,dog,bird", "--resamples", "200", "--gates", "mc-gates.json");
+        Assert.Equal(2, gExit);
+        Assert.Contains("mc-gates.json(1,71): error MLB3403: Unknown per-class metric 'recall[cow]'", gErr);
         Write("reg.csv", "y,yhat\n1,1.5\n2,2\n3,2.5\n4,4\n");
         var (rExit, rOutput, _) = Run("evaluate", "-p", "reg.csv", "-t", "regression", "-l", "y", "-s", "yhat", "--resamples", "200");
         Assert.Equal(0, rExit);
@@ -134,7 +140,7 @@ public sealed class EvaluateCommandTests : IDisposable
         Write("bad.csv", "label,score\n1,0.9\n0,abc\n");
         var (exit, _, err) = Run("evaluate", "-p", "bad.csv", "-t", "binary", "-l", "label", "-s", "score");
         Assert.Equal(2, exit);
-        Assert.Equal("bad.csv(3,2): error MLB3402: Predictions file: column 'score' value 'abc' is not a number.", err.Trim());
+        Assert.Equal("bad.csv(3,2): error MLB3402: Predictions file: column 'score' value 'abc' is not a finite number.", err.Trim());
 
         (exit, _, err) = Run("evaluate", "-p", "preds.csv", "-t", "binary", "-l", "label", "-s", "proba");
         Assert.Equal(2, exit);

@@ -140,6 +140,31 @@ public static class DiagnosticCodes
     /// <summary>A Parquet column is nested or repeated.</summary>
     public static readonly DiagnosticCode ParquetNestedColumn = D("MLB1203", "Nested or repeated Parquet column", DiagnosticKind.UnreadableInput);
 
+    // MLB2xxx: drift and profiles (docs/drift.md). ------------------------------------------------------------------
+
+    /// <summary>A column drifted past its threshold under the drift rule.</summary>
+    public static readonly DiagnosticCode ColumnDrifted = D("MLB2001", "Column drifted", DiagnosticKind.DataFinding);
+    /// <summary>A reference column is missing from the current data.</summary>
+    public static readonly DiagnosticCode DriftColumnMissing = D("MLB2002", "Reference column missing from current data", DiagnosticKind.DataFinding);
+    /// <summary>Current values no longer read as the reference type.</summary>
+    public static readonly DiagnosticCode DriftTypeChanged = D("MLB2003", "Column changed type", DiagnosticKind.DataFinding);
+    /// <summary>Profiles of other columns, types or limits cannot be merged.</summary>
+    public static readonly DiagnosticCode ProfilesDoNotMerge = D("MLB2004", "Profiles cannot be merged", DiagnosticKind.Usage);
+    /// <summary>A profile file that is not a valid profile (invalid JSON, truncated, hand-edited).</summary>
+    public static readonly DiagnosticCode ProfileUnreadable = D("MLB2005", "Profile unreadable", DiagnosticKind.UnreadableInput);
+    /// <summary>A profile of a newer format version.</summary>
+    public static readonly DiagnosticCode ProfileTooNew = D("MLB2006", "Profile of a newer format", DiagnosticKind.UnreadableInput);
+    /// <summary>The reference and the current data have no column in common.</summary>
+    public static readonly DiagnosticCode NoCommonColumns = D("MLB2007", "No column in common", DiagnosticKind.Usage);
+    /// <summary>The current data (or the reference) has no rows.</summary>
+    public static readonly DiagnosticCode DriftEmptyData = D("MLB2008", "No rows to compare", DiagnosticKind.UnreadableInput);
+    /// <summary>An invalid drift rule.</summary>
+    public static readonly DiagnosticCode InvalidDriftRule = D("MLB2009", "Invalid drift rule", DiagnosticKind.Usage);
+    /// <summary>A column whose values were not compared.</summary>
+    public static readonly DiagnosticCode ColumnNotCompared = D("MLB2010", "Column not compared", DiagnosticKind.Information);
+    /// <summary>A reference profile whose columns do not match the schema given with it.</summary>
+    public static readonly DiagnosticCode ProfileOfAnotherSchema = D("MLB2011", "Profile of another schema", DiagnosticKind.Configuration);
+
     // MLB33xx: training (Models/Training). ---------------------------------------------------------------------------
 
     /// <summary>The label is missing in some rows of the training or test data (at the first such cell).</summary>
@@ -270,6 +295,8 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode CommandLine = D("MLB9002", "Invalid command line", DiagnosticKind.Usage);
     /// <summary>The request file the MSBuild task wrote for the engine is unreadable.</summary>
     public static readonly DiagnosticCode EngineRequestUnreadable = D("MLB9003", "Engine request unreadable", DiagnosticKind.Internal);
+    /// <summary>An output file the user named (a report, a profile, a schema) cannot be written.</summary>
+    public static readonly DiagnosticCode OutputNotWritable = D("MLB9004", "Output file not writable", DiagnosticKind.Usage);
     /// <summary>An <c>MlBuildDataset</c> item has no <c>Schema</c> metadata.</summary>
     public static readonly DiagnosticCode DatasetWithoutSchema = D("MLB9010", "MlBuildDataset without Schema", DiagnosticKind.Configuration);
     /// <summary>An <c>MlBuildDataset</c> item names a data file that does not exist.</summary>

@@ -86,6 +86,7 @@ public sealed class GateSpecReaderTests
         Assert.Equal("log-loss", MetricCatalog.Find("logloss", ModelTask.Binary)!.Name);
         Assert.Equal("auprc", MetricCatalog.Find("AreaUnderPrecisionRecallCurve", ModelTask.Binary)!.Name);
         Assert.Equal("r2", MetricCatalog.Find("RSquared", ModelTask.Regression)!.Name);
+        Assert.Equal("auc", MetricCatalog.Find("AreaUnderRocCurve", ModelTask.Binary)!.Name);
         Assert.Null(MetricCatalog.Find("auc", ModelTask.Regression));
     }
 }

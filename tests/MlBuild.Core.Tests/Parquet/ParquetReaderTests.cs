@@ -525,6 +525,30 @@ public sealed class ParquetReaderTests : IDisposable
             System.Text.Encoding.UTF8.GetString(ValidationReport.Json([b], "t")).Replace("plain.parquet", "X"));
     }
 
+    [Fact]
+    public void Numbers_near_the_ends_of_the_double_range_give_finite_moments_per_entry_and_per_cell()
+    {
+        // ±1e155 square past the double range; 1.7e308 twice sums past it. Written by DuckDB 1.5 (dictionary-encoded,
+        // so the per-entry checks take it; Parquet.Net writes dictionaries for strings only):
+        // COPY (SELECT [1e155, -1e155, 1.7e308, 2.5][(i % 4) + 1]::DOUBLE AS x FROM range(400) t(i))
+        //   TO 'big.parquet' (FORMAT parquet, COMPRESSION snappy)
+        var path = _dir.File("big.parquet");
+        File.WriteAllBytes(path, Convert.FromBase64String("UEFSMRUEFUAVPEwVCBUAAAAgHO23y0VX1R1gDQhA4HY7dzDRQu5/AAAAAAAABEAVABWUAxU2LBWgBhUEFQYVBgAAygEsAwAAAKAGAQNBiIZo/gMAcgMA/mEAgmEAFUAcHAAAHBwAABwcAAAAQAAUABAIBQAgIAgQAAxAAggABICAAoABgAgDACAAERAVAhksNQAYDWR1Y2tkYl9zY2hlbWEVAgAVCiUCGAF4ABagBhkcGRwmABwVChkVBBkYAXgVAhagBhaUBBayASZeJggcGAh2O3cw0ULufxgI7bfLRVfVHeAWABYIGAh2O3cw0ULufxgI7bfLRVfVHeAREQAmugEVXgAAFpQEFqAGJggWsgEAKChEdWNrREIgdmVyc2lvbiB2MS41LjYgKGJ1aWxkIDA2OWNjOWY5YjUpGRwcAAAAtQAAAFBBUjE="));
+        double[] values = Enumerable.Range(0, 400).Select(i => new[] { 1e155, -1e155, 1.7e308, 2.5 }[i % 4]).ToArray();
+        const string schema = """{"schemaVersion": 1, "columns": [{"name": "x", "type": "float"}]}""";
+        double mean = values.Select(v => Math.ScaleB(v, -1023)).Average();
+        double std = Math.Sqrt(values.Select(v => Math.ScaleB(v, -1023) - mean).Sum(d => d * d) / (values.Length - 1));
+        foreach (var entries in new[] { true, false })
+        {
+            var r = ReadWithTuning(path, schema, entries, direct: true, parallelism: 2, out long records);
+            Assert.Equal(400, records);
+            var x = r.Column("x");
+            Assert.Equal(Math.ScaleB(mean, 1023), x.Mean!.Value, Math.ScaleB(mean, 1023) * 1e-12);
+            Assert.Equal(Math.ScaleB(std, 1023), x.StdDev!.Value, Math.ScaleB(std, 1023) * 1e-12);
+            Assert.NotEmpty(ValidationReport.Json([r], "t"));
+        }
+    }
+
     const string FixtureSchema = """
         {"schemaVersion": 1, "columns": [
           {"name": "a", "type": "float", "min": 0, "max": 50, "exclusiveMin": true, "nullable": false},

@@ -16,18 +16,12 @@ public sealed record DatasetRequest(string Name, IReadOnlyList<string> Files, Da
 public static class DatasetValidator
 {
     /// <summary>Validates a dataset. Input problems (missing files, malformed CSV or Parquet) come back in <see cref="ValidationResult.InputErrors"/>.</summary>
-    public static ValidationResult Validate(DatasetRequest request, ValidationOptions? options = null) => Validate(request, options, null);
-
-    /// <summary>
-    /// Validates a dataset and hands every merged batch, in data order, to <paramref name="batchMerged"/> (training
-    /// collects its columns there). Parquet values are then decoded for every row, not checked per dictionary entry.
-    /// </summary>
-    internal static ValidationResult Validate(DatasetRequest request, ValidationOptions? options, Action<RowBatch>? batchMerged)
+    public static ValidationResult Validate(DatasetRequest request, ValidationOptions? options = null)
     {
         options ??= new ValidationOptions();
         var plan = new ValidationPlan(request.Schema);
         var checker = new BatchChecker(plan, options);
-        var merger = new ValidationMerger(plan, options, checker) { BatchMerged = batchMerged };
+        var merger = new ValidationMerger(plan, options, checker);
         var files = new List<string>();
         var absent = new HashSet<int>(plan.Columns.Select(c => c.Index));
         try
@@ -134,9 +128,9 @@ public static class DatasetValidator
         var names = Parquet.ParquetReader.ReadColumnNames(full, display);
         MapColumns(names, display, plan, merger, (pos) => new DataLocation(display, 0, pos, -1, 0));
         long records = merger.Records;
-        // A batch observer needs every row's value: entry checks leave dictionary-encoded values undecoded.
-        var tuning = merger.BatchMerged is null ? Parquet.ParquetReadTuning.Default : new Parquet.ParquetReadTuning { EntryChecks = false };
-        Parquet.ParquetReader.Read(full, display, plan, checker, merger, options, ref records, tuning);
+        // A profile pass needs every row's value: the per-entry checks of dictionary pages would leave them undecoded.
+        Parquet.ParquetReader.Read(full, display, plan, checker, merger, options, ref records,
+            options.BatchObserver is null ? Parquet.ParquetReadTuning.Default : Parquet.ParquetReadTuning.EveryValue);
         return plan.Columns.Where(c => c.DataPosition > 0).Select(c => c.Index).ToHashSet();
     }
 

@@ -67,7 +67,10 @@ public static class EvaluationRunner
         if (request.Gates is { } g)
         {
             var columns = new Dictionary<string, string[]>(StringComparer.Ordinal);
-            for (int c = 0; c < file.Names.Count; c++) columns[file.Names[c]] = file.Columns[c];
+            // Only the columns gates slice or group by become text (an unknown one is an error naming the file's columns).
+            foreach (var gate in g.Gates)
+                if (((gate as MetricGateSpec)?.SliceColumn ?? (gate as FairnessGateSpec)?.GroupColumn) is { } name && !columns.ContainsKey(name))
+                    columns[name] = file.Column(name);
             gates = GateEvaluator.Evaluate(g, new GateInputs
             {
                 Predictions = set, Columns = columns, Baselines = baselines, MaxParallelism = request.Intervals.MaxParallelism,
@@ -105,7 +108,7 @@ public static class EvaluationRunner
                     for (int r = 0; r < file.Count; r++)
                         for (int c = 0; c < classes.Count; c++) probabilities[r * classes.Count + c] = columns[c][r];
                 }
-                return PredictionSet.Multiclass(labels, classes.Count, probabilities, predictedColumn is null ? null : file.Classes(predictedColumn, classes));
+                return PredictionSet.Multiclass(labels, classes.Count, probabilities, predictedColumn is null ? null : file.Classes(predictedColumn, classes), classes);
             }
             default:
                 if (score.Count != 1) throw Usage("a regression model needs exactly one prediction column (--score)");

@@ -2,8 +2,6 @@ using MlBuild.Core.Diagnostics;
 
 namespace MlBuild.Core.Models.Evaluation;
 
-// MetricDirection is the one of MlBuild.Core.Models (MetricValue.cs), shared with the reports and the registry.
-
 /// <summary>
 /// One metric: its name, task, direction, and how it is computed on weighted rows. Weights are bootstrap counts
 /// (how often each row is drawn), so the point estimate is the computation with all weights 1 and a resample costs
@@ -76,19 +74,42 @@ public static class MetricCatalog
     // ML.NET's "MicroAccuracy") all name one metric.
     static readonly Dictionary<string, string> Aliases = new(StringComparer.Ordinal)
     {
-        ["aucroc"] = "auc", ["rocauc"] = "auc", ["auroc"] = "auc", ["areaundercurve"] = "auc",
+        ["aucroc"] = "auc", ["rocauc"] = "auc", ["auroc"] = "auc", ["areaundercurve"] = "auc", ["areaunderroccurve"] = "auc",
         ["aucpr"] = "auprc", ["prauc"] = "auprc", ["averageprecision"] = "auprc", ["areaunderprecisionrecallcurve"] = "auprc",
         ["microaccuracy"] = "accuracy", ["f1score"] = "f1", ["rsquared"] = "r2", ["brierscore"] = "brier",
         ["balancedaccuracy"] = "macro-accuracy", ["macroprecision"] = "precision", ["macrorecall"] = "recall",
         ["rootmeansquarederror"] = "rmse", ["meanabsoluteerror"] = "mae",
     };
 
-    /// <summary>The metrics of a task that apply to what <paramref name="set"/> holds, in report order.</summary>
-    public static IReadOnlyList<MetricDefinition> For(PredictionSet set) => All.Where(m => m.AppliesTo(set)).ToArray();
+    /// <summary>The metrics of a task that apply to what <paramref name="set"/> holds, in report order; for a multiclass
+    /// model followed by each class's precision and recall (<c>precision[cat]</c>, <c>recall[cat]</c>).</summary>
+    public static IReadOnlyList<MetricDefinition> For(PredictionSet set)
+    {
+        var metrics = All.Where(m => m.AppliesTo(set)).ToList();
+        if (set.Task == ModelTask.Multiclass)
+            for (int c = 0; c < set.ClassCount; c++)
+            {
+                metrics.Add(PerClass("precision", c, set));
+                metrics.Add(PerClass("recall", c, set));
+            }
+        return metrics;
+    }
+
+    /// <summary>One class's precision or recall, a proportion (Wilson interval): right predictions of class c out of
+    /// rows predicted c (precision) or out of rows labelled c (recall).</summary>
+    static MetricDefinition PerClass(string which, int c, PredictionSet set)
+    {
+        bool precision = which == "precision";
+        return new MetricDefinition($"{which}[{set.ClassNames[c]}]", ModelTask.Multiclass, MetricDirection.HigherIsBetter,
+            $"{(precision ? "Precision" : "Recall")} of class '{set.ClassNames[c]}'",
+            (s, w) => { var (k, n) = MulticlassMetrics.ClassCounts(s, w, c, precision); return n == 0 ? double.NaN : k / n; },
+            s => { var (k, n) = MulticlassMetrics.ClassCounts(s, s.UnitCounts, c, precision); return ((long)k, (long)n); });
+    }
 
     /// <summary>Finds a metric by name or alias (case, '_' and ' ' ignored) for a task; null when unknown.</summary>
     public static MetricDefinition? Find(string name, ModelTask task)
     {
+        if (name.Contains('[', StringComparison.Ordinal)) return null;   // per-class metrics need the set: see Get
         var key = Normalize(name);
         if (Aliases.TryGetValue(key, out var canonical)) key = Normalize(canonical);
         return All.FirstOrDefault(m => m.Task == task && Normalize(m.Name) == key);
@@ -97,6 +118,14 @@ public static class MetricCatalog
     /// <summary>Like <see cref="Find"/>, but an unknown metric, or one the predictions cannot support, is a coded error.</summary>
     public static MetricDefinition Get(string name, PredictionSet set, string? file = null, int line = 0, int column = 0)
     {
+        if (set.Task == ModelTask.Multiclass && name.EndsWith(']') && name.IndexOf('[', StringComparison.Ordinal) is var open and > 0)
+        {
+            var which = Normalize(name[..open]);
+            int c = set.ClassNames.ToList().IndexOf(name[(open + 1)..^1]);
+            if (which is "precision" or "recall" && c >= 0) return PerClass(which, c, set);
+            throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.UnknownMetric, MlSeverity.Error,
+                $"Unknown per-class metric '{name}'; write precision[CLASS] or recall[CLASS] with CLASS one of {string.Join(", ", set.ClassNames)}.", file, line, column));
+        }
         var metric = Find(name, set.Task);
         if (metric is null)
         {
@@ -225,6 +254,20 @@ internal static class MulticlassMetrics
             else { fp[p] += w[i]; fn[y] += w[i]; }
         }
         return (tp, fp, fn);
+    }
+
+    /// <summary>Class c's right predictions and the rows predicted c (precision) or labelled c (recall), weighted.</summary>
+    public static (double Right, double Of) ClassCounts(PredictionSet s, int[] w, int c, bool precision)
+    {
+        double right = 0, of = 0;
+        for (int i = 0; i < s.Count; i++)
+        {
+            int y = (int)s.Labels[i], p = s.Predicted![i];
+            if ((precision ? p : y) != c) continue;
+            of += w[i];
+            if (y == p) right += w[i];
+        }
+        return (right, of);
     }
 
     public static double MacroAccuracy(PredictionSet s, int[] w)

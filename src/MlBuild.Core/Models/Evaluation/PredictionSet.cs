@@ -36,6 +36,8 @@ public sealed class PredictionSet
     public int[]? Predicted { get; }
     /// <summary>Multiclass: number of classes; binary: 2; regression: 0.</summary>
     public int ClassCount { get; }
+    /// <summary>Multiclass: class names by index (default "0", "1", ...), for per-class metrics.</summary>
+    public IReadOnlyList<string> ClassNames { get; private init; } = [];
     /// <summary>Binary: a score above this is a positive prediction (0.5 for probabilities, 0 for margins).</summary>
     public double Threshold { get; }
     /// <summary>Binary: true when every score is a probability in [0, 1], so log-loss and Brier are defined.</summary>
@@ -74,34 +76,11 @@ public sealed class PredictionSet
         if (task == ModelTask.Binary)
         {
             ScoresAreProbabilities = Array.TrueForAll(scores!, v => v is >= 0 and <= 1);
-            var order = new int[Count];
-            for (int i = 0; i < order.Length; i++) order[i] = i;
-            var keys = new double[Count];
-            for (int i = 0; i < keys.Length; i++) keys[i] = -scores![i];
-            Array.Sort(keys, order);
-            var unitOfRow = new int[Count];
-            var cellScore = new List<double>(); var cellLabel = new List<byte>(); var cellPredicted = new List<byte>(); var cellCount = new List<int>();
-            Span<int> cellOf = stackalloc int[4];
-            for (int i = 0; i < order.Length;)
-            {
-                double score = scores![order[i]];
-                cellOf.Fill(-1);
-                for (; i < order.Length && scores[order[i]] == score; i++)
-                {
-                    int r = order[i], kind = (int)labels[r] * 2 + predicted![r];
-                    if (cellOf[kind] < 0)
-                    {
-                        cellOf[kind] = cellScore.Count;
-                        cellScore.Add(score); cellLabel.Add((byte)labels[r]); cellPredicted.Add((byte)predicted[r]); cellCount.Add(0);
-                    }
-                    unitOfRow[r] = cellOf[kind];
-                    cellCount[cellOf[kind]]++;
-                }
-            }
-            Units = cellScore.Count;
+            var (cellScore, cellLabel, cellPredicted, cellCount, unitOfRow) = Cells(scores!, labels, predicted!);
+            Units = cellScore.Length;
             UnitOfRow = unitOfRow;
-            UnitCounts = [.. cellCount];
-            CellScore = [.. cellScore]; CellLabel = [.. cellLabel]; CellPredicted = [.. cellPredicted];
+            UnitCounts = cellCount;
+            CellScore = cellScore; CellLabel = cellLabel; CellPredicted = cellPredicted;
             if (ScoresAreProbabilities)
             {
                 UnitLogLoss = new double[Units];
@@ -129,6 +108,79 @@ public sealed class PredictionSet
         }
     }
 
+    /// <summary>
+    /// Folds rows into (score, label, predicted) cells ordered by descending score. Scores with few distinct values (a
+    /// model's rounded probabilities) are grouped by hashing, only the distinct values are sorted, and rows are visited
+    /// in file order; otherwise the rows are sorted by score.
+    /// </summary>
+    static (double[] Score, byte[] Label, byte[] Predicted, int[] Count, int[] UnitOfRow) Cells(double[] scores, double[] labels, int[] predicted)
+    {
+        int n = scores.Length, limit = Math.Max(1024, n / 8);
+        var unitOfRow = new int[n];
+        var ids = new Dictionary<double, int>();
+        bool few = true;
+        for (int i = 0; i < n && few; i++)
+        {
+            ref int id = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(ids, scores[i], out bool exists);
+            if (!exists) { id = ids.Count - 1; few = ids.Count <= limit; }
+            unitOfRow[i] = id;
+        }
+        if (few)
+        {
+            // Rank the distinct scores (descending); a row's cell key is rank * 4 + label * 2 + predicted.
+            var distinct = new double[ids.Count];
+            foreach (var (value, id) in ids) distinct[id] = value;
+            var byRank = new int[distinct.Length];
+            for (int g = 0; g < byRank.Length; g++) byRank[g] = g;
+            Array.Sort(distinct.Select(v => -v).ToArray(), byRank);
+            var rank = new int[distinct.Length];
+            for (int k = 0; k < byRank.Length; k++) rank[byRank[k]] = k;
+            var keyCount = new int[distinct.Length * 4];
+            for (int i = 0; i < n; i++)
+            {
+                int key = rank[unitOfRow[i]] * 4 + (int)labels[i] * 2 + predicted[i];
+                unitOfRow[i] = key;
+                keyCount[key]++;
+            }
+            var cellOfKey = new int[keyCount.Length];
+            int cells = 0;
+            for (int key = 0; key < keyCount.Length; key++) cellOfKey[key] = keyCount[key] > 0 ? cells++ : -1;
+            var score = new double[cells]; var label = new byte[cells]; var pred = new byte[cells]; var count = new int[cells];
+            for (int key = 0; key < keyCount.Length; key++)
+            {
+                int c = cellOfKey[key];
+                if (c < 0) continue;
+                score[c] = distinct[byRank[key / 4]]; label[c] = (byte)(key / 2 % 2); pred[c] = (byte)(key % 2); count[c] = keyCount[key];
+            }
+            for (int i = 0; i < n; i++) unitOfRow[i] = cellOfKey[unitOfRow[i]];
+            return (score, label, pred, count, unitOfRow);
+        }
+        var order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        var keys = new double[n];
+        for (int i = 0; i < n; i++) keys[i] = -scores[i];
+        Array.Sort(keys, order);
+        var cellScore = new List<double>(); var cellLabel = new List<byte>(); var cellPredicted = new List<byte>(); var cellCount = new List<int>();
+        Span<int> cellOf = stackalloc int[4];
+        for (int i = 0; i < n;)
+        {
+            double s = scores[order[i]];
+            cellOf.Fill(-1);
+            for (; i < n && scores[order[i]] == s; i++)
+            {
+                int r = order[i], kind = (int)labels[r] * 2 + predicted[r];
+                if (cellOf[kind] < 0)
+                {
+                    cellOf[kind] = cellScore.Count;
+                    cellScore.Add(s); cellLabel.Add((byte)labels[r]); cellPredicted.Add((byte)predicted[r]); cellCount.Add(0);
+                }
+                unitOfRow[r] = cellOf[kind];
+                cellCount[cellOf[kind]]++;
+            }
+        }
+        return ([.. cellScore], [.. cellLabel], [.. cellPredicted], [.. cellCount], unitOfRow);
+    }
+
     /// <summary>A binary prediction set. A row is predicted positive when its score is above <paramref name="threshold"/>
     /// (ML.NET's rule), unless <paramref name="predicted"/> gives the predicted labels.</summary>
     public static PredictionSet Binary(bool[] labels, double[] scores, double threshold = 0.5, bool[]? predicted = null)
@@ -150,7 +202,8 @@ public sealed class PredictionSet
     /// <summary>A multiclass prediction set: labels are class indices in [0, classCount); give probabilities
     /// (row-major, rows x classCount), predicted classes, or both (predicted defaults to the most probable class,
     /// lowest index on ties).</summary>
-    public static PredictionSet Multiclass(int[] labels, int classCount, double[]? probabilities = null, int[]? predicted = null)
+    public static PredictionSet Multiclass(int[] labels, int classCount, double[]? probabilities = null, int[]? predicted = null,
+                                           IReadOnlyList<string>? classNames = null)
     {
         Require(classCount >= 2, "a multiclass task needs at least 2 classes");
         Require(probabilities is not null || predicted is not null, "give probabilities or predicted classes");
@@ -175,7 +228,11 @@ public sealed class PredictionSet
                 p[i] = best;
             }
         }
-        return new PredictionSet(ModelTask.Multiclass, y, null, probabilities, p, classCount, double.NaN);
+        Require(classNames is null || classNames.Count == classCount, "class names and class count differ");
+        return new PredictionSet(ModelTask.Multiclass, y, null, probabilities, p, classCount, double.NaN)
+        {
+            ClassNames = classNames ?? Enumerable.Range(0, classCount).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
+        };
     }
 
     /// <summary>A regression prediction set.</summary>
@@ -202,7 +259,7 @@ public sealed class PredictionSet
             prob = new double[rows.Count * ClassCount];
             for (int i = 0; i < rows.Count; i++) Array.Copy(Probabilities, rows[i] * ClassCount, prob, i * ClassCount, ClassCount);
         }
-        return new PredictionSet(Task, y, s, prob, p, ClassCount, Threshold);
+        return new PredictionSet(Task, y, s, prob, p, ClassCount, Threshold) { ClassNames = ClassNames };
     }
 
     static void Require(bool condition, string what)

@@ -114,7 +114,15 @@ public sealed class TrainingTable
         var table = new TrainingTable(wanted, keyColumn);
         var indices = wanted.Select(c => IndexOf(request.Schema, c.Name)).ToArray();
         int keyIndex = keyColumn is null ? -1 : IndexOf(request.Schema, keyColumn);
-        table.Validation = DatasetValidator.Validate(request, options, batch => table.Append(batch, indices, keyIndex));
+        options ??= new ValidationOptions();
+        // The validator's batch observer hands over each decoded batch in data order (one pass validates and reads).
+        table.Validation = DatasetValidator.Validate(request, new ValidationOptions
+        {
+            MaxParallelism = options.MaxParallelism, ChunkBytes = options.ChunkBytes, MaxRecordBytes = options.MaxRecordBytes,
+            MaxFailuresPerCheck = options.MaxFailuresPerCheck, MaxTrackedFailingValues = options.MaxTrackedFailingValues,
+            MaxDistinctValues = options.MaxDistinctValues, Progress = options.Progress, TopValues = options.TopValues,
+            BatchObserver = batch => table.Append(batch, indices, keyIndex),
+        });
         return table;
     }
 

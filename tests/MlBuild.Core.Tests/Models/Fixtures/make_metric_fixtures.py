@@ -42,6 +42,10 @@ out["multiclass"] = {
     "precision": M.precision_score(y, pred, average="macro", zero_division=0),
     "recall": M.recall_score(y, pred, average="macro", zero_division=0), "log-loss": M.log_loss(y, p, labels=list(range(k))),
 }
+for c, (pc, rc) in enumerate(zip(M.precision_score(y, pred, average=None, labels=list(range(k)), zero_division=0),
+                                 M.recall_score(y, pred, average=None, labels=list(range(k)), zero_division=0))):
+    out["multiclass"][f"precision[{c}]"] = pc
+    out["multiclass"][f"recall[{c}]"] = rc
 
 # Regression.
 n = 400
