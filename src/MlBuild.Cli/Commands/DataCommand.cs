@@ -12,7 +12,7 @@ internal static class DataCommand
 {
     public static Command Create(CliContext context)
     {
-        var data = new Command("data", "Validate datasets and infer their schemas (CSV, Parquet).");
+        var data = new Command("data", "Validate, profile and infer schemas of datasets, and compare them for drift (CSV, Parquet).");
         data.Subcommands.Add(CreateValidate(context));
         data.Subcommands.Add(CreateInfer(context));
         ProfileDriftCommands.AddTo(data, context);
