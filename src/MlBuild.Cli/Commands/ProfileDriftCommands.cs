@@ -108,6 +108,9 @@ internal static class ProfileDriftCommands
         var schema = new Option<string?>("--schema", "-s") { Description = "The schema giving column types and CSV format (default: the reference profile's types, or inferred from the reference data)." };
         var json = new Option<string?>("--json") { Description = "Write the JSON drift report here." };
         var html = new Option<string?>("--html") { Description = "Write the HTML drift report here (one self-contained file)." };
+        var sarif = new Option<string?>("--sarif") { Description = "Write a SARIF 2.1.0 log here ('-': standard output)." };
+        var junit = new Option<string?>("--junit") { Description = "Write JUnit XML here ('-': standard output)." };
+        var markdown = new Option<string?>("--markdown") { Description = "Write a Markdown summary here ('-': standard output)." };
         var ruleOption = new Option<string?>("--rule") { Description = "Dataset rule: 'any' (default: any column drifts), 'share:0.3' (that share of columns), 'columns:a,b' (any of these)." };
         var thresholds = new Option<string[]>("--threshold") { Description = "Per-column threshold of the main effect (Wasserstein or Jensen-Shannon), as column=value; repeatable.", AllowMultipleArgumentsPerToken = true };
         var ignore = new Option<string[]>("--ignore") { Description = "Columns left out (identifiers, timestamps); repeatable.", AllowMultipleArgumentsPerToken = true };
@@ -117,7 +120,7 @@ internal static class ProfileDriftCommands
         var threads = ThreadsOption();
         var cmd = new Command("drift", "Compare current data with a reference profile or reference data; exit 1 when the dataset rule says it drifted.")
         {
-            reference, current, schema, json, html, ruleOption, thresholds, ignore, alpha, exact, categories, threads,
+            reference, current, schema, json, html, sarif, junit, markdown, ruleOption, thresholds, ignore, alpha, exact, categories, threads,
         };
         cmd.SetAction(parse =>
         {
@@ -155,6 +158,10 @@ internal static class ProfileDriftCommands
             context.Out.WriteLine(result.Summary(currentDisplay));
             DataCommand.WriteIfAsked(context, parse.GetValue(json), () => DriftReportJson.Write(result, referenceText, currentDisplay));
             AppendStepSummary(result.Markdown(referenceText, currentDisplay));
+            var report = DriftReport.Document(result, referenceText, currentDisplay, DataCommand.ToolVersion);
+            DataCommand.WriteIfAsked(context, parse.GetValue(sarif), () => ReportWriters.Sarif(report));
+            DataCommand.WriteIfAsked(context, parse.GetValue(junit), () => ReportWriters.JUnit(report));
+            DataCommand.WriteIfAsked(context, parse.GetValue(markdown), () => System.Text.Encoding.UTF8.GetBytes(ReportWriters.Markdown(report)));
             if (parse.GetValue(html) is { Length: > 0 } htmlPath)
                 DataCommand.WriteIfAsked(context, htmlPath, () => DriftHtml(result, referenceText, currentDisplay));
             return result.Drifted ? (int)ExitCodes.ChecksFailed : (int)ExitCodes.Ok;

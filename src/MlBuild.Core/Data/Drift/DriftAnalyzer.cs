@@ -100,22 +100,22 @@ public sealed class DriftResult
     public IEnumerable<MlDiagnostic> Diagnostics(string currentDisplay)
     {
         foreach (var c in Columns)
-        {
-            var d = c.Status switch
-            {
-                ColumnDriftStatus.Drifted => new MlDiagnostic(DriftCodes.ColumnDrifted, MlSeverity.Error,
-                    $"column '{c.Name}' drifted: {c.Method} {Format(c.Criteria.First(k => k.Name == c.Method).Value)} >= {Format(c.Criteria.First(k => k.Name == c.Method).Threshold)} (score {Format(c.Score)}; {c.Direction})", currentDisplay),
-                ColumnDriftStatus.Missing => new MlDiagnostic(DriftCodes.ColumnMissing, MlSeverity.Error,
-                    $"column '{c.Name}' of the reference is missing from the current data", currentDisplay),
-                ColumnDriftStatus.TypeChanged => new MlDiagnostic(DriftCodes.TypeChanged, MlSeverity.Error,
-                    $"column '{c.Name}' changed type: {DriftAnalyzer.Percent(c.CurrentInvalidShare)} of its current values do not read as {c.Type}", currentDisplay),
-                ColumnDriftStatus.NotCompared => new MlDiagnostic(DriftCodes.ColumnNotCompared, MlSeverity.Info,
-                    $"column '{c.Name}' was not compared: {c.Note}", currentDisplay),
-                _ => null,
-            };
-            if (d is not null) yield return d;
-        }
+            if (DiagnosticOf(c, currentDisplay) is { } d) yield return d;
     }
+
+    /// <summary>The diagnostic of one column: an error when it drifted, went missing or changed type, info when not compared, else null.</summary>
+    public static MlDiagnostic? DiagnosticOf(ColumnDriftResult c, string currentDisplay) => c.Status switch
+    {
+        ColumnDriftStatus.Drifted => new MlDiagnostic(DriftCodes.ColumnDrifted, MlSeverity.Error,
+            $"column '{c.Name}' drifted: {c.Method} {Format(c.Criteria.First(k => k.Name == c.Method).Value)} >= {Format(c.Criteria.First(k => k.Name == c.Method).Threshold)} (score {Format(c.Score)}; {c.Direction})", currentDisplay),
+        ColumnDriftStatus.Missing => new MlDiagnostic(DriftCodes.ColumnMissing, MlSeverity.Error,
+            $"column '{c.Name}' of the reference is missing from the current data", currentDisplay),
+        ColumnDriftStatus.TypeChanged => new MlDiagnostic(DriftCodes.TypeChanged, MlSeverity.Error,
+            $"column '{c.Name}' changed type: {DriftAnalyzer.Percent(c.CurrentInvalidShare)} of its current values do not read as {c.Type}", currentDisplay),
+        ColumnDriftStatus.NotCompared => new MlDiagnostic(DriftCodes.ColumnNotCompared, MlSeverity.Info,
+            $"column '{c.Name}' was not compared: {c.Note}", currentDisplay),
+        _ => null,
+    };
 
     /// <summary>The one-line verdict.</summary>
     public string Summary(string currentDisplay) => Drifted
