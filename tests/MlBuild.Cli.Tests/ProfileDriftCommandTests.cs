@@ -114,14 +114,24 @@ public sealed class ProfileDriftCommandTests : IDisposable
 
         // The same comparison from the raw reference file, on one thread: the same report, byte for byte.
         Assert.Equal(1, Run("data", "drift", "-r", "ref.csv", "-c", "shift.csv", "-s", "s.json", "--threads", "1", "--json", "b.json").Exit);
-        var a = File.ReadAllText(Full("a.json")).Replace("\"ref.profile.json\"", "\"ref\"");
-        var b = File.ReadAllText(Full("b.json")).Replace("\"ref.csv\"", "\"ref\"");
+        var a = File.ReadAllText(Full("a.json")).Replace("ref.profile.json", "REF");
+        var b = File.ReadAllText(Full("b.json")).Replace("ref.csv", "REF");
         Assert.Equal(a, b);
         using var report = JsonDocument.Parse(a);
-        Assert.Equal("drift", report.RootElement.GetProperty("verdict").GetString());
-        var x = report.RootElement.GetProperty("columns")[0];
-        Assert.Equal("x", x.GetProperty("name").GetString());
-        Assert.Contains(x.GetProperty("statistics").EnumerateArray(), s => s.GetProperty("name").GetString() == "ks" && s.GetProperty("exact").GetBoolean());
+        Assert.Equal("fail", report.RootElement.GetProperty("verdict").GetString());
+        Assert.Equal(1, report.RootElement.GetProperty("exitCode").GetInt32());
+        var dataset = report.RootElement.GetProperty("sections")[0];
+        Assert.Equal("any-column", dataset.GetProperty("attachments").GetProperty("rule").GetProperty("dataset").GetString());
+        var x = dataset.GetProperty("sections")[0];
+        Assert.Equal(("driftColumn", "x", "fail", "MLB2001"), (x.GetProperty("kind").GetString(), x.GetProperty("id").GetString(), x.GetProperty("verdict").GetString(), x.GetProperty("code").GetString()));
+        var figures = x.GetProperty("figures");
+        Assert.True(figures.GetProperty("ks").GetProperty("value").GetDouble() > 0);
+        Assert.Equal("lower", figures.GetProperty("ks").GetProperty("direction").GetString());
+        Assert.False(figures.TryGetProperty("ks.errorBound", out _), "computed from exact values: no error bound");
+        Assert.True(figures.GetProperty("wasserstein").GetProperty("value").GetDouble() >= figures.GetProperty("wasserstein.threshold").GetProperty("value").GetDouble());
+        Assert.True(figures.GetProperty("wasserstein.adjustedPValue").GetProperty("value").GetDouble() < 0.05);
+        Assert.Equal(x.GetProperty("attachments").GetProperty("distribution").GetProperty("reference").GetArrayLength(),
+                     x.GetProperty("attachments").GetProperty("distribution").GetProperty("current").GetArrayLength());
 
         // A lenient rule: only a share of the columns counts.
         Assert.Equal(0, Run("data", "drift", "-r", "ref.profile.json", "-c", "shift.csv", "--rule", "share:0.9").Exit);

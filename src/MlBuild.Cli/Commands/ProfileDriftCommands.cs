@@ -106,7 +106,7 @@ internal static class ProfileDriftCommands
         var reference = new Option<string>("--reference", "-r") { Description = "The reference: a profile written by 'data profile' (.json), or data files (CSV, Parquet).", Required = true };
         var current = new Option<string[]>("--current", "-c") { Description = "The current data files or globs (CSV, Parquet), or a saved profile (.json) such as a merged one.", Required = true, AllowMultipleArgumentsPerToken = true };
         var schema = new Option<string?>("--schema", "-s") { Description = "The schema giving column types and CSV format (default: the reference profile's types, or inferred from the reference data)." };
-        var json = new Option<string?>("--json") { Description = "Write the JSON drift report here." };
+        var json = new Option<string?>("--json") { Description = "Write the JSON report here (the report format of docs/reports.md; '-': standard output)." };
         var html = new Option<string?>("--html") { Description = "Write the HTML drift report here (one self-contained file)." };
         var sarif = new Option<string?>("--sarif") { Description = "Write a SARIF 2.1.0 log here ('-': standard output)." };
         var junit = new Option<string?>("--junit") { Description = "Write JUnit XML here ('-': standard output)." };
@@ -156,9 +156,9 @@ internal static class ProfileDriftCommands
             foreach (var d in result.Diagnostics(currentDisplay))
                 (d.Severity == MlSeverity.Error ? context.Error : context.Out).WriteLine(d.ToCanonicalString());
             context.Out.WriteLine(result.Summary(currentDisplay));
-            DataCommand.WriteIfAsked(context, parse.GetValue(json), () => DriftReportJson.Write(result, referenceText, currentDisplay));
-            AppendStepSummary(result.Markdown(referenceText, currentDisplay));
             var report = DriftReport.Document(result, referenceText, currentDisplay, DataCommand.ToolVersion);
+            DataCommand.WriteIfAsked(context, parse.GetValue(json), () => ReportWriters.Json(report));
+            AppendStepSummary(result.Markdown(referenceText, currentDisplay));
             DataCommand.WriteIfAsked(context, parse.GetValue(sarif), () => ReportWriters.Sarif(report));
             DataCommand.WriteIfAsked(context, parse.GetValue(junit), () => ReportWriters.JUnit(report));
             DataCommand.WriteIfAsked(context, parse.GetValue(markdown), () => System.Text.Encoding.UTF8.GetBytes(ReportWriters.Markdown(report)));
