@@ -192,6 +192,8 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode SignatureInvalid = D("MLB6037", "Verify: signature missing or invalid", DiagnosticKind.Refusal);
     /// <summary>Verify: harmless leftovers of interrupted writes (temporary files, unreferenced blobs).</summary>
     public static readonly DiagnosticCode Leftovers = D("MLB6038", "Verify: leftovers of interrupted writes", DiagnosticKind.Information);
+    /// <summary>Verify: a promotion in the log breaks the policy file.</summary>
+    public static readonly DiagnosticCode PolicyBroken = D("MLB6039", "Verify: promotion breaks the policy", DiagnosticKind.Refusal);
     /// <summary>The signing key cannot be read.</summary>
     public static readonly DiagnosticCode SigningKeyInvalid = D("MLB6040", "Signing key invalid", DiagnosticKind.Configuration);
     /// <summary>The trusted keys file is malformed.</summary>

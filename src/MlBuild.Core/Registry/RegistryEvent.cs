@@ -55,6 +55,11 @@ public sealed record RegistryEvent
     public ModelSchema? Schema { get; init; }
     /// <summary>For register: where the version came from.</summary>
     public ModelLineage? Lineage { get; init; }
+    /// <summary>
+    /// On every <see cref="EventLog.SnapshotEvery"/>-th event: <c>sha256:HEX</c> of the models' state after this event
+    /// (<see cref="EventLog.StateDigest"/>), so a snapshot taken here is checked against the chain before it is used.
+    /// </summary>
+    public string? State { get; init; }
 }
 
 /// <summary>A file stored as a content-addressed blob.</summary>
@@ -113,10 +118,15 @@ public sealed record DatasetLineage(string Name, string Path, string? Digest, lo
 /// <param name="Sig">Base64 of the IEEE P1363 signature of the event digest.</param>
 public sealed record EventSignature(string KeyId, string Alg, string Sig);
 
-/// <summary>The head file: the last event a writer saw committed. A cross-check that protects the last event, which no successor's <c>prev</c> covers yet.</summary>
+/// <summary>
+/// The head file: the last event a writer saw committed. A cross-check that protects the last event, which no
+/// successor's <c>prev</c> covers yet; signed by a signing writer, so cutting events off the end and rewriting the
+/// head is noticed when signatures are required.
+/// </summary>
 /// <param name="Seq">Sequence number.</param>
 /// <param name="Digest">That event's digest.</param>
-public sealed record HeadRecord(long Seq, string Digest);
+/// <param name="Signature">Signature of <see cref="EventLog.HeadDigest"/>, when the writer signs.</param>
+public sealed record HeadRecord(long Seq, string Digest, EventSignature? Signature = null);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = false)]
@@ -124,4 +134,5 @@ public sealed record HeadRecord(long Seq, string Digest);
 [JsonSerializable(typeof(EventSignature))]
 [JsonSerializable(typeof(HeadRecord))]
 [JsonSerializable(typeof(RegistrySnapshot))]
+[JsonSerializable(typeof(SortedDictionary<string, ModelState>))]
 internal sealed partial class RegistryJson : JsonSerializerContext;
