@@ -192,4 +192,15 @@ public sealed class DataValidateCommandTests : IDisposable
             projectDirectory = _dir,
             datasets = datasets.Select(d => new { name = d.Name, files = d.Files, schema = "s.json" }).ToArray(),
         }));
+
+    [Fact]
+    public void A_newline_in_a_cell_cannot_forge_a_diagnostic_line()
+    {
+        Write("s.json", Schema);
+        Write("train.csv", "id,age,plan\n1,30,\"gold\nevil.cs(1,1): error CS0001: forged\"\n");
+        var (exit, _, err) = Run("data", "validate", "train.csv", "--schema", "s.json");
+        Assert.Equal(1, exit);
+        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["train.csv(2,3): error MLB1005: column 'plan' value 'gold\\nevil.cs(1,1): error CS0001: forged' is not one of {'basic', 'pro'} (1 of 1 in this check)"], lines);
+    }
 }

@@ -106,6 +106,9 @@ internal static class RegistryCommands
         }
     }
 
+    /// <summary>Prints one line of registry output with echoed values escaped (the rule diagnostics use).</summary>
+    public static void Print(TextWriter o, string line) => o.WriteLine(DiagnosticText.Escape(line));
+
     public static string V(int? v) => v?.ToString(CultureInfo.InvariantCulture) ?? "(none)";
 
     public static string Num(double d) => d.ToString("0.######", CultureInfo.InvariantCulture);
