@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 
 // `peer-bench ...` speaks the ../shared/peers runner protocol; anything else goes to BenchmarkDotNet.
-// `stages ...` times the CSV worker's stages on one chunk.
+// `stages ...` times the CSV path's stages on one chunk.
 return args.Length > 0 && args[0] == "peer-bench" ? MlBuild.Benchmarks.PeerBench.Run(args[1..])
     : args.Length > 0 && args[0] == "stages" ? MlBuild.Benchmarks.StageBench.Run(args[1..])
     : RunBenchmarkDotNet(args);

@@ -7,7 +7,7 @@ using MlBuild.Core.Data.Validation;
 namespace MlBuild.Benchmarks;
 
 /// <summary>
-/// <c>stages --spec SPEC [--chunk-kb N] [--stream-kb N,N...] FILE</c>: the CSV worker's stages (tokenise, decode each column, check) timed one at a time on
+/// <c>stages --spec SPEC [--chunk-kb N] [--stream-kb N,N...] FILE</c>: the CSV path's stages (tokenise, decode each column, check) timed one at a time on
 /// the file's first chunk (the default chunk size, or <c>--chunk-kb</c>), in ns per cell. Tells where a chunk's time goes, which whole-run timings on a shared
 /// machine are too noisy to show. Single-threaded; the best of many repetitions.
 /// </summary>

@@ -61,26 +61,149 @@ public sealed class DataValidateCommandTests : IDisposable
         var sb = new StringBuilder("id,age,plan\n");
         for (int i = 0; i < 20000; i++) sb.Append(i % 777 == 0 ? i - 1 : i).Append(',').Append(i % 101 - 3).Append(i % 13 == 0 ? ",gold\n" : ",pro\n");
         Write("train.csv", sb.ToString());
-        Assert.Equal(1, Run("data", "validate", "train.csv", "-s", "s.json", "--threads", "1", "--json", "a.json", "--sarif", "a.sarif", "--junit", "a.xml", "--profile", "p.json").Exit);
-        Assert.Equal(1, Run("data", "validate", "train.csv", "-s", "s.json", "--threads", "4", "--json", "b.json").Exit);
-        var a = File.ReadAllBytes(Path.Combine(_dir, "a.json"));
-        Assert.Equal(a, File.ReadAllBytes(Path.Combine(_dir, "b.json")));
+        string[] Reports(string prefix) => [$"{prefix}.json", $"{prefix}.sarif", $"{prefix}.xml", $"{prefix}.profile.json", $"{prefix}.md"];
+        foreach (var (threads, prefix) in new[] { ("1", "a"), ("4", "b") })
+        {
+            var summary = Path.Combine(_dir, prefix + ".md");
+            Environment.SetEnvironmentVariable("GITHUB_STEP_SUMMARY", summary);
+            try
+            {
+                Assert.Equal(1, Run("data", "validate", "train.csv", "-s", "s.json", "--threads", threads,
+                    "--json", prefix + ".json", "--sarif", prefix + ".sarif", "--junit", prefix + ".xml", "--profile", prefix + ".profile.json").Exit);
+            }
+            finally { Environment.SetEnvironmentVariable("GITHUB_STEP_SUMMARY", null); }
+        }
+        foreach (var (a, b) in Reports("a").Zip(Reports("b")))
+            Assert.Equal(File.ReadAllBytes(Path.Combine(_dir, a)), File.ReadAllBytes(Path.Combine(_dir, b)));
 
-        using var json = JsonDocument.Parse(a);
-        Assert.Equal(ValidationReports.JsonFormatVersion, json.RootElement.GetProperty("formatVersion").GetInt32());
-        var checks = json.RootElement.GetProperty("datasets")[0].GetProperty("checks");
-        var age = checks.EnumerateArray().Single(c => c.GetProperty("id").GetString() == "age.min");
-        Assert.Equal("fail", age.GetProperty("status").GetString());
-        Assert.True(age.GetProperty("failures").GetInt64() > 0);
+        using var json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_dir, "a.json")));
+        Assert.Equal(ReportDocument.FormatVersion, json.RootElement.GetProperty("formatVersion").GetInt32());
+        Assert.Equal("fail", json.RootElement.GetProperty("verdict").GetString());
+        Assert.Equal(1, json.RootElement.GetProperty("exitCode").GetInt32());
+        var dataset = json.RootElement.GetProperty("sections")[0];
+        Assert.Equal("dataset", dataset.GetProperty("kind").GetString());
+        Assert.Equal(20000, dataset.GetProperty("figures").GetProperty("records").GetProperty("value").GetInt64());
+        var age = dataset.GetProperty("sections").EnumerateArray().Single(c => c.GetProperty("id").GetString() == "age.min");
+        Assert.Equal("fail", age.GetProperty("verdict").GetString());
+        Assert.Equal("MLB1003", age.GetProperty("code").GetString());
+        Assert.Equal("age", age.GetProperty("properties").GetProperty("column").GetString());
+        Assert.Equal(596, age.GetProperty("figures").GetProperty("failures").GetProperty("value").GetInt64()); // i % 101 < 3 for i < 20000
+        var first = age.GetProperty("locations")[0];
+        Assert.Equal("train.csv", first.GetProperty("file").GetString());
+        Assert.Equal(2, first.GetProperty("line").GetInt64());
+        Assert.Equal("-3", first.GetProperty("value").GetString());
 
         using var sarif = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_dir, "a.sarif")));
         Assert.Equal("2.1.0", sarif.RootElement.GetProperty("version").GetString());
-        var results = sarif.RootElement.GetProperty("runs")[0].GetProperty("results");
-        Assert.Contains(results.EnumerateArray(), r => r.GetProperty("ruleId").GetString() == "MLB1003");
+        var run = sarif.RootElement.GetProperty("runs")[0];
+        Assert.Contains(run.GetProperty("results").EnumerateArray(), r => r.GetProperty("ruleId").GetString() == "MLB1003");
+        var rule = run.GetProperty("tool").GetProperty("driver").GetProperty("rules").EnumerateArray().Single(r => r.GetProperty("id").GetString() == "MLB1003");
+        Assert.EndsWith("docs/diagnostics.md#mlb1003", rule.GetProperty("helpUri").GetString());
+        Assert.Equal("Value below min", rule.GetProperty("shortDescription").GetProperty("text").GetString());
 
         var junit = XDocument.Load(Path.Combine(_dir, "a.xml"));
         Assert.Equal(3, junit.Descendants("failure").Count());
-        Assert.True(File.Exists(Path.Combine(_dir, "p.json")));
+        var ageCase = junit.Descendants("testcase").Single(t => (string?)t.Attribute("name") == "age.min");
+        Assert.Equal("train", (string?)ageCase.Attribute("classname"));
+        Assert.Equal("MLB1003", (string?)ageCase.Element("failure")!.Attribute("type"));
+        Assert.Null(junit.Descendants("testcase").Single(t => (string?)t.Attribute("name") == "read").Element("error"));
+        Assert.True(File.Exists(Path.Combine(_dir, "a.profile.json")));
+    }
+
+    [Fact]
+    public void An_unreadable_file_is_an_error_verdict_in_every_report()
+    {
+        Write("s.json", Schema);
+        Write("train.csv", "id,age,plan\n1,30,\"basic\n");
+        var summary = Path.Combine(_dir, "summary.md");
+        Environment.SetEnvironmentVariable("GITHUB_STEP_SUMMARY", summary);
+        try { Assert.Equal(2, Run("data", "validate", "train.csv", "-s", "s.json", "--json", "r.json", "--junit", "r.xml", "--sarif", "r.sarif").Exit); }
+        finally { Environment.SetEnvironmentVariable("GITHUB_STEP_SUMMARY", null); }
+
+        using var json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_dir, "r.json")));
+        Assert.Equal("error", json.RootElement.GetProperty("verdict").GetString());
+        Assert.Equal(2, json.RootElement.GetProperty("exitCode").GetInt32());
+        var dataset = json.RootElement.GetProperty("sections")[0];
+        Assert.Equal("error", dataset.GetProperty("verdict").GetString());
+        var read = dataset.GetProperty("sections")[0];
+        Assert.Equal("read", read.GetProperty("id").GetString());
+        Assert.Equal("error", read.GetProperty("verdict").GetString());
+        var code = read.GetProperty("diagnostics")[0].GetProperty("code").GetString();
+        Assert.StartsWith("MLB", code);
+
+        var junit = XDocument.Load(Path.Combine(_dir, "r.xml"));
+        var error = junit.Descendants("testcase").Single(t => (string?)t.Attribute("name") == "read").Element("error");
+        Assert.Equal(code, (string?)error!.Attribute("type"));
+        Assert.Equal("1", (string?)junit.Root!.Attribute("errors"));
+
+        using var sarif = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_dir, "r.sarif")));
+        Assert.Equal(code, sarif.RootElement.GetProperty("runs")[0].GetProperty("results")[0].GetProperty("ruleId").GetString());
+        Assert.Contains($"### `train`: ⛔ error", File.ReadAllText(summary));
+        Assert.Contains($"| read (the files are readable) | error | {code} |", File.ReadAllText(summary));
+    }
+
+    [Fact]
+    public void A_report_to_dash_goes_to_standard_output_alone()
+    {
+        Write("s.json", Schema);
+        Write("train.csv", "id,age,plan\n1,-30,basic\n");
+        var (exit, output, err) = Run("data", "validate", "train.csv", "-s", "s.json", "--json", "-");
+        Assert.Equal(1, exit);
+        using var json = JsonDocument.Parse(output); // nothing but the report
+        Assert.Equal(ReportDocument.FormatVersion, json.RootElement.GetProperty("formatVersion").GetInt32());
+        Assert.Contains("error MLB1003", err);
+        Assert.Contains("mlbuild: dataset 'train': 1 of", err);
+        Assert.False(File.Exists(Path.Combine(_dir, "-")));
+    }
+
+    [Fact]
+    public void Reports_go_through_symlinks_and_an_unwritable_one_is_a_coded_error_after_the_findings()
+    {
+        Write("s.json", Schema);
+        Write("train.csv", "id,age,plan\n1,-30,basic\n");
+        Directory.CreateDirectory(Path.Combine(_dir, "out"));
+        File.CreateSymbolicLink(Path.Combine(_dir, "report.sarif"), "out/real.sarif");
+        var (exit, _, err) = Run("data", "validate", "train.csv", "-s", "s.json", "--sarif", "report.sarif");
+        Assert.Equal(1, exit);
+        Assert.Equal("out/real.sarif", new FileInfo(Path.Combine(_dir, "report.sarif")).LinkTarget);
+        using (JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_dir, "out", "real.sarif")))) { }
+
+        // A folder where the report should go, or a device that is full: MLB9004 and exit 2, the findings printed first.
+        var folder = Run("data", "validate", "train.csv", "-s", "s.json", "--json", "out");
+        Assert.Equal(2, folder.Exit);
+        Assert.Contains("out: error MLB9004: Cannot write 'out' (", folder.Err);
+        Assert.True(folder.Err.IndexOf("MLB1003", StringComparison.Ordinal) < folder.Err.IndexOf("MLB9004", StringComparison.Ordinal));
+        if (OperatingSystem.IsLinux())
+        {
+            // A full device: a copy of /dev/full made here where possible (root), so a regression replaces only that.
+            var device = Path.Combine(_dir, "full");
+            using (var mknod = System.Diagnostics.Process.Start("mknod", ["-m", "666", device, "c", "1", "7"])) mknod.WaitForExit();
+            if (!File.Exists(device)) device = "/dev/full";
+            var full = Run("data", "validate", "train.csv", "-s", "s.json", "--sarif", device);
+            Assert.Equal(2, full.Exit);
+            Assert.Contains($"{device}: error MLB9004:", full.Err);
+        }
+    }
+
+    [Fact]
+    public void Numbers_near_the_ends_of_the_double_range_are_profiled_and_reported()
+    {
+        Write("s.json", """{"schemaVersion": 1, "columns": [{"name": "x", "type": "float"}, {"name": "y", "type": "float"}]}""");
+        Write("big.csv", "x,y\n1e155,1.7e308\n-1e155,-1.7e308\n1.7e308,\n");
+        var (exit, output, err) = Run("data", "validate", "big.csv", "-s", "s.json", "--json", "r.json", "--profile", "p.json", "--sarif", "r.sarif");
+        Assert.True(exit == 0, err);
+        Assert.Contains("is valid: 3 rows", output);
+        using (JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_dir, "r.json")))) { }
+        using (JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_dir, "r.sarif")))) { }
+        using var json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_dir, "p.json")));
+        var columns = json.RootElement.GetProperty("datasets").GetProperty("big").GetProperty("columns");
+        var x = columns[0];
+        Assert.Equal(1.7e308 / 3, x.GetProperty("mean").GetDouble(), 1.7e308 / 3 * 1e-14);
+        Assert.Equal(Math.Sqrt(3) * (1.7e308 / 3), x.GetProperty("std").GetDouble(), 1e294);
+        Assert.Equal("1.7E+308", x.GetProperty("max").GetString());
+        var y = columns[1];
+        Assert.Equal(0, y.GetProperty("mean").GetDouble());
+        Assert.False(y.TryGetProperty("std", out _)); // 1.7e308 * sqrt(2), beyond the largest double: left out
     }
 
     [Fact]
@@ -93,7 +216,9 @@ public sealed class DataValidateCommandTests : IDisposable
         try { Run("data", "validate", "train.csv", "-s", "s.json"); }
         finally { Environment.SetEnvironmentVariable("GITHUB_STEP_SUMMARY", null); }
         var md = File.ReadAllText(summary);
-        Assert.Contains("| age.min (min 0) | MLB1003 | 1 |", md);
+        Assert.Contains("### `train`: ❌ fail", md);
+        Assert.Contains("\n1 rows in train.csv; ", md);
+        Assert.Contains("| age.min (min 0) | fail | MLB1003 | 1 | train.csv(2,2) | `-30` ×1 |", md);
     }
 
     [Theory]
@@ -145,6 +270,26 @@ public sealed class DataValidateCommandTests : IDisposable
         var d = Assert.Single(diagnostics);
         Assert.Equal(("MLB1003", "train.csv", 2, 2), (d.Code, d.File, d.Line, d.Column));
         Assert.Contains("\nD\terror\tdata\tMLB1003\t", File.ReadAllText(Path.Combine(_dir, "res.tsv")));
+    }
+
+    [Fact]
+    public void Engine_keeps_the_findings_when_a_report_cannot_be_written()
+    {
+        Write("s.json", Schema);
+        Write("train.csv", "id,age,plan\n1,-1,basic\n");
+        Directory.CreateDirectory(Path.Combine(_dir, "reports", "data-report.json")); // a folder where the report goes
+        Write("req.json", JsonSerializer.Serialize(new
+        {
+            formatVersion = 1,
+            projectDirectory = _dir,
+            reportDirectory = Path.Combine(_dir, "reports"),
+            datasets = new[] { new { name = "train", files = new[] { "train.csv" }, schema = "s.json" } },
+        }));
+        var (exit, _, _) = Run("engine", "validate", "--request", "req.json", "--result", "res.tsv");
+        Assert.Equal(2, exit);
+        var (code, diagnostics, _) = ResultFile.Read(Path.Combine(_dir, "res.tsv"));
+        Assert.Equal(2, code);
+        Assert.Equal(["MLB1003", "MLB9004"], diagnostics.Select(d => d.Code).ToArray());
     }
 
     [Fact]

@@ -72,12 +72,12 @@ public sealed class ChurnDataBuildTests(PackagesFixture packages, ITestOutputHel
         // The engine's JSON report beside the result says the same: one failing check with that code, one failure.
         using (var report = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(ws.PathOf("obj/Debug/net10.0/mlbuild/data-report.json"))))
         {
-            var dataset = report.RootElement.GetProperty("datasets")[0];
-            Assert.False(dataset.GetProperty("valid").GetBoolean());
-            var failing = dataset.GetProperty("checks").EnumerateArray().Where(c => c.GetProperty("status").GetString() == "fail").ToList();
+            var dataset = report.RootElement.GetProperty("sections")[0];
+            Assert.Equal("fail", dataset.GetProperty("verdict").GetString());
+            var failing = dataset.GetProperty("sections").EnumerateArray().Where(c => c.GetProperty("verdict").GetString() == "fail").ToList();
             var check = Assert.Single(failing);
             Assert.Equal(code, check.GetProperty("code").GetString());
-            Assert.Equal(1, check.GetProperty("failures").GetInt64());
+            Assert.Equal(1, check.GetProperty("figures").GetProperty("failures").GetProperty("value").GetInt64());
         }
 
         // A failed validation is not cached: the next build reports it again (checked once, to keep the suite short).

@@ -181,6 +181,24 @@ public sealed class RegistryCliTests : IDisposable
     }
 
     [Fact]
+    public void Update_manifest_through_a_symlink_updates_the_real_file_and_keeps_the_link()
+    {
+        var model = _dir.File("model.zip", "a");
+        Ml("register", "churn", model);
+        File.WriteAllText(model, "b");
+        Ml("register", "churn", model);
+        var real = _dir.File("config/prod.yaml", "model: churn@1\n");
+        var link = Path.Combine(Path.GetDirectoryName(real)!, "..", "deploy.yaml");
+        File.CreateSymbolicLink(link, "config/prod.yaml");
+
+        var r = Ml("promote", "churn", "2", "--to", "prod", "--update-manifest", "deploy.yaml");
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("model: churn@2\n", File.ReadAllText(real));
+        Assert.Equal("config/prod.yaml", new FileInfo(link).LinkTarget);
+    }
+
+    [Fact]
     public void List_and_show_print_json_for_scripts()
     {
         var model = _dir.File("model.zip", "a");

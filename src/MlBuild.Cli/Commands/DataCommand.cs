@@ -26,11 +26,11 @@ internal static class DataCommand
         var paths = new Argument<string[]>("path") { Description = "Data files or globs (CSV, Parquet); several files form one dataset.", Arity = ArgumentArity.OneOrMore };
         var schema = new Option<string>("--schema", "-s") { Description = "The schema file (JSON; see docs/schema.md).", Required = true };
         var name = new Option<string?>("--name") { Description = "Dataset name in reports (default: the first file's name)." };
-        var json = new Option<string?>("--json") { Description = "Write the JSON report here." };
-        var sarif = new Option<string?>("--sarif") { Description = "Write a SARIF 2.1.0 log here." };
-        var junit = new Option<string?>("--junit") { Description = "Write JUnit XML here." };
-        var profile = new Option<string?>("--profile") { Description = "Write the column profile (JSON) here." };
-        var threads = new Option<int?>("--threads") { Description = "Worker threads (default: all cores). Results do not depend on it." };
+        var json = new Option<string?>("--json") { Description = "Write the JSON report here ('-': standard output)." };
+        var sarif = new Option<string?>("--sarif") { Description = "Write a SARIF 2.1.0 log here ('-': standard output)." };
+        var junit = new Option<string?>("--junit") { Description = "Write JUnit XML here ('-': standard output)." };
+        var profile = new Option<string?>("--profile") { Description = "Write the column profile (JSON) here ('-': standard output)." };
+        var threads = new Option<int?>("--threads") { Description = "Threads (default: all cores). Results do not depend on it." };
         var cmd = new Command("validate", "Validate a dataset against its schema; print one diagnostic per failing check.")
         {
             paths, schema, name, json, sarif, junit, profile, threads,
@@ -45,15 +45,18 @@ internal static class DataCommand
             int parallelism = parse.GetValue(threads) is { } t and > 0 ? t : Environment.ProcessorCount;
             var result = ProgressDisplay.Run(context, $"validating {datasetName}",
                 progress => DatasetValidator.Validate(request, new ValidationOptions { MaxParallelism = parallelism, Progress = progress }));
+            // A report sent to standard output ('-') gets it to itself: the human lines go to standard error then.
+            var human = new[] { json, sarif, junit, profile }.Any(o => parse.GetValue(o) == "-") ? context.Error : context.Out;
             foreach (var d in ValidationDiagnostics.From(result))
-                (d.Severity == MlSeverity.Error ? context.Error : context.Out).WriteLine(d.ToCanonicalString());
-            context.Out.WriteLine(ValidationDiagnostics.Summary(result));
+                (d.Severity == MlSeverity.Error ? context.Error : human).WriteLine(d.ToCanonicalString());
+            human.WriteLine(ValidationDiagnostics.Summary(result));
             var results = new[] { result };
-            WriteIfAsked(context, parse.GetValue(json), () => ValidationReports.Json(results, ToolVersion));
-            WriteIfAsked(context, parse.GetValue(sarif), () => ValidationReports.Sarif(results, ToolVersion));
-            WriteIfAsked(context, parse.GetValue(junit), () => ValidationReports.JUnit(results));
-            WriteIfAsked(context, parse.GetValue(profile), () => ValidationReports.ProfileJson(results));
-            AppendStepSummary(ValidationReports.Markdown(results));
+            var report = ValidationReport.Document(results, ToolVersion);
+            WriteIfAsked(context, parse.GetValue(json), () => ReportWriters.Json(report));
+            WriteIfAsked(context, parse.GetValue(sarif), () => ReportWriters.Sarif(report));
+            WriteIfAsked(context, parse.GetValue(junit), () => ReportWriters.JUnit(report));
+            WriteIfAsked(context, parse.GetValue(profile), () => ValidationReport.ProfileJson(results));
+            AppendStepSummary(ReportWriters.Markdown(report));
             return result.ExitCode;
         });
         return cmd;
@@ -80,7 +83,7 @@ internal static class DataCommand
             foreach (var d in inferred.Diagnostics) context.Error.WriteLine(d.ToCanonicalString());
             if (parse.GetValue(output) is { } o)
             {
-                AtomicFile.WriteAllText(Path.GetFullPath(o, context.WorkingDirectory), inferred.Json);
+                AtomicFile.WriteOutput(Path.GetFullPath(o, context.WorkingDirectory), o, new System.Text.UTF8Encoding(false).GetBytes(inferred.Json));
                 context.Out.WriteLine($"mlbuild: wrote schema {o}. Review it (bounds come from this data) and commit it.");
             }
             else context.Out.Write(inferred.Json);
@@ -103,7 +106,21 @@ internal static class DataCommand
     internal static void WriteIfAsked(CliContext context, string? path, Func<byte[]> content)
     {
         if (string.IsNullOrEmpty(path)) return;
-        AtomicFile.WriteAllBytes(Path.GetFullPath(path, context.WorkingDirectory), content());
+        byte[] bytes;
+        try { bytes = content(); }
+        catch (Exception e) when (e is not MlBuildException)
+        {
+            // Still a bug of ours, but coded: the findings gathered so far reach the user (the build's result file) first.
+            throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.InternalError, MlSeverity.Error,
+                $"Internal error while making '{path}' ({e.GetType().Name}: {e.Message}); the findings reported stand. Please report it.", path));
+        }
+        if (path == "-")
+        {
+            context.Out.Write(System.Text.Encoding.UTF8.GetString(bytes));
+            context.Out.Flush();
+            return;
+        }
+        AtomicFile.WriteOutput(Path.GetFullPath(path, context.WorkingDirectory), path, bytes);
     }
 
     static void AppendStepSummary(string markdown)
@@ -111,6 +128,6 @@ internal static class DataCommand
         var path = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY");
         if (string.IsNullOrEmpty(path)) return;
         try { File.AppendAllText(path, markdown); }
-        catch (IOException) { /* a summary is a courtesy; never fail validation over it */ }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* a summary is a courtesy; never fail validation over it */ }
     }
 }

@@ -46,8 +46,8 @@ internal static class EngineCommand
             }
             if (request.ReportDirectory is { } reportDir && results.Count > 0)
             {
-                DataCommand.WriteIfAsked(context, Path.Combine(reportDir, "data-report.json"), () => ValidationReports.Json(results, DataCommand.ToolVersion));
-                DataCommand.WriteIfAsked(context, Path.Combine(reportDir, "data-profile.json"), () => ValidationReports.ProfileJson(results));
+                DataCommand.WriteIfAsked(context, Path.Combine(reportDir, "data-report.json"), () => ValidationReport.Json(results, DataCommand.ToolVersion));
+                DataCommand.WriteIfAsked(context, Path.Combine(reportDir, "data-profile.json"), () => ValidationReport.ProfileJson(results));
             }
         }
         catch (MlBuildException e)

@@ -223,6 +223,8 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode CommandLine = D("MLB9002", "Invalid command line", DiagnosticKind.Usage);
     /// <summary>The request file the MSBuild task wrote for the engine is unreadable.</summary>
     public static readonly DiagnosticCode EngineRequestUnreadable = D("MLB9003", "Engine request unreadable", DiagnosticKind.Internal);
+    /// <summary>An output file the user named (a report, a profile, a schema) cannot be written.</summary>
+    public static readonly DiagnosticCode OutputNotWritable = D("MLB9004", "Output file not writable", DiagnosticKind.Usage);
     /// <summary>An <c>MlBuildDataset</c> item has no <c>Schema</c> metadata.</summary>
     public static readonly DiagnosticCode DatasetWithoutSchema = D("MLB9010", "MlBuildDataset without Schema", DiagnosticKind.Configuration);
     /// <summary>An <c>MlBuildDataset</c> item names a data file that does not exist.</summary>

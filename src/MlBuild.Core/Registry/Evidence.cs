@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using MlBuild.Core.Diagnostics;
+using MlBuild.Core.Models;
 
 namespace MlBuild.Core.Registry;
 
@@ -15,8 +17,8 @@ public sealed class Evidence
     public IReadOnlyList<(string Relative, string FullPath)> Files { get; private init; } = [];
     /// <summary>Metrics.</summary>
     public SortedDictionary<string, MetricValue>? Metrics { get; private set; }
-    /// <summary>Gate verdicts, upper case.</summary>
-    public SortedDictionary<string, string>? Gates { get; private set; }
+    /// <summary>Gate verdicts.</summary>
+    public SortedDictionary<string, Verdict>? Gates { get; private set; }
     /// <summary>Model schema.</summary>
     public ModelSchema? Schema { get; private set; }
     /// <summary>Pipeline parameters.</summary>
@@ -61,8 +63,9 @@ public sealed class Evidence
             {
                 if (p.Value.ValueKind == JsonValueKind.Number) Metrics[p.Name] = new MetricValue(p.Value.GetDouble());
                 else if (p.Value.ValueKind == JsonValueKind.Object && p.Value.TryGetProperty("value", out var v) && v.ValueKind == JsonValueKind.Number)
-                    Metrics[p.Name] = new MetricValue(v.GetDouble(), Num(p.Value, "low", "lower"), Num(p.Value, "high", "upper"));
-                else throw Bad(path, $"metric '{p.Name}' must be a number or {{\"value\":...,\"low\":...,\"high\":...}}");
+                    Metrics[p.Name] = new MetricValue(v.GetDouble(), Num(p.Value, "low", "lower"), Num(p.Value, "high", "upper"))
+                    { Direction = Direction(p.Value, path, p.Name) };
+                else throw Bad(path, $"metric '{p.Name}' must be a number or {{\"value\":...,\"low\":...,\"high\":...,\"direction\":\"higher\"|\"lower\"}}");
             }
         }
         if (root.TryGetProperty("parameters", out var prm)) Parameters = prm.Clone();
@@ -99,12 +102,19 @@ public sealed class Evidence
         e.TryGetProperty(a, out var x) && x.ValueKind == JsonValueKind.Number ? x.GetDouble()
         : e.TryGetProperty(b, out var y) && y.ValueKind == JsonValueKind.Number ? y.GetDouble() : null;
 
-    private static SortedDictionary<string, string> ReadGates(JsonElement gates, string path)
+    private static MetricDirection? Direction(JsonElement metric, string path, string name)
     {
-        var result = new SortedDictionary<string, string>();
+        if (!metric.TryGetProperty("direction", out var d)) return null;
+        return MetricDirections.ParseDirection(d.ValueKind == JsonValueKind.String ? d.GetString() : null)
+            ?? throw Bad(path, $"metric '{name}' has direction {d.GetRawText()}; expected \"higher\" or \"lower\"");
+    }
+
+    private static SortedDictionary<string, Verdict> ReadGates(JsonElement gates, string path)
+    {
+        var result = new SortedDictionary<string, Verdict>();
         if (gates.ValueKind == JsonValueKind.Object)
             foreach (var g in gates.EnumerateObject())
-                result[g.Name] = Verdict(g.Value.ValueKind == JsonValueKind.String ? g.Value.GetString()
+                result[g.Name] = ParseVerdict(g.Value.ValueKind == JsonValueKind.String ? g.Value.GetString()
                     : g.Value.ValueKind == JsonValueKind.Object && g.Value.TryGetProperty("verdict", out var v) ? v.GetString() : null, path, g.Name);
         else if (gates.ValueKind == JsonValueKind.Array)
             foreach (var g in gates.EnumerateArray())
@@ -112,15 +122,14 @@ public sealed class Evidence
                 var name = g.TryGetProperty("name", out var n) ? n.GetString() : g.TryGetProperty("gate", out var n2) ? n2.GetString() : null;
                 if (string.IsNullOrEmpty(name)) throw Bad(path, "each gate needs a 'name'");
                 var verdict = g.TryGetProperty("verdict", out var v) ? v.GetString() : g.TryGetProperty("status", out var s) ? s.GetString() : null;
-                result[name] = Verdict(verdict, path, name);
+                result[name] = ParseVerdict(verdict, path, name);
             }
         else throw Bad(path, "'gates' must be an object or an array");
         return result;
     }
 
-    private static string Verdict(string? v, string path, string gate) =>
-        v?.ToUpperInvariant() is "PASS" or "FAIL" or "INCONCLUSIVE" ? v.ToUpperInvariant()
-            : throw Bad(path, $"gate '{gate}' has verdict '{v}'; expected PASS, FAIL or INCONCLUSIVE");
+    private static Verdict ParseVerdict(string? v, string path, string gate) =>
+        GateVerdicts.Parse(v) ?? throw Bad(path, $"gate '{gate}' has verdict '{v}'; expected PASS, FAIL or INCONCLUSIVE (or WARN, SKIPPED, ERROR)");
 
     private static ModelSchema ReadSchema(JsonElement root, string path)
     {

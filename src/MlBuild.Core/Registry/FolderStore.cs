@@ -1,17 +1,15 @@
-using System.ComponentModel;
-using System.Runtime.InteropServices;
+using MlBuild.Core.Reports;
 
 namespace MlBuild.Core.Registry;
 
 /// <summary>
-/// A registry in a folder (the default <c>.mlregistry</c>, or a shared drive). Every write goes to a temporary file
-/// in the destination folder, is flushed to disk, then appears under its name in one step: <c>link(2)</c> for an
-/// exclusive create (fails with EEXIST if the name exists, so two writers can never both win), <c>rename(2)</c>
-/// for a replace. A killed process leaves at most a temporary file, never a partial object.
+/// A registry in a folder (the default <c>.mlregistry</c>, or a shared drive). Every write is an <see cref="AtomicFile"/>
+/// write: an exclusive create for new objects (two writers can never both win), a rename for a replace. A killed
+/// process leaves at most a temporary file, never a partial object.
 /// </summary>
-public sealed partial class FolderStore : IRegistryStore
+public sealed class FolderStore : IRegistryStore
 {
-    internal const string TempPrefix = ".tmp-";
+    internal const string TempPrefix = AtomicFile.TempPrefix;
     private readonly string _root;
 
     /// <summary>Opens a folder store at <paramref name="root"/> (created on the first write).</summary>
@@ -58,40 +56,14 @@ public sealed partial class FolderStore : IRegistryStore
     }
 
     /// <inheritdoc />
-    public bool TryCreate(string key, Stream content)
-    {
-        var path = PathOf(key);
-        if (File.Exists(path)) return false;
-        var temp = WriteTemp(path, content);
-        try
-        {
-            FaultInjection.Hit("store.before-publish");
-            var created = PublishExclusive(temp, path);
-            FaultInjection.Hit("store.after-publish");
-            return created;
-        }
-        finally
-        {
-            TryDeleteFile(temp);
-        }
-    }
+    public bool TryCreate(string key, Stream content) =>
+        AtomicFile.TryCreate(PathOf(key), content.CopyTo,
+            beforePublish: () => FaultInjection.Hit("store.before-publish"),
+            afterPublish: () => FaultInjection.Hit("store.after-publish"));
 
     /// <inheritdoc />
-    public void Replace(string key, byte[] content)
-    {
-        var path = PathOf(key);
-        using var ms = new MemoryStream(content, writable: false);
-        var temp = WriteTemp(path, ms);
-        try
-        {
-            FaultInjection.Hit("store.before-replace");
-            File.Move(temp, path, overwrite: true); // rename(2): atomic on one file system
-        }
-        finally
-        {
-            TryDeleteFile(temp);
-        }
-    }
+    public void Replace(string key, byte[] content) =>
+        AtomicFile.Write(PathOf(key), s => s.Write(content), ExistingName.Replace, beforePublish: () => FaultInjection.Hit("store.before-replace"));
 
     /// <inheritdoc />
     public IEnumerable<string> List(string prefix)
@@ -128,41 +100,10 @@ public sealed partial class FolderStore : IRegistryStore
             yield return Path.GetRelativePath(_root, f).Replace(Path.DirectorySeparatorChar, '/');
     }
 
-    private static string WriteTemp(string path, Stream content)
-    {
-        var dir = Path.GetDirectoryName(path)!;
-        Directory.CreateDirectory(dir);
-        var temp = Path.Combine(dir, TempPrefix + Guid.NewGuid().ToString("N"));
-        using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920))
-        {
-            content.CopyTo(fs);
-            fs.Flush(flushToDisk: true); // the name must never point at data that a power cut could lose
-        }
-        return temp;
-    }
-
-    private static bool PublishExclusive(string temp, string path)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            // MoveFileEx without MOVEFILE_REPLACE_EXISTING fails if the target exists.
-            try { File.Move(temp, path, overwrite: false); return true; }
-            catch (IOException) when (File.Exists(path)) { return false; }
-        }
-        if (Link(temp, path) == 0) return true;
-        var errno = Marshal.GetLastPInvokeError();
-        const int EEXIST = 17;
-        if (errno == EEXIST) return false;
-        throw new IOException($"Cannot create '{path}': {new Win32Exception(errno).Message} (errno {errno}).");
-    }
-
     private static void TryDeleteFile(string path)
     {
         try { File.Delete(path); }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
     }
-
-    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int Link(string oldPath, string newPath);
 }

@@ -1,5 +1,5 @@
-using System.Text;
 using System.Text.RegularExpressions;
+using MlBuild.Core.Reports;
 
 namespace MlBuild.Core.Registry;
 
@@ -37,23 +37,13 @@ public static class ManifestUpdater
         }
     }
 
-    /// <summary>Writes a manifest atomically (temporary file in the same folder, then rename).</summary>
+    /// <summary>Writes a manifest atomically (<see cref="AtomicFile"/>), or throws MLB6050.</summary>
     public static void Write(string file, string text)
     {
-        var full = Path.GetFullPath(file);
-        var temp = Path.Combine(Path.GetDirectoryName(full)!, FolderStore.TempPrefix + Guid.NewGuid().ToString("N"));
-        try
-        {
-            File.WriteAllText(temp, text, new UTF8Encoding(false));
-            File.Move(temp, full, overwrite: true);
-        }
+        try { AtomicFile.WriteAllText(file, text); }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw RegistryCodes.Error(RegistryCodes.ManifestInvalid, $"Cannot write the manifest: {ex.Message}", file);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
         }
     }
 }

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Security;
 using System.Security.Cryptography;
 using System.Text;
+using MlBuild.Core.Reports;
 using NuGet.Versioning;
 
 namespace MlBuild.Core.Registry;
@@ -65,11 +66,11 @@ public static class NuGetPackager
 
         Directory.CreateDirectory(outputDir);
         var target = Path.Combine(outputDir, $"{id}.{semver.ToNormalizedString()}.nupkg");
-        var temp = Path.Combine(outputDir, FolderStore.TempPrefix + Guid.NewGuid().ToString("N"));
         try
         {
-            using (var zip = ZipFile.Open(temp, ZipArchiveMode.Create))
+            AtomicFile.Write(target, stream =>
             {
+                using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
                 Add(zip, "[Content_Types].xml", Encoding.UTF8.GetBytes(ContentTypes));
                 Add(zip, id + ".nuspec", Encoding.UTF8.GetBytes(Nuspec(id, semver, e)));
                 foreach (var (path, open) in files)
@@ -79,16 +80,11 @@ public static class NuGetPackager
                 }
                 Add(zip, ProvenancePath, provenance);
                 if (signer is not null) Add(zip, SignaturePath, ProvenanceCheck.Serialize(signer.Sign(EventLog.Digest(provenance))));
-            }
-            File.Move(temp, target, overwrite: true);
+            });
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw RegistryCodes.Error(RegistryCodes.PackageFailed, $"Cannot write the package: {ex.Message}", target);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
         }
         return (target, semver);
     }
@@ -139,19 +135,11 @@ public static class NuGetPackager
         var written = new List<string>();
         foreach (var (entry, target) in plan)
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            var temp = Path.Combine(Path.GetDirectoryName(target)!, FolderStore.TempPrefix + Guid.NewGuid().ToString("N"));
-            try
+            AtomicFile.Write(target, to =>
             {
-                using (var from = entry.Open())
-                using (var to = File.Create(temp))
-                    from.CopyTo(to);
-                File.Move(temp, target, overwrite: true);
-            }
-            finally
-            {
-                if (File.Exists(temp)) File.Delete(temp);
-            }
+                using var from = entry.Open();
+                from.CopyTo(to);
+            }, ExistingName.Replace);
             written.Add(Path.GetRelativePath(root, target).Replace(Path.DirectorySeparatorChar, '/'));
         }
         return written;

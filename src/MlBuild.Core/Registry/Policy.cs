@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MlBuild.Core.Diagnostics;
 
 namespace MlBuild.Core.Registry;
 
@@ -62,15 +63,15 @@ public sealed class RegistryPolicy
             if (gates.Count == 0)
                 throw RegistryCodes.Error(RegistryCodes.PolicyGate,
                     $"Policy requires every gate to pass for '{alias}', but {model} {version} has no gate verdicts in its evidence. Register it with gate results.");
-            var failed = gates.Where(g => g.Value != "PASS").Select(g => $"{g.Key}={g.Value}").ToList();
+            var failed = gates.Where(g => g.Value != Verdict.Pass).Select(g => $"{g.Key}={g.Value.RegistryWord()}").ToList();
             if (failed.Count > 0)
                 throw RegistryCodes.Error(RegistryCodes.PolicyGate,
                     $"Policy requires every gate to pass for '{alias}', but {model} {version} has {string.Join(", ", failed)}.");
         }
         foreach (var g in rule.RequiredGates)
-            if (!gates.TryGetValue(g, out var verdict) || verdict != "PASS")
+            if (!gates.TryGetValue(g, out var verdict) || verdict != Verdict.Pass)
                 throw RegistryCodes.Error(RegistryCodes.PolicyGate,
-                    $"Policy requires gate '{g}' to pass for '{alias}', but {model} {version} has {(verdict is null ? "no verdict for it" : verdict)}.");
+                    $"Policy requires gate '{g}' to pass for '{alias}', but {model} {version} has {(gates.ContainsKey(g) ? verdict.RegistryWord() : "no verdict for it")}.");
         if (rule.RequiresAlias is { } before && !v.Held.Contains(before))
             throw RegistryCodes.Error(RegistryCodes.PolicyPreviousAlias,
                 $"Policy requires {model} {version} to be promoted to '{before}' before '{alias}'. Run 'dotnet ml promote {model} {version} --to {before}' first.");

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MlBuild.Core.Diagnostics;
+using MlBuild.Core.Models;
 
 namespace MlBuild.Core.Registry;
 
@@ -49,8 +51,9 @@ public sealed record RegistryEvent
     public IReadOnlyList<RegisteredFile>? Evidence { get; init; }
     /// <summary>For register: metrics read from the evidence.</summary>
     public SortedDictionary<string, MetricValue>? Metrics { get; init; }
-    /// <summary>For register: gate verdicts (PASS, FAIL, INCONCLUSIVE) read from the evidence.</summary>
-    public SortedDictionary<string, string>? Gates { get; init; }
+    /// <summary>For register: gate verdicts read from the evidence (stored as the upper-case words PASS, FAIL, ...).</summary>
+    [JsonConverter(typeof(GateVerdictsJsonConverter))]
+    public SortedDictionary<string, Verdict>? Gates { get; init; }
     /// <summary>For register: the model's input and output columns, when the evidence has them.</summary>
     public ModelSchema? Schema { get; init; }
     /// <summary>For register: where the version came from.</summary>
@@ -67,22 +70,6 @@ public sealed record RegistryEvent
 /// <param name="Digest"><c>sha256:HEX</c> of the content.</param>
 /// <param name="Size">Bytes.</param>
 public sealed record RegisteredFile(string Path, string Digest, long Size);
-
-/// <summary>A metric with an optional confidence interval.</summary>
-/// <param name="Value">Point estimate.</param>
-/// <param name="Low">Lower bound of the interval, if known.</param>
-/// <param name="High">Upper bound of the interval, if known.</param>
-public sealed record MetricValue(double Value, double? Low = null, double? High = null);
-
-/// <summary>A model's columns.</summary>
-/// <param name="Inputs">Input columns.</param>
-/// <param name="Outputs">Output columns.</param>
-public sealed record ModelSchema(IReadOnlyList<SchemaColumn> Inputs, IReadOnlyList<SchemaColumn> Outputs);
-
-/// <summary>One column: name and type (for example <c>Single</c>, <c>String</c>, <c>Vector&lt;Single&gt;</c>).</summary>
-/// <param name="Name">Column name.</param>
-/// <param name="Type">Column type.</param>
-public sealed record SchemaColumn(string Name, string Type);
 
 /// <summary>Where a version came from.</summary>
 public sealed record ModelLineage
@@ -127,6 +114,50 @@ public sealed record EventSignature(string KeyId, string Alg, string Sig);
 /// <param name="Digest">That event's digest.</param>
 /// <param name="Signature">Signature of <see cref="EventLog.HeadDigest"/>, when the writer signs.</param>
 public sealed record HeadRecord(long Seq, string Digest, EventSignature? Signature = null);
+
+/// <summary>
+/// How the registry writes gate verdicts: the upper-case words of <see cref="Verdict"/> (<c>PASS</c>, <c>FAIL</c>,
+/// <c>INCONCLUSIVE</c>, ...), as event logs, snapshots and evidence files have always held them.
+/// </summary>
+public static class GateVerdicts
+{
+    /// <summary>The registry word of a verdict, e.g. <c>PASS</c>.</summary>
+    public static string RegistryWord(this Verdict verdict) => verdict.Word().ToUpperInvariant();
+
+    /// <summary>Parses a verdict word in any case (<c>PASS</c>, <c>pass</c>, <c>Inconclusive</c>, ...); null when it is none.</summary>
+    public static Verdict? Parse(string? word)
+    {
+        if (word is null) return null;
+        foreach (var v in Enum.GetValues<Verdict>())
+            if (string.Equals(v.Word(), word, StringComparison.OrdinalIgnoreCase)) return v;
+        return null;
+    }
+}
+
+/// <summary>Reads and writes a gate-verdict map as an object of upper-case words, in the map's order.</summary>
+sealed class GateVerdictsJsonConverter : JsonConverter<SortedDictionary<string, Verdict>>
+{
+    public override SortedDictionary<string, Verdict> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException("gate verdicts must be an object");
+        var gates = new SortedDictionary<string, Verdict>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var name = reader.GetString()!;
+            reader.Read();
+            var word = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            gates[name] = GateVerdicts.Parse(word) ?? throw new JsonException($"gate '{name}' has an unknown verdict '{word}'");
+        }
+        return gates;
+    }
+
+    public override void Write(Utf8JsonWriter writer, SortedDictionary<string, Verdict> value, JsonSerializerOptions options)
+    {
+        writer.WriteStartObject();
+        foreach (var (name, verdict) in value) writer.WriteString(name, verdict.RegistryWord());
+        writer.WriteEndObject();
+    }
+}
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = false)]

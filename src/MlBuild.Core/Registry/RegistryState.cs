@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using MlBuild.Core.Diagnostics;
+
 namespace MlBuild.Core.Registry;
 
 /// <summary>
@@ -105,7 +108,8 @@ public sealed class VersionState
     /// <summary>The register event.</summary>
     public long Seq { get; set; }
     /// <summary>Gate verdicts from its evidence.</summary>
-    public SortedDictionary<string, string>? Gates { get; set; }
+    [JsonConverter(typeof(GateVerdictsJsonConverter))]
+    public SortedDictionary<string, Verdict>? Gates { get; set; }
     /// <summary>Aliases this version has held at some point.</summary>
     public SortedSet<string> Held { get; set; } = new();
     /// <summary>Approvers per alias.</summary>

@@ -1,3 +1,4 @@
+using MlBuild.Core.Models;
 using NuGet.Versioning;
 
 namespace MlBuild.Core.Registry;

@@ -232,7 +232,7 @@ public class CsvValidationTests
         var csv = sb.ToString();
         var a = Validate(dir, csv, options: new ValidationOptions { MaxParallelism = 1, ChunkBytes = 4096 });
         var b = Validate(dir, csv, options: new ValidationOptions { MaxParallelism = 4, ChunkBytes = 4096 });
-        Assert.Equal(ValidationReports.Json([a], "test"), ValidationReports.Json([b], "test"));
+        Assert.Equal(ValidationReport.Json([a], "test"), ValidationReport.Json([b], "test"));
         var c = Validate(dir, csv, options: new ValidationOptions { MaxParallelism = 2 });
         foreach (var check in a.Checks)
         {

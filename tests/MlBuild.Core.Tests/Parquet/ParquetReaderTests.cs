@@ -158,8 +158,8 @@ public sealed class ParquetReaderTests : IDisposable
             Directory.CreateDirectory(dir);
             WriteMixedWith(Path.Combine(dir, "data.parquet"), new ParquetOptions { CompressionMethod = codec });
             var other = Validate(dir, "data.parquet", MixedSchema);
-            Assert.Equal(System.Text.Encoding.UTF8.GetString(ValidationReports.Json([snappy], "t")),
-                System.Text.Encoding.UTF8.GetString(ValidationReports.Json([other], "t")));
+            Assert.Equal(System.Text.Encoding.UTF8.GetString(ValidationReport.Json([snappy], "t")),
+                System.Text.Encoding.UTF8.GetString(ValidationReport.Json([other], "t")));
         }
     }
 
@@ -418,7 +418,7 @@ public sealed class ParquetReaderTests : IDisposable
             Assert.Empty(r.InputErrors);
             Assert.Equal(21_000, r.Records);
             Assert.True(r.Check("x.max").Failures > 0 && r.Check("cat.allowed").Failures > 0 && r.Check("id.unique").Failures > 0);
-            return System.Text.Encoding.UTF8.GetString(ValidationReports.Json([r], "test"));
+            return System.Text.Encoding.UTF8.GetString(ValidationReport.Json([r], "test"));
         }).ToArray();
         Assert.Equal(reports[0], reports[1]);
         Assert.Equal(reports[0], reports[2]);
@@ -442,7 +442,7 @@ public sealed class ParquetReaderTests : IDisposable
                 new MlBuild.Core.Data.Parquet.ParquetReadTuning { EntryChecks = entries, DirectChunks = direct });
             Assert.Equal(12_000, records);
             var result = merger.Finish("test", ["large.parquet"], new HashSet<int>());
-            return System.Text.Encoding.UTF8.GetString(ValidationReports.Json([result], "test"));
+            return System.Text.Encoding.UTF8.GetString(ValidationReport.Json([result], "test"));
         }
         Assert.Equal(Run(false, 100_000), Run(true, 100_000));
         Assert.Equal(Run(false, 50), Run(true, 50)); // past the distinct-value cap too
@@ -492,7 +492,7 @@ public sealed class ParquetReaderTests : IDisposable
                 new MlBuild.Core.Data.Parquet.ParquetReadTuning { EntryChecks = entries, DirectChunks = direct });
             var result = merger.Finish("t", [file], new HashSet<int>());
             Assert.True(result.Check("xf.type").Failures > 0 && result.Check("xf.min").Failures > 0 && result.Check("xi.allowed").Failures > 0);
-            return System.Text.Encoding.UTF8.GetString(ValidationReports.Json([result], "t"));
+            return System.Text.Encoding.UTF8.GetString(ValidationReport.Json([result], "t"));
         }
         foreach (var file in new[] { "dict.parquet", "plain.parquet" })
         {
@@ -521,8 +521,32 @@ public sealed class ParquetReaderTests : IDisposable
         Assert.Equal(a.Check("s.notNull").Failures, b.Check("s.notNull").Failures);
         Assert.Equal(52, a.Check("s.notNull").Failures);
         Assert.Equal(13, a.Column("s").Distinct);
-        Assert.Equal(System.Text.Encoding.UTF8.GetString(ValidationReports.Json([a], "t")).Replace("dict.parquet", "X"),
-            System.Text.Encoding.UTF8.GetString(ValidationReports.Json([b], "t")).Replace("plain.parquet", "X"));
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(ValidationReport.Json([a], "t")).Replace("dict.parquet", "X"),
+            System.Text.Encoding.UTF8.GetString(ValidationReport.Json([b], "t")).Replace("plain.parquet", "X"));
+    }
+
+    [Fact]
+    public void Numbers_near_the_ends_of_the_double_range_give_finite_moments_per_entry_and_per_cell()
+    {
+        // ±1e155 square past the double range; 1.7e308 twice sums past it. Written by DuckDB 1.5 (dictionary-encoded,
+        // so the per-entry checks take it; Parquet.Net writes dictionaries for strings only):
+        // COPY (SELECT [1e155, -1e155, 1.7e308, 2.5][(i % 4) + 1]::DOUBLE AS x FROM range(400) t(i))
+        //   TO 'big.parquet' (FORMAT parquet, COMPRESSION snappy)
+        var path = _dir.File("big.parquet");
+        File.WriteAllBytes(path, Convert.FromBase64String("UEFSMRUEFUAVPEwVCBUAAAAgHO23y0VX1R1gDQhA4HY7dzDRQu5/AAAAAAAABEAVABWUAxU2LBWgBhUEFQYVBgAAygEsAwAAAKAGAQNBiIZo/gMAcgMA/mEAgmEAFUAcHAAAHBwAABwcAAAAQAAUABAIBQAgIAgQAAxAAggABICAAoABgAgDACAAERAVAhksNQAYDWR1Y2tkYl9zY2hlbWEVAgAVCiUCGAF4ABagBhkcGRwmABwVChkVBBkYAXgVAhagBhaUBBayASZeJggcGAh2O3cw0ULufxgI7bfLRVfVHeAWABYIGAh2O3cw0ULufxgI7bfLRVfVHeAREQAmugEVXgAAFpQEFqAGJggWsgEAKChEdWNrREIgdmVyc2lvbiB2MS41LjYgKGJ1aWxkIDA2OWNjOWY5YjUpGRwcAAAAtQAAAFBBUjE="));
+        double[] values = Enumerable.Range(0, 400).Select(i => new[] { 1e155, -1e155, 1.7e308, 2.5 }[i % 4]).ToArray();
+        const string schema = """{"schemaVersion": 1, "columns": [{"name": "x", "type": "float"}]}""";
+        double mean = values.Select(v => Math.ScaleB(v, -1023)).Average();
+        double std = Math.Sqrt(values.Select(v => Math.ScaleB(v, -1023) - mean).Sum(d => d * d) / (values.Length - 1));
+        foreach (var entries in new[] { true, false })
+        {
+            var r = ReadWithTuning(path, schema, entries, direct: true, parallelism: 2, out long records);
+            Assert.Equal(400, records);
+            var x = r.Column("x");
+            Assert.Equal(Math.ScaleB(mean, 1023), x.Mean!.Value, Math.ScaleB(mean, 1023) * 1e-12);
+            Assert.Equal(Math.ScaleB(std, 1023), x.StdDev!.Value, Math.ScaleB(std, 1023) * 1e-12);
+            Assert.NotEmpty(ValidationReport.Json([r], "t"));
+        }
     }
 
     const string FixtureSchema = """
@@ -628,8 +652,8 @@ public sealed class ParquetReaderTests : IDisposable
             if (x.StdDev is { } sd) Assert.Equal(sd, y.StdDev!.Value, 1e-9);
         }
         // Per entry, the result is still the same for any thread count.
-        Assert.Equal(System.Text.Encoding.UTF8.GetString(ValidationReports.Json([RunFixture(true, true, 1)], "t")),
-            System.Text.Encoding.UTF8.GetString(ValidationReports.Json([RunFixture(true, true, 4)], "t")));
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(ValidationReport.Json([RunFixture(true, true, 1)], "t")),
+            System.Text.Encoding.UTF8.GetString(ValidationReport.Json([RunFixture(true, true, 4)], "t")));
     }
 
     [Fact]
@@ -663,7 +687,7 @@ public sealed class ParquetReaderTests : IDisposable
         Assert.Equal(7, entry.Check("a.type").FirstFailures[0].Location.Row);
         Assert.Equal("99", entry.Check("a.max").FirstFailures[0].Value);
         Assert.Equal(9, entry.Check("d.type").FirstFailures[0].Location.Row);
-        Assert.Equal(System.Text.Encoding.UTF8.GetString(ValidationReports.Json([Run(entries: false)], "t")),
-            System.Text.Encoding.UTF8.GetString(ValidationReports.Json([entry], "t")));
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(ValidationReport.Json([Run(entries: false)], "t")),
+            System.Text.Encoding.UTF8.GetString(ValidationReport.Json([entry], "t")));
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using MlBuild.Core.Data.Checks;
 using MlBuild.Core.Data.Profiling;
 using MlBuild.Core.Data.Validation;
 
@@ -26,7 +27,7 @@ public class Utf8CountTableTests
             int e = rng.Next(2) == 0 ? table.Find(buffer, start, length) : table.Find(value.ToArray());
             Assert.Equal(expected.ContainsKey(text), e >= 0);
             if (e >= 0) table.CountOne(e);
-            else Assert.True(table.TryAdd(value, Utf8CountTable.Flags.None));
+            else Assert.True(table.TryAdd(value, ValueFailures.None));
             expected[text] = expected.GetValueOrDefault(text) + 1;
         }
         Assert.True(table.Count > 100);
@@ -38,11 +39,11 @@ public class Utf8CountTableTests
         // A reset table holds nothing, and counts afresh.
         table.Reset();
         Assert.Equal(-1, table.Find("ab"u8.ToArray()));
-        Assert.True(table.TryAdd("ab"u8, Utf8CountTable.Flags.BadLength));
+        Assert.True(table.TryAdd("ab"u8, ValueFailures.BadLength));
         int again = table.Find("ab"u8.ToArray());
         table.CountOne(again);
         Assert.Equal(2, table.CountOf(again));
-        Assert.Equal(Utf8CountTable.Flags.BadLength, table.FlagsOf(again));
+        Assert.Equal(ValueFailures.BadLength, table.FlagsOf(again));
     }
 
     [Fact]
@@ -59,13 +60,13 @@ public class Utf8CountTableTests
             var starts = new List<int>();
             var lengths = new List<int>();
             var states = new List<CellState>();
-            var known = new Dictionary<string, Utf8CountTable.Flags>();
+            var known = new Dictionary<string, ValueFailures>();
             for (int k = 0; k < 12; k++)
             {
                 var v = new string('a', rng.Next(0, 21)).ToCharArray();
                 for (int j = 0; j < v.Length; j++) v[j] = "ab"[rng.Next(2)];
                 var s = new string(v);
-                var flags = rng.Next(5) == 0 ? Utf8CountTable.Flags.NotAllowed : Utf8CountTable.Flags.None;
+                var flags = rng.Next(5) == 0 ? ValueFailures.NotAllowed : ValueFailures.None;
                 if (known.TryAdd(s, flags)) table.TryAdd(Encoding.ASCII.GetBytes(s), flags);
             }
             var values = known.Keys.ToArray();
@@ -93,7 +94,7 @@ public class Utf8CountTableTests
             {
                 if (states[expectedStop] != CellState.Value) continue;
                 var s = Encoding.ASCII.GetString(buffer, starts[expectedStop], lengths[expectedStop]);
-                if (s.Length > 16 || starts[expectedStop] + 16 > buffer.Length || !known.TryGetValue(s, out var f) || f != Utf8CountTable.Flags.None) break;
+                if (s.Length > 16 || starts[expectedStop] + 16 > buffer.Length || !known.TryGetValue(s, out var f) || f != ValueFailures.None) break;
                 expectedCount++;
                 perValue[s]++;
             }
@@ -110,7 +111,7 @@ public class Utf8CountTableTests
     public void The_distinct_count_takes_each_values_stable_hash()
     {
         var table = new Utf8CountTable(100);
-        foreach (var s in new[] { "north", "south", "a value longer than sixteen bytes" }) table.TryAdd(Encoding.UTF8.GetBytes(s), Utf8CountTable.Flags.None);
+        foreach (var s in new[] { "north", "south", "a value longer than sixteen bytes" }) table.TryAdd(Encoding.UTF8.GetBytes(s), ValueFailures.None);
         var fromTable = new HyperLogLog();
         table.AddHashesTo(fromTable);
         var direct = new HyperLogLog();

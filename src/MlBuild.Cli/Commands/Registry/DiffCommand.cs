@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MlBuild.Core.Models;
 using MlBuild.Core.Registry;
 
 namespace MlBuild.Cli.Commands.Registry;
@@ -34,9 +35,8 @@ internal static class DiffCommand
             var gates = (ea.Gates?.Keys ?? Enumerable.Empty<string>()).Union(eb.Gates?.Keys ?? Enumerable.Empty<string>()).Order(StringComparer.Ordinal);
             foreach (var g in gates)
             {
-                string? x = null, y = null;
-                ea.Gates?.TryGetValue(g, out x);
-                eb.Gates?.TryGetValue(g, out y);
+                var x = ea.Gates is not null && ea.Gates.TryGetValue(g, out var vx) ? vx.RegistryWord() : null;
+                var y = eb.Gates is not null && eb.Gates.TryGetValue(g, out var vy) ? vy.RegistryWord() : null;
                 if (x != y) RegistryCommands.Print(o, $"  gate {g}: {x ?? "-"} -> {y ?? "-"}");
             }
             var change = SchemaDiff.Compare(ea.Schema, eb.Schema);

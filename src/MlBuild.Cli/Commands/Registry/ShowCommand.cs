@@ -55,7 +55,7 @@ internal static class ShowCommand
         foreach (var (name, m) in e.Metrics ?? [])
             RegistryCommands.Print(o, $"  metric:     {name} = {RegistryCommands.Num(m.Value)}{(m.Low is not null && m.High is not null ? $" [{RegistryCommands.Num(m.Low.Value)}, {RegistryCommands.Num(m.High.Value)}]" : "")}");
         foreach (var (name, verdict) in e.Gates ?? [])
-            RegistryCommands.Print(o, $"  gate:       {name} {verdict}");
+            RegistryCommands.Print(o, $"  gate:       {name} {verdict.RegistryWord()}");
         if (e.Schema is { } s)
         {
             RegistryCommands.Print(o, $"  inputs:     {string.Join(", ", s.Inputs.Select(c => $"{c.Name}:{c.Type}"))}");

@@ -40,7 +40,7 @@ internal sealed class CsvLocator(string file, CsvChunk chunk, TokenizedChunk tok
 }
 
 /// <summary>
-/// Streams a CSV file through the checker: one thread reads chunks ending at record boundaries (quote-aware), worker
+/// Streams a CSV file through the checker: one thread reads chunks ending at record boundaries (quote-aware), checking
 /// threads tokenise, decode and check them, and batches are merged in file order. Memory is bounded by chunk size
 /// times the chunks in flight, whatever the file size.
 /// </summary>
@@ -110,7 +110,7 @@ internal static class CsvReader
 
     /// <summary>
     /// A buffer's newline count, whether it holds a quote, and whether every byte is ASCII other than NUL, in one pass:
-    /// the reader needs the first two before it can hand out the next chunk, the worker the third; three scans of
+    /// the reader needs the first two before it can hand out the next chunk, the checking thread the third; three scans of
     /// their own cost three times the memory reads.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -185,7 +185,7 @@ internal static class CsvReader
 
     /// <summary>
     /// Reads the data records after the header and feeds them, in order, to <paramref name="merger"/>. With more than one
-    /// thread, each worker reads its own chunk (the reads take turns, the processing does not): a chunk read on one core
+    /// thread, each checking thread reads its own chunk (the reads take turns, the processing does not): a chunk read on one core
     /// and checked on another crossed the caches, which cost about 15 % more CPU than reading where it is checked.
     /// </summary>
     public static void ReadRecords(Stream stream, string display, long dataOffset, long dataLine, int columns,
@@ -202,9 +202,9 @@ internal static class CsvReader
         }
         else
         {
-            // Results in chunk order: a worker queues its chunk's task while it holds the read turn.
+            // Results in chunk order: a checking thread queues its chunk's task while it holds the read turn.
             using var ordered = new System.Collections.Concurrent.BlockingCollection<Task<BatchResult>>();
-            // Chunks read but not yet merged, bounded so memory stays a few chunks per worker.
+            // Chunks read but not yet merged, bounded so memory stays a few chunks per thread.
             using var slots = new SemaphoreSlim(2 * parallel);
             var readTurn = new object();
             int running = parallel;
@@ -233,7 +233,7 @@ internal static class CsvReader
                     if (Interlocked.Decrement(ref running) == 0) ordered.CompleteAdding();
                 }
             }
-            var workers = Enumerable.Range(0, parallel).Select(_ => Task.Factory.StartNew(Work, TaskCreationOptions.LongRunning)).ToArray();
+            var checkers = Enumerable.Range(0, parallel).Select(_ => Task.Factory.StartNew(Work, TaskCreationOptions.LongRunning)).ToArray();
             try
             {
                 foreach (var task in ordered.GetConsumingEnumerable())
@@ -244,12 +244,12 @@ internal static class CsvReader
             }
             finally
             {
-                // On a failure here, let the workers see it and stop rather than wait for slots forever.
+                // On a failure here, let the checking threads see it and stop rather than wait for slots forever.
                 Volatile.Write(ref stopped, true);
                 slots.Release(parallel);
-                foreach (var w in workers) ((IAsyncResult)w).AsyncWaitHandle.WaitOne(); // without throwing over the first error
+                foreach (var w in checkers) ((IAsyncResult)w).AsyncWaitHandle.WaitOne(); // without throwing over the first error
             }
-            foreach (var w in workers) w.GetAwaiter().GetResult(); // a reading error, as itself
+            foreach (var w in checkers) w.GetAwaiter().GetResult(); // a reading error, as itself
         }
         // An error found while reading (after every earlier chunk was merged, as in a sequential read).
         if (source.Fatal is { } fatal) merger.SetFatal(fatal);
@@ -372,7 +372,7 @@ internal static class CsvReader
         public readonly SketchSet Sketches = new(plan);
     }
 
-    /// <summary>Worker: validate bytes, tokenise, decode each column, run the checks.</summary>
+    /// <summary>A checking thread's work on one chunk: validate bytes, tokenise, decode each column, run the checks.</summary>
     static BatchResult Process(CsvChunk chunk, string display, int columns, ValidationPlan plan, BatchChecker checker, System.Collections.Concurrent.ConcurrentBag<Workspace> workspaces)
     {
         var ws = workspaces.TryTake(out var w) ? w : new Workspace(plan);

@@ -14,25 +14,25 @@ namespace MlBuild.Core.Data.Parquet;
 internal static class ChunkDecoder
 {
     /// <summary>
-    /// Decodes a flat column chunk. Fills <see cref="Worker.Levels"/> when <paramref name="maxDef"/> is 1, and the
+    /// Decodes a flat column chunk. Fills <see cref="ChunkReader.Levels"/> when <paramref name="maxDef"/> is 1, and the
     /// non-null values packed in order: for <paramref name="width"/> 4 or 8 their little-endian bytes in
-    /// <paramref name="dest"/>, for byte arrays (width 0) their entry in <see cref="Worker.Entries"/> in
-    /// <see cref="Worker.PackedEntries"/>. Returns false when the chunk needs Parquet.Net.
+    /// <paramref name="dest"/>, for byte arrays (width 0) their entry in <see cref="ChunkReader.Entries"/> in
+    /// <see cref="ChunkReader.PackedEntries"/>. Returns false when the chunk needs Parquet.Net.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static bool TryDecode(Worker w, ColumnMetaData meta, int maxDef, int rows, int width, bool byteArrays, long fileLength, Span<byte> dest, out int defined)
+    public static bool TryDecode(ChunkReader w, ColumnMetaData meta, int maxDef, int rows, int width, bool byteArrays, long fileLength, Span<byte> dest, out int defined)
     {
         defined = 0;
         w.AllDictionary = false;
         w.ValuesDeferred = false;
-        // Numbers of dictionary pages stay as indices while every page so far is one (see Worker.DeferDictionaryValues).
+        // Numbers of dictionary pages stay as indices while every page so far is one (see ChunkReader.DeferDictionaryValues).
         bool defer = w.DeferDictionaryValues && !byteArrays;
         if (meta.Codec is not (CompressionCodec.UNCOMPRESSED or CompressionCodec.SNAPPY)) return false;
         long start = meta.DictionaryPageOffset is > 0 and var d && d < meta.DataPageOffset ? d : meta.DataPageOffset;
         long length = meta.TotalCompressedSize;
         if (start < 4 || length <= 0 || start + length > fileLength - 8 || length > Array.MaxLength)
             throw new InvalidDataException($"column chunk [{start}, {start + length}) lies outside the file");
-        var chunk = Worker.Ensure(ref w.Chunk, (int)length).AsSpan(0, (int)length);
+        var chunk = ChunkReader.Ensure(ref w.Chunk, (int)length).AsSpan(0, (int)length);
         int got = 0;
         while (got < chunk.Length)
         {
@@ -41,7 +41,7 @@ internal static class ChunkDecoder
             got += n;
         }
 
-        int[]? levels = maxDef > 0 ? Worker.Ensure(ref w.Levels, rows) : null;
+        int[]? levels = maxDef > 0 ? ChunkReader.Ensure(ref w.Levels, rows) : null;
         int levelCount = 0;
         int dictCount = -1;
         bool allDictionary = !byteArrays;
@@ -61,7 +61,7 @@ internal static class ChunkDecoder
             ReadOnlySpan<byte> page = payload;
             if (meta.Codec == CompressionCodec.SNAPPY)
             {
-                var buf = Worker.Ensure(ref w.Page, Math.Max(h.UncompressedSize, 1)).AsSpan(0, h.UncompressedSize);
+                var buf = ChunkReader.Ensure(ref w.Page, Math.Max(h.UncompressedSize, 1)).AsSpan(0, h.UncompressedSize);
                 int n = Snappier.Snappy.Decompress(payload, buf);
                 if (n != h.UncompressedSize) throw new InvalidDataException("a page decompresses to the wrong size");
                 page = buf;
@@ -75,7 +75,7 @@ internal static class ChunkDecoder
                 else
                 {
                     if ((long)dictCount * width > page.Length) throw new InvalidDataException("the dictionary page is too short");
-                    page[..(dictCount * width)].CopyTo(Worker.Ensure(ref w.Dict, Math.Max(dictCount * width, 1)));
+                    page[..(dictCount * width)].CopyTo(ChunkReader.Ensure(ref w.Dict, Math.Max(dictCount * width, 1)));
                 }
                 continue;
             }
@@ -121,8 +121,8 @@ internal static class ChunkDecoder
                 if (page.Length < 1 && nonNull > 0) throw new InvalidDataException("a dictionary-encoded page is empty");
                 // Indices of the whole chunk stay packed in Indices (numbers), for checks per dictionary entry.
                 var idx = byteArrays
-                    ? Worker.Ensure(ref w.Indices, Math.Max(nonNull, 1)).AsSpan(0, nonNull)
-                    : Worker.Ensure(ref w.Indices, Math.Max(rows, 1)).AsSpan(defined, nonNull);
+                    ? ChunkReader.Ensure(ref w.Indices, Math.Max(nonNull, 1)).AsSpan(0, nonNull)
+                    : ChunkReader.Ensure(ref w.Indices, Math.Max(rows, 1)).AsSpan(defined, nonNull);
                 if (nonNull > 0) Rle.Decode(page[1..], page[0], idx);
                 if (byteArrays) MapDictionaryEntries(w, idx, dictCount, defined);
                 else if (defer)
@@ -145,7 +145,7 @@ internal static class ChunkDecoder
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    static void Gather(Worker w, ReadOnlySpan<int> idx, int dictCount, int width, Span<byte> raw)
+    static void Gather(ChunkReader w, ReadOnlySpan<int> idx, int dictCount, int width, Span<byte> raw)
     {
         if (width == 8)
         {
@@ -171,13 +171,13 @@ internal static class ChunkDecoder
         }
     }
 
-    static void ReadByteArrayDictionary(Worker w, ReadOnlySpan<byte> page, int count)
+    static void ReadByteArrayDictionary(ChunkReader w, ReadOnlySpan<byte> page, int count)
     {
-        var bytes = Worker.Ensure(ref w.Dict, Math.Max(page.Length, 1));
+        var bytes = ChunkReader.Ensure(ref w.Dict, Math.Max(page.Length, 1));
         page.CopyTo(bytes);
-        var offs = Worker.Ensure(ref w.DictOffsets, Math.Max(count, 1));
-        var lens = Worker.Ensure(ref w.DictLengths, Math.Max(count, 1));
-        var entry = Worker.Ensure(ref w.DictEntry, Math.Max(count, 1));
+        var offs = ChunkReader.Ensure(ref w.DictOffsets, Math.Max(count, 1));
+        var lens = ChunkReader.Ensure(ref w.DictLengths, Math.Max(count, 1));
+        var entry = ChunkReader.Ensure(ref w.DictEntry, Math.Max(count, 1));
         w.Entries.Reserve(Math.Min(count, page.Length / 4), page.Length); // each entry takes at least its 4-byte length
         int p = 0;
         for (int i = 0; i < count; i++)
@@ -193,9 +193,9 @@ internal static class ChunkDecoder
 
     /// <summary>Dictionary indices to entries; an entry is made (content-deduplicated) the first time its index appears.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    static void MapDictionaryEntries(Worker w, ReadOnlySpan<int> idx, int dictCount, int at)
+    static void MapDictionaryEntries(ChunkReader w, ReadOnlySpan<int> idx, int dictCount, int at)
     {
-        var packed = Worker.Ensure(ref w.PackedEntries, at + idx.Length);
+        var packed = ChunkReader.Ensure(ref w.PackedEntries, at + idx.Length);
         var entry = w.DictEntry;
         var table = w.Entries;
         for (int i = 0; i < idx.Length; i++)
@@ -209,9 +209,9 @@ internal static class ChunkDecoder
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    static void ReadPlainByteArrays(Worker w, ReadOnlySpan<byte> page, int count, int at)
+    static void ReadPlainByteArrays(ChunkReader w, ReadOnlySpan<byte> page, int count, int at)
     {
-        var packed = Worker.Ensure(ref w.PackedEntries, at + count);
+        var packed = ChunkReader.Ensure(ref w.PackedEntries, at + count);
         var table = w.Entries;
         int p = 0;
         for (int i = 0; i < count; i++)

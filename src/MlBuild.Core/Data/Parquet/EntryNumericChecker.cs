@@ -1,3 +1,4 @@
+using MlBuild.Core.Data.Checks;
 using MlBuild.Core.Data.Profiling;
 using MlBuild.Core.Data.Schema;
 using MlBuild.Core.Data.Validation;
@@ -25,10 +26,10 @@ internal static class EntryNumericChecker
 
     /// <summary>
     /// Checks the column from its dictionary; false (nothing recorded) when the chunk does not qualify. When the
-    /// decoder left the values as indices (<see cref="Worker.ValuesDeferred"/>), each failing row gets its value here.
+    /// decoder left the values as indices (<see cref="ChunkReader.ValuesDeferred"/>), each failing row gets its value here.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static bool TryCheck(BatchChecker checker, ValidationPlan plan, BatchResult r, ColumnPlan p, ColumnVector v, Worker w, ParquetKind kind)
+    public static bool TryCheck(BatchChecker checker, ValidationPlan plan, BatchResult r, ColumnPlan p, ColumnVector v, ChunkReader w, ParquetKind kind)
     {
         if (kind is ParquetKind.Text or ParquetKind.Float16)
         {
@@ -43,9 +44,9 @@ internal static class EntryNumericChecker
         int dictCount = w.DictCount;
         var type = p.Schema.Type;
         bool isFloat = type == ColumnType.Float;
-        // Worker buffers: a large dictionary's per-entry arrays would otherwise be fresh large-object allocations per chunk.
-        var values = Worker.Ensure(ref w.EntryDoubles, dictCount);
-        var longs = isFloat ? null : Worker.Ensure(ref w.EntryValues, dictCount);
+        // The chunk reader's buffers: a large dictionary's per-entry arrays would otherwise be fresh large-object allocations per chunk.
+        var values = ChunkReader.Ensure(ref w.EntryDoubles, dictCount);
+        var longs = isFloat ? null : ChunkReader.Ensure(ref w.EntryValues, dictCount);
         var dict = w.Dict;
         switch (kind)
         {
@@ -77,30 +78,15 @@ internal static class EntryNumericChecker
         int rows = v.Count;
         var states = v.States.AsSpan(0, rows);
         var acc = r.Columns[p.Index];
-        long nulls = 0;
-        // Most chunks have no nulls: a vectorised scan finds the first one, if any.
-        int firstNonValue = states.IndexOfAnyExcept(CellState.Value);
-        for (int i = firstNonValue < 0 ? rows : firstNonValue; i < rows; i++)
-        {
-            if (states[i] == CellState.Value) continue;
-            if (states[i] != CellState.Null) throw new InvalidOperationException("A dictionary column with invalid cells takes the per-cell path.");
-            nulls++;
-            if (p.NotNullCheck >= 0)
-                checker.Fail(r, p.NotNullCheck, i, p.DataPosition, v, $"column '{p.Schema.Name}' is empty but is not nullable");
-        }
-        acc.Nulls += nulls;
-        if (p.NotNullCheck >= 0) r.Checks[p.NotNullCheck].Evaluated += rows;
-        if (p.TypeCheck >= 0) r.Checks[p.TypeCheck].Evaluated += rows - nulls;
-        long n = rows - nulls;
+        // The indices are those of the chunk's values (its other cells are nulls), in row order.
+        long n = checker.CountNullsAndInvalid(r, p, v, acc);
 
         var idx = w.Indices.AsSpan(0, (int)n);
-        var counts = Worker.Ensure(ref w.EntryCounts, dictCount).AsSpan(0, dictCount);
+        var counts = ChunkReader.Ensure(ref w.EntryCounts, dictCount).AsSpan(0, dictCount);
         CountEntries(idx, counts, w);
 
-        double lo = p.Min, hi = p.Max;
-        bool checkMin = p.MinCheck >= 0, checkMax = p.MaxCheck >= 0;
         var allowed = p.AllowedIntegers;
-        var fails = Worker.Ensure(ref w.EntryFlags, dictCount); // BatchChecker's failure flags (set for every entry in use)
+        var fails = ChunkReader.Ensure(ref w.EntryFlags, dictCount); // ValueFailures per entry (set for every entry in use)
         bool anyFail = false;
         double sum = 0, min = acc.Min, max = acc.Max;
         for (int e = 0; e < dictCount; e++)
@@ -113,12 +99,9 @@ internal static class EntryNumericChecker
             if (x > max) max = x;
             acc.Sketch.Add(x, c);
             acc.Hll.Add(isFloat ? HyperLogLog.HashNumber(x) : HyperLogLog.HashNumber(longs![e]));
-            byte f = 0;
-            if (checkMin && (x < lo || (p.MinExclusive && x == lo))) f |= BatchChecker.BelowMin;
-            if (checkMax && (x > hi || (p.MaxExclusive && x == hi))) f |= BatchChecker.AboveMax;
-            if (allowed is not null && !allowed.Contains(longs![e])) f |= BatchChecker.NotAllowed;
-            fails[e] = f;
-            anyFail |= f != 0;
+            var f = ValueChecks.Number(p, x, isFloat ? 0 : longs![e], allowed);
+            fails[e] = (byte)f;
+            anyFail |= f != ValueFailures.None;
         }
         if (anyFail)
         {
@@ -134,13 +117,19 @@ internal static class EntryNumericChecker
                     if (isFloat) v.Doubles[i] = values[e];
                     else v.Longs[i] = longs![e];
                 }
-                checker.FailNumber(r, p, v, i, f);
+                checker.FailValue(r, p, v, i, (ValueFailures)f);
             }
         }
         BatchChecker.CountEvaluated(r, p, n, allowedChecked: !isFloat);
         if (n == 0) return true;
         acc.Min = min;
         acc.Max = max;
+        if (isFloat && !Moments.InSafeRange(min, max))
+        {
+            Moments.Scaled(values.AsSpan(0, dictCount), counts, out _, out double scaledMean, out double scaledM2, out int exponent);
+            acc.AddMoments(n, scaledMean, scaledM2, exponent);
+            return true;
+        }
         double mean = sum / n;
         double m2 = 0;
         for (int e = 0; e < dictCount; e++)
@@ -158,7 +147,7 @@ internal static class EntryNumericChecker
     /// one entry, as in a 0/1 column, would otherwise chain every increment through the same memory word.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    static void CountEntries(ReadOnlySpan<int> idx, Span<int> counts, Worker w)
+    static void CountEntries(ReadOnlySpan<int> idx, Span<int> counts, ChunkReader w)
     {
         counts.Clear();
         int n = counts.Length;
@@ -168,7 +157,7 @@ internal static class EntryNumericChecker
             foreach (int k in idx) counts[k]++;
             return;
         }
-        var lanes = Worker.Ensure(ref w.EntryLanes, 4 * n).AsSpan(0, 4 * n);
+        var lanes = ChunkReader.Ensure(ref w.EntryLanes, 4 * n).AsSpan(0, 4 * n);
         lanes.Clear();
         int i = 0;
         for (; i + 4 <= idx.Length; i += 4)
@@ -183,13 +172,13 @@ internal static class EntryNumericChecker
     }
 
     /// <summary>
-    /// Text declared as a number or date, each distinct entry already parsed (<see cref="Worker.EntryOk"/>) and the
+    /// Text declared as a number or date, each distinct entry already parsed (<see cref="ChunkReader.EntryOk"/>) and the
     /// vector filled: bounds, allowed integers, the sketch and the HyperLogLog once per entry, but sum and squared
     /// deviations over the cells in row order, exactly as <see cref="BatchChecker"/> takes them, so every statistic
     /// (mean and std included) is bit-identical to the per-cell checker's.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    static void CheckParsedText<T>(BatchChecker checker, ValidationPlan plan, BatchResult r, ColumnPlan p, ColumnVector v, Worker w, ParquetKind kind, T[] data)
+    static void CheckParsedText<T>(BatchChecker checker, ValidationPlan plan, BatchResult r, ColumnPlan p, ColumnVector v, ChunkReader w, ParquetKind kind, T[] data)
         where T : System.Numerics.INumberBase<T>
     {
         int rows = v.Count;
@@ -201,41 +190,22 @@ internal static class EntryNumericChecker
         int entries = table.Count;
         // A row's state follows from its entry (empty text: null, unparsed: invalid), so the entry's cell count is its
         // count of values; the row pass below then reads only sequential arrays.
-        var counts = Worker.Ensure(ref w.EntryCounts, entries).AsSpan(0, entries);
+        var counts = ChunkReader.Ensure(ref w.EntryCounts, entries).AsSpan(0, entries);
         bool emptyIsNull = kind == ParquetKind.Text;
         for (int e = 0; e < entries; e++)
             counts[e] = w.EntryOk[e] && !(emptyIsNull && table.Lengths[e] == 0) ? checked((int)table.Counts[e]) : 0;
 
-        long nulls = 0, invalid = 0, skipped = 0;
+        long n = checker.CountNullsAndInvalid(r, p, v, acc);
         double sum = 0;
         for (int i = 0; i < rows; i++)
-        {
-            var s = states[i];
-            if (s == CellState.Value) sum += double.CreateTruncating(values[i]);
-            else if (s == CellState.Null) nulls++;
-            else if (s == CellState.Invalid) invalid++;
-            else skipped++;
-        }
-        if (nulls > 0 && p.NotNullCheck >= 0)
-        {
-            var message = $"column '{p.Schema.Name}' is empty but is not nullable";
-            for (int i = 0; i < rows; i++)
-                if (states[i] == CellState.Null) checker.Fail(r, p.NotNullCheck, i, p.DataPosition, v, message);
-        }
-        acc.Nulls += nulls;
-        acc.Invalid += invalid;
-        if (p.NotNullCheck >= 0) r.Checks[p.NotNullCheck].Evaluated += rows - skipped;
-        if (p.TypeCheck >= 0) r.Checks[p.TypeCheck].Evaluated += rows - nulls - skipped;
-        long n = rows - nulls - invalid - skipped;
+            if (states[i] == CellState.Value) sum += double.CreateTruncating(values[i]);
 
-        // Per entry, the per-cell checker's tests verbatim: one bound failure per cell, min when below (or at an exclusive) min.
+        // Per entry, the per-cell checker's predicates (ValueChecks).
         bool isFloat = typeof(T) == typeof(double);
         var parsed = w.EntryValues;
         var allowed = isFloat ? null : p.AllowedIntegers;
-        double lo = p.Min, hi = p.Max;
-        bool minExclusive = p.MinExclusive, maxExclusive = p.MaxExclusive;
         double min = acc.Min, max = acc.Max;
-        var fails = Worker.Ensure(ref w.EntryFlags, entries); // BatchChecker's failure flags (set for every entry in use)
+        var fails = ChunkReader.Ensure(ref w.EntryFlags, entries); // ValueFailures per entry (set for every entry in use)
         bool anyFail = false;
         for (int e = 0; e < entries; e++)
         {
@@ -246,12 +216,9 @@ internal static class EntryNumericChecker
             if (x > max) max = x;
             acc.Sketch.Add(x, c);
             acc.Hll.Add(isFloat ? HyperLogLog.HashNumber(x) : HyperLogLog.HashNumber(parsed[e]));
-            byte f = 0;
-            if (x < lo || x > hi || (x == lo && minExclusive) || (x == hi && maxExclusive))
-                f |= x < lo || (x == lo && minExclusive) ? BatchChecker.BelowMin : BatchChecker.AboveMax;
-            if (allowed is not null && !allowed.Contains(parsed[e])) f |= BatchChecker.NotAllowed;
-            fails[e] = f;
-            anyFail |= f != 0;
+            var f = ValueChecks.Number(p, x, parsed[e], allowed);
+            fails[e] = (byte)f;
+            anyFail |= f != ValueFailures.None;
         }
         if (anyFail)
         {
@@ -259,13 +226,19 @@ internal static class EntryNumericChecker
             {
                 if (states[i] != CellState.Value) continue;
                 byte f = fails[rowEntry[i]];
-                if (f != 0) checker.FailNumber(r, p, v, i, f);
+                if (f != 0) checker.FailValue(r, p, v, i, (ValueFailures)f);
             }
         }
         BatchChecker.CountEvaluated(r, p, n, allowed is not null);
         if (n == 0) return;
         acc.Min = min;
         acc.Max = max;
+        if (isFloat && !Moments.InSafeRange(min, max))
+        {
+            Moments.ScaledPresent(states, ((double[])(object)data).AsSpan(0, rows), out _, out double scaledMean, out double scaledM2, out int exponent);
+            acc.AddMoments(n, scaledMean, scaledM2, exponent);
+            return;
+        }
         double mean = sum / n;
         double m2 = 0;
         for (int i = 0; i < rows; i++)

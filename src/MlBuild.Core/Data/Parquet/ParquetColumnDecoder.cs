@@ -22,14 +22,14 @@ internal static class ParquetColumnDecoder
     static readonly long MaxTicks = DateTime.MaxValue.Ticks;
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static void Decode(Worker w, ParquetRowGroupReader rg, ParquetColumnBinding b, ColumnVector v, int rows,
+    public static void Decode(ChunkReader w, ParquetRowGroupReader rg, ParquetColumnBinding b, ColumnVector v, int rows,
         BatchResult view, BatchChecker checker, string displayPath, bool direct)
     {
         var chunk = rg.GetMetadata(b.ReadField)?.MetaData
             ?? throw ParquetReader.Corrupt(displayPath, $"column '{b.FileField.Name}' has no column chunk metadata");
         if (chunk.NumValues != rows)
             throw ParquetReader.Corrupt(displayPath, $"column '{b.FileField.Name}' holds {chunk.NumValues} values in a row group of {rows} rows");
-        int[]? levels = b.ReadField.MaxDefinitionLevel > 0 ? Worker.Ensure(ref w.Levels, rows) : null;
+        int[]? levels = b.ReadField.MaxDefinitionLevel > 0 ? ChunkReader.Ensure(ref w.Levels, rows) : null;
         var states = v.States.AsSpan(0, rows);
         w.AllDictionary = false;
         w.ValuesDeferred = false;
@@ -59,9 +59,9 @@ internal static class ParquetColumnDecoder
             case ParquetKind.Float:
             {
                 if (b.Kind == ParquetKind.Double)
-                    src.Read(Worker.Ensure(ref w.Doubles, rows).AsMemory(0, rows), levels, rows);
+                    src.Read(ChunkReader.Ensure(ref w.Doubles, rows).AsMemory(0, rows), levels, rows);
                 else
-                    src.Read(Worker.Ensure(ref w.Floats, rows).AsMemory(0, rows), levels, rows);
+                    src.Read(ChunkReader.Ensure(ref w.Floats, rows).AsMemory(0, rows), levels, rows);
                 defined = SetStates(states, levels, rows);
                 for (int i = 0, k = 0; i < rows; i++)
                 {
@@ -83,7 +83,7 @@ internal static class ParquetColumnDecoder
             case ParquetKind.UInt32:
             case ParquetKind.Date32:
             {
-                var ints = Worker.Ensure(ref w.Ints, rows);
+                var ints = ChunkReader.Ensure(ref w.Ints, rows);
                 src.Read(ints.AsMemory(0, rows), levels, rows);
                 defined = SetStates(states, levels, rows);
                 if (w.ValuesDeferred) break; // checked per dictionary entry
@@ -110,7 +110,7 @@ internal static class ParquetColumnDecoder
             case ParquetKind.TimestampMicros:
             case ParquetKind.TimestampNanos:
             {
-                var longs = Worker.Ensure(ref w.Longs, rows);
+                var longs = ChunkReader.Ensure(ref w.Longs, rows);
                 src.Read(longs.AsMemory(0, rows), levels, rows);
                 defined = SetStates(states, levels, rows);
                 for (int i = 0, k = 0; i < rows; i++)
@@ -128,7 +128,7 @@ internal static class ParquetColumnDecoder
             }
             case ParquetKind.Boolean:
             {
-                var bools = Worker.Ensure(ref w.Bools, rows);
+                var bools = ChunkReader.Ensure(ref w.Bools, rows);
                 src.Read(bools.AsMemory(0, rows), levels, rows);
                 defined = SetStates(states, levels, rows);
                 for (int i = 0, k = 0; i < rows; i++)
@@ -137,7 +137,7 @@ internal static class ParquetColumnDecoder
             }
             case ParquetKind.Decimal:
             {
-                var decs = Worker.Ensure(ref w.Decimals, rows);
+                var decs = ChunkReader.Ensure(ref w.Decimals, rows);
                 src.Read(decs.AsMemory(0, rows), levels, rows);
                 defined = SetStates(states, levels, rows);
                 for (int i = 0, k = 0; i < rows; i++)
@@ -152,7 +152,7 @@ internal static class ParquetColumnDecoder
             }
             case ParquetKind.Int96:
             {
-                var dts = Worker.Ensure(ref w.DateTimes, rows);
+                var dts = ChunkReader.Ensure(ref w.DateTimes, rows);
                 src.Read(dts.AsMemory(0, rows), levels, rows);
                 defined = SetStates(states, levels, rows);
                 for (int i = 0, k = 0; i < rows; i++)
@@ -169,7 +169,7 @@ internal static class ParquetColumnDecoder
     }
 
     /// <summary>Where a chunk's values come from: the direct decoder when it can, else Parquet.Net's raw read.</summary>
-    readonly struct Source(Worker w, ParquetRowGroupReader rg, ParquetColumnBinding b, global::Parquet.Meta.ColumnMetaData chunk, bool direct, string displayPath)
+    readonly struct Source(ChunkReader w, ParquetRowGroupReader rg, ParquetColumnBinding b, global::Parquet.Meta.ColumnMetaData chunk, bool direct, string displayPath)
     {
         public string DisplayPath => displayPath;
 
@@ -180,7 +180,7 @@ internal static class ParquetColumnDecoder
         {
             defined = 0;
             if (!direct || (byteArrays && chunk.Type != global::Parquet.Meta.Type.BYTE_ARRAY)) return false;
-            if (byteArrays) Worker.Ensure(ref w.PackedEntries, Math.Max(rows, 1));
+            if (byteArrays) ChunkReader.Ensure(ref w.PackedEntries, Math.Max(rows, 1));
             try
             {
                 return ChunkDecoder.TryDecode(w, chunk, b.ReadField.MaxDefinitionLevel, rows, width, byteArrays, w.FileLength, dest, out defined);
@@ -310,12 +310,12 @@ internal static class ParquetColumnDecoder
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    static void DecodeText(Worker w, in Source src, ParquetColumnBinding b, ColumnVector v, int rows, int[]? levels,
+    static void DecodeText(ChunkReader w, in Source src, ParquetColumnBinding b, ColumnVector v, int rows, int[]? levels,
         global::Parquet.Meta.ColumnMetaData chunk, in Ctx ctx)
     {
         var states = v.States.AsSpan(0, rows);
         var table = w.Entries;
-        var rowEntry = Worker.Ensure(ref w.RowEntry, rows);
+        var rowEntry = ChunkReader.Ensure(ref w.RowEntry, rows);
         if (src.TryDirect(0, true, levels, rows, out int direct))
         {
             int d = SetStates(states, levels, rows);
@@ -335,10 +335,10 @@ internal static class ParquetColumnDecoder
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    static void ReadBlobs(Worker w, in Source src, ParquetColumnBinding b, int rows, int[]? levels,
+    static void ReadBlobs(ChunkReader w, in Source src, ParquetColumnBinding b, int rows, int[]? levels,
         global::Parquet.Meta.ColumnMetaData chunk, Span<CellState> states, Utf8EntryTable table, int[] rowEntry)
     {
-        var blobs = Worker.Ensure(ref w.Blobs, rows);
+        var blobs = ChunkReader.Ensure(ref w.Blobs, rows);
         src.ReadLibrary(blobs.AsMemory(0, rows), levels, rows);
         int defined = SetStates(states, levels, rows);
         // Dictionary-encoded values share their entry's array: look them up by identity before hashing content.
@@ -355,7 +355,7 @@ internal static class ParquetColumnDecoder
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    static void FinishText(Worker w, ParquetColumnBinding b, ColumnVector v, int rows, in Ctx ctx, Utf8EntryTable table, int[] rowEntry, Span<CellState> states)
+    static void FinishText(ChunkReader w, ParquetColumnBinding b, ColumnVector v, int rows, in Ctx ctx, Utf8EntryTable table, int[] rowEntry, Span<CellState> states)
     {
         v.Bytes = table.ArenaUsed == 0 ? [] : table.Arena.AsSpan(0, table.ArenaUsed).ToArray();
         var starts = v.Starts.AsSpan(0, rows);
@@ -376,9 +376,9 @@ internal static class ParquetColumnDecoder
         // Text declared as another type: parse each distinct entry once; the vector keeps the text for reports.
         v.HasRawText = true;
         int n = table.Count;
-        // Kept in the worker for EntryNumericChecker, which checks per entry too.
-        var ok = Worker.Ensure(ref w.EntryOk, n);
-        var values = Worker.Ensure(ref w.EntryValues, n);
+        // Kept in the chunk reader for EntryNumericChecker, which checks per entry too.
+        var ok = ChunkReader.Ensure(ref w.EntryOk, n);
+        var values = ChunkReader.Ensure(ref w.EntryValues, n);
         w.TextParsed = true;
         var format = b.Plan.Schema.Format;
         for (int e = 0; e < n; e++)
@@ -402,7 +402,7 @@ internal static class ParquetColumnDecoder
         }
         // What a row needs of its entry, in one 16-byte cell (a chunk can have 10^5 entries, past the L2 cache: one
         // miss per row instead of four); an entry that did not parse has the start's sign bit set.
-        var cells = Worker.Ensure(ref w.EntryCells, n);
+        var cells = ChunkReader.Ensure(ref w.EntryCells, n);
         for (int e = 0; e < n; e++)
             cells[e] = new EntryCell { Start = offs[e] | (ok[e] ? 0 : int.MinValue), Length = lens[e], Value = values[e] };
         // One pass sets each row's text and value; a double is stored as its bits (values hold those for floats).

@@ -20,7 +20,7 @@ internal sealed class ParquetReadTuning
 
 /// <summary>
 /// Reads Parquet files for validation. Each row group becomes one <see cref="RowBatch"/>: its columns are decoded and
-/// checked by parallel workers (each with its own file stream and Parquet.Net reader, columns split between them, so
+/// checked by parallel threads (each with its own file stream and Parquet.Net reader, columns split between them, so
 /// memory is one row group's columns), then the batch's result goes to the merger in row-group order, so results do not
 /// depend on the thread count. Locations are file, row group, row within the file and record within the dataset.
 /// </summary>
@@ -78,7 +78,7 @@ internal static class ParquetReader
     internal static void Read(string path, string displayPath, ValidationPlan plan, BatchChecker checker, ValidationMerger merger,
         ValidationOptions options, ref long recordBase, ParquetReadTuning tuning)
     {
-        using var pool = new WorkerPool(path, displayPath);
+        using var pool = new ChunkReaderPool(path, displayPath);
         var main = pool.Rent();
         var meta = main.Reader.Metadata ?? throw Corrupt(displayPath, "the footer has no metadata");
         var schema = Guard(displayPath, () => main.Reader.Schema);
@@ -87,7 +87,7 @@ internal static class ParquetReader
         // The footer knows the file's rows: size the uniqueness sets once rather than doubling them batch by batch.
         if (meta.NumRows > 0) merger.ExpectRecords(merger.Records + meta.NumRows);
 
-        // Columns compared by a row rule are decoded and checked by the same worker, so the rule sees both.
+        // Columns compared by a row rule are decoded and checked by the same thread, so the rule sees both.
         var groups = GroupByRules(plan, bindings);
         var positions = plan.Columns.Select(c => c.DataPosition).ToArray();
         long firstRow = 0;
@@ -155,7 +155,7 @@ internal static class ParquetReader
         return bindings.GroupBy(b => Find(b.Plan.Index)).Select(grp => grp.ToArray()).ToList();
     }
 
-    static void ProcessGroup(Worker w, int g, int rows, ParquetColumnBinding[] group, RowBatch batch, BatchResult result,
+    static void ProcessGroup(ChunkReader w, int g, int rows, ParquetColumnBinding[] group, RowBatch batch, BatchResult result,
         ValidationPlan plan, BatchChecker checker, ValidationMerger merger, ValidationOptions options, ParquetReadTuning tuning, string displayPath)
     {
         // A view of the batch holding only this group's columns; it shares the batch's accumulators, and the checks of
@@ -179,7 +179,7 @@ internal static class ParquetReader
             ParquetColumnDecoder.Decode(w, rowGroup, b, v, rows, view, checker, displayPath, tuning.DirectChunks);
             w.DeferDictionaryValues = false;
             if (entryChecks && b.IsText)
-                EntryStringChecker.Check(checker, plan, options, view, b.Plan, v, w.Entries, w.RowEntry.AsSpan(0, rows));
+                EntryStringChecker.Check(checker, options, view, b.Plan, v, w.Entries, w.RowEntry.AsSpan(0, rows));
             else if (!(tuning.EntryChecks && !inRule && EntryNumericChecker.TryCheck(checker, plan, view, b.Plan, v, w, b.Kind)))
             {
                 // The dictionary holds a value the entry checks do not take (a non-finite number, a day out of range):
@@ -249,20 +249,20 @@ internal static class ParquetReader
         public void Dispose() => Stream.Dispose();
     }
 
-    /// <summary>Readers of one file, one per concurrent worker, each on its own stream.</summary>
-    sealed class WorkerPool(string path, string displayPath) : IDisposable
+    /// <summary>Chunk readers of one file, one per concurrent thread, each on its own stream.</summary>
+    sealed class ChunkReaderPool(string path, string displayPath) : IDisposable
     {
-        readonly ConcurrentBag<Worker> _idle = [];
-        readonly ConcurrentBag<Worker> _all = [];
+        readonly ConcurrentBag<ChunkReader> _idle = [];
+        readonly ConcurrentBag<ChunkReader> _all = [];
 
-        public Worker Rent()
+        public ChunkReader Rent()
         {
             if (_idle.TryTake(out var w)) return w;
             var file = OpenFile(path, displayPath);
             try
             {
                 var reader = Guard(displayPath, () => PqReader.CreateAsync(file.Stream, ReaderOptions, leaveStreamOpen: true).GetAwaiter().GetResult());
-                w = new Worker(file.Stream, reader);
+                w = new ChunkReader(file.Stream, reader);
             }
             catch
             {
@@ -273,7 +273,7 @@ internal static class ParquetReader
             return w;
         }
 
-        public void Return(Worker w) => _idle.Add(w);
+        public void Return(ChunkReader w) => _idle.Add(w);
 
         public void Dispose()
         {
@@ -282,8 +282,9 @@ internal static class ParquetReader
     }
 }
 
-/// <summary>One worker's reader and reusable buffers (sized for the largest row group seen).</summary>
-internal sealed class Worker(FileStream stream, PqReader reader) : IDisposable
+/// <summary>One file stream with its Parquet.Net reader and the reusable buffers that column chunks are read and
+/// decoded into (sized for the largest row group seen); used by one thread at a time.</summary>
+internal sealed class ChunkReader(FileStream stream, PqReader reader) : IDisposable
 {
     public PqReader Reader { get; } = reader;
     public Microsoft.Win32.SafeHandles.SafeFileHandle Handle => stream.SafeFileHandle;

@@ -266,7 +266,7 @@ public sealed class QuantileSketch
                 {
                     ulong lo = (((ulong)(uint)p << SubBits) | (uint)i) << (52 - SubBits);
                     ulong hi = lo | ((1UL << (52 - SubBits)) - 1);
-                    double mid = (FromOrderedKey(lo) + FromOrderedKey(hi)) / 2;
+                    double mid = FromOrderedKey(lo) / 2 + FromOrderedKey(hi) / 2; // halves first: no overflow near ±1.7e308
                     return Math.Clamp(mid, min, max);
                 }
             }

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Text;
+using MlBuild.Core.Data.Checks;
 using MlBuild.Core.Data.Profiling;
 using MlBuild.Core.Data.Schema;
 using MlBuild.Core.Diagnostics;
@@ -24,20 +25,38 @@ internal sealed class ColumnAccumulator(QuantileSketch? sketch = null, HyperLogL
 {
     public long Count, Nulls, Invalid, Trues;
     public double Min = double.PositiveInfinity, Max = double.NegativeInfinity, Mean, M2;
+    /// <summary>M2 is in units of 4^Exponent: 0 unless values past <see cref="Moments.InSafeRange"/> were seen.</summary>
+    public int Exponent;
     public readonly QuantileSketch Sketch = sketch ?? new();
     public readonly HyperLogLog Hll = hll ?? new();
     public Dictionary<string, long>? Values;
     public bool ValuesTruncated;
     public int MinLength = int.MaxValue, MaxLength;
 
-    /// <summary>Chan et al.'s pairwise update: the merged mean and M2 depend only on merge order, which is chunk order.</summary>
-    public void AddMoments(long n, double mean, double m2)
+    /// <summary>
+    /// Chan et al.'s pairwise update: the merged mean and M2 depend only on merge order, which is chunk order.
+    /// <paramref name="m2"/> is in units of 4^<paramref name="exponent"/>; the merge is carried out at the larger of
+    /// the two exponents, so neither the difference of two means nor its square leaves the double range.
+    /// </summary>
+    public void AddMoments(long n, double mean, double m2, int exponent = 0)
     {
         if (n == 0) return;
         long total = Count + n;
-        double delta = mean - Mean;
-        Mean += delta * n / total;
-        M2 += m2 + delta * delta * ((double)Count * n / total);
+        if ((exponent | Exponent) == 0)
+        {
+            double delta = mean - Mean;
+            Mean += delta * n / total;
+            M2 += m2 + delta * delta * ((double)Count * n / total);
+        }
+        else if (Count == 0) { Mean = mean; M2 = m2; Exponent = exponent; }
+        else
+        {
+            int e = Math.Max(Exponent, exponent);
+            double delta = Math.ScaleB(mean, -e) - Math.ScaleB(Mean, -e);
+            M2 = Math.ScaleB(M2, 2 * (Exponent - e)) + Math.ScaleB(m2, 2 * (exponent - e)) + delta * delta * ((double)Count * n / total);
+            Mean += Math.ScaleB(delta * n / total, e);
+            Exponent = e;
+        }
         Count = total;
     }
 }
@@ -72,7 +91,7 @@ internal sealed class BatchResult
     };
 }
 
-/// <summary>One quantile sketch and one HyperLogLog per schema column, reused across the batches of one worker.</summary>
+/// <summary>One quantile sketch and one HyperLogLog per schema column, reused across the batches of one thread.</summary>
 internal sealed class SketchSet(ValidationPlan plan)
 {
     public readonly QuantileSketch[] Sketches = plan.Columns.Select(_ => new QuantileSketch()).ToArray();
@@ -148,8 +167,8 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
         }
     }
 
-    /// <summary>Counts nulls and unreadable cells (failing the not-null check); true when every row holds a value.</summary>
-    bool CountNullsAndInvalid(BatchResult r, ColumnPlan p, ColumnVector v, ColumnAccumulator acc)
+    /// <summary>Counts nulls and unreadable cells (failing the not-null check); returns the number of cells that hold a value.</summary>
+    internal long CountNullsAndInvalid(BatchResult r, ColumnPlan p, ColumnVector v, ColumnAccumulator acc)
     {
         // States are bytes: vectorised counts, and a row loop only when a non-nullable column has nulls.
         var bytes = MemoryMarshal.AsBytes(v.States.AsSpan(0, v.Count));
@@ -159,16 +178,13 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
         long invalid = onlyValues ? 0 : bytes.Count((byte)CellState.Invalid);
         long skipped = onlyValues ? 0 : bytes.Count((byte)CellState.Skipped);
         if (nulls > 0 && p.NotNullCheck >= 0)
-        {
-            var message = $"column '{p.Schema.Name}' is empty but is not nullable";
             for (int i = bytes.IndexOf((byte)CellState.Null); i >= 0 && i < bytes.Length; i++)
-                if (bytes[i] == (byte)CellState.Null) Fail(r, p.NotNullCheck, i, p.DataPosition, v, message);
-        }
+                if (bytes[i] == (byte)CellState.Null) FailNull(r, p, v, i);
         acc.Nulls += nulls;
         acc.Invalid += invalid;
         if (p.NotNullCheck >= 0) r.Checks[p.NotNullCheck].Evaluated += bytes.Length - skipped;
         if (p.TypeCheck >= 0) r.Checks[p.TypeCheck].Evaluated += bytes.Length - nulls - skipped;
-        return nulls + invalid + skipped == 0;
+        return bytes.Length - nulls - invalid - skipped;
     }
 
     void CheckDoubles(BatchResult r, ColumnPlan p, ColumnVector v) => CheckNumbers(r, p, v, v.Doubles.AsSpan(0, v.Count));
@@ -184,7 +200,7 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
     void CheckNumbers<T>(BatchResult r, ColumnPlan p, ColumnVector v, ReadOnlySpan<T> values) where T : struct, System.Numerics.INumberBase<T>
     {
         var acc = r.Columns[p.Index];
-        bool dense = CountNullsAndInvalid(r, p, v, acc);
+        bool dense = CountNullsAndInvalid(r, p, v, acc) == v.Count;
         if (typeof(T) == typeof(double) || p.AllowedIntegers is null)
         {
             // The vector path takes the column's values; a column with nulls (or type errors, already reported) lends it
@@ -201,7 +217,6 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
         var states = v.States.AsSpan(0, v.Count);
         long n = 0;
         double sum = 0, min = acc.Min, max = acc.Max;
-        // Absent bounds are infinite, so one predictable test per value covers every bound check.
         double lo = p.Min, hi = p.Max;
         bool minExclusive = p.MinExclusive, maxExclusive = p.MaxExclusive;
         var allowed = typeof(T) == typeof(long) ? p.AllowedIntegers : null;
@@ -215,10 +230,9 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
             sum += x;
             if (x < min) min = x;
             if (x > max) max = x;
-            if (x < lo || x > hi || (x == lo && minExclusive) || (x == hi && maxExclusive))
-                FailBound(r, p, v, i, x < lo || (x == lo && minExclusive));
-            if (allowed is not null && !allowed.Contains(long.CreateTruncating(values[i])))
-                FailNumber(r, p, v, i, NotAllowed);
+            var failed = ValueChecks.Bounds(x, lo, hi, minExclusive, maxExclusive);
+            if (allowed is not null && !allowed.Contains(long.CreateTruncating(values[i]))) failed |= ValueFailures.NotAllowed;
+            if (failed != ValueFailures.None) FailValue(r, p, v, i, failed);
             quantiles.Add(x);
             HyperLogLog.AddTo(distinct, typeof(T) == typeof(double) ? HyperLogLog.HashNumber(x) : HyperLogLog.HashNumber(long.CreateTruncating(values[i])));
         }
@@ -227,6 +241,12 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
         if (n == 0) return;
         acc.Min = min;
         acc.Max = max;
+        if (typeof(T) == typeof(double) && !Moments.InSafeRange(min, max))
+        {
+            Moments.ScaledPresent(states, MemoryMarshal.Cast<T, double>(values), out _, out double scaledMean, out double scaledM2, out int exponent);
+            acc.AddMoments(n, scaledMean, scaledM2, exponent);
+            return;
+        }
         double mean = sum / n;
         // Second pass around the batch mean: numerically stable and still a tight loop.
         double m2 = 0;
@@ -246,12 +266,9 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
     bool CheckDenseDoubles(BatchResult r, ColumnPlan p, ColumnAccumulator acc, ReadOnlySpan<double> values, ReadOnlySpan<long> integers = default)
     {
         if (!Vector256.IsHardwareAccelerated || values.Length < Vector256<double>.Count) return false;
-        var lo = Vector256.Create(p.Min);
-        var hi = Vector256.Create(p.Max);
         var sum = Vector256<double>.Zero;
         var min = Vector256.Create(double.PositiveInfinity);
         var max = Vector256.Create(double.NegativeInfinity);
-        var outside = Vector256<double>.Zero;
         int whole = values.Length - values.Length % Vector256<double>.Count;
         ref double v0 = ref MemoryMarshal.GetReference(values);
         for (int i = 0; i < whole; i += Vector256<double>.Count)
@@ -260,9 +277,8 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
             sum += x;
             min = Vector256.Min(min, x);
             max = Vector256.Max(max, x);
-            outside |= Vector256.LessThan(x, lo) | Vector256.GreaterThan(x, hi);
         }
-        double total = Vector256.Sum(sum), low = acc.Min, high = acc.Max;
+        double total = Vector256.Sum(sum), low = double.PositiveInfinity, high = double.NegativeInfinity;
         for (int k = 0; k < Vector256<double>.Count; k++) { low = Math.Min(low, min.GetElement(k)); high = Math.Max(high, max.GetElement(k)); }
         for (int i = whole; i < values.Length; i++)
         {
@@ -270,9 +286,10 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
             total += x;
             low = Math.Min(low, x);
             high = Math.Max(high, x);
-            if (x < p.Min || x > p.Max) return false;
         }
-        if (outside != Vector256<double>.Zero || !double.IsFinite(total) || (p.MinExclusive && low == p.Min) || (p.MaxExclusive && high == p.Max))
+        // The batch's extremes pass the bounds: every value does (a NaN makes the total NaN). Magnitudes past the
+        // safe range take the scalar loop too, whose moments are scaled.
+        if (!double.IsFinite(total) || !ValueChecks.AllWithinBounds(p, low, high) || !Moments.InSafeRange(low, high))
             return false;
 
         long n = values.Length;
@@ -290,8 +307,8 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
         NumericSketches.Add(values, integers, acc.Sketch.Counter(), acc.Hll.Registers);
         acc.Sketch.Counted(n);
         CountEvaluated(r, p, n, allowedChecked: false);
-        acc.Min = low;
-        acc.Max = high;
+        acc.Min = Math.Min(acc.Min, low);
+        acc.Max = Math.Max(acc.Max, high);
         acc.AddMoments(n, mean, m2Total);
         return true;
     }
@@ -333,27 +350,27 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
         if (p.AllowedCheck >= 0 && allowedChecked) r.Checks[p.AllowedCheck].Evaluated += n;
     }
 
-    /// <summary>Failure flags of a numeric value, for readers that test each distinct value once.</summary>
-    internal const byte BelowMin = 1, AboveMax = 2, NotAllowed = 4;
-
-    /// <summary>Records a numeric value's failures given as <see cref="BelowMin"/>, <see cref="AboveMax"/>, <see cref="NotAllowed"/> flags.</summary>
+    /// <summary>
+    /// Records each check a value failed (<see cref="ValueChecks"/>), in the order min, max, allowed, pattern, length;
+    /// the message is made only for a check's first failure.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    internal void FailNumber(BatchResult r, ColumnPlan p, ColumnVector v, int row, byte flags)
+    internal void FailValue(BatchResult r, ColumnPlan p, ColumnVector v, int row, ValueFailures failures)
     {
-        if ((flags & BelowMin) != 0) FailBound(r, p, v, row, true);
-        if ((flags & AboveMax) != 0) FailBound(r, p, v, row, false);
-        if ((flags & NotAllowed) != 0)
-            Fail(r, p.AllowedCheck, row, p.DataPosition, v, $"column '{p.Schema.Name}' value '{CellText(v, row)}' is not {plan.Checks[p.AllowedCheck].Requirement}");
+        for (int rest = (int)failures; rest != 0; rest &= rest - 1)
+        {
+            var one = (ValueFailures)(rest & -rest);
+            int check = ValueChecks.CheckOf(p, one);
+            string? message = r.Checks[check].First.Count == 0
+                ? ValueChecks.Message(plan, p, one, CellText(v, row), v.HasRawText || v.UsesBytes ? v.Utf8(row) : default)
+                : null;
+            Fail(r, check, row, p.DataPosition, v, message);
+        }
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    void FailBound(BatchResult r, ColumnPlan p, ColumnVector v, int row, bool isMin)
-    {
-        var req = plan.Checks[isMin ? p.MinCheck : p.MaxCheck].Requirement;
-        var relation = isMin ? (p.MinExclusive ? "is not above" : "is below") : (p.MaxExclusive ? "is not below" : "is above");
-        Fail(r, isMin ? p.MinCheck : p.MaxCheck, row, p.DataPosition, v,
-            $"column '{p.Schema.Name}' value '{CellText(v, row)}' {relation} {req}");
-    }
+    /// <summary>Records an empty cell of a column that is not nullable.</summary>
+    internal void FailNull(BatchResult r, ColumnPlan p, ColumnVector v, int row) =>
+        Fail(r, p.NotNullCheck, row, p.DataPosition, v, r.Checks[p.NotNullCheck].First.Count == 0 ? ValueChecks.NotNullMessage(p) : null);
 
     void CheckBooleans(BatchResult r, ColumnPlan p, ColumnVector v)
     {
@@ -379,7 +396,6 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
         var table = _tables.TryTake(out var reused) ? reused : new Utf8CountTable(options.MaxDistinctValues);
         table.Reset();
         long n = 0;
-        var c = p.Schema;
         for (int i = 0; i < v.Count; i++)
         {
             // The usual cells (values seen before in this batch that fail no check) in a loop without calls; then the
@@ -389,24 +405,18 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
             if (v.States[i] != CellState.Value) continue;
             n++;
             int e = table.Find(v.Bytes, v.Starts[i], v.Lengths[i]);
-            Utf8CountTable.Flags flags;
+            ValueFailures flags;
             if (e >= 0) { table.CountOne(e); flags = table.FlagsOf(e); }
             else
             {
                 var bytes = v.Utf8(i);
-                flags = Evaluate(p, bytes, out int length);
+                flags = ValueChecks.Text(p, bytes, out int length);
                 if (length < acc.MinLength) acc.MinLength = length;
                 if (length > acc.MaxLength) acc.MaxLength = length;
                 // A value the table has no room for goes into the distinct-count sketch now; the others at the end.
                 if (!table.TryAdd(bytes, flags)) { acc.ValuesTruncated = true; acc.Hll.Add(StableHash.Bytes(bytes)); }
             }
-            if (flags == Utf8CountTable.Flags.None) continue;
-            if ((flags & Utf8CountTable.Flags.NotAllowed) != 0)
-                Fail(r, p.AllowedCheck, i, p.DataPosition, v, $"column '{c.Name}' value '{CellText(v, i)}' is not {plan.Checks[p.AllowedCheck].Requirement}");
-            if ((flags & Utf8CountTable.Flags.PatternMismatch) != 0)
-                Fail(r, p.PatternCheck, i, p.DataPosition, v, $"column '{c.Name}' value '{CellText(v, i)}' does not match pattern '{c.PatternText}'");
-            if ((flags & Utf8CountTable.Flags.BadLength) != 0)
-                Fail(r, p.LengthCheck, i, p.DataPosition, v, $"column '{c.Name}' value '{CellText(v, i)}' has length {Encoding.UTF8.GetCharCount(v.Utf8(i))}, outside {plan.Checks[p.LengthCheck].Requirement["length in ".Length..]}");
+            if (flags != ValueFailures.None) FailValue(r, p, v, i, flags);
         }
         acc.Count += n;
         // Register maxima: adding each distinct value once gives the same sketch as adding every occurrence.
@@ -418,26 +428,9 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
         _tables.Add(table);
     }
 
-    /// <summary>Value tables for string columns, reused by whichever worker checks one next (a table per column per
+    /// <summary>Value tables for string columns, reused by whichever thread checks one next (a table per column per
     /// batch made the allocations cost more than the counting).</summary>
     readonly System.Collections.Concurrent.ConcurrentBag<Utf8CountTable> _tables = [];
-
-    static Utf8CountTable.Flags Evaluate(ColumnPlan p, ReadOnlySpan<byte> bytes, out int length)
-    {
-        var flags = Utf8CountTable.Flags.None;
-        length = Encoding.UTF8.GetCharCount(bytes);
-        if (p.Allowed is not null && !p.Allowed.Contains(bytes)) flags |= Utf8CountTable.Flags.NotAllowed;
-        if (p.Schema.Pattern is { } re)
-        {
-            bool match;
-            try { match = re.IsMatch(Encoding.UTF8.GetString(bytes)); }
-            catch (System.Text.RegularExpressions.RegexMatchTimeoutException) { match = false; }
-            if (!match) flags |= Utf8CountTable.Flags.PatternMismatch;
-        }
-        if ((p.Schema.MinLength is { } mn && length < mn) || (p.Schema.MaxLength is { } mx && length > mx))
-            flags |= Utf8CountTable.Flags.BadLength;
-        return flags;
-    }
 
     void CheckRule(BatchResult r, RowRule rule, int check, ColumnVector? left, ColumnVector? right, int dataColumn)
     {

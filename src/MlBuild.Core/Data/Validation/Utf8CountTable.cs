@@ -2,20 +2,18 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 using System.Text;
+using MlBuild.Core.Data.Checks;
 using MlBuild.Core.Data.Profiling;
 
 namespace MlBuild.Core.Data.Validation;
 
 /// <summary>
 /// Counts distinct UTF-8 values of a batch without making a string per cell, and remembers per value which checks it
-/// fails, so allowed-set, pattern and length checks run once per distinct value. Reused from batch to batch
+/// fails (<see cref="ValueChecks.Text"/>), so allowed-set, pattern and length checks run once per distinct value. Reused from batch to batch
 /// (<see cref="Reset"/>): its arrays, and the strings of values it has drained before, stay.
 /// </summary>
 internal sealed class Utf8CountTable(int capacity)
 {
-    [Flags]
-    public enum Flags : byte { None = 0, NotAllowed = 1, PatternMismatch = 2, BadLength = 4 }
-
     /// <summary>Values of up to this many bytes are held and compared as two words, and found by a cheap hash of them.</summary>
     const int ShortBytes = 16;
 
@@ -27,7 +25,7 @@ internal sealed class Utf8CountTable(int capacity)
         public ulong Hash;
         public int Offset, Length;
         public long Count;
-        public Flags Flags;
+        public ValueFailures Flags;
     }
 
     int[] _slots = NewSlots(64);
@@ -35,7 +33,7 @@ internal sealed class Utf8CountTable(int capacity)
     byte[] _arena = new byte[1024];
     int _arenaUsed;
     /// <summary>Strings of values drained before, by hash (with their bytes, to be sure): a value common to every
-    /// batch becomes a string once per worker instead of once per batch.</summary>
+    /// batch becomes a string once per thread instead of once per batch.</summary>
     readonly Dictionary<ulong, (byte[] Bytes, string Text)> _texts = [];
     const int MaxTexts = 4096;
 
@@ -183,7 +181,7 @@ internal sealed class Utf8CountTable(int capacity)
             int e = FindShort(ref slot0, mask, ref entry0, head0, head1, length);
             if (e < 0) break;
             ref Entry entry = ref Unsafe.Add(ref entry0, e);
-            if (entry.Flags != Flags.None) break;
+            if (entry.Flags != ValueFailures.None) break;
             entry.Count++;
             n++;
         }
@@ -197,13 +195,13 @@ internal sealed class Utf8CountTable(int capacity)
 
     /// <summary>The failed checks of entry <paramref name="e"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Flags FlagsOf(int e) => _entries[e].Flags;
+    public ValueFailures FlagsOf(int e) => _entries[e].Flags;
 
     /// <summary>The count of entry <paramref name="e"/> in this batch.</summary>
     public long CountOf(int e) => _entries[e].Count;
 
     /// <summary>Adds a value seen once; false when the table is full (the value then goes uncounted by value).</summary>
-    public bool TryAdd(ReadOnlySpan<byte> value, Flags flags)
+    public bool TryAdd(ReadOnlySpan<byte> value, ValueFailures flags)
     {
         if (Count >= capacity) return false;
         if (Count == _entries.Length) Array.Resize(ref _entries, Count * 2);

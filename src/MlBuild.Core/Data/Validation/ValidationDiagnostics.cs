@@ -11,29 +11,33 @@ public static class ValidationDiagnostics
     {
         var list = new List<MlDiagnostic>(result.InputErrors);
         foreach (var c in result.Checks)
-        {
-            if (c.Failures == 0) continue;
-            var first = c.FirstFailures.Count > 0 ? c.FirstFailures[0] : (Failure?)null;
-            var where = first is null ? "" : Where(first.Location);
-            var count = c.Kind is "rows" ? "" : $"1 of {c.Failures.ToString(CultureInfo.InvariantCulture)} in this check";
-            var paren = string.Join("; ", new[] { where, count }.Where(s => s.Length > 0));
-            var message = (c.FirstMessage ?? $"check '{c.Id}' ({c.Requirement}) failed") + (paren.Length > 0 ? $" ({paren})" : "");
-            var severity = c.Severity;
-            if (c.Passed)
-            {
-                severity = MlSeverity.Info;
-                message += $"; {Share(c.Failures, c.Evaluated)} of values fail, within tolerance {Share(c.Tolerance)}";
-            }
-            else if (c.Tolerance > 0)
-                message += $"; {Share(c.Failures, c.Evaluated)} of values fail, above tolerance {Share(c.Tolerance)}";
-            var loc = first?.Location;
-            bool csv = loc is { Line: > 0 };
-            list.Add(new MlDiagnostic(c.Code, severity, message,
-                loc?.File ?? (result.Files.Count > 0 ? result.Files[0] : null),
-                csv ? (int)Math.Min(loc!.Value.Line, int.MaxValue) : 0,
-                csv ? loc!.Value.Column : 0));
-        }
+            if (For(result, c) is { } d) list.Add(d);
         return list;
+    }
+
+    /// <summary>The diagnostic of one check, at its first failure; null when nothing failed.</summary>
+    public static MlDiagnostic? For(ValidationResult result, CheckResult c)
+    {
+        if (c.Failures == 0) return null;
+        var first = c.FirstFailures.Count > 0 ? c.FirstFailures[0] : (Failure?)null;
+        var where = first is null ? "" : Where(first.Location);
+        var count = c.Kind is "rows" ? "" : $"1 of {c.Failures.ToString(CultureInfo.InvariantCulture)} in this check";
+        var paren = string.Join("; ", new[] { where, count }.Where(s => s.Length > 0));
+        var message = (c.FirstMessage ?? $"check '{c.Id}' ({c.Requirement}) failed") + (paren.Length > 0 ? $" ({paren})" : "");
+        var severity = c.Severity;
+        if (c.Passed)
+        {
+            severity = MlSeverity.Info;
+            message += $"; {Share(c.Failures, c.Evaluated)} of values fail, within tolerance {Share(c.Tolerance)}";
+        }
+        else if (c.Tolerance > 0)
+            message += $"; {Share(c.Failures, c.Evaluated)} of values fail, above tolerance {Share(c.Tolerance)}";
+        var loc = first?.Location;
+        bool csv = loc is { Line: > 0 };
+        return new MlDiagnostic(c.Code, severity, message,
+            loc?.File ?? (result.Files.Count > 0 ? result.Files[0] : null),
+            csv ? (int)Math.Min(loc!.Value.Line, int.MaxValue) : 0,
+            csv ? loc!.Value.Column : 0);
     }
 
     static string Where(DataLocation l) =>

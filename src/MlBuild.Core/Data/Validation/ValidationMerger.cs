@@ -99,7 +99,7 @@ internal sealed class ValidationMerger
             var type = _plan.Columns[i].Schema.Type;
             if (type is ColumnType.Integer or ColumnType.Float or ColumnType.Date or ColumnType.DateTime)
             {
-                into.AddMoments(from.Count, from.Mean, from.M2);
+                into.AddMoments(from.Count, from.Mean, from.M2, from.Exponent);
                 if (from.Min < into.Min) into.Min = from.Min;
                 if (from.Max > into.Max) into.Max = from.Max;
                 if (!r.SharedSketches) into.Sketch.Merge(from.Sketch);
@@ -148,7 +148,7 @@ internal sealed class ValidationMerger
 
     /// <summary>
     /// Decides the uniqueness of one column of the next batch (the one merged next) against every earlier batch. A reader
-    /// may call it from a worker before <see cref="Merge(BatchResult, bool)"/>, once the batch before has been merged:
+    /// may call it from a checking thread before <see cref="Merge(BatchResult, bool)"/>, once the batch before has been merged:
     /// each column has its own set and buffers, so different columns may run concurrently; nothing else may run then.
     /// </summary>
     public void CheckUniqueness(BatchResult r, ColumnPlan p, ColumnVector v)
@@ -251,7 +251,7 @@ internal sealed class ValidationMerger
                 if (numeric)
                 {
                     cp.Mean = a.Mean;
-                    cp.StdDev = a.Count > 1 ? Math.Sqrt(a.M2 / (a.Count - 1)) : null;
+                    cp.StdDev = Moments.SampleStdDev(a.Count, a.M2, a.Exponent);
                     cp.Quantiles = new SortedDictionary<string, double>(StringComparer.Ordinal);
                     foreach (var (name, q) in new[] { ("p01", 0.01), ("p05", 0.05), ("p25", 0.25), ("p50", 0.5), ("p75", 0.75), ("p95", 0.95), ("p99", 0.99) })
                         cp.Quantiles[name] = a.Sketch.Quantile(q, a.Min, a.Max);
@@ -294,13 +294,17 @@ internal sealed class ValidationMerger
         const int bins = 20;
         var counts = new long[bins];
         double width = (a.Max - a.Min) / bins;
+        // Past half the double range the span overflows: the edges are then taken between min and max scaled down.
+        bool wide = double.IsInfinity(width);
+        double Edge(int i) => !wide ? a.Min + i * width : i == bins ? a.Max : a.Min / bins * (bins - i) + a.Max / bins * i;
         foreach (var (low, high, count) in a.Sketch.Buckets())
         {
-            double mid = Math.Clamp((low + high) / 2, a.Min, a.Max);
-            int b = width > 0 ? Math.Min(bins - 1, (int)((mid - a.Min) / width)) : 0;
+            double mid = Math.Clamp(low / 2 + high / 2, a.Min, a.Max);
+            int b = wide ? Math.Min(bins - 1, (int)((mid / bins - a.Min / bins) / (a.Max / bins - a.Min / bins) * bins))
+                : width > 0 ? Math.Min(bins - 1, (int)((mid - a.Min) / width)) : 0;
             counts[b] += count;
         }
-        return Enumerable.Range(0, bins).Select(i => (a.Min + i * width, a.Min + (i + 1) * width, counts[i])).ToList();
+        return Enumerable.Range(0, bins).Select(i => (Edge(i), Edge(i + 1), counts[i])).ToList();
     }
 }
 
@@ -410,7 +414,7 @@ internal sealed unsafe class LongSet
     /// <summary>Sizes the table for about <paramref name="keys"/> keys up front, so a large file does not pay for (and
     /// leave garbage from) repeated doubling. The table is made and filled on a pool thread: a reader calls this before
     /// (or while) it hands out its first data, and 10M keys' table is 128 MB of fresh pages, whose faults and fill took
-    /// that long on the reader's own thread (a tenth of a 1M-row Parquet validation) while the workers waited.</summary>
+    /// that long on the reader's own thread (a tenth of a 1M-row Parquet validation) while the checking threads waited.</summary>
     public void EnsureCapacity(long keys)
     {
         long needed = Math.Min(keys * 4 / 3 + 1, 1L << 30);

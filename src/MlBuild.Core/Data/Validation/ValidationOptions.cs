@@ -3,10 +3,10 @@ namespace MlBuild.Core.Data.Validation;
 /// <summary>Knobs of a validation run. Results never depend on <see cref="MaxParallelism"/>.</summary>
 public sealed class ValidationOptions
 {
-    /// <summary>Worker threads; defaults to the processor count.</summary>
+    /// <summary>Threads that read and check chunks; defaults to the processor count.</summary>
     public int MaxParallelism { get; init; } = Environment.ProcessorCount;
     /// <summary>CSV bytes per chunk. Part of what makes results reproducible: keep it fixed for comparable reports.</summary>
-    public int ChunkBytes { get; init; } = 1 << 20; // two workers with 4 MB chunks outgrew the shared L3: 1 MB measured ~8 % faster
+    public int ChunkBytes { get; init; } = 1 << 20; // two threads with 4 MB chunks outgrew the shared L3: 1 MB measured ~8 % faster
     /// <summary>A record longer than this is reported (MLB1107) rather than read.</summary>
     public int MaxRecordBytes { get; init; } = 64 << 20;
     /// <summary>Failures kept with their location per check.</summary>
