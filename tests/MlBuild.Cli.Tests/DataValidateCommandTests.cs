@@ -348,4 +348,29 @@ public sealed class DataValidateCommandTests : IDisposable
         var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(["train.csv(2,3): error MLB1005: column 'plan' value 'gold\\nevil.cs(1,1): error CS0001: forged' is not one of {'basic', 'pro'} (1 of 1 in this check)"], lines);
     }
+
+    [Fact]
+    public void An_argument_starting_with_at_is_a_file_name_not_a_response_file()
+    {
+        Write("s.json", Schema);
+        Write("@train.csv", "id,age,plan\n1,30,basic\n");
+        var (exit, output, err) = Run("data", "validate", "@train.csv", "--schema", "s.json");
+        Assert.True(exit == 0, err);
+        Assert.Contains("is valid: 1 rows", output);
+    }
+
+    [Fact]
+    public void An_unknown_option_and_a_thread_count_below_one_are_command_line_errors()
+    {
+        Write("s.json", Schema);
+        Write("train.csv", "id,age,plan\n1,30,basic\n");
+        var unknown = Run("data", "validate", "train.csv", "--schema", "s.json", "--bogus");
+        Assert.Equal(2, unknown.Exit);
+        Assert.Contains("error MLB9002: Unknown option '--bogus'", unknown.Err);
+        Assert.DoesNotContain("not found", unknown.Err);
+        var threads = Run("data", "validate", "train.csv", "--schema", "s.json", "--threads", "-1");
+        Assert.Equal(2, threads.Exit);
+        Assert.Contains("error MLB9002: --threads must be at least 1, not -1.", threads.Err);
+        Assert.Equal(0, Run("data", "validate", "./train.csv", "--schema", "s.json", "--threads", "1").Exit);
+    }
 }
