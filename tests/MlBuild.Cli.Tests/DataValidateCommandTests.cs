@@ -373,4 +373,19 @@ public sealed class DataValidateCommandTests : IDisposable
         Assert.Contains("error MLB9002: --threads must be at least 1, not -1.", threads.Err);
         Assert.Equal(0, Run("data", "validate", "./train.csv", "--schema", "s.json", "--threads", "1").Exit);
     }
+
+    [Fact]
+    public void A_schema_that_never_ends_or_is_a_folder_is_a_coded_error()
+    {
+        Write("train.csv", "id,age,plan\n1,30,basic\n");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var endless = Run("data", "validate", "train.csv", "--schema", "/dev/zero");
+        Assert.Equal(2, endless.Exit);
+        Assert.Contains("/dev/zero: error MLB9111: Schema file '/dev/zero' is larger than 64 MiB", endless.Err);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed}");
+        Directory.CreateDirectory(Path.Combine(_dir, "schema-folder.json"));
+        var folder = Run("data", "validate", "train.csv", "--schema", "schema-folder.json");
+        Assert.Equal(2, folder.Exit);
+        Assert.DoesNotContain("MLB9000", folder.Err);
+    }
 }

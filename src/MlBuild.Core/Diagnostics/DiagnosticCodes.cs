@@ -257,6 +257,8 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode SchemaDuplicateColumn = D("MLB9109", "Column declared twice", DiagnosticKind.Configuration);
     /// <summary>A rule is malformed or names an unknown or non-comparable column.</summary>
     public static readonly DiagnosticCode SchemaInvalidRule = D("MLB9110", "Invalid rule", DiagnosticKind.Configuration);
+    /// <summary>The schema file cannot be read, or is larger than a schema can be (a device, an endless stream).</summary>
+    public static readonly DiagnosticCode SchemaUnreadable = D("MLB9111", "Schema file unreadable or too large", DiagnosticKind.Configuration);
 
     /// <summary>
     /// Codes that were used once and are never reused: a new code takes a new number. Each keeps a row in the
