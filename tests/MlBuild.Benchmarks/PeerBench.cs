@@ -45,6 +45,12 @@ public static class PeerBench
             ["file"] = Path.GetFileName(files[0]),
             ["bytes"] = FileLength(files[0]),
         };
+        if (task == "drift")
+        {
+            if (files.Count < 2) { Console.Error.WriteLine("usage: peer-bench --task drift --spec spec.json REF CUR"); return 2; }
+            line["current_file"] = Path.GetFileName(files[1]);
+            return Drift(line, spec, files[0], files[1], repeat, threads);
+        }
         if (task != "validate")
         {
             line["summary"] = "unsupported";
@@ -82,6 +88,81 @@ public static class PeerBench
         line["summary"] = Summary(result, spec);
         Console.WriteLine(line.ToJsonString());
         return result.InputErrors.Count > 0 ? 2 : 0;
+    }
+
+    /// <summary>
+    /// The peers' drift task: both files profiled by MlBuild's readers (values exact in memory), then per numeric column
+    /// KS D, PSI over reference deciles (the spec's floor) and null rates, per categorical column the uncorrected
+    /// chi-square, Jensen-Shannon distance and category count, rounded as the peers round (4 decimals).
+    /// </summary>
+    static int Drift(JsonObject line, JsonNode spec, string referencePath, string currentPath, int repeat, int threads)
+    {
+        var drift = spec["drift"]!;
+        var numeric = drift["numeric"]!.AsArray().Select(x => (string)x!).ToList();
+        var categorical = drift["categorical"]!.AsArray().Select(x => (string)x!).ToList();
+        int bins = drift["psi_bins"]?.GetValue<int>() ?? 10;
+        double floor = drift["psi_floor"]?.GetValue<double>() ?? 1e-6;
+        var full = SchemaFromSpec(spec);
+        var schema = new DatasetSchema { Columns = full.Columns.Where(c => numeric.Contains(c.Name) || categorical.Contains(c.Name)).ToList(), ExtraColumns = ColumnPolicy.Ignore };
+        var limits = new MlBuild.Core.Data.Profiling.ProfileLimits { ExactValues = MlBuild.Core.Data.Profiling.ProfileLimits.InMemoryExactValues };
+        var runs = new List<double>();
+        JsonObject? summary = null;
+        for (int r = 0; r < repeat; r++)
+        {
+            var sw = Stopwatch.StartNew();
+            var reference = MlBuild.Core.Data.Profiling.ProfileBuilder.Build(new DatasetRequest("ref", [Path.GetFullPath(referencePath)], schema, Directory.GetCurrentDirectory()), limits, threads);
+            var current = MlBuild.Core.Data.Profiling.ProfileBuilder.Build(new DatasetRequest("cur", [Path.GetFullPath(currentPath)], schema, Directory.GetCurrentDirectory()), limits, threads);
+            var num = new JsonObject();
+            var cat = new JsonObject();
+            foreach (var (rc, cc) in reference.Columns.Zip(current.Columns))
+            {
+                if (rc.Values is { } rv)
+                {
+                    var (xs, ns) = rv.Exact();
+                    var (ys, ms) = cc.Values!.Exact();
+                    var a = MlBuild.Core.Data.Drift.Statistics.SortedSample.FromCounts(xs, ns);
+                    var b = MlBuild.Core.Data.Drift.Statistics.SortedSample.FromCounts(ys, ms);
+                    num[rc.Name] = new JsonObject
+                    {
+                        ["ks"] = Dec(MlBuild.Core.Data.Drift.Statistics.KolmogorovSmirnov.Test(a, b).Value),
+                        ["psi"] = Dec(MlBuild.Core.Data.Drift.Statistics.PopulationStabilityIndex.Compute(a, b, bins, floor).Value),
+                        ["null_ref"] = Dec(1 - (double)rv.Count / reference.Rows),
+                        ["null_cur"] = Dec(1 - (double)cc.Values.Count / current.Rows),
+                    };
+                }
+                else
+                {
+                    var rd = rc.Categories!.Sorted().ToDictionary(kv => kv.Key, kv => kv.Value);
+                    var cd = cc.Categories!.Sorted().ToDictionary(kv => kv.Key, kv => kv.Value);
+                    cat[rc.Name] = new JsonObject
+                    {
+                        ["chi2"] = Dec(MlBuild.Core.Data.Drift.Statistics.CategoricalDrift.ChiSquare(rd, cd, continuityCorrection: false).Value),
+                        ["js"] = Dec(MlBuild.Core.Data.Drift.Statistics.CategoricalDrift.JensenShannon(rd, cd).Value),
+                        ["categories"] = rd.Keys.Union(cd.Keys).Count(),
+                    };
+                }
+            }
+            sw.Stop();
+            runs.Add(sw.Elapsed.TotalSeconds);
+            summary = new JsonObject { ["n_ref"] = reference.Rows, ["n_cur"] = current.Rows, ["numeric"] = num, ["categorical"] = cat };
+            line["rows"] = reference.Rows + current.Rows;
+        }
+        var sorted = runs.Order().ToList();
+        line["min_s"] = Math.Round(sorted[0], 4);
+        line["median_s"] = Math.Round(sorted[sorted.Count / 2], 4);
+        line["runs"] = new JsonArray(runs.Select(x => (JsonNode)Math.Round(x, 4)).ToArray());
+        line["notes"] = "in-process; both files profiled by MlBuild's readers with exact values in memory, then the statistics";
+        line["summary"] = summary;
+        Console.WriteLine(line.ToJsonString());
+        return 0;
+    }
+
+    /// <summary>Rounds half away from zero to 4 decimals, as the peers' <c>dec</c> does.</summary>
+    static double Dec(double x)
+    {
+        if (!double.IsFinite(x)) return x;
+        double v = (double)Math.Round((decimal)x, 4, MidpointRounding.AwayFromZero);
+        return v == 0 ? 0 : v;
     }
 
     /// <summary>The data's size (through symbolic links, which run-all.sh data folders may use).</summary>

@@ -15,6 +15,7 @@ internal static class DataCommand
         var data = new Command("data", "Validate datasets and infer their schemas (CSV, Parquet).");
         data.Subcommands.Add(CreateValidate(context));
         data.Subcommands.Add(CreateInfer(context));
+        ProfileDriftCommands.AddTo(data, context);
         return data;
     }
 

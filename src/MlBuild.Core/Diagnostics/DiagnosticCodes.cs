@@ -140,6 +140,65 @@ public static class DiagnosticCodes
     /// <summary>A Parquet column is nested or repeated.</summary>
     public static readonly DiagnosticCode ParquetNestedColumn = D("MLB1203", "Nested or repeated Parquet column", DiagnosticKind.UnreadableInput);
 
+    // MLB2xxx: drift and profiles (docs/drift.md). ------------------------------------------------------------------
+
+    /// <summary>A column drifted past its threshold under the drift rule.</summary>
+    public static readonly DiagnosticCode ColumnDrifted = D("MLB2001", "Column drifted", DiagnosticKind.DataFinding);
+    /// <summary>A reference column is missing from the current data.</summary>
+    public static readonly DiagnosticCode DriftColumnMissing = D("MLB2002", "Reference column missing from current data", DiagnosticKind.DataFinding);
+    /// <summary>Current values no longer read as the reference type.</summary>
+    public static readonly DiagnosticCode DriftTypeChanged = D("MLB2003", "Column changed type", DiagnosticKind.DataFinding);
+    /// <summary>Profiles of other columns, types or limits cannot be merged.</summary>
+    public static readonly DiagnosticCode ProfilesDoNotMerge = D("MLB2004", "Profiles cannot be merged", DiagnosticKind.Usage);
+    /// <summary>A profile file that is not a valid profile (invalid JSON, truncated, hand-edited).</summary>
+    public static readonly DiagnosticCode ProfileUnreadable = D("MLB2005", "Profile unreadable", DiagnosticKind.UnreadableInput);
+    /// <summary>A profile of a newer format version.</summary>
+    public static readonly DiagnosticCode ProfileTooNew = D("MLB2006", "Profile of a newer format", DiagnosticKind.UnreadableInput);
+    /// <summary>The reference and the current data have no column in common.</summary>
+    public static readonly DiagnosticCode NoCommonColumns = D("MLB2007", "No column in common", DiagnosticKind.Usage);
+    /// <summary>The current data (or the reference) has no rows.</summary>
+    public static readonly DiagnosticCode DriftEmptyData = D("MLB2008", "No rows to compare", DiagnosticKind.UnreadableInput);
+    /// <summary>An invalid drift rule.</summary>
+    public static readonly DiagnosticCode InvalidDriftRule = D("MLB2009", "Invalid drift rule", DiagnosticKind.Usage);
+    /// <summary>A column whose values were not compared.</summary>
+    public static readonly DiagnosticCode ColumnNotCompared = D("MLB2010", "Column not compared", DiagnosticKind.Information);
+    /// <summary>A reference profile whose columns do not match the schema given with it.</summary>
+    public static readonly DiagnosticCode ProfileOfAnotherSchema = D("MLB2011", "Profile of another schema", DiagnosticKind.Configuration);
+
+    // MLB34xx evaluation input, MLB4xxx gates, MLB51xx artifact gates (Models/Evaluation, Models/Gates). A failing gate
+    // is a refusal: the checks ran and refused the model (exit 1, never downgraded to a warning by the data switch).
+
+    /// <summary>Predictions cannot be evaluated (lengths differ, NaN score, label outside the classes, baseline on other rows).</summary>
+    public static readonly DiagnosticCode PredictionsInvalid = D("MLB3401", "Predictions cannot be evaluated", DiagnosticKind.UnreadableInput);
+    /// <summary>A predictions or metrics file is unreadable, lacks a column, or has a cell that does not parse.</summary>
+    public static readonly DiagnosticCode PredictionsFileInvalid = D("MLB3402", "Predictions or metrics file unreadable", DiagnosticKind.UnreadableInput);
+    /// <summary>An unknown metric for the task, or one the predictions cannot support.</summary>
+    public static readonly DiagnosticCode UnknownMetric = D("MLB3403", "Unknown or inapplicable metric", DiagnosticKind.Configuration);
+    /// <summary>A metric's interval lies wholly on the wrong side of its absolute bound.</summary>
+    public static readonly DiagnosticCode GateFailed = D("MLB4001", "Gate failed", DiagnosticKind.Refusal);
+    /// <summary>The candidate is worse than the baseline by more than allowed, or did not gain enough.</summary>
+    public static readonly DiagnosticCode GateRegression = D("MLB4002", "Regression against the baseline", DiagnosticKind.Refusal);
+    /// <summary>The interval straddles the bound; an error or a warning per the inconclusive policy.</summary>
+    public static readonly DiagnosticCode GateInconclusive = D("MLB4003", "Gate inconclusive", DiagnosticKind.Refusal);
+    /// <summary>The metric is undefined on the test rows, so the gate cannot be decided.</summary>
+    public static readonly DiagnosticCode GateMetricUndefined = D("MLB4004", "Metric undefined on the test rows", DiagnosticKind.UnreadableInput);
+    /// <summary>A gate's baseline is missing (the missing-baseline policy decides).</summary>
+    public static readonly DiagnosticCode GateBaselineMissing = D("MLB4005", "Baseline missing", DiagnosticKind.Refusal);
+    /// <summary>A declared slice or group has too few rows, or too few groups are left.</summary>
+    public static readonly DiagnosticCode GateSliceEmpty = D("MLB4006", "Declared slice or group empty", DiagnosticKind.Refusal);
+    /// <summary>A fairness gate failed.</summary>
+    public static readonly DiagnosticCode GateFairness = D("MLB4007", "Fairness gate failed", DiagnosticKind.Refusal);
+    /// <summary>No gate is configured and none was allowed to be missing.</summary>
+    public static readonly DiagnosticCode NoGates = D("MLB4008", "No gate configured", DiagnosticKind.Configuration);
+    /// <summary>Model file over its size budget.</summary>
+    public static readonly DiagnosticCode ModelTooLarge = D("MLB5101", "Model over its size budget", DiagnosticKind.Refusal);
+    /// <summary>Prediction latency over its budget.</summary>
+    public static readonly DiagnosticCode LatencyOverBudget = D("MLB5102", "Latency over budget", DiagnosticKind.Refusal);
+    /// <summary>Golden predictions (or the save/load round trip) moved beyond tolerance.</summary>
+    public static readonly DiagnosticCode GoldenMoved = D("MLB5103", "Golden predictions moved", DiagnosticKind.Refusal);
+    /// <summary>Reproducibility below the required level.</summary>
+    public static readonly DiagnosticCode NotReproducible = D("MLB5104", "Not reproducible", DiagnosticKind.Refusal);
+
     // MLB6xxx: registry. ---------------------------------------------------------------------------------------------
 
     /// <summary>A model or alias name is not valid.</summary>
@@ -259,6 +318,8 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode SchemaInvalidRule = D("MLB9110", "Invalid rule", DiagnosticKind.Configuration);
     /// <summary>The schema file cannot be read, or is larger than a schema can be (a device, an endless stream).</summary>
     public static readonly DiagnosticCode SchemaUnreadable = D("MLB9111", "Schema file unreadable or too large", DiagnosticKind.Configuration);
+    /// <summary>A gates file (or a pipeline file's gates read by the gates reader) is invalid.</summary>
+    public static readonly DiagnosticCode GatesFileInvalid = D("MLB9301", "Gates file invalid", DiagnosticKind.Configuration);
 
     /// <summary>
     /// Codes that were used once and are never reused: a new code takes a new number. Each keeps a row in the

@@ -12,6 +12,8 @@ namespace MlBuild.Core.Data.Parquet;
 internal sealed class ParquetReadTuning
 {
     public static readonly ParquetReadTuning Default = new();
+    /// <summary>Every row's value decoded into its vector (no per-entry checks): what a profile pass reads.</summary>
+    public static readonly ParquetReadTuning EveryValue = new() { EntryChecks = false };
     /// <summary>Evaluate checks once per distinct entry: strings and categories (<see cref="EntryStringChecker"/>), and numbers and dates of dictionary-encoded chunks (<see cref="EntryNumericChecker"/>).</summary>
     public bool EntryChecks { get; init; } = true;
     /// <summary>Decode common column chunks directly (<see cref="ChunkDecoder"/>) instead of through Parquet.Net.</summary>

@@ -128,7 +128,9 @@ public static class DatasetValidator
         var names = Parquet.ParquetReader.ReadColumnNames(full, display);
         MapColumns(names, display, plan, merger, (pos) => new DataLocation(display, 0, pos, -1, 0));
         long records = merger.Records;
-        Parquet.ParquetReader.Read(full, display, plan, checker, merger, options, ref records);
+        // A profile pass needs every row's value: the per-entry checks of dictionary pages would leave them undecoded.
+        Parquet.ParquetReader.Read(full, display, plan, checker, merger, options, ref records,
+            options.BatchObserver is null ? Parquet.ParquetReadTuning.Default : Parquet.ParquetReadTuning.EveryValue);
         return plan.Columns.Where(c => c.DataPosition > 0).Select(c => c.Index).ToHashSet();
     }
 

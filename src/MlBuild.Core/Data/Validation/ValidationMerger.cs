@@ -70,6 +70,7 @@ internal sealed class ValidationMerger
         if (Fatal is not null) return;
         if (r.Fatal is not null) { Fatal = r.Fatal; return; }
         if (!uniquenessChecked) CheckUniqueness(r);
+        _options.BatchObserver?.Invoke(r.Batch);
         long offset = Records;
         for (int i = 0; i < _checks.Length; i++)
         {

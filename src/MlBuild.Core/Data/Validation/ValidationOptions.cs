@@ -19,4 +19,10 @@ public sealed class ValidationOptions
     public Action<long, long>? Progress { get; init; }
     /// <summary>Most frequent values kept in profiles and failing-value lists.</summary>
     public int TopValues { get; init; } = 10;
+    /// <summary>
+    /// Called on the merging thread with each decoded batch, in data order, before its buffers are reused: how a
+    /// profile pass (<see cref="Profiling.ProfileBuilder"/>) sees every value without a reader of its own. Null in
+    /// validation, which then pays nothing for it.
+    /// </summary>
+    public Action<RowBatch>? BatchObserver { get; init; }
 }
