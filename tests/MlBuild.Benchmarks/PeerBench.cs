@@ -45,6 +45,12 @@ public static class PeerBench
             ["file"] = Path.GetFileName(files[0]),
             ["bytes"] = FileLength(files[0]),
         };
+        if (task == "train")
+        {
+            PeerBenchTrain.Run(line, spec, files[0], repeat, threads);
+            Console.WriteLine(line.ToJsonString());
+            return 0;
+        }
         if (task == "drift")
         {
             if (files.Count < 2) { Console.Error.WriteLine("usage: peer-bench --task drift --spec spec.json REF CUR"); return 2; }

@@ -38,6 +38,7 @@ internal static class EvaluateCommand
         var seed = new Option<int?>("--seed") { Description = "Bootstrap seed (default 42, or the gates file's)." };
         var strict = new Option<bool>("--strict") { Description = "Compare point estimates instead of intervals (no INCONCLUSIVE)." };
         var threads = new Option<int?>("--threads") { Description = "Bootstrap threads (default: all cores). Results do not depend on it." };
+        CliApp.RequirePositive(threads);
         var json = new Option<string?>("--json") { Description = "Write the JSON report here." };
         var sarif = new Option<string?>("--sarif") { Description = "Write a SARIF 2.1.0 log here ('-': standard output)." };
         var junit = new Option<string?>("--junit") { Description = "Write JUnit XML here ('-': standard output)." };

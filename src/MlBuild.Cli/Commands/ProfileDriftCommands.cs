@@ -47,6 +47,7 @@ internal static class ProfileDriftCommands
     static Command CreateProfile(CliContext context)
     {
         var paths = new Argument<string[]>("path") { Description = "Data files or globs (CSV, Parquet) forming one dataset.", Arity = ArgumentArity.OneOrMore };
+        CliApp.RejectOptionLikeValues(paths);
         var schema = new Option<string?>("--schema", "-s") { Description = "The schema giving the column types (default: inferred from the data)." };
         var output = new Option<string?>("--output", "-o") { Description = "Write the profile here (default: print it)." };
         var exact = ExactLimitOption();
@@ -73,6 +74,7 @@ internal static class ProfileDriftCommands
     static Command CreateMerge(CliContext context)
     {
         var inputs = new Argument<string[]>("profile") { Description = "Profiles of parts of one dataset (written by 'data profile' with the same schema and limits).", Arity = ArgumentArity.OneOrMore };
+        CliApp.RejectOptionLikeValues(inputs);
         var output = new Option<string?>("--output", "-o") { Description = "Write the merged profile here (default: print it)." };
         var cmd = new Command("merge", "Merge profiles of a dataset's parts into the profile of the whole (counts exactly, moments to rounding, sketches within their error).")
         {

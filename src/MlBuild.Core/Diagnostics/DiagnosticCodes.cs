@@ -165,6 +165,21 @@ public static class DiagnosticCodes
     /// <summary>A reference profile whose columns do not match the schema given with it.</summary>
     public static readonly DiagnosticCode ProfileOfAnotherSchema = D("MLB2011", "Profile of another schema", DiagnosticKind.Configuration);
 
+    // MLB33xx: training (Models/Training). ---------------------------------------------------------------------------
+
+    /// <summary>The label is missing in some rows of the training or test data (at the first such cell).</summary>
+    public static readonly DiagnosticCode TrainingLabelMissing = D("MLB3301", "Label missing in training data", DiagnosticKind.DataFinding);
+    /// <summary>The training rows hold a single class of a classification label, or an integer binary label has a value other than 0 and 1 (at the label in mlbuild.json).</summary>
+    public static readonly DiagnosticCode TrainingSingleClass = D("MLB3302", "Label unusable for the task", DiagnosticKind.DataFinding);
+    /// <summary>No training rows, or an empty test split (at model.split).</summary>
+    public static readonly DiagnosticCode TrainingSplitEmpty = D("MLB3303", "No training or test rows", DiagnosticKind.Configuration);
+    /// <summary>The training or test dataset failed its data checks (reported above it), so the model was not trained (at the dataset in mlbuild.json).</summary>
+    public static readonly DiagnosticCode TrainingDataFailed = D("MLB3304", "Training data failed its checks", DiagnosticKind.DataFinding);
+    /// <summary>The ML.NET trainer failed (its message follows; at the trainer in mlbuild.json).</summary>
+    public static readonly DiagnosticCode TrainerFailed = D("MLB3305", "Trainer failed", DiagnosticKind.Configuration);
+    /// <summary>A model file is not a readable zip.</summary>
+    public static readonly DiagnosticCode ModelFileInvalid = D("MLB3306", "Model file unreadable", DiagnosticKind.UnreadableInput);
+
     // MLB34xx evaluation input, MLB4xxx gates, MLB51xx artifact gates (Models/Evaluation, Models/Gates). A failing gate
     // is a refusal: the checks ran and refused the model (exit 1, never downgraded to a warning by the data switch).
 
@@ -251,6 +266,8 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode SignatureInvalid = D("MLB6037", "Verify: signature missing or invalid", DiagnosticKind.Refusal);
     /// <summary>Verify: harmless leftovers of interrupted writes (temporary files, unreferenced blobs).</summary>
     public static readonly DiagnosticCode Leftovers = D("MLB6038", "Verify: leftovers of interrupted writes", DiagnosticKind.Information);
+    /// <summary>Verify: a promotion in the log breaks the policy file.</summary>
+    public static readonly DiagnosticCode PolicyBroken = D("MLB6039", "Verify: promotion breaks the policy", DiagnosticKind.Refusal);
     /// <summary>The signing key cannot be read.</summary>
     public static readonly DiagnosticCode SigningKeyInvalid = D("MLB6040", "Signing key invalid", DiagnosticKind.Configuration);
     /// <summary>The trusted keys file is malformed.</summary>
@@ -314,6 +331,26 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode SchemaDuplicateColumn = D("MLB9109", "Column declared twice", DiagnosticKind.Configuration);
     /// <summary>A rule is malformed or names an unknown or non-comparable column.</summary>
     public static readonly DiagnosticCode SchemaInvalidRule = D("MLB9110", "Invalid rule", DiagnosticKind.Configuration);
+    /// <summary>The schema file cannot be read, or is larger than a schema can be (a device, an endless stream).</summary>
+    public static readonly DiagnosticCode SchemaUnreadable = D("MLB9111", "Schema file unreadable or too large", DiagnosticKind.Configuration);
+    /// <summary>The pipeline file (mlbuild.json) is not valid JSON (at its line and column). Comments and trailing commas are allowed.</summary>
+    public static readonly DiagnosticCode PipelineJson = D("MLB9201", "Pipeline file is not valid JSON", DiagnosticKind.Configuration);
+    /// <summary>Unknown property in the pipeline file (the message lists the allowed ones).</summary>
+    public static readonly DiagnosticCode PipelineUnknownProperty = D("MLB9202", "Unknown pipeline property", DiagnosticKind.Configuration);
+    /// <summary>A property of the pipeline file has a wrong type or value, or a required one is missing.</summary>
+    public static readonly DiagnosticCode PipelineInvalidValue = D("MLB9203", "Invalid pipeline value", DiagnosticKind.Configuration);
+    /// <summary>Unknown trainer for the task, unknown hyperparameter for the trainer, or a hyperparameter out of range.</summary>
+    public static readonly DiagnosticCode PipelineUnknownTrainer = D("MLB9204", "Unknown trainer or hyperparameter", DiagnosticKind.Configuration);
+    /// <summary>Unknown model.task.</summary>
+    public static readonly DiagnosticCode PipelineUnknownTask = D("MLB9205", "Unknown model task", DiagnosticKind.Configuration);
+    /// <summary>model.dataset or model.split.testDataset names a dataset that datasets does not declare.</summary>
+    public static readonly DiagnosticCode PipelineUnknownDataset = D("MLB9206", "Unknown dataset", DiagnosticKind.Configuration);
+    /// <summary>A gate of mlbuild.json is malformed (read as in a gates file: no kind, unknown property, no bound), or names a metric or fairness gate its model's task does not have.</summary>
+    public static readonly DiagnosticCode PipelineInvalidGate = D("MLB9207", "Invalid gate in the pipeline file", DiagnosticKind.Configuration);
+    /// <summary>The pipeline file was not found.</summary>
+    public static readonly DiagnosticCode PipelineNotFound = D("MLB9208", "Pipeline file not found", DiagnosticKind.Configuration);
+    /// <summary>The label, a feature, the split key or a featurisation override names a column the dataset's schema lacks, or a column of the wrong type for its role (e.g. a text regression label, numeric on a category).</summary>
+    public static readonly DiagnosticCode PipelineUnknownColumn = D("MLB9209", "Unknown or unsuitable column", DiagnosticKind.Configuration);
     /// <summary>A gates file (or a pipeline file's gates read by the gates reader) is invalid.</summary>
     public static readonly DiagnosticCode GatesFileInvalid = D("MLB9301", "Gates file invalid", DiagnosticKind.Configuration);
 

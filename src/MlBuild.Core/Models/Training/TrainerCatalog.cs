@@ -1,0 +1,119 @@
+using System.Reflection;
+using Microsoft.ML;
+using Microsoft.ML.Trainers;
+using Microsoft.ML.Trainers.FastTree;
+using Microsoft.ML.Trainers.LightGbm;
+using MlBuild.Core.Diagnostics;
+using MlBuild.Core.Models.Evaluation;
+using MlBuild.Core.Pipeline;
+
+namespace MlBuild.Core.Models.Training;
+
+/// <summary>
+/// The trainers a pipeline file may name, with their hyperparameters. Every trainer runs single-threaded with the
+/// model's seed, so one seed gives one model whatever the machine's core count.
+/// </summary>
+public static class TrainerCatalog
+{
+    static readonly Dictionary<string, string[]> HyperparametersByTrainer = new(StringComparer.Ordinal)
+    {
+        ["lbfgs"] = ["l1Regularization", "l2Regularization", "optimizationTolerance", "historySize", "maximumNumberOfIterations"],
+        ["sdca"] = ["l1Regularization", "l2Regularization", "maximumNumberOfIterations", "convergenceTolerance"],
+        ["lightgbm"] = ["numberOfIterations", "numberOfLeaves", "learningRate", "minimumExampleCountPerLeaf"],
+        ["fasttree"] = ["numberOfTrees", "numberOfLeaves", "learningRate", "minimumExampleCountPerLeaf"],
+    };
+
+    /// <summary>The hyperparameter names a trainer takes (empty for an unknown trainer).</summary>
+    public static IReadOnlyList<string> Hyperparameters(string trainer) =>
+        HyperparametersByTrainer.TryGetValue(trainer, out var names) ? names : [];
+
+    /// <summary>Whether the trainer fits a linear model (whose features want rescaling).</summary>
+    public static bool IsLinear(string trainer) => trainer is "lbfgs" or "sdca";
+
+    /// <summary>The ML.NET class a trainer name stands for, per task (recorded in the evidence).</summary>
+    public static string MlNetTrainer(ModelTask task, string trainer) => (task, trainer) switch
+    {
+        (ModelTask.Binary, "lbfgs") => "LbfgsLogisticRegression",
+        (ModelTask.Binary, "sdca") => "SdcaLogisticRegression",
+        (ModelTask.Multiclass, "lbfgs") => "LbfgsMaximumEntropy",
+        (ModelTask.Regression, "sdca") => "Sdca",
+        (_, "lightgbm") => "LightGbm",
+        (_, "fasttree") => "FastTree",
+        _ => trainer,
+    };
+
+    /// <summary>The estimator for a trainer, with its hyperparameters applied, single-threaded and seeded.</summary>
+    public static IEstimator<ITransformer> Create(MLContext ml, ModelTask task, TrainerSpec spec, int seed, string label, string features)
+    {
+        switch (task, spec.Name)
+        {
+            case (ModelTask.Binary, "lbfgs"):
+                return ml.BinaryClassification.Trainers.LbfgsLogisticRegression(Apply(new LbfgsLogisticRegressionBinaryTrainer.Options
+                { LabelColumnName = label, FeatureColumnName = features, NumberOfThreads = 1 }, spec));
+            case (ModelTask.Binary, "sdca"):
+                return ml.BinaryClassification.Trainers.SdcaLogisticRegression(Apply(new SdcaLogisticRegressionBinaryTrainer.Options
+                { LabelColumnName = label, FeatureColumnName = features, NumberOfThreads = 1 }, spec));
+            case (ModelTask.Binary, "lightgbm"):
+                return ml.BinaryClassification.Trainers.LightGbm(Apply(new LightGbmBinaryTrainer.Options
+                { LabelColumnName = label, FeatureColumnName = features, NumberOfThreads = 1, Seed = seed }, spec));
+            case (ModelTask.Binary, "fasttree"):
+                return ml.BinaryClassification.Trainers.FastTree(Apply(new FastTreeBinaryTrainer.Options
+                { LabelColumnName = label, FeatureColumnName = features, NumberOfThreads = 1, Seed = seed }, spec));
+            case (ModelTask.Multiclass, "lbfgs"):
+                return ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(Apply(new LbfgsMaximumEntropyMulticlassTrainer.Options
+                { LabelColumnName = label, FeatureColumnName = features, NumberOfThreads = 1 }, spec));
+            case (ModelTask.Multiclass, "lightgbm"):
+                return ml.MulticlassClassification.Trainers.LightGbm(Apply(new LightGbmMulticlassTrainer.Options
+                { LabelColumnName = label, FeatureColumnName = features, NumberOfThreads = 1, Seed = seed }, spec));
+            case (ModelTask.Regression, "sdca"):
+                return ml.Regression.Trainers.Sdca(Apply(new SdcaRegressionTrainer.Options
+                { LabelColumnName = label, FeatureColumnName = features, NumberOfThreads = 1 }, spec));
+            case (ModelTask.Regression, "lightgbm"):
+                return ml.Regression.Trainers.LightGbm(Apply(new LightGbmRegressionTrainer.Options
+                { LabelColumnName = label, FeatureColumnName = features, NumberOfThreads = 1, Seed = seed }, spec));
+            case (ModelTask.Regression, "fasttree"):
+                return ml.Regression.Trainers.FastTree(Apply(new FastTreeRegressionTrainer.Options
+                { LabelColumnName = label, FeatureColumnName = features, NumberOfThreads = 1, Seed = seed }, spec));
+            default:
+                var pos = spec.Position;
+                throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.PipelineUnknownTrainer, MlSeverity.Error,
+                    $"Trainer '{spec.Name}' does not train {task.ToString().ToLowerInvariant()} models; use one of {string.Join(", ", PipelineLoader.TrainersByTask[task])}.",
+                    pos.File, pos.Line, pos.Column));
+        }
+    }
+
+    /// <summary>Sets each hyperparameter on the options object (ML.NET's options are public fields, some nullable).</summary>
+    static T Apply<T>(T options, TrainerSpec spec) where T : class
+    {
+        foreach (var h in spec.Hyperparameters)
+        {
+            var member = char.ToUpperInvariant(h.Name[0]) + h.Name[1..];
+            var field = typeof(T).GetField(member, BindingFlags.Public | BindingFlags.Instance);
+            var prop = field is null ? typeof(T).GetProperty(member, BindingFlags.Public | BindingFlags.Instance) : null;
+            var type = field?.FieldType ?? prop?.PropertyType
+                ?? throw new InvalidOperationException($"{typeof(T).Name} has no member {member}");
+            var target = Nullable.GetUnderlyingType(type) ?? type;
+            object value;
+            if (target == typeof(int))
+            {
+                if (h.Value != Math.Floor(h.Value) || h.Value < 1 || h.Value > int.MaxValue)
+                    throw Bad(h, "a whole number of at least 1");
+                value = (int)h.Value;
+            }
+            else if (target == typeof(float) || target == typeof(double))
+            {
+                if (!(h.Value >= 0) || double.IsInfinity(h.Value)) throw Bad(h, "a number of at least 0");
+                if (h.Name is "learningRate" && h.Value == 0) throw Bad(h, "greater than 0");
+                value = target == typeof(float) ? (float)h.Value : h.Value;
+            }
+            else throw new InvalidOperationException($"{typeof(T).Name}.{member} has unsupported type {type}");
+            if (field is not null) field.SetValue(options, value);
+            else prop!.SetValue(options, value);
+        }
+        return options;
+    }
+
+    static MlBuildException Bad(Hyperparameter h, string what) =>
+        new(new MlDiagnostic(DiagnosticCodes.PipelineUnknownTrainer, MlSeverity.Error, $"Hyperparameter '{h.Name}' must be {what}, not {h.Value}.",
+            h.Position.File, h.Position.Line, h.Position.Column));
+}
