@@ -160,7 +160,7 @@ internal static class ProfileDriftCommands
             context.Out.WriteLine(result.Summary(currentDisplay));
             var report = DriftReport.Document(result, referenceText, currentDisplay, DataCommand.ToolVersion);
             DataCommand.WriteIfAsked(context, parse.GetValue(json), () => ReportWriters.Json(report));
-            AppendStepSummary(result.Markdown(referenceText, currentDisplay));
+            AppendStepSummary(ReportWriters.Markdown(report));
             DataCommand.WriteIfAsked(context, parse.GetValue(sarif), () => ReportWriters.Sarif(report));
             DataCommand.WriteIfAsked(context, parse.GetValue(junit), () => ReportWriters.JUnit(report));
             DataCommand.WriteIfAsked(context, parse.GetValue(markdown), () => System.Text.Encoding.UTF8.GetBytes(ReportWriters.Markdown(report)));

@@ -122,23 +122,6 @@ public sealed class DriftResult
         ? $"mlbuild: '{currentDisplay}' drifted: {DriftedColumns} of {ComparedColumns} columns ({CurrentRows} rows against a reference of {ReferenceRows})."
         : $"mlbuild: '{currentDisplay}' shows no drift: {DriftedColumns} of {ComparedColumns} columns drifted ({CurrentRows} rows against a reference of {ReferenceRows}).";
 
-    /// <summary>A Markdown summary for a CI job's page (GitHub's step summary): the verdict and a row per column.</summary>
-    public string Markdown(string referenceDisplay, string currentDisplay)
-    {
-        var sb = new System.Text.StringBuilder();
-        sb.Append("### Drift: ").Append(Escape(currentDisplay)).Append(Drifted ? " drifted\n\n" : " shows no drift\n\n");
-        sb.Append(DriftedColumns).Append(" of ").Append(ComparedColumns).Append(" columns drifted; ").Append(CurrentRows)
-          .Append(" rows against ").Append(Escape(referenceDisplay)).Append(" (").Append(ReferenceRows).Append(" rows). Rule: ").Append(RuleText()).Append(".\n\n");
-        sb.Append("| column | status | score | method | direction |\n|---|---|---|---|---|\n");
-        foreach (var c in Columns)
-            sb.Append("| ").Append(Escape(c.Name)).Append(" | ").Append(c.Status.ToString()).Append(" | ")
-              .Append(double.IsFinite(c.Score) ? Format(c.Score) : "").Append(" | ").Append(c.Method ?? "").Append(" | ")
-              .Append(Escape(c.Direction.Length > 0 ? c.Direction : c.Note ?? "")).Append(" |\n");
-        return sb.ToString();
-    }
-
-    static string Escape(string text) => text.Replace("|", "\\|").Replace("\n", " ");
-
     /// <summary>What the HTML report draws: the verdict, the rule in words, and every column with its statistics.</summary>
     public DriftReportInput ToReportInput(string referenceDisplay, string currentDisplay)
     {
