@@ -26,12 +26,36 @@ internal static class CliApp
         return root;
     }
 
+    /// <summary>
+    /// Refuses values that look like options (an unknown <c>--bogus</c> would otherwise be taken for a file name and
+    /// reported as "file not found"); a file whose name starts with '-' is named as <c>./-name</c>.
+    /// </summary>
+    public static void RejectOptionLikeValues(Argument<string[]> argument) =>
+        argument.Validators.Add(result =>
+        {
+            foreach (var value in result.GetValueOrDefault<string[]>() ?? [])
+                if (value.Length > 1 && value[0] == '-')
+                {
+                    result.AddError($"Unknown option '{DiagnosticText.Escape(value)}' (to name a file that starts with '-', write './{DiagnosticText.Escape(value)}').");
+                    return;
+                }
+        });
+
+    /// <summary>Refuses a thread count below 1.</summary>
+    public static void RequirePositive(Option<int?> option) =>
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1 and var n)
+                result.AddError($"{option.Name} must be at least 1, not {n}.");
+        });
+
     public static int Run(string[] args, TextWriter output, TextWriter error, string? workingDirectory = null)
     {
         var context = new CliContext(output, error, workingDirectory ?? Directory.GetCurrentDirectory());
         var root = CreateRoot(context);
         // `dotnet ml` alone is a person asking what the tool does: show the help, successfully, not a missing-command error.
-        var parsed = root.Parse(args.Length == 0 ? ["--help"] : args);
+        // No response files: an argument such as '@train.csv' is a name, never a file whose contents become options.
+        var parsed = root.Parse(args.Length == 0 ? ["--help"] : args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parsed.Errors.Count > 0)
         {
             foreach (var e in parsed.Errors)

@@ -207,13 +207,13 @@ namespace MlBuild.Tasks
                 isError = false;
             if (isError)
             {
-                Log.LogError(null, d.Code, null, file, d.Line, d.Column, 0, 0, "{0}", d.Message);
+                Log.LogError(null, d.Code, null, file, d.Line, d.Column, 0, 0, "{0}", MlBuild.Core.Diagnostics.DiagnosticText.Escape(d.Message));
                 return true;
             }
             if (d.Severity == "error" || d.Severity == "warning")
-                Log.LogWarning(null, d.Code, null, file, d.Line, d.Column, 0, 0, "{0}", d.Message);
+                Log.LogWarning(null, d.Code, null, file, d.Line, d.Column, 0, 0, "{0}", MlBuild.Core.Diagnostics.DiagnosticText.Escape(d.Message));
             else
-                Log.LogMessage(null, d.Code, null, file, d.Line, d.Column, 0, 0, MessageImportance.Normal, "{0}", d.Message);
+                Log.LogMessage(null, d.Code, null, file, d.Line, d.Column, 0, 0, MessageImportance.Normal, "{0}", MlBuild.Core.Diagnostics.DiagnosticText.Escape(d.Message));
             return false;
         }
 

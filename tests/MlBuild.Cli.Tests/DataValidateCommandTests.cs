@@ -385,4 +385,55 @@ public sealed class DataValidateCommandTests : IDisposable
             projectDirectory = _dir,
             datasets = datasets.Select(d => new { name = d.Name, files = d.Files, schema = "s.json" }).ToArray(),
         }));
+
+    [Fact]
+    public void A_newline_in_a_cell_cannot_forge_a_diagnostic_line()
+    {
+        Write("s.json", Schema);
+        Write("train.csv", "id,age,plan\n1,30,\"gold\nevil.cs(1,1): error CS0001: forged\"\n");
+        var (exit, _, err) = Run("data", "validate", "train.csv", "--schema", "s.json");
+        Assert.Equal(1, exit);
+        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["train.csv(2,3): error MLB1005: column 'plan' value 'gold\\nevil.cs(1,1): error CS0001: forged' is not one of {'basic', 'pro'} (1 of 1 in this check)"], lines);
+    }
+
+    [Fact]
+    public void An_argument_starting_with_at_is_a_file_name_not_a_response_file()
+    {
+        Write("s.json", Schema);
+        Write("@train.csv", "id,age,plan\n1,30,basic\n");
+        var (exit, output, err) = Run("data", "validate", "@train.csv", "--schema", "s.json");
+        Assert.True(exit == 0, err);
+        Assert.Contains("is valid: 1 rows", output);
+    }
+
+    [Fact]
+    public void An_unknown_option_and_a_thread_count_below_one_are_command_line_errors()
+    {
+        Write("s.json", Schema);
+        Write("train.csv", "id,age,plan\n1,30,basic\n");
+        var unknown = Run("data", "validate", "train.csv", "--schema", "s.json", "--bogus");
+        Assert.Equal(2, unknown.Exit);
+        Assert.Contains("error MLB9002: Unknown option '--bogus'", unknown.Err);
+        Assert.DoesNotContain("not found", unknown.Err);
+        var threads = Run("data", "validate", "train.csv", "--schema", "s.json", "--threads", "-1");
+        Assert.Equal(2, threads.Exit);
+        Assert.Contains("error MLB9002: --threads must be at least 1, not -1.", threads.Err);
+        Assert.Equal(0, Run("data", "validate", "./train.csv", "--schema", "s.json", "--threads", "1").Exit);
+    }
+
+    [Fact]
+    public void A_schema_that_never_ends_or_is_a_folder_is_a_coded_error()
+    {
+        Write("train.csv", "id,age,plan\n1,30,basic\n");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var endless = Run("data", "validate", "train.csv", "--schema", "/dev/zero");
+        Assert.Equal(2, endless.Exit);
+        Assert.Contains("/dev/zero: error MLB9111: Schema file '/dev/zero' is larger than 64 MiB", endless.Err);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed}");
+        Directory.CreateDirectory(Path.Combine(_dir, "schema-folder.json"));
+        var folder = Run("data", "validate", "train.csv", "--schema", "schema-folder.json");
+        Assert.Equal(2, folder.Exit);
+        Assert.DoesNotContain("MLB9000", folder.Err);
+    }
 }

@@ -61,6 +61,52 @@ public sealed class EvaluateCommandTests : IDisposable
     }
 
     [Fact]
+    public void Gate_writes_SARIF_JUnit_and_Markdown_naming_the_failing_gate_with_its_code_byte_identical_on_reruns()
+    {
+        WritePredictions("preds.csv", 1000, 1);
+        Write("gates.json", """
+        {
+          "gates": [
+            { "metric": "auc", "min": 0.8 },
+            { "metric": "accuracy", "min": 0.97 }
+          ]
+        }
+        """);
+        string[] Args(string tag, string threads) =>
+        [
+            "gate", "-p", "preds.csv", "-t", "binary", "-l", "label", "-s", "score", "--gates", "gates.json",
+            "--sarif", $"{tag}.sarif", "--junit", $"{tag}.xml", "--markdown", $"{tag}.md", "--threads", threads,
+        ];
+        Assert.Equal(1, Run(Args("a", "1")).Exit);
+        Assert.Equal(1, Run(Args("b", "4")).Exit);
+        foreach (var ext in new[] { "sarif", "xml", "md" })
+            Assert.Equal(File.ReadAllBytes(Path.Combine(_dir, "a." + ext)), File.ReadAllBytes(Path.Combine(_dir, "b." + ext)));
+
+        // SARIF: one error result, the failing gate's MLB4001 at its line in the gates file.
+        using var sarif = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "a.sarif")));
+        var result = Assert.Single(sarif.RootElement.GetProperty("runs")[0].GetProperty("results").EnumerateArray());
+        Assert.Equal("MLB4001", result.GetProperty("ruleId").GetString());
+        Assert.Equal("error", result.GetProperty("level").GetString());
+        Assert.StartsWith("Gate 'accuracy >= 0.97' failed", result.GetProperty("message").GetProperty("text").GetString());
+        var location = result.GetProperty("locations")[0].GetProperty("physicalLocation");
+        Assert.Equal("gates.json", location.GetProperty("artifactLocation").GetProperty("uri").GetString());
+        Assert.Equal(4, location.GetProperty("region").GetProperty("startLine").GetInt32());
+
+        // JUnit: a test case per gate; the accuracy gate fails with its code, the AUC gate passes.
+        var junit = System.Xml.Linq.XDocument.Load(Path.Combine(_dir, "a.xml"));
+        var cases = junit.Descendants("testcase").ToDictionary(c => (string)c.Attribute("name")!);
+        Assert.Equal(["accuracy >= 0.97", "auc >= 0.8"], cases.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("MLB4001", (string?)cases["accuracy >= 0.97"].Element("failure")?.Attribute("type"));
+        Assert.Null(cases["auc >= 0.8"].Element("failure"));
+
+        // Markdown: the failing gate's row with its verdict, code and value with its interval.
+        var md = File.ReadAllText(Path.Combine(_dir, "a.md"));
+        Assert.Contains("`preds.csv`: ❌ fail", md);
+        Assert.Matches(@"\| accuracy >= 0\.97 \| fail \| MLB4001 \| 0\.\d+ \[0\.\d+, 0\.\d+\] \| gates\.json\(4,", md);
+        Assert.DoesNotContain("| auc >= 0.8 |", md);
+    }
+
+    [Fact]
     public void Inconclusive_exits_1_by_default_and_0_under_warn()
     {
         WritePredictions("preds.csv", 150, 2);

@@ -114,18 +114,75 @@ public sealed class ProfileDriftCommandTests : IDisposable
 
         // The same comparison from the raw reference file, on one thread: the same report, byte for byte.
         Assert.Equal(1, Run("data", "drift", "-r", "ref.csv", "-c", "shift.csv", "-s", "s.json", "--threads", "1", "--json", "b.json").Exit);
-        var a = File.ReadAllText(Full("a.json")).Replace("\"ref.profile.json\"", "\"ref\"");
-        var b = File.ReadAllText(Full("b.json")).Replace("\"ref.csv\"", "\"ref\"");
+        var a = File.ReadAllText(Full("a.json")).Replace("ref.profile.json", "REF");
+        var b = File.ReadAllText(Full("b.json")).Replace("ref.csv", "REF");
         Assert.Equal(a, b);
         using var report = JsonDocument.Parse(a);
-        Assert.Equal("drift", report.RootElement.GetProperty("verdict").GetString());
-        var x = report.RootElement.GetProperty("columns")[0];
-        Assert.Equal("x", x.GetProperty("name").GetString());
-        Assert.Contains(x.GetProperty("statistics").EnumerateArray(), s => s.GetProperty("name").GetString() == "ks" && s.GetProperty("exact").GetBoolean());
+        Assert.Equal("fail", report.RootElement.GetProperty("verdict").GetString());
+        Assert.Equal(1, report.RootElement.GetProperty("exitCode").GetInt32());
+        var dataset = report.RootElement.GetProperty("sections")[0];
+        Assert.Equal("any-column", dataset.GetProperty("attachments").GetProperty("rule").GetProperty("dataset").GetString());
+        var x = dataset.GetProperty("sections")[0];
+        Assert.Equal(("driftColumn", "x", "fail", "MLB2001"), (x.GetProperty("kind").GetString(), x.GetProperty("id").GetString(), x.GetProperty("verdict").GetString(), x.GetProperty("code").GetString()));
+        var figures = x.GetProperty("figures");
+        Assert.True(figures.GetProperty("ks").GetProperty("value").GetDouble() > 0);
+        Assert.Equal("lower", figures.GetProperty("ks").GetProperty("direction").GetString());
+        Assert.False(figures.TryGetProperty("ks.errorBound", out _), "computed from exact values: no error bound");
+        Assert.True(figures.GetProperty("wasserstein").GetProperty("value").GetDouble() >= figures.GetProperty("wasserstein.threshold").GetProperty("value").GetDouble());
+        Assert.True(figures.GetProperty("wasserstein.adjustedPValue").GetProperty("value").GetDouble() < 0.05);
+        Assert.Equal(x.GetProperty("attachments").GetProperty("distribution").GetProperty("reference").GetArrayLength(),
+                     x.GetProperty("attachments").GetProperty("distribution").GetProperty("current").GetArrayLength());
 
         // A lenient rule: only a share of the columns counts.
         Assert.Equal(0, Run("data", "drift", "-r", "ref.profile.json", "-c", "shift.csv", "--rule", "share:0.9").Exit);
         Assert.Equal(0, Run("data", "drift", "-r", "ref.profile.json", "-c", "shift.csv", "--threshold", "x=2", "--ignore", "age").Exit);
+    }
+
+    [Fact]
+    public void Drift_writes_SARIF_JUnit_and_Markdown_naming_the_drifted_column_with_its_code_byte_identical_on_reruns()
+    {
+        Write("s.json", Schema);
+        Write("ref.csv", Data(20_000, 1));
+        Write("shift.csv", Data(20_000, 3, shift: 1.5));
+        Assert.Equal(0, Run("data", "profile", "ref.csv", "-s", "s.json", "-o", "ref.profile.json").Exit);
+
+        string[] Reports(string tag, string threads) =>
+        [
+            "--sarif", $"{tag}.sarif", "--junit", $"{tag}.xml", "--markdown", $"{tag}.md", "--threads", threads,
+        ];
+        Assert.Equal(1, Run(["data", "drift", "-r", "ref.profile.json", "-c", "shift.csv", .. Reports("a", "1")]).Exit);
+        Assert.Equal(1, Run(["data", "drift", "-r", "ref.profile.json", "-c", "shift.csv", .. Reports("b", "4")]).Exit);
+        foreach (var ext in new[] { "sarif", "xml", "md" })
+            Assert.Equal(File.ReadAllBytes(Full("a." + ext)), File.ReadAllBytes(Full("b." + ext)));
+
+        // SARIF: the drifted column is an error result of rule MLB2001 at the current file; the stable ones are not results.
+        using var sarif = JsonDocument.Parse(File.ReadAllText(Full("a.sarif")));
+        var results = sarif.RootElement.GetProperty("runs")[0].GetProperty("results").EnumerateArray().ToList();
+        var x = Assert.Single(results, r => r.GetProperty("message").GetProperty("text").GetString()!.StartsWith("column 'x' drifted", StringComparison.Ordinal));
+        Assert.Equal("MLB2001", x.GetProperty("ruleId").GetString());
+        Assert.Equal("error", x.GetProperty("level").GetString());
+        Assert.Equal("shift.csv", x.GetProperty("locations")[0].GetProperty("physicalLocation").GetProperty("artifactLocation").GetProperty("uri").GetString());
+        Assert.DoesNotContain(results, r => r.GetProperty("message").GetProperty("text").GetString()!.Contains("'plan'", StringComparison.Ordinal));
+
+        // JUnit: one test case per column; x fails with its code, plan and age pass.
+        var junit = System.Xml.Linq.XDocument.Load(Full("a.xml"));
+        var cases = junit.Descendants("testcase").ToDictionary(c => (string)c.Attribute("name")!);
+        Assert.Equal(["age", "plan", "x"], cases.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("MLB2001", (string?)cases["x"].Element("failure")?.Attribute("type"));
+        Assert.Null(cases["plan"].Element("failure"));
+        Assert.Equal("1", (string?)junit.Root!.Attribute("failures"));
+
+        // Markdown: the verdict, and a row for x with its verdict, code and score.
+        var md = File.ReadAllText(Full("a.md"));
+        Assert.Contains("`shift.csv`: ❌ fail", md);
+        Assert.Contains("| x | fail | MLB2001 | ", md);
+        Assert.DoesNotContain("| plan |", md);
+
+        // Under a lenient rule the data passes: the drifted column is a warning in every report, and the exit code is 0.
+        Assert.Equal(0, Run("data", "drift", "-r", "ref.profile.json", "-c", "shift.csv", "--rule", "share:0.9", "--sarif", "c.sarif", "--markdown", "c.md").Exit);
+        using var lenient = JsonDocument.Parse(File.ReadAllText(Full("c.sarif")));
+        Assert.Equal("warning", Assert.Single(lenient.RootElement.GetProperty("runs")[0].GetProperty("results").EnumerateArray()).GetProperty("level").GetString());
+        Assert.Contains("| x | warn | MLB2001 | ", File.ReadAllText(Full("c.md")));
     }
 
     [Fact]

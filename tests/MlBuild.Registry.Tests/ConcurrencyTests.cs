@@ -116,4 +116,43 @@ public sealed partial class ConcurrencyTests(Xunit.Abstractions.ITestOutputHelpe
         }
         Assert.True(RegistryVerifier.Verify(store).Ok);
     }
+
+    [Fact]
+    public void Verify_beside_concurrent_writers_reports_no_false_alarm()
+    {
+        // Writers append (registers, promotions) while verify runs again and again: every verify must see a
+        // consistent log, never an event "deleted" or a head "past the end" that only a moment's listing missed.
+        using var dir = new TempDir();
+        var store = new FolderStore(dir.Sub("r"));
+        var setup = new ModelRegistry(store, new RegistryOptions { WorkingDirectory = dir.Path, SkipGit = true });
+        setup.Register("m", dir.File("seed.zip", "seed"));
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var writers = Enumerable.Range(0, 3).Select(w => new Thread(() =>
+        {
+            var reg = new ModelRegistry(store, new RegistryOptions { WorkingDirectory = dir.Path, SkipGit = true });
+            var model = dir.File($"w{w}.zip", "");
+            for (var i = 0; i < 150 && !stop.IsCancellationRequested; i++)
+            {
+                File.WriteAllText(model, $"{w}-{i}");
+                var v = reg.Register("m", model).Version;
+                try { reg.Promote("m", v, "prod" + w); }
+                catch (MlBuild.Core.Diagnostics.MlBuildException ex) when (ex.Diagnostic.Code == RegistryCodes.AliasConflict) { }
+            }
+        })).ToList();
+        writers.ForEach(t => t.Start());
+        var runs = 0;
+        var alarms = new List<string>();
+        while (writers.Any(t => t.IsAlive) && runs < 200 && !stop.IsCancellationRequested)
+        {
+            var report = RegistryVerifier.Verify(store);
+            runs++;
+            alarms.AddRange(report.Diagnostics.Where(d => d.Severity == MlBuild.Core.Diagnostics.MlSeverity.Error).Select(d => $"run {runs}: {d.ToCanonicalString()}"));
+        }
+        stop.Cancel();
+        writers.ForEach(t => t.Join());
+        output.WriteLine($"{runs} verify runs beside 3 writers; log has {RegistryVerifier.Verify(store).Events} events.");
+        Assert.True(runs >= 3, $"only {runs} verify runs overlapped the writers");
+        Assert.True(alarms.Count == 0, string.Join("\n", alarms));
+        Assert.True(RegistryVerifier.Verify(store).Ok);
+    }
 }

@@ -111,3 +111,113 @@ public sealed class OciTests : IDisposable
         Assert.DoesNotContain(TestPassword, ok.All);
     }
 }
+
+/// <summary>Credentials against a hostile registry: they go to its origin only and are never echoed; plain HTTP only for loopback.</summary>
+public sealed class OciCredentialTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private const string Password = "s3cret-registry-password";
+
+    [Fact]
+    public async Task Basic_credentials_never_go_to_another_origin_named_by_an_upload_location_and_are_never_echoed()
+    {
+        var registryPort = Servers.FreePort();
+        var otherPort = Servers.FreePort();
+        using var registry = new System.Net.HttpListener();
+        registry.Prefixes.Add($"http://127.0.0.1:{registryPort}/");
+        using var other = new System.Net.HttpListener();
+        other.Prefixes.Add($"http://127.0.0.1:{otherPort}/");
+        registry.Start();
+        other.Start();
+        var seenElsewhere = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var seenAtRegistry = new System.Collections.Concurrent.ConcurrentBag<string>();
+
+        // The registry asks for Basic, then names an upload Location on another origin; that origin reflects the
+        // request headers in its error body, as a hostile or careless server might.
+        async Task Serve(System.Net.HttpListener l, bool isRegistry)
+        {
+            while (l.IsListening)
+            {
+                System.Net.HttpListenerContext c;
+                try { c = await l.GetContextAsync(); } catch (Exception) { return; }
+                var auth = c.Request.Headers["Authorization"];
+                (isRegistry ? seenAtRegistry : seenElsewhere).Add(auth ?? "(none)");
+                var path = c.Request.Url!.AbsolutePath;
+                byte[] body = [];
+                if (isRegistry && path == "/v2/" && auth is null)
+                {
+                    c.Response.StatusCode = 401;
+                    c.Response.AddHeader("WWW-Authenticate", "Basic realm=\"hostile\"");
+                }
+                else if (isRegistry && path == "/v2/") c.Response.StatusCode = 200;
+                else if (isRegistry && c.Request.HttpMethod == "HEAD") c.Response.StatusCode = 404;
+                else if (isRegistry && c.Request.HttpMethod == "POST")
+                {
+                    c.Response.StatusCode = 202;
+                    c.Response.AddHeader("Location", $"http://127.0.0.1:{otherPort}/upload/1");
+                }
+                else
+                {
+                    c.Response.StatusCode = 400;
+                    var reflected = $"Authorization: {auth} (registry saw: {string.Join(" ", seenAtRegistry)})";
+                    body = System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { errors = new[] { new { code = "DENIED", message = reflected } } }));
+                }
+                await c.Response.OutputStream.WriteAsync(body);
+                c.Response.Close();
+            }
+        }
+        var serving = Task.WhenAll(Serve(registry, true), Serve(other, false));
+
+        var reg = new ModelRegistry(new FolderStore(_dir.Sub(".mlregistry")), new RegistryOptions { WorkingDirectory = _dir.Path, SkipGit = true });
+        reg.Register("churn", _dir.File("model.zip", "m"));
+        var ex = await Assert.ThrowsAsync<MlBuild.Core.Diagnostics.MlBuildException>(() => OciPublisher.PushAsync(reg, new ModelReference("churn", 1, null),
+            OciReference.Parse($"127.0.0.1:{registryPort}/models/churn"), env: v => v switch
+            {
+                OciPublisher.UserVariable => "tester",
+                OciPublisher.PasswordVariable => Password,
+                _ => null,
+            }));
+        registry.Stop();
+        other.Stop();
+        await serving;
+
+        var basic = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("tester:" + Password));
+        Assert.Contains("Basic " + basic, seenAtRegistry);        // the registry itself got them
+        Assert.NotEmpty(seenElsewhere);
+        Assert.All(seenElsewhere, a => Assert.Equal("(none)", a)); // the other origin never did
+        var printed = ex.Diagnostic.ToCanonicalString();
+        Assert.Contains("error MLB6061: OCI blob upload", printed);
+        Assert.Contains("HTTP 400 (DENIED)", printed);
+        Assert.DoesNotContain(basic, printed);
+        Assert.DoesNotContain(Password, printed);
+        Assert.DoesNotContain("Authorization", printed);
+    }
+
+    [Theory]
+    [InlineData("localhost:5000/m", true)]
+    [InlineData("LOCALHOST/m", true)]
+    [InlineData("127.0.0.1:5000/m", true)]
+    [InlineData("127.8.9.10/m", true)]
+    [InlineData("[::1]:5000/m", true)]
+    [InlineData("localhost.example.com/m", false)]
+    [InlineData("localhostile.example.com:5000/m", false)]
+    [InlineData("127.0.0.1.nip.io/m", false)]
+    [InlineData("127.example.com/m", false)]
+    [InlineData("registry.example.com/m", false)]
+    public void Plain_http_only_for_hosts_that_parse_as_loopback(string reference, bool loopback) =>
+        Assert.Equal(loopback, OciReference.Parse(reference).IsLoopback);
+
+    [Theory]
+    [InlineData("user:pw@evil.example.com/m")]
+    [InlineData("evil.example.com#x/m")]
+    [InlineData("localhost\n/m")]
+    public void A_reference_whose_host_could_carry_credentials_or_a_path_is_refused(string reference)
+    {
+        var ex = Assert.Throws<MlBuild.Core.Diagnostics.MlBuildException>(() => OciReference.Parse(reference));
+        Assert.Equal(RegistryCodes.OciFailed, ex.Diagnostic.Code);
+        Assert.DoesNotContain("\n", ex.Diagnostic.ToCanonicalString());
+    }
+}

@@ -199,4 +199,50 @@ public sealed class PackagingTests(ITestOutputHelper output) : IDisposable
     {
         public float Score { get; set; }
     }
+
+    [Fact]
+    public void A_provenance_file_with_null_fields_is_a_coded_finding_not_an_internal_error()
+    {
+        var model = _dir.File("model.zip", "m");
+        Assert.Equal(0, Ml("register", "churn", model).ExitCode);
+        var feed = _dir.Sub("feed");
+        Assert.Equal(0, Ml("package", "churn@1", "--nuget", feed).ExitCode);
+        var pkg = Path.Combine(feed, "MlBuild.Models.churn.1.0.0.nupkg");
+        foreach (var provenance in new[] { """{"files":null}""", """{"files":[null]}""", """{"files":[{"path":null,"digest":null,"size":1}]}""" })
+        {
+            using (var zip = System.IO.Compression.ZipFile.Open(pkg, System.IO.Compression.ZipArchiveMode.Update))
+            {
+                zip.GetEntry("mlbuild/provenance.json")!.Delete();
+                using var w = new StreamWriter(zip.CreateEntry("mlbuild/provenance.json").Open());
+                w.Write(provenance);
+            }
+            var r = Ml("verify", "--package", pkg, "--extract", _dir.Sub("out"));
+            Assert.True(r.ExitCode == 1, provenance + "\n" + r);
+            Assert.Contains("error MLB6062: Package provenance is malformed", r.Err);
+            Assert.DoesNotContain("MLB9000", r.All);
+            Assert.False(Directory.Exists(_dir.Sub("out")));
+        }
+    }
+
+    [Fact]
+    public void Evidence_links_to_files_outside_the_folder_are_refused_and_never_packaged()
+    {
+        var secret = _dir.File("secret/id_rsa", "PRIVATE KEY");
+        var ev = _dir.Sub("ev-link");
+        _dir.File("ev-link/metrics.json", """{"metrics":{"auc":0.9}}""");
+        File.CreateSymbolicLink(Path.Combine(ev, "notes.txt"), secret);
+        var r = Ml("register", "churn", _dir.File("model.zip", "m"), "--evidence", ev);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("error MLB6004: Evidence 'notes.txt' is a symbolic link to", r.Err);
+        Assert.False(Directory.Exists(_dir.Sub(".mlregistry/events")));
+
+        // A linked folder that leads outside is refused too; a link that stays inside is fine.
+        File.Delete(Path.Combine(ev, "notes.txt"));
+        Directory.CreateSymbolicLink(Path.Combine(ev, "more"), _dir.Sub("secret"));
+        Assert.Contains("error MLB6004: Evidence 'more' is a symbolic link", Ml("register", "churn", _dir.File("model.zip", "m"), "--evidence", ev).Err);
+        Directory.Delete(Path.Combine(ev, "more"));
+        File.CreateSymbolicLink(Path.Combine(ev, "metrics-copy.json"), Path.Combine(ev, "metrics.json"));
+        var ok = Ml("register", "churn", _dir.File("model.zip", "m"), "--evidence", ev);
+        Assert.True(ok.ExitCode == 0, ok.ToString());
+    }
 }

@@ -1,3 +1,5 @@
+using MlBuild.Core.Registry;
+
 namespace MlBuild.Registry.Tests;
 
 /// <summary>Promotion under the repository's policy file: gates, previous alias, approvals.</summary>
@@ -84,5 +86,44 @@ public sealed class PolicyTests : IDisposable
         Assert.Contains("mlregistry.policy.json: error MLB6023", r.Err);
         Assert.Contains("churn       3", Ml("list").Out);
         Assert.DoesNotContain("prod", Ml("list").Out);
+    }
+
+    private ModelRegistry Api() =>
+        new(new FolderStore(_dir.Sub(".mlregistry")), new RegistryOptions { WorkingDirectory = _dir.Path, SkipGit = true });
+
+    [Fact]
+    public void An_edited_snapshot_with_fake_approvals_does_not_let_a_promotion_past_the_policy()
+    {
+        var api = Api();
+        api.Promote("churn", 1, "staging");                                     // event 4
+        var model = _dir.File("more.zip", "more");
+        while (api.State.Seq < EventLog.SnapshotEvery) api.Register("churn", model); // events 5..64: a snapshot at 64
+        var snap = _dir.Sub(".mlregistry/" + EventLog.SnapshotKey(EventLog.SnapshotEvery));
+        Assert.True(File.Exists(snap));
+        Assert.Equal(0, Ml("verify").ExitCode);
+
+        // Version 1 is the first version in the snapshot: give it two approvals for prod that the log never recorded.
+        var text = File.ReadAllText(snap);
+        var at = text.IndexOf("\"approvals\":{}", StringComparison.Ordinal);
+        Assert.True(at > 0, text);
+        File.WriteAllText(snap, text[..at] + "\"approvals\":{\"prod\":[\"alice\",\"bob\"]}" + text[(at + "\"approvals\":{}".Length)..]);
+
+        var r = Ml("promote", "churn", "1", "--to", "prod");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("error MLB6022: Policy requires 2 approval(s) of churn 1 for 'prod'; it has 0.", r.Err);
+        Assert.Contains("error MLB6036: Snapshot at event 64 disagrees with the log", Ml("verify").Err);
+    }
+
+    [Fact]
+    public void Verify_replays_every_promotion_against_the_policy()
+    {
+        // A client that skips the policy (here: the library without one) writes a promotion the policy forbids.
+        Api().Promote("churn", 2, "staging");
+        var r = Ml("verify");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("error MLB6039: Event 4 promotes churn 2 to 'staging', which the policy forbids: Policy requires gate 'auc-min' to pass for 'staging', but churn 2 has FAIL.", r.Err);
+        // Without a policy file there is nothing to re-check.
+        File.Delete(_dir.Sub(RegistryPolicy.FileName));
+        Assert.Equal(0, Ml("verify").ExitCode);
     }
 }

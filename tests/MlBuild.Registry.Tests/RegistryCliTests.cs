@@ -215,4 +215,42 @@ public sealed class RegistryCliTests : IDisposable
         Assert.Equal(42, reg.GetProperty("lineage").GetProperty("seed").GetInt64());
         Assert.Equal("prod", show.RootElement.GetProperty("aliases")[0].GetString());
     }
+
+    [Fact]
+    public void Names_and_aliases_ending_in_a_newline_or_holding_control_characters_are_refused()
+    {
+        var model = _dir.File("m.zip", "m");
+        foreach (var name in new[] { "churn\n", "churn\r", "ch\u0000urn", "churn\u001b[2J" })
+        {
+            var r = Ml("register", name, model);
+            Assert.Equal(2, r.ExitCode);
+            Assert.Contains("error MLB6001", r.Err);
+            Assert.Single(r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }
+        Assert.False(RegistryNames.IsValid("prod\n"));
+        Assert.Equal(0, Ml("register", "churn", model).ExitCode);
+        var alias = Ml("promote", "churn", "1", "--to", "prod\n");
+        Assert.Equal(2, alias.ExitCode);
+        Assert.Contains("error MLB6001: Alias 'prod\\n' is not valid", alias.Err);
+    }
+
+    [Fact]
+    public void History_escapes_reasons_and_actors_so_no_line_can_be_forged()
+    {
+        const string Forged = "\nevil.cs(1,1): error CS0001: forged";
+        var reg = new ModelRegistry(new FolderStore(_dir.Sub(".mlregistry")), new RegistryOptions
+        {
+            WorkingDirectory = _dir.Path, SkipGit = true,
+            Environment = v => v == "MLBUILD_ACTOR" ? "mallory" + Forged : null,
+        });
+        reg.Register("churn", _dir.File("m.zip", "m"), reason: "because" + Forged);
+        var r = Ml("history", "churn");
+        Assert.Equal(0, r.ExitCode);
+        var lines = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var line = Assert.Single(lines);
+        Assert.Contains("mallory\\nevil.cs(1,1): error CS0001: forged: register churn@1", line);
+        Assert.EndsWith("because\\nevil.cs(1,1): error CS0001: forged", line);
+        Assert.DoesNotContain(lines, l => l.StartsWith("evil.cs", StringComparison.Ordinal));
+        Assert.DoesNotContain("\nevil", Ml("show", "churn@1").Out);
+    }
 }

@@ -81,4 +81,37 @@ public sealed class SigningTests : IDisposable
         Assert.DoesNotContain("c2VjcmV0LXRva2Vu", r.All);
         Assert.False(Directory.Exists(_dir.Sub(".mlregistry/events")));
     }
+
+    [Fact]
+    public void Cutting_events_off_the_end_and_rewriting_the_head_fails_verify_when_signatures_are_required()
+    {
+        var reg = new ModelRegistry(new FolderStore(_dir.Sub(".mlregistry")), new RegistryOptions { WorkingDirectory = _dir.Path, SkipGit = true, Signer = _ci });
+        reg.Register("churn", _dir.File("model.zip", "a"));
+        reg.Register("churn", _dir.File("model.zip", "b"));
+        reg.Promote("churn", 2, "prod");
+        Trust(true, _ci);
+        Assert.Equal(0, Cli.InProc(_dir.Path, "verify").ExitCode);
+
+        // The attacker deletes the promotion and points the head at event 2, keeping or dropping the head's signature.
+        var head = _dir.Sub(".mlregistry/head.json");
+        var signedHead = JsonSerializer.Deserialize<HeadRecord>(File.ReadAllText(head), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        Assert.NotNull(signedHead.Signature);
+        File.Delete(_dir.Sub(".mlregistry/events/0000000003"));
+        var event2 = EventLog.Parse(File.ReadAllBytes(_dir.Sub(".mlregistry/events/0000000002")));
+        var web = new JsonSerializerOptions(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+        File.WriteAllText(head, JsonSerializer.Serialize(new HeadRecord(2, event2.Digest), web));
+        var unsigned = Cli.InProc(_dir.Path, "verify");
+        Assert.Equal(1, unsigned.ExitCode);
+        Assert.Contains("error MLB6037: The head file is not signed", unsigned.Err);
+
+        File.WriteAllText(head, JsonSerializer.Serialize(new HeadRecord(2, event2.Digest, signedHead.Signature), web));
+        var stolen = Cli.InProc(_dir.Path, "verify");
+        Assert.Equal(1, stolen.ExitCode);
+        Assert.Contains($"error MLB6037: The head file has a signature by key {_ci.KeyId} that does not match its content", stolen.Err);
+
+        // Without required signatures the same cut is invisible: that is what docs/security.md says signing is for.
+        Trust(false, _ci);
+        File.WriteAllText(head, JsonSerializer.Serialize(new HeadRecord(2, event2.Digest), web));
+        Assert.Equal(0, Cli.InProc(_dir.Path, "verify").ExitCode);
+    }
 }

@@ -143,4 +143,18 @@ public sealed class TamperTests : IDisposable
         Assert.Contains("error MLB6035: The log breaks a registry rule: event 2 names an invalid digest 'sha256:../../../../etc/passwd'", r.Err);
         Assert.DoesNotContain("   at ", r.All);
     }
+
+    [Fact]
+    public void A_folder_named_like_an_event_is_reported_not_a_crash()
+    {
+        Directory.CreateDirectory(EventPath(5));
+        var list = Cli.InProc(_dir.Path, "list");
+        Assert.Equal(1, list.ExitCode);
+        Assert.Contains("error MLB6080: Event 5 in registry", list.Err);
+        Assert.Contains("is not an event file ('events/0000000005' is a folder, not a file)", list.Err);
+        var r = Verify();
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("error MLB6032: Event 5 is not an event file", r.Err);
+        Assert.DoesNotContain("   at ", r.All + list.All);
+    }
 }

@@ -25,6 +25,7 @@ internal static class DataCommand
     static Command CreateValidate(CliContext context)
     {
         var paths = new Argument<string[]>("path") { Description = "Data files or globs (CSV, Parquet); several files form one dataset.", Arity = ArgumentArity.OneOrMore };
+        CliApp.RejectOptionLikeValues(paths);
         var schema = new Option<string>("--schema", "-s") { Description = "The schema file (JSON; see docs/schema.md).", Required = true };
         var name = new Option<string?>("--name") { Description = "Dataset name in reports (default: the first file's name)." };
         var json = new Option<string?>("--json") { Description = "Write the JSON report here ('-': standard output)." };
@@ -32,6 +33,7 @@ internal static class DataCommand
         var junit = new Option<string?>("--junit") { Description = "Write JUnit XML here ('-': standard output)." };
         var profile = new Option<string?>("--profile") { Description = "Write the column profile (JSON) here ('-': standard output)." };
         var threads = new Option<int?>("--threads") { Description = "Threads (default: all cores). Results do not depend on it." };
+        CliApp.RequirePositive(threads);
         var maxLocations = new Option<int>("--max-locations")
         {
             Description = $"Locations reported per failing check (default {ValidationDiagnostics.DefaultMaxLocationsPerCheck}); the JSON report keeps more.",
@@ -80,6 +82,7 @@ internal static class DataCommand
     static Command CreateInfer(CliContext context)
     {
         var paths = new Argument<string[]>("path") { Description = "Clean data files or globs to infer from.", Arity = ArgumentArity.OneOrMore };
+        CliApp.RejectOptionLikeValues(paths);
         var output = new Option<string?>("--output", "-o") { Description = "Write the schema here (default: print it)." };
         var delimiter = new Option<string?>("--delimiter", "-d")
         {

@@ -38,11 +38,15 @@ internal static class EvaluateCommand
         var seed = new Option<int?>("--seed") { Description = "Bootstrap seed (default 42, or the gates file's)." };
         var strict = new Option<bool>("--strict") { Description = "Compare point estimates instead of intervals (no INCONCLUSIVE)." };
         var threads = new Option<int?>("--threads") { Description = "Bootstrap threads (default: all cores). Results do not depend on it." };
+        CliApp.RequirePositive(threads);
         var json = new Option<string?>("--json") { Description = "Write the JSON report here." };
+        var sarif = new Option<string?>("--sarif") { Description = "Write a SARIF 2.1.0 log here ('-': standard output)." };
+        var junit = new Option<string?>("--junit") { Description = "Write JUnit XML here ('-': standard output)." };
+        var markdown = new Option<string?>("--markdown") { Description = "Write a Markdown summary here ('-': standard output)." };
         var cmd = new Command(verb, description)
         {
             predictions, task, label, score, predicted, threshold, classes, gates, baselineScore, baselineMetrics, baselineName,
-            confidence, resamples, seed, strict, threads, json,
+            confidence, resamples, seed, strict, threads, json, sarif, junit, markdown,
         };
         cmd.SetAction(parse =>
         {
@@ -95,6 +99,10 @@ internal static class EvaluateCommand
                 context.Out.WriteLine(run.Totals());
             }
             DataCommand.WriteIfAsked(context, parse.GetValue(json), () => System.Text.Encoding.UTF8.GetBytes(EvaluationRunner.Json(outcome, request)));
+            var report = GateReport.Document(outcome, request, DataCommand.ToolVersion);
+            DataCommand.WriteIfAsked(context, parse.GetValue(sarif), () => Core.Reports.ReportWriters.Sarif(report));
+            DataCommand.WriteIfAsked(context, parse.GetValue(junit), () => Core.Reports.ReportWriters.JUnit(report));
+            DataCommand.WriteIfAsked(context, parse.GetValue(markdown), () => System.Text.Encoding.UTF8.GetBytes(Core.Reports.ReportWriters.Markdown(report)));
             return (int)outcome.ExitCode;
         });
         return cmd;

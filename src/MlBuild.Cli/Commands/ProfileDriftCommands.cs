@@ -47,6 +47,7 @@ internal static class ProfileDriftCommands
     static Command CreateProfile(CliContext context)
     {
         var paths = new Argument<string[]>("path") { Description = "Data files or globs (CSV, Parquet) forming one dataset.", Arity = ArgumentArity.OneOrMore };
+        CliApp.RejectOptionLikeValues(paths);
         var schema = new Option<string?>("--schema", "-s") { Description = "The schema giving the column types (default: inferred from the data)." };
         var output = new Option<string?>("--output", "-o") { Description = "Write the profile here (default: print it)." };
         var exact = ExactLimitOption();
@@ -73,6 +74,7 @@ internal static class ProfileDriftCommands
     static Command CreateMerge(CliContext context)
     {
         var inputs = new Argument<string[]>("profile") { Description = "Profiles of parts of one dataset (written by 'data profile' with the same schema and limits).", Arity = ArgumentArity.OneOrMore };
+        CliApp.RejectOptionLikeValues(inputs);
         var output = new Option<string?>("--output", "-o") { Description = "Write the merged profile here (default: print it)." };
         var cmd = new Command("merge", "Merge profiles of a dataset's parts into the profile of the whole (counts exactly, moments to rounding, sketches within their error).")
         {
@@ -106,8 +108,11 @@ internal static class ProfileDriftCommands
         var reference = new Option<string>("--reference", "-r") { Description = "The reference: a profile written by 'data profile' (.json), or data files (CSV, Parquet).", Required = true };
         var current = new Option<string[]>("--current", "-c") { Description = "The current data files or globs (CSV, Parquet), or a saved profile (.json) such as a merged one.", Required = true, AllowMultipleArgumentsPerToken = true };
         var schema = new Option<string?>("--schema", "-s") { Description = "The schema giving column types and CSV format (default: the reference profile's types, or inferred from the reference data)." };
-        var json = new Option<string?>("--json") { Description = "Write the JSON drift report here." };
+        var json = new Option<string?>("--json") { Description = "Write the JSON report here (the report format of docs/reports.md; '-': standard output)." };
         var html = new Option<string?>("--html") { Description = "Write the HTML drift report here (one self-contained file)." };
+        var sarif = new Option<string?>("--sarif") { Description = "Write a SARIF 2.1.0 log here ('-': standard output)." };
+        var junit = new Option<string?>("--junit") { Description = "Write JUnit XML here ('-': standard output)." };
+        var markdown = new Option<string?>("--markdown") { Description = "Write a Markdown summary here ('-': standard output)." };
         var ruleOption = new Option<string?>("--rule") { Description = "Dataset rule: 'any' (default: any column drifts), 'share:0.3' (that share of columns), 'columns:a,b' (any of these)." };
         var thresholds = new Option<string[]>("--threshold") { Description = "Per-column threshold of the main effect (Wasserstein or Jensen-Shannon), as column=value; repeatable.", AllowMultipleArgumentsPerToken = true };
         var ignore = new Option<string[]>("--ignore") { Description = "Columns left out (identifiers, timestamps); repeatable.", AllowMultipleArgumentsPerToken = true };
@@ -117,7 +122,7 @@ internal static class ProfileDriftCommands
         var threads = ThreadsOption();
         var cmd = new Command("drift", "Compare current data with a reference profile or reference data; exit 1 when the dataset rule says it drifted.")
         {
-            reference, current, schema, json, html, ruleOption, thresholds, ignore, alpha, exact, categories, threads,
+            reference, current, schema, json, html, sarif, junit, markdown, ruleOption, thresholds, ignore, alpha, exact, categories, threads,
         };
         cmd.SetAction(parse =>
         {
@@ -153,8 +158,12 @@ internal static class ProfileDriftCommands
             foreach (var d in result.Diagnostics(currentDisplay))
                 (d.Severity == MlSeverity.Error ? context.Error : context.Out).WriteLine(d.ToCanonicalString());
             context.Out.WriteLine(result.Summary(currentDisplay));
-            DataCommand.WriteIfAsked(context, parse.GetValue(json), () => DriftReportJson.Write(result, referenceText, currentDisplay));
-            AppendStepSummary(result.Markdown(referenceText, currentDisplay));
+            var report = DriftReport.Document(result, referenceText, currentDisplay, DataCommand.ToolVersion);
+            DataCommand.WriteIfAsked(context, parse.GetValue(json), () => ReportWriters.Json(report));
+            AppendStepSummary(ReportWriters.Markdown(report));
+            DataCommand.WriteIfAsked(context, parse.GetValue(sarif), () => ReportWriters.Sarif(report));
+            DataCommand.WriteIfAsked(context, parse.GetValue(junit), () => ReportWriters.JUnit(report));
+            DataCommand.WriteIfAsked(context, parse.GetValue(markdown), () => System.Text.Encoding.UTF8.GetBytes(ReportWriters.Markdown(report)));
             if (parse.GetValue(html) is { Length: > 0 } htmlPath)
                 DataCommand.WriteIfAsked(context, htmlPath, () => DriftHtml(result, referenceText, currentDisplay));
             return result.Drifted ? (int)ExitCodes.ChecksFailed : (int)ExitCodes.Ok;

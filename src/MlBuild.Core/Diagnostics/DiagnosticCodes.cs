@@ -266,6 +266,8 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode SignatureInvalid = D("MLB6037", "Verify: signature missing or invalid", DiagnosticKind.Refusal);
     /// <summary>Verify: harmless leftovers of interrupted writes (temporary files, unreferenced blobs).</summary>
     public static readonly DiagnosticCode Leftovers = D("MLB6038", "Verify: leftovers of interrupted writes", DiagnosticKind.Information);
+    /// <summary>Verify: a promotion in the log breaks the policy file.</summary>
+    public static readonly DiagnosticCode PolicyBroken = D("MLB6039", "Verify: promotion breaks the policy", DiagnosticKind.Refusal);
     /// <summary>The signing key cannot be read.</summary>
     public static readonly DiagnosticCode SigningKeyInvalid = D("MLB6040", "Signing key invalid", DiagnosticKind.Configuration);
     /// <summary>The trusted keys file is malformed.</summary>
@@ -331,6 +333,8 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode SchemaDuplicateColumn = D("MLB9109", "Column declared twice", DiagnosticKind.Configuration);
     /// <summary>A rule is malformed or names an unknown or non-comparable column.</summary>
     public static readonly DiagnosticCode SchemaInvalidRule = D("MLB9110", "Invalid rule", DiagnosticKind.Configuration);
+    /// <summary>The schema file cannot be read, or is larger than a schema can be (a device, an endless stream).</summary>
+    public static readonly DiagnosticCode SchemaUnreadable = D("MLB9111", "Schema file unreadable or too large", DiagnosticKind.Configuration);
     /// <summary>The pipeline file (mlbuild.json) is not valid JSON (at its line and column). Comments and trailing commas are allowed.</summary>
     public static readonly DiagnosticCode PipelineJson = D("MLB9201", "Pipeline file is not valid JSON", DiagnosticKind.Configuration);
     /// <summary>Unknown property in the pipeline file (the message lists the allowed ones).</summary>

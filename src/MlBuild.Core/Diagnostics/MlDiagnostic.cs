@@ -23,9 +23,12 @@ public enum MlSeverity
 public sealed record MlDiagnostic(string Code, MlSeverity Severity, string Message,
                                   string? File = null, int Line = 0, int Column = 0)
 {
+    /// <summary>The message with control characters escaped (<see cref="DiagnosticText.Escape"/>): what is printed or logged.</summary>
+    public string EscapedMessage => DiagnosticText.Escape(Message);
+
     /// <summary>
     /// The canonical line that MSBuild, editors and CI log parsers understand:
-    /// <c>file(line,col): error CODE: message</c>.
+    /// <c>file(line,col): error CODE: message</c>. Always one line: echoed values cannot forge another.
     /// </summary>
     public string ToCanonicalString()
     {
@@ -35,11 +38,12 @@ public sealed record MlDiagnostic(string Code, MlSeverity Severity, string Messa
             MlSeverity.Warning => "warning",
             _ => "info",
         };
+        var file = DiagnosticText.Escape(File);
         var origin = File is null ? "mlbuild"
-            : Line > 0 && Column > 0 ? $"{File}({Line},{Column})"
-            : Line > 0 ? $"{File}({Line})"
-            : File;
-        return $"{origin}: {severity} {Code}: {Message}";
+            : Line > 0 && Column > 0 ? $"{file}({Line},{Column})"
+            : Line > 0 ? $"{file}({Line})"
+            : file;
+        return $"{origin}: {severity} {Code}: {EscapedMessage}";
     }
 }
 

@@ -77,10 +77,27 @@ public sealed class EventLog
         return new ParsedEvent(e, Digest(body), sig);
     }
 
+    /// <summary>
+    /// Digest of the models' state (<see cref="RegistryState.Models"/>) as its canonical JSON: what an event's
+    /// <see cref="RegistryEvent.State"/> records and a snapshot must reproduce.
+    /// </summary>
+    public static string StateDigest(SortedDictionary<string, ModelState> models) =>
+        Digest(JsonSerializer.SerializeToUtf8Bytes(models, RegistryJson.Default.SortedDictionaryStringModelState));
+
+    /// <summary>What a head file's signature covers: its event number and that event's digest, as one digest.</summary>
+    public static string HeadDigest(long seq, string digest) =>
+        Digest(Encoding.UTF8.GetBytes("mlbuild-head " + seq.ToString(CultureInfo.InvariantCulture) + " " + digest));
+
     /// <summary>Reads one event, or null if it does not exist.</summary>
     public ParsedEvent? ReadEvent(long seq)
     {
-        var bytes = _store.Read(EventKey(seq));
+        byte[]? bytes;
+        try { bytes = _store.Read(EventKey(seq)); }
+        catch (InvalidDataException ex)
+        {
+            throw RegistryCodes.Error(RegistryCodes.LogCorrupt,
+                $"Event {seq} in registry '{_store.Description}' is not an event file ({ex.Message}). Run 'dotnet ml verify'.");
+        }
         if (bytes is null) return null;
         try { return Parse(bytes); }
         catch (FormatException ex)
@@ -100,7 +117,7 @@ public sealed class EventLog
         {
             if (_store.Read("head.json") is { } h) head = JsonSerializer.Deserialize(h, RegistryJson.Default.HeadRecord);
         }
-        catch (JsonException) { } // verify reports it; the log itself is the record
+        catch (Exception ex) when (ex is JsonException or InvalidDataException) { } // verify reports it; the log itself is the record
         var state = LoadSnapshot() ?? new RegistryState();
         _snapshotSeq = state.Seq;
         CatchUp(state);
@@ -115,18 +132,23 @@ public sealed class EventLog
         var keys = _store.List("snapshots/").OrderDescending(StringComparer.Ordinal);
         foreach (var key in keys)
         {
-            var bytes = _store.Read(key);
-            if (bytes is null) continue; // pruned by another writer meanwhile
             RegistrySnapshot? snap;
-            try { snap = JsonSerializer.Deserialize(bytes, RegistryJson.Default.RegistrySnapshot); }
-            catch (JsonException) { continue; }
-            if (snap is null || snap.Seq <= 0) continue;
-            // Trust a snapshot only while the log still has the event it was taken at (verify re-derives it in full).
-            var at = _store.Read(EventKey(snap.Seq));
-            if (at is null) continue;
+            byte[]? at;
             ParsedEvent parsed;
-            try { parsed = Parse(at); } catch (FormatException) { continue; }
-            if (parsed.Digest != snap.Head) continue;
+            try
+            {
+                var bytes = _store.Read(key);
+                if (bytes is null) continue; // pruned by another writer meanwhile
+                snap = JsonSerializer.Deserialize(bytes, RegistryJson.Default.RegistrySnapshot);
+                if (snap is null || snap.Seq <= 0 || key != SnapshotKey(snap.Seq)) continue;
+                at = _store.Read(EventKey(snap.Seq));
+                if (at is null) continue;
+                parsed = Parse(at);
+            }
+            catch (Exception ex) when (ex is JsonException or FormatException or InvalidDataException) { continue; }
+            // A snapshot is a file anyone with write access can edit: trust it only when the chained (and, with a
+            // signing writer, signed) event it was taken at records the digest of exactly this state. Else replay.
+            if (parsed.Digest != snap.Head || parsed.Event.State is null || parsed.Event.State != StateDigest(snap.Models)) continue;
             return new RegistryState { Seq = snap.Seq, Head = snap.Head, Models = snap.Models };
         }
         return null;
@@ -158,6 +180,7 @@ public sealed class EventLog
         while (true)
         {
             var e = decide(state) with { Seq = state.Seq + 1, Prev = state.Head };
+            if (e.Seq % SnapshotEvery == 0) e = e with { State = StateAfter(state, e) };
             var body = JsonSerializer.SerializeToUtf8Bytes(e, RegistryJson.Default.RegistryEvent);
             var digest = Digest(body);
             var sig = _signer?.Sign(digest);
@@ -186,6 +209,15 @@ public sealed class EventLog
         }
     }
 
+    // The models' state digest after applying e to a copy of state (only every SnapshotEvery-th event pays for it).
+    private static string StateAfter(RegistryState state, RegistryEvent e)
+    {
+        var copy = JsonSerializer.Deserialize(SerializeState(state), RegistryJson.Default.RegistrySnapshot)!;
+        var next = new RegistryState { Seq = state.Seq, Head = state.Head, Models = copy.Models };
+        next.Apply(e, "");
+        return StateDigest(next.Models);
+    }
+
     // Head file and snapshots are caches and cross-checks, not the record: failing to write them loses nothing.
     private void AfterCommit(RegistryState state)
     {
@@ -201,14 +233,17 @@ public sealed class EventLog
             catch (JsonException) { }
             if (current is null || current.Seq < state.Seq)
             {
-                var head = JsonSerializer.SerializeToUtf8Bytes(new HeadRecord(state.Seq, state.Head!), RegistryJson.Default.HeadRecord);
+                var head = JsonSerializer.SerializeToUtf8Bytes(
+                    new HeadRecord(state.Seq, state.Head!, _signer?.Sign(HeadDigest(state.Seq, state.Head!))), RegistryJson.Default.HeadRecord);
                 FaultInjection.Hit("head.before-write");
                 _store.Replace("head.json", head);
             }
-            if (state.Seq - _snapshotSeq >= SnapshotEvery) WriteSnapshot(state);
+            // Only where the event records the state digest: elsewhere nobody could check the snapshot.
+            if (state.Seq % SnapshotEvery == 0 && state.Seq > _snapshotSeq) WriteSnapshot(state);
         }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
+        catch (InvalidDataException) { }
     }
 
     internal void WriteSnapshot(RegistryState state)

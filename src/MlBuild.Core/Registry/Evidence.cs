@@ -32,12 +32,43 @@ public sealed class Evidence
     /// <summary>Datasets (name, path) named in the evidence.</summary>
     public IReadOnlyList<(string Name, string Path)> Datasets { get; private set; } = [];
 
+    // Every file under dir, refusing symbolic links that lead outside it: evidence ships in packages, so a link to
+    // ~/.ssh/id_rsa must never be read as evidence. Linked folders are not entered unless they stay inside.
+    private static List<string> FilesInside(string dir)
+    {
+        var root = Path.GetFullPath(dir);
+        var realRoot = new DirectoryInfo(root).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? root;
+        bool Inside(string path) =>
+            path.StartsWith(realRoot.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+            || path.StartsWith(root.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+        var result = new List<string>();
+        var pending = new Stack<string>();
+        pending.Push(root);
+        while (pending.Count > 0)
+        {
+            foreach (var entry in new DirectoryInfo(pending.Pop()).EnumerateFileSystemInfos())
+            {
+                if (entry.LinkTarget is not null)
+                {
+                    var target = entry.ResolveLinkTarget(returnFinalTarget: true);
+                    if (target is null || !target.Exists || !Inside(Path.GetFullPath(target.FullName)))
+                        throw RegistryCodes.Error(RegistryCodes.EvidenceInvalid,
+                            $"Evidence '{Path.GetRelativePath(root, entry.FullName)}' is a symbolic link to '{entry.LinkTarget}', outside the evidence folder: copy the file in instead.", entry.FullName);
+                    if (target is DirectoryInfo) continue; // its files are reached through the folder it points to
+                }
+                if (entry is DirectoryInfo d) pending.Push(d.FullName);
+                else result.Add(entry.FullName);
+            }
+        }
+        return result;
+    }
+
     /// <summary>Reads an evidence folder; a missing folder or malformed JSON is MLB6004.</summary>
     public static Evidence Read(string dir)
     {
         if (!Directory.Exists(dir))
             throw RegistryCodes.Error(RegistryCodes.EvidenceInvalid, $"Evidence folder '{dir}' does not exist.", dir);
-        var files = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
+        var files = FilesInside(dir)
             .Select(f => (Relative: Path.GetRelativePath(dir, f).Replace(Path.DirectorySeparatorChar, '/'), FullPath: f))
             .Where(f => !f.Relative.Split('/').Any(p => p.StartsWith('.')))
             .OrderBy(f => f.Relative, StringComparer.Ordinal)

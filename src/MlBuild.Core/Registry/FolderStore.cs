@@ -38,9 +38,13 @@ public sealed class FolderStore : IRegistryStore
     /// <inheritdoc />
     public byte[]? Read(string key)
     {
-        try { return File.ReadAllBytes(PathOf(key)); }
+        var path = PathOf(key);
+        try { return File.ReadAllBytes(path); }
         catch (FileNotFoundException) { return null; }
         catch (DirectoryNotFoundException) { return null; }
+        // A folder where an object belongs (made by hand or by an attacker) is bad content, not a storage failure.
+        catch (UnauthorizedAccessException) when (Directory.Exists(path)) { throw new InvalidDataException($"'{key}' is a folder, not a file"); }
+        catch (IOException) when (Directory.Exists(path)) { throw new InvalidDataException($"'{key}' is a folder, not a file"); }
     }
 
     /// <inheritdoc />
@@ -67,7 +71,8 @@ public sealed class FolderStore : IRegistryStore
         var dir = PathOf(prefix.TrimEnd('/'));
         if (!Directory.Exists(dir)) yield break;
         var p = prefix.EndsWith('/') ? prefix : prefix + "/";
-        foreach (var f in Directory.EnumerateFiles(dir))
+        // Folders too: a folder named like an event must be seen (and reported by verify), not skipped.
+        foreach (var f in Directory.EnumerateFileSystemEntries(dir))
         {
             var name = Path.GetFileName(f);
             if (!name.StartsWith(TempPrefix, StringComparison.Ordinal)) yield return p + name;

@@ -16,7 +16,10 @@ public interface IRegistryStore
     /// <summary>Creates the store if it is missing.</summary>
     void EnsureCreated();
 
-    /// <summary>Reads a whole object, or returns null when it does not exist.</summary>
+    /// <summary>
+    /// Reads a whole object, or returns null when it does not exist; throws <see cref="InvalidDataException"/> when
+    /// something that is not an object sits under its name (a folder).
+    /// </summary>
     byte[]? Read(string key);
 
     /// <summary>Opens an object for streaming reads, or returns null when it does not exist.</summary>

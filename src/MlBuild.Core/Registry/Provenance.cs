@@ -50,6 +50,11 @@ public static class ProvenanceCheck
         try { p = JsonSerializer.Deserialize(provenance, ProvenanceJson.Default.PackageProvenance); }
         catch (JsonException ex) { return [$"provenance cannot be parsed: {ex.Message}"]; }
         if (p is null) return ["provenance is empty"];
+        // JSON nulls pass the deserialiser whatever the types say: a file list or entry without its fields is malformed.
+        if (p.Files is null) return ["provenance is malformed: it lists no files"];
+        for (var i = 0; i < p.Files.Count; i++)
+            if (p.Files[i] is not { Path: not null } f || !EventLog.IsDigest(f.Digest))
+                return [$"provenance is malformed: file entry {i + 1} has no path or no valid digest"];
         foreach (var f in p.Files)
         {
             var actual = digestOf(f.Path);

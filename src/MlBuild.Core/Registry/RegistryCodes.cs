@@ -61,6 +61,8 @@ public static class RegistryCodes
     public static readonly DiagnosticCode SignatureInvalid = DiagnosticCodes.SignatureInvalid;
     /// <summary>Verify: harmless leftovers of interrupted writes (temporary files, unreferenced blobs).</summary>
     public static readonly DiagnosticCode Leftovers = DiagnosticCodes.Leftovers;
+    /// <summary>Verify: a promotion in the log breaks the policy file.</summary>
+    public static readonly DiagnosticCode PolicyBroken = DiagnosticCodes.PolicyBroken;
     /// <summary>The signing key cannot be read.</summary>
     public static readonly DiagnosticCode SigningKeyInvalid = DiagnosticCodes.SigningKeyInvalid;
     /// <summary>The trusted keys file is malformed.</summary>

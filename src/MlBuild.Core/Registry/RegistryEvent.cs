@@ -58,6 +58,11 @@ public sealed record RegistryEvent
     public ModelSchema? Schema { get; init; }
     /// <summary>For register: where the version came from.</summary>
     public ModelLineage? Lineage { get; init; }
+    /// <summary>
+    /// On every <see cref="EventLog.SnapshotEvery"/>-th event: <c>sha256:HEX</c> of the models' state after this event
+    /// (<see cref="EventLog.StateDigest"/>), so a snapshot taken here is checked against the chain before it is used.
+    /// </summary>
+    public string? State { get; init; }
 }
 
 /// <summary>A file stored as a content-addressed blob.</summary>
@@ -100,10 +105,15 @@ public sealed record DatasetLineage(string Name, string Path, string? Digest, lo
 /// <param name="Sig">Base64 of the IEEE P1363 signature of the event digest.</param>
 public sealed record EventSignature(string KeyId, string Alg, string Sig);
 
-/// <summary>The head file: the last event a writer saw committed. A cross-check that protects the last event, which no successor's <c>prev</c> covers yet.</summary>
+/// <summary>
+/// The head file: the last event a writer saw committed. A cross-check that protects the last event, which no
+/// successor's <c>prev</c> covers yet; signed by a signing writer, so cutting events off the end and rewriting the
+/// head is noticed when signatures are required.
+/// </summary>
 /// <param name="Seq">Sequence number.</param>
 /// <param name="Digest">That event's digest.</param>
-public sealed record HeadRecord(long Seq, string Digest);
+/// <param name="Signature">Signature of <see cref="EventLog.HeadDigest"/>, when the writer signs.</param>
+public sealed record HeadRecord(long Seq, string Digest, EventSignature? Signature = null);
 
 /// <summary>
 /// How the registry writes gate verdicts: the upper-case words of <see cref="Verdict"/> (<c>PASS</c>, <c>FAIL</c>,
@@ -155,4 +165,5 @@ sealed class GateVerdictsJsonConverter : JsonConverter<SortedDictionary<string, 
 [JsonSerializable(typeof(EventSignature))]
 [JsonSerializable(typeof(HeadRecord))]
 [JsonSerializable(typeof(RegistrySnapshot))]
+[JsonSerializable(typeof(SortedDictionary<string, ModelState>))]
 internal sealed partial class RegistryJson : JsonSerializerContext;

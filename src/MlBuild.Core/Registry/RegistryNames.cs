@@ -6,7 +6,8 @@ namespace MlBuild.Core.Registry;
 /// <summary>Validation of model names, aliases, versions and references; names become store keys, so no path traversal.</summary>
 public static partial class RegistryNames
 {
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$", RegexOptions.CultureInvariant)]
+    // \z, not $: '$' also matches before a final newline, which would let "prod\n" through.
+    [GeneratedRegex(@"\A[A-Za-z0-9][A-Za-z0-9._-]{0,99}\z", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();
 
     /// <summary>True when <paramref name="name"/> is a valid model or alias name.</summary>
@@ -18,7 +19,7 @@ public static partial class RegistryNames
     {
         if (!IsValid(name))
             throw RegistryCodes.Error(RegistryCodes.InvalidName,
-                $"{what} '{name}' is not valid: use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit, without '..'.");
+                $"{what} '{Diagnostics.DiagnosticText.Escape(name)}' is not valid: use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit, without '..'.");
         return name!;
     }
 
@@ -36,7 +37,7 @@ public static partial class RegistryNames
         if (TryParseVersion(rest) is int v) return new ModelReference(name, v, null);
         if (IsValid(rest) && !char.IsAsciiDigit(rest[0])) return new ModelReference(name, null, rest);
         throw RegistryCodes.Error(RegistryCodes.InvalidReference,
-            $"'{text}' is not a model reference: use NAME, NAME@VERSION (a positive number) or NAME@ALIAS.");
+            $"'{Diagnostics.DiagnosticText.Escape(text)}' is not a model reference: use NAME, NAME@VERSION (a positive number) or NAME@ALIAS.");
     }
 }
 

@@ -17,12 +17,19 @@ public sealed record VerifyReport(IReadOnlyList<MlDiagnostic> Diagnostics, long 
 
 /// <summary>
 /// Re-reads the whole registry: every event in sequence, the hash chain, the log's rules (replayed from scratch),
-/// every blob re-hashed, signatures against the trusted keys, and the head file and snapshots against the log.
+/// every blob re-hashed, signatures against the trusted keys, the head file and snapshots against the log, and every
+/// promotion against the policy.
+/// Beside concurrent writers it reads a consistent view: the head file first, then the snapshots, then the listing,
+/// then every event by number (never trusting the listing alone): writers only ever add events in order, so whatever
+/// the earlier reads named exists when the later reads look, and anything missing then was deleted.
 /// </summary>
 public static class RegistryVerifier
 {
-    /// <summary>Verifies a store; <paramref name="trust"/> enables signature checks.</summary>
-    public static VerifyReport Verify(IRegistryStore store, TrustedKeys? trust = null)
+    /// <summary>
+    /// Verifies a store; <paramref name="trust"/> enables signature checks (of events and the head file),
+    /// <paramref name="policy"/> re-checks every promotion in the log.
+    /// </summary>
+    public static VerifyReport Verify(IRegistryStore store, TrustedKeys? trust = null, RegistryPolicy? policy = null)
     {
         var diags = new List<MlDiagnostic>();
         string Loc(string key) => store.Description.TrimEnd('/') + "/" + key;
@@ -34,6 +41,8 @@ public static class RegistryVerifier
             return new VerifyReport(diags, 0, 0);
         }
 
+        var head = ReadHead(store);
+        var snapshots = ReadSnapshots(store, diags, Loc);
         var seqs = new SortedSet<long>();
         foreach (var key in store.List("events/"))
         {
@@ -42,24 +51,36 @@ public static class RegistryVerifier
             else Add(RegistryCodes.EventMalformed, $"Unexpected file '{key}' in the event log: the log holds only ten-digit event numbers.", key);
         }
         var max = seqs.Count > 0 ? seqs.Max : 0;
-        var snapshots = ReadSnapshots(store, diags, Loc);
 
         var state = new RegistryState();
         string? prevDigest = null;
         var referenced = new Dictionary<string, string>(StringComparer.Ordinal); // digest -> what refers to it
         var digests = new Dictionary<long, string>();
-        for (long seq = 1; seq <= max; seq++)
+        long events = 0, last = 0;
+        // Up to the highest event the listing named, then on while writers keep appending.
+        for (long seq = 1; ; seq++)
         {
             var key = EventLog.EventKey(seq);
-            if (!seqs.Contains(seq))
+            byte[]? bytes;
+            try { bytes = store.Read(key); }
+            catch (InvalidDataException ex)
             {
+                Add(RegistryCodes.EventMalformed, $"Event {seq} is not an event file ({ex.Message}).", key);
+                prevDigest = null;
+                continue;
+            }
+            if (bytes is null)
+            {
+                if (seq > max) break;
+                // Read after the listing (or head) named a later event: a writer creates event N only after N-1.
                 Add(RegistryCodes.EventMissing, $"Event {seq} is missing from the log (events 1..{max} should all exist): it was deleted.", key);
                 prevDigest = null;
                 continue;
             }
-            var bytes = store.Read(key);
+            events++;
+            last = seq;
             EventLog.ParsedEvent parsed;
-            try { parsed = EventLog.Parse(bytes ?? throw new FormatException("vanished while reading")); }
+            try { parsed = EventLog.Parse(bytes); }
             catch (FormatException ex)
             {
                 Add(RegistryCodes.EventMalformed, $"Event {seq} cannot be parsed ({ex.Message}): it was altered or truncated.", key);
@@ -78,6 +99,16 @@ public static class RegistryVerifier
             if (trust is not null && trust.Check(parsed.Digest, parsed.Signature) is { } why)
                 Add(RegistryCodes.SignatureInvalid, $"Event {seq} {why}.", key);
 
+            if (policy is not null && e.Type == EventTypes.Promote && e.Alias is { } alias
+                && state.Models.TryGetValue(e.Model, out var before) && before.Versions.TryGetValue(e.Version, out var version))
+            {
+                // The rules a promote command applies, applied again to the state the log had before the event.
+                try { policy.Check(e.Model, e.Version, version, alias); }
+                catch (MlBuildException ex)
+                {
+                    Add(RegistryCodes.PolicyBroken, $"Event {seq} promotes {e.Model} {e.Version} to '{alias}', which the policy forbids: {ex.Diagnostic.Message}", key);
+                }
+            }
             try
             {
                 // Chain breaks are reported above; replay the rules on the event's own terms.
@@ -91,6 +122,8 @@ public static class RegistryVerifier
                 state.Seq = seq;
                 state.Head = parsed.Digest;
             }
+            if (e.State is not null && EventLog.StateDigest(state.Models) is var replayed && replayed != e.State)
+                Add(RegistryCodes.InvariantBroken, $"Event {seq} records the state digest {e.State}, but replaying the log gives {replayed}: it was altered.", key);
             if (e.Type == EventTypes.Register && (e.Evidence ?? []).Append(e.Artifact).All(f => f is null || EventLog.IsDigest(f.Digest)))
             {
                 if (e.Artifact is not null) referenced.TryAdd(e.Artifact.Digest, $"model file of {e.Model} {e.Version} (event {seq})");
@@ -106,9 +139,9 @@ public static class RegistryVerifier
             prevDigest = parsed.Digest;
         }
         foreach (var (seq, _) in snapshots)
-            Add(RegistryCodes.IndexMismatch, $"Snapshot at event {seq} names an event the log does not have (the log ends at {max}): events were deleted.", EventLog.SnapshotKey(seq));
+            Add(RegistryCodes.IndexMismatch, $"Snapshot at event {seq} names an event the log does not have (the log ends at {last}): events were deleted.", EventLog.SnapshotKey(seq));
 
-        CheckHead(store, max, digests, Add);
+        CheckHead(head, max > 0 || last > 0, last, digests, trust, Add);
 
         var blobs = 0;
         foreach (var (digest, what) in referenced.OrderBy(p => p.Key, StringComparer.Ordinal))
@@ -133,25 +166,45 @@ public static class RegistryVerifier
         foreach (var left in store.ListLeftovers().Order(StringComparer.Ordinal))
             Add(RegistryCodes.Leftovers, $"Temporary file '{left}' was left by an interrupted write; it is not part of the registry and can be deleted.", left);
 
-        return new VerifyReport(diags, seqs.Count, blobs);
+        return new VerifyReport(diags, events, blobs);
     }
 
-    private static void CheckHead(IRegistryStore store, long max, Dictionary<long, string> digests, Action<DiagnosticCode, string, string> add)
+    private sealed record HeadFile(HeadRecord? Record, string? Problem)
     {
-        var bytes = store.Read("head.json");
-        if (bytes is null)
-        {
-            if (max > 0) add(RegistryCodes.IndexMismatch, "The head file is missing: it was deleted.", "head.json");
-            return;
-        }
+        public long Seq => Record?.Seq ?? 0;
+    }
+
+    // Read first of all: every event the head names was committed before it was written.
+    private static HeadFile? ReadHead(IRegistryStore store)
+    {
+        byte[]? bytes;
+        try { bytes = store.Read("head.json"); }
+        catch (InvalidDataException ex) { return new HeadFile(null, $"The head file is not a file ({ex.Message}): it was altered."); }
+        if (bytes is null) return null;
         HeadRecord? head;
         try { head = JsonSerializer.Deserialize(bytes, RegistryJson.Default.HeadRecord); }
         catch (JsonException) { head = null; }
-        if (head is null) { add(RegistryCodes.IndexMismatch, "The head file cannot be parsed: it was altered.", "head.json"); return; }
-        if (head.Seq > max)
-            add(RegistryCodes.EventMissing, $"The head file records event {head.Seq}, but the log ends at event {max}: events {max + 1}..{head.Seq} were deleted.", EventLog.EventKey(head.Seq));
+        return head is null || head.Seq < 0 ? new HeadFile(null, "The head file cannot be parsed: it was altered.") : new HeadFile(head, null);
+    }
+
+    private static void CheckHead(HeadFile? file, bool hasEvents, long last, Dictionary<long, string> digests, TrustedKeys? trust,
+        Action<DiagnosticCode, string, string> add)
+    {
+        if (file is null)
+        {
+            if (hasEvents) add(RegistryCodes.IndexMismatch, "The head file is missing: it was deleted.", "head.json");
+            return;
+        }
+        if (file.Record is not { } head) { add(RegistryCodes.IndexMismatch, file.Problem!, "head.json"); return; }
+        if (head.Seq > last)
+            add(RegistryCodes.EventMissing, $"The head file records event {head.Seq}, but the log ends at event {last}: events {last + 1}..{head.Seq} were deleted.", EventLog.EventKey(head.Seq));
         else if (digests.TryGetValue(head.Seq, out var d) && d != head.Digest)
             add(RegistryCodes.EventAltered, $"Event {head.Seq} was altered: its content hashes to {d}, but the head file recorded {head.Digest}.", EventLog.EventKey(head.Seq));
+        // Signed, the head says how far the log reached: cutting events off the end means forging it, or replaying
+        // an older signed head (docs/security.md).
+        if (trust is not null && EventLog.IsDigest(head.Digest)
+            && trust.Check(EventLog.HeadDigest(head.Seq, head.Digest), head.Signature) is { } why)
+            add(RegistryCodes.SignatureInvalid, $"The head file {why}: without a trusted signature on it, events cut off the end of the log would go unnoticed.", "head.json");
     }
 
     private static Dictionary<long, (string Text, string Key)> ReadSnapshots(IRegistryStore store, List<MlDiagnostic> diags, Func<string, string> loc)
@@ -159,7 +212,9 @@ public static class RegistryVerifier
         var result = new Dictionary<long, (string, string)>();
         foreach (var key in store.List("snapshots/"))
         {
-            var bytes = store.Read(key);
+            byte[]? bytes;
+            try { bytes = store.Read(key); }
+            catch (InvalidDataException) { bytes = []; } // reported below as unparsable
             if (bytes is null) continue;
             RegistrySnapshot? snap = null;
             try { snap = JsonSerializer.Deserialize(bytes, RegistryJson.Default.RegistrySnapshot); }

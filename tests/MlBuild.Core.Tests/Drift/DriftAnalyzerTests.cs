@@ -127,8 +127,8 @@ public sealed class DriftAnalyzerTests : IDisposable
     {
         var reference = Profile("ref.csv", GeneratedData.Rows(20_000, 1));
         var current = Profile("cur.csv", GeneratedData.Rows(20_000, 2, shift: 0.3, catShift: 0.1));
-        var a = DriftReportJson.Write(Compare(reference, current), "ref", "cur");
-        var b = DriftReportJson.Write(Compare(ProfileJson.Read(ProfileJson.Write(reference), "r"), current), "ref", "cur");
+        var a = MlBuild.Core.Reports.ReportWriters.Json(DriftReport.Document(Compare(reference, current), "ref", "cur", "1.0.0"));
+        var b = MlBuild.Core.Reports.ReportWriters.Json(DriftReport.Document(Compare(ProfileJson.Read(ProfileJson.Write(reference), "r"), current), "ref", "cur", "1.0.0"));
         Assert.Equal(a, b);
     }
 }

@@ -21,8 +21,8 @@ internal static class DiffCommand
             var (va, ea) = reg.Resolve(RegistryNames.ParseReference($"{n}@{parse.GetValue(a)}"));
             var (vb, eb) = reg.Resolve(RegistryNames.ParseReference($"{n}@{parse.GetValue(b)}"));
             var o = context.Out;
-            o.WriteLine($"{n}: {va} -> {vb}");
-            o.WriteLine(ea.Artifact!.Digest == eb.Artifact!.Digest ? "  model: identical" : $"  model: {ea.Artifact.Digest} -> {eb.Artifact.Digest}");
+            RegistryCommands.Print(o, $"{n}: {va} -> {vb}");
+            RegistryCommands.Print(o, ea.Artifact!.Digest == eb.Artifact!.Digest ? "  model: identical" : $"  model: {ea.Artifact.Digest} -> {eb.Artifact.Digest}");
             var names = (ea.Metrics?.Keys ?? Enumerable.Empty<string>()).Union(eb.Metrics?.Keys ?? Enumerable.Empty<string>()).Order(StringComparer.Ordinal);
             foreach (var m in names)
             {
@@ -30,17 +30,17 @@ internal static class DiffCommand
                 ea.Metrics?.TryGetValue(m, out x);
                 eb.Metrics?.TryGetValue(m, out y);
                 var delta = x is not null && y is not null ? $" ({(y.Value - x.Value >= 0 ? "+" : "")}{RegistryCommands.Num(y.Value - x.Value)})" : "";
-                o.WriteLine($"  metric {m}: {(x is null ? "-" : RegistryCommands.Num(x.Value))} -> {(y is null ? "-" : RegistryCommands.Num(y.Value))}{delta}");
+                RegistryCommands.Print(o, $"  metric {m}: {(x is null ? "-" : RegistryCommands.Num(x.Value))} -> {(y is null ? "-" : RegistryCommands.Num(y.Value))}{delta}");
             }
             var gates = (ea.Gates?.Keys ?? Enumerable.Empty<string>()).Union(eb.Gates?.Keys ?? Enumerable.Empty<string>()).Order(StringComparer.Ordinal);
             foreach (var g in gates)
             {
                 var x = ea.Gates is not null && ea.Gates.TryGetValue(g, out var vx) ? vx.RegistryWord() : null;
                 var y = eb.Gates is not null && eb.Gates.TryGetValue(g, out var vy) ? vy.RegistryWord() : null;
-                if (x != y) o.WriteLine($"  gate {g}: {x ?? "-"} -> {y ?? "-"}");
+                if (x != y) RegistryCommands.Print(o, $"  gate {g}: {x ?? "-"} -> {y ?? "-"}");
             }
             var change = SchemaDiff.Compare(ea.Schema, eb.Schema);
-            o.WriteLine($"  schema: {change.Kind.ToString().ToLowerInvariant()}{(change.Details.Count > 0 ? " (" + string.Join("; ", change.Details) + ")" : "")}");
+            RegistryCommands.Print(o, $"  schema: {change.Kind.ToString().ToLowerInvariant()}{(change.Details.Count > 0 ? " (" + string.Join("; ", change.Details) + ")" : "")}");
             Line(o, "git", ea.Lineage?.GitCommit, eb.Lineage?.GitCommit);
             Line(o, "seed", ea.Lineage?.Seed?.ToString(System.Globalization.CultureInfo.InvariantCulture), eb.Lineage?.Seed?.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Line(o, "parameters", ea.Lineage?.Parameters?.GetRawText(), eb.Lineage?.Parameters?.GetRawText());
@@ -56,6 +56,6 @@ internal static class DiffCommand
 
     private static void Line(TextWriter o, string what, string? x, string? y)
     {
-        if (x != y) o.WriteLine($"  {what}: {x ?? "-"} -> {y ?? "-"}");
+        if (x != y) RegistryCommands.Print(o, $"  {what}: {x ?? "-"} -> {y ?? "-"}");
     }
 }

@@ -15,7 +15,7 @@ internal static class HistoryCommand
         {
             var reg = RegistryCommands.Open(context, parse, registry);
             foreach (var e in reg.History(parse.GetValue(name)!))
-                context.Out.WriteLine(Line(e));
+                RegistryCommands.Print(context.Out, Line(e));
             return 0;
         }));
         return cmd;

@@ -60,16 +60,17 @@ internal static class RegistryCommands
     {
         var store = OpenStore(context, parse.GetValue(registry));
         var signer = signingKey is null ? null : Signer(context, parse, signingKey);
-        RegistryPolicy? pol = null;
-        if (policy is not null)
-        {
-            var given = parse.GetValue(policy);
-            var path = Resolve(context, given) ?? Path.Combine(context.WorkingDirectory, RegistryPolicy.FileName);
-            if (given is not null && !File.Exists(path))
-                throw new MlBuildException(new MlDiagnostic(RegistryCodes.PolicyInvalid, MlSeverity.Error, $"Policy file '{given}' does not exist.", given));
-            pol = RegistryPolicy.Load(path);
-        }
+        var pol = policy is null ? null : LoadPolicy(context, parse.GetValue(policy));
         return new ModelRegistry(store, new RegistryOptions { WorkingDirectory = context.WorkingDirectory, Signer = signer, Policy = pol });
+    }
+
+    /// <summary>The policy file given, or the default one in the working directory if present.</summary>
+    public static RegistryPolicy? LoadPolicy(CliContext context, string? given)
+    {
+        var path = Resolve(context, given) ?? Path.Combine(context.WorkingDirectory, RegistryPolicy.FileName);
+        if (given is not null && !File.Exists(path))
+            throw new MlBuildException(new MlDiagnostic(RegistryCodes.PolicyInvalid, MlSeverity.Error, $"Policy file '{given}' does not exist.", given));
+        return RegistryPolicy.Load(path);
     }
 
     public static EventSigner? Signer(CliContext context, ParseResult parse, Option<string> signingKey) =>
@@ -104,6 +105,9 @@ internal static class RegistryCommands
             return (int)DiagnosticCodes.InternalError.ExitClass;
         }
     }
+
+    /// <summary>Prints one line of registry output with echoed values escaped (the rule diagnostics use).</summary>
+    public static void Print(TextWriter o, string line) => o.WriteLine(DiagnosticText.Escape(line));
 
     public static string V(int? v) => v?.ToString(CultureInfo.InvariantCulture) ?? "(none)";
 

@@ -34,34 +34,34 @@ internal static class ShowCommand
 
     internal static void Write(TextWriter o, RegistryEvent e, IReadOnlyList<string> aliases, VersionState vs)
     {
-        o.WriteLine($"{e.Model}@{e.Version}");
-        o.WriteLine($"  registered: {e.Time} by {e.Actor} (event {e.Seq})");
-        if (e.Reason is not null) o.WriteLine($"  reason:     {e.Reason}");
-        o.WriteLine($"  model:      {e.Artifact!.Path} {e.Artifact.Digest} ({e.Artifact.Size} bytes)");
-        o.WriteLine($"  aliases:    {(aliases.Count == 0 ? "(none)" : string.Join(", ", aliases))}");
+        RegistryCommands.Print(o, $"{e.Model}@{e.Version}");
+        RegistryCommands.Print(o, $"  registered: {e.Time} by {e.Actor} (event {e.Seq})");
+        if (e.Reason is not null) RegistryCommands.Print(o, $"  reason:     {e.Reason}");
+        RegistryCommands.Print(o, $"  model:      {e.Artifact!.Path} {e.Artifact.Digest} ({e.Artifact.Size} bytes)");
+        RegistryCommands.Print(o, $"  aliases:    {(aliases.Count == 0 ? "(none)" : string.Join(", ", aliases))}");
         if (vs.Approvals.Count > 0)
-            o.WriteLine($"  approvals:  {string.Join("; ", vs.Approvals.Select(a => $"{a.Key}: {string.Join(", ", a.Value)}"))}");
+            RegistryCommands.Print(o, $"  approvals:  {string.Join("; ", vs.Approvals.Select(a => $"{a.Key}: {string.Join(", ", a.Value)}"))}");
         var l = e.Lineage;
         if (l is not null)
         {
-            o.WriteLine($"  git:        {l.GitCommit ?? "(unknown)"}{(l.GitDirty == true ? " (dirty)" : "")}");
-            o.WriteLine($"  versions:   mlbuild {l.MlBuildVersion ?? "?"}, ml.net {l.MlNetVersion ?? "(unknown)"}");
-            if (l.Seed is not null) o.WriteLine($"  seed:       {l.Seed}");
-            if (l.Parameters is { } p) o.WriteLine($"  parameters: {p.GetRawText()}");
-            if (l.Baseline is not null) o.WriteLine($"  baseline:   {l.Baseline}");
+            RegistryCommands.Print(o, $"  git:        {l.GitCommit ?? "(unknown)"}{(l.GitDirty == true ? " (dirty)" : "")}");
+            RegistryCommands.Print(o, $"  versions:   mlbuild {l.MlBuildVersion ?? "?"}, ml.net {l.MlNetVersion ?? "(unknown)"}");
+            if (l.Seed is not null) RegistryCommands.Print(o, $"  seed:       {l.Seed}");
+            if (l.Parameters is { } p) RegistryCommands.Print(o, $"  parameters: {p.GetRawText()}");
+            if (l.Baseline is not null) RegistryCommands.Print(o, $"  baseline:   {l.Baseline}");
             foreach (var d in l.Datasets ?? [])
-                o.WriteLine($"  dataset:    {d.Name} {d.Path} {d.Digest ?? "(not found at registration)"}");
+                RegistryCommands.Print(o, $"  dataset:    {d.Name} {d.Path} {d.Digest ?? "(not found at registration)"}");
         }
         foreach (var (name, m) in e.Metrics ?? [])
-            o.WriteLine($"  metric:     {name} = {RegistryCommands.Num(m.Value)}{(m.Low is not null && m.High is not null ? $" [{RegistryCommands.Num(m.Low.Value)}, {RegistryCommands.Num(m.High.Value)}]" : "")}");
+            RegistryCommands.Print(o, $"  metric:     {name} = {RegistryCommands.Num(m.Value)}{(m.Low is not null && m.High is not null ? $" [{RegistryCommands.Num(m.Low.Value)}, {RegistryCommands.Num(m.High.Value)}]" : "")}");
         foreach (var (name, verdict) in e.Gates ?? [])
-            o.WriteLine($"  gate:       {name} {verdict.RegistryWord()}");
+            RegistryCommands.Print(o, $"  gate:       {name} {verdict.RegistryWord()}");
         if (e.Schema is { } s)
         {
-            o.WriteLine($"  inputs:     {string.Join(", ", s.Inputs.Select(c => $"{c.Name}:{c.Type}"))}");
-            o.WriteLine($"  outputs:    {string.Join(", ", s.Outputs.Select(c => $"{c.Name}:{c.Type}"))}");
+            RegistryCommands.Print(o, $"  inputs:     {string.Join(", ", s.Inputs.Select(c => $"{c.Name}:{c.Type}"))}");
+            RegistryCommands.Print(o, $"  outputs:    {string.Join(", ", s.Outputs.Select(c => $"{c.Name}:{c.Type}"))}");
         }
         foreach (var f in e.Evidence ?? [])
-            o.WriteLine($"  evidence:   {f.Path} {f.Digest} ({f.Size} bytes)");
+            RegistryCommands.Print(o, $"  evidence:   {f.Path} {f.Digest} ({f.Size} bytes)");
     }
 }

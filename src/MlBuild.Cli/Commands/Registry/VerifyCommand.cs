@@ -16,7 +16,8 @@ internal static class VerifyCommand
         };
         var package = new Option<string>("--package") { Description = "Check a .nupkg made by 'dotnet ml package' (digests and signature) instead of the registry." };
         var extract = new Option<string>("--extract") { Description = "With --package: after a successful check, write the package's files into this folder (paths checked to stay inside it)." };
-        var cmd = new Command("verify", "Check the registry: event chain, rules, blobs, signatures, head and snapshots.") { registry, trust, package, extract };
+        var policy = RegistryCommands.PolicyOption();
+        var cmd = new Command("verify", "Check the registry: event chain, rules, policy, blobs, signatures, head and snapshots.") { registry, trust, policy, package, extract };
         cmd.SetAction(parse => RegistryCommands.Run(context, () =>
         {
             var store = RegistryCommands.OpenStore(context, parse.GetValue(registry));
@@ -43,7 +44,7 @@ internal static class VerifyCommand
             }
             if (!store.Exists())
                 throw RegistryCodes.Error(RegistryCodes.NoRegistry, $"No registry at '{store.Description}'. Pass --registry.");
-            var report = RegistryVerifier.Verify(store, keys);
+            var report = RegistryVerifier.Verify(store, keys, RegistryCommands.LoadPolicy(context, parse.GetValue(policy)));
             foreach (var d in report.Diagnostics)
                 (d.Severity == MlSeverity.Error ? context.Error : context.Out).WriteLine(d.ToCanonicalString());
             var errors = report.Diagnostics.Count(d => d.Severity == MlSeverity.Error);

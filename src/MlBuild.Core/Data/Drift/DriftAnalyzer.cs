@@ -100,44 +100,27 @@ public sealed class DriftResult
     public IEnumerable<MlDiagnostic> Diagnostics(string currentDisplay)
     {
         foreach (var c in Columns)
-        {
-            var d = c.Status switch
-            {
-                ColumnDriftStatus.Drifted => new MlDiagnostic(DriftCodes.ColumnDrifted, MlSeverity.Error,
-                    $"column '{c.Name}' drifted: {c.Method} {Format(c.Criteria.First(k => k.Name == c.Method).Value)} >= {Format(c.Criteria.First(k => k.Name == c.Method).Threshold)} (score {Format(c.Score)}; {c.Direction})", currentDisplay),
-                ColumnDriftStatus.Missing => new MlDiagnostic(DriftCodes.ColumnMissing, MlSeverity.Error,
-                    $"column '{c.Name}' of the reference is missing from the current data", currentDisplay),
-                ColumnDriftStatus.TypeChanged => new MlDiagnostic(DriftCodes.TypeChanged, MlSeverity.Error,
-                    $"column '{c.Name}' changed type: {DriftAnalyzer.Percent(c.CurrentInvalidShare)} of its current values do not read as {c.Type}", currentDisplay),
-                ColumnDriftStatus.NotCompared => new MlDiagnostic(DriftCodes.ColumnNotCompared, MlSeverity.Info,
-                    $"column '{c.Name}' was not compared: {c.Note}", currentDisplay),
-                _ => null,
-            };
-            if (d is not null) yield return d;
-        }
+            if (DiagnosticOf(c, currentDisplay) is { } d) yield return d;
     }
+
+    /// <summary>The diagnostic of one column: an error when it drifted, went missing or changed type, info when not compared, else null.</summary>
+    public static MlDiagnostic? DiagnosticOf(ColumnDriftResult c, string currentDisplay) => c.Status switch
+    {
+        ColumnDriftStatus.Drifted => new MlDiagnostic(DriftCodes.ColumnDrifted, MlSeverity.Error,
+            $"column '{c.Name}' drifted: {c.Method} {Format(c.Criteria.First(k => k.Name == c.Method).Value)} >= {Format(c.Criteria.First(k => k.Name == c.Method).Threshold)} (score {Format(c.Score)}; {c.Direction})", currentDisplay),
+        ColumnDriftStatus.Missing => new MlDiagnostic(DriftCodes.ColumnMissing, MlSeverity.Error,
+            $"column '{c.Name}' of the reference is missing from the current data", currentDisplay),
+        ColumnDriftStatus.TypeChanged => new MlDiagnostic(DriftCodes.TypeChanged, MlSeverity.Error,
+            $"column '{c.Name}' changed type: {DriftAnalyzer.Percent(c.CurrentInvalidShare)} of its current values do not read as {c.Type}", currentDisplay),
+        ColumnDriftStatus.NotCompared => new MlDiagnostic(DriftCodes.ColumnNotCompared, MlSeverity.Info,
+            $"column '{c.Name}' was not compared: {c.Note}", currentDisplay),
+        _ => null,
+    };
 
     /// <summary>The one-line verdict.</summary>
     public string Summary(string currentDisplay) => Drifted
         ? $"mlbuild: '{currentDisplay}' drifted: {DriftedColumns} of {ComparedColumns} columns ({CurrentRows} rows against a reference of {ReferenceRows})."
         : $"mlbuild: '{currentDisplay}' shows no drift: {DriftedColumns} of {ComparedColumns} columns drifted ({CurrentRows} rows against a reference of {ReferenceRows}).";
-
-    /// <summary>A Markdown summary for a CI job's page (GitHub's step summary): the verdict and a row per column.</summary>
-    public string Markdown(string referenceDisplay, string currentDisplay)
-    {
-        var sb = new System.Text.StringBuilder();
-        sb.Append("### Drift: ").Append(Escape(currentDisplay)).Append(Drifted ? " drifted\n\n" : " shows no drift\n\n");
-        sb.Append(DriftedColumns).Append(" of ").Append(ComparedColumns).Append(" columns drifted; ").Append(CurrentRows)
-          .Append(" rows against ").Append(Escape(referenceDisplay)).Append(" (").Append(ReferenceRows).Append(" rows). Rule: ").Append(RuleText()).Append(".\n\n");
-        sb.Append("| column | status | score | method | direction |\n|---|---|---|---|---|\n");
-        foreach (var c in Columns)
-            sb.Append("| ").Append(Escape(c.Name)).Append(" | ").Append(c.Status.ToString()).Append(" | ")
-              .Append(double.IsFinite(c.Score) ? Format(c.Score) : "").Append(" | ").Append(c.Method ?? "").Append(" | ")
-              .Append(Escape(c.Direction.Length > 0 ? c.Direction : c.Note ?? "")).Append(" |\n");
-        return sb.ToString();
-    }
-
-    static string Escape(string text) => text.Replace("|", "\\|").Replace("\n", " ");
 
     /// <summary>What the HTML report draws: the verdict, the rule in words, and every column with its statistics.</summary>
     public DriftReportInput ToReportInput(string referenceDisplay, string currentDisplay)

@@ -19,7 +19,33 @@ public static class SchemaLoader
         displayPath ??= path;
         if (!File.Exists(path))
             throw Error(DiagnosticCodes.SchemaNotFound, $"Schema file '{displayPath}' was not found.", displayPath, 0, 0);
-        return Parse(File.ReadAllBytes(path), displayPath);
+        return Parse(ReadBounded(path, displayPath), displayPath);
+    }
+
+    /// <summary>No schema is larger than this; a bigger file (or a device that never ends) is refused before it fills memory.</summary>
+    public const int MaxSchemaBytes = 64 << 20;
+
+    static byte[] ReadBounded(string path, string displayPath)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
+            using var buffer = new MemoryStream();
+            var chunk = new byte[81920];
+            int n;
+            while ((n = stream.Read(chunk, 0, chunk.Length)) > 0)
+            {
+                if (buffer.Length + n > MaxSchemaBytes)
+                    throw Error(DiagnosticCodes.SchemaUnreadable,
+                        $"Schema file '{displayPath}' is larger than {MaxSchemaBytes >> 20} MiB: it is not a schema (a device or an endless stream?).", displayPath, 0, 0);
+                buffer.Write(chunk, 0, n);
+            }
+            return buffer.ToArray();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Error(DiagnosticCodes.SchemaUnreadable, $"Schema file '{displayPath}' cannot be read ({ex.Message}).", displayPath, 0, 0);
+        }
     }
 
     /// <summary>Parses schema JSON (UTF-8 bytes).</summary>
