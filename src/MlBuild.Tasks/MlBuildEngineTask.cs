@@ -163,7 +163,7 @@ namespace MlBuild.Tasks
             }
             // The engine's summaries (one line per dataset) show at the default verbosity, as a test runner's summary does.
             foreach (var m in result.Messages)
-                Log.LogMessage(MessageImportance.High, "{0}", m);
+                Log.LogMessage(MessageImportance.High, "{0}", MlBuild.Core.Diagnostics.DiagnosticText.Escape(m));
 
             int errors = 0;
             bool engineReportedError = false;

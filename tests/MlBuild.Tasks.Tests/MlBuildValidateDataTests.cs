@@ -41,7 +41,8 @@ public sealed class MlBuildValidateDataTests : IDisposable
         var error = Assert.Single(_ws.Engine.Errors);
         Assert.Equal(("MLB1003", "data/train.csv", 12, 2), (error.Code, error.File, error.LineNumber, error.ColumnNumber));
         var warning = Assert.Single(_ws.Engine.Warnings);
-        Assert.Equal(("MLB2001", "drift\tin 'plan'"), (warning.Code, warning.Message));
+        // Control characters in a message are shown escaped (DiagnosticText.Escape), so no value can forge a diagnostic line.
+        Assert.Equal(("MLB2001", "drift\\tin 'plan'"), (warning.Code, warning.Message));
         Assert.Contains(_ws.Engine.Messages, m => m.Code == "MLB1000");
         // The engine's text output is logged as messages only: its canonical-looking line is not an error,
         // and exit code 1 does not add MSBuild's generic "exited with code" error.
