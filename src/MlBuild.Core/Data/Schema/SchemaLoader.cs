@@ -11,6 +11,39 @@ public static class SchemaLoader
     static readonly HashSet<string> RootKeys = ["$schema", "schemaVersion", "description", "csv", "columns", "rows", "extraColumns", "missingColumns", "rules"];
     static readonly HashSet<string> ColumnKeys = ["name", "type", "description", "nullable", "required", "min", "max", "exclusiveMin", "exclusiveMax",
         "allowed", "pattern", "minLength", "maxLength", "unique", "format", "tolerance"];
+    /// <summary>Every type spelling the loader accepts (docs/schema.md, mlbuild-data-schema.json): the seven names and the
+    /// common aliases whose meaning is not in doubt. Case-sensitive, as every other name in the file.</summary>
+    internal static readonly IReadOnlyDictionary<string, ColumnType> TypeSpellings = new Dictionary<string, ColumnType>(StringComparer.Ordinal)
+    {
+        ["integer"] = ColumnType.Integer, ["int"] = ColumnType.Integer, ["int64"] = ColumnType.Integer,
+        ["float"] = ColumnType.Float, ["double"] = ColumnType.Float, ["float64"] = ColumnType.Float,
+        ["boolean"] = ColumnType.Boolean, ["bool"] = ColumnType.Boolean,
+        ["string"] = ColumnType.String,
+        ["category"] = ColumnType.Category,
+        ["date"] = ColumnType.Date,
+        ["datetime"] = ColumnType.DateTime,
+    };
+
+    // Refused spellings with the type they most likely mean. 'number' is refused because in JSON Schema it takes
+    // integers too: whether the author meant integer or float is a guess the loader should not make silently.
+    static readonly Dictionary<string, string> RefusedSpellings = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["number"] = "float", ["numeric"] = "float", ["real"] = "float", ["decimal"] = "float", ["float32"] = "float", ["single"] = "float",
+        ["long"] = "integer", ["int32"] = "integer", ["short"] = "integer",
+        ["str"] = "string", ["text"] = "string", ["varchar"] = "string",
+        ["categorical"] = "category", ["enum"] = "category",
+        ["timestamp"] = "datetime", ["date-time"] = "datetime",
+    };
+
+    static string DidYouMean(string typeText)
+    {
+        if (RefusedSpellings.TryGetValue(typeText, out var meant)) return $" Did you mean '{meant}'?";
+        // A known spelling in another case ("Integer", "BOOL"): names are case-sensitive, so say which one.
+        foreach (var known in TypeSpellings.Keys)
+            if (string.Equals(known, typeText, StringComparison.OrdinalIgnoreCase)) return $" Did you mean '{known}'? Type names are lower case.";
+        return "";
+    }
+
     static readonly HashSet<string> CheckNames = ["type", "notNull", "min", "max", "allowed", "pattern", "length", "unique"];
 
     /// <summary>Loads and checks a schema file. <paramref name="displayPath"/> is how diagnostics name the file.</summary>
@@ -130,17 +163,9 @@ public static class SchemaLoader
         if (name.Length == 0) throw ctx.At(DiagnosticCodes.SchemaInvalidValue, nameNode, "A column name must not be empty.");
         var typeNode = c["type"] ?? throw ctx.Missing(c, "type", $"column '{name}'");
         var typeText = ctx.String(typeNode, "type");
-        var type = typeText switch
-        {
-            "integer" or "int" or "int64" => ColumnType.Integer,
-            "float" or "double" or "float64" or "number" => ColumnType.Float,
-            "boolean" or "bool" => ColumnType.Boolean,
-            "string" => ColumnType.String,
-            "category" => ColumnType.Category,
-            "date" => ColumnType.Date,
-            "datetime" => ColumnType.DateTime,
-            _ => throw ctx.At(DiagnosticCodes.SchemaUnknownType, typeNode, $"Column '{name}' has unknown type '{typeText}'. Use one of: integer, float, boolean, string, category, date, datetime."),
-        };
+        if (!TypeSpellings.TryGetValue(typeText, out var type))
+            throw ctx.At(DiagnosticCodes.SchemaUnknownType, typeNode,
+                $"Column '{name}' has unknown type '{typeText}'.{DidYouMean(typeText)} Use one of: integer, float, boolean, string, category, date, datetime.");
         string? format = c["format"] is { } f ? ctx.String(f, "format") : null;
         if (format is not null && type is not (ColumnType.Date or ColumnType.DateTime))
             throw ctx.At(DiagnosticCodes.SchemaInvalidValue, c["format"]!, $"'format' applies to date and datetime columns; column '{name}' is {typeText}.");
