@@ -60,6 +60,21 @@ public class RuleTests
     }
 
     [Fact]
+    public void A_doubled_quote_inside_a_quoted_name_stands_for_the_quote()
+    {
+        using var dir = new TempDir();
+        var r = Validate(dir, """
+            {"schemaVersion": 1,
+             "columns": [{"name": "it`s", "type": "integer"}, {"name": "say \"hi\"", "type": "integer"}],
+             "rules": [{"name": "positive", "check": "`it``s` > 0"}, {"name": "order", "check": "\"say \"\"hi\"\"\" < `it``s`"}]}
+            """, "it`s,\"say \"\"hi\"\"\"\n5,1\n-1,-2\n2,3\n");
+        Assert.Equal(3, Check(r, "rule:positive").FirstFailures[0].Location.Line);
+        Assert.Equal(1, Check(r, "rule:positive").Failures);
+        Assert.Equal(4, Check(r, "rule:order").FirstFailures[0].Location.Line);
+        Assert.Equal(1, Check(r, "rule:order").Failures);
+    }
+
+    [Fact]
     public void Constants_on_either_side_compare_numbers_dates_and_datetimes()
     {
         using var dir = new TempDir();
