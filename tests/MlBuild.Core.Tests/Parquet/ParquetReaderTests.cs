@@ -71,6 +71,21 @@ public sealed class ParquetReaderTests : IDisposable
     [Theory]
     [InlineData(1)]
     [InlineData(4)]
+    public void Rules_with_constants_and_quoted_names_fail_at_their_row_group_and_row(int parallelism)
+    {
+        WriteMixed(_dir.File("mixed.parquet"));
+        var schema = MixedSchema.TrimEnd()[..^1] +
+            ", \"rules\": [{\"name\": \"cap\", \"check\": \"score <= 95\"}, {\"name\": \"before\", \"check\": \"'2026-01-01' > day\"}," +
+            " {\"name\": \"pair\", \"check\": \"`score` >= \\\"small\\\"\"}]}";
+        var r = Validate(_dir.Path, "mixed.parquet", schema, parallelism);
+        AssertFirst(r.Check("rule:cap"), 2, 1, 7, "150");           // and 100 at row 10
+        AssertFirst(r.Check("rule:before"), 1, 2, 11, "2030-01-01");
+        AssertFirst(r.Check("rule:pair"), 1, 2, 9, "-1");           // score -1 below small 10
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
     public void Mixed_types_report_every_fault_at_its_row_group_and_row(int parallelism)
     {
         WriteMixed(_dir.File("data.parquet"));

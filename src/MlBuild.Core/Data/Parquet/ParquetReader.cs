@@ -153,7 +153,8 @@ internal static class ParquetReader
     {
         var parent = Enumerable.Range(0, plan.Columns.Length).ToArray();
         int Find(int x) { while (parent[x] != x) x = parent[x] = parent[parent[x]]; return x; }
-        foreach (var (_, _, left, right) in plan.Rules) parent[Find(left)] = Find(right);
+        foreach (var (_, _, left, right) in plan.Rules)
+            if (right >= 0) parent[Find(left)] = Find(right); // a rule with a constant (right -1) joins no columns
         return bindings.GroupBy(b => Find(b.Plan.Index)).Select(grp => grp.ToArray()).ToList();
     }
 

@@ -90,17 +90,22 @@ public enum CompareOp
     NotEqual,
 }
 
-/// <summary>A comparison between two columns of the same row, e.g. <c>end_date &gt;= start_date</c>; skipped when a side is null.</summary>
+/// <summary>A comparison between two columns of the same row (e.g. <c>end_date &gt;= start_date</c>) or between a column and a
+/// constant (e.g. <c>age &gt;= 18</c>); skipped when a column side is null.</summary>
 public sealed class RowRule
 {
     /// <summary>The rule's name, used in messages and reports.</summary>
     public required string Name { get; init; }
-    /// <summary>Left column.</summary>
+    /// <summary>Left column's name, or the constant's text when <see cref="LeftConstant"/> is set.</summary>
     public required string Left { get; init; }
+    /// <summary>The left side's value when it is a constant, in the unit the other column compares in (number, day number, ticks).</summary>
+    public double? LeftConstant { get; init; }
     /// <summary>Operator.</summary>
     public required CompareOp Op { get; init; }
-    /// <summary>Right column.</summary>
+    /// <summary>Right column's name, or the constant's text when <see cref="RightConstant"/> is set.</summary>
     public required string Right { get; init; }
+    /// <summary>The right side's value when it is a constant, in the unit the other column compares in (number, day number, ticks).</summary>
+    public double? RightConstant { get; init; }
     /// <summary>The rule as written.</summary>
     public required string Text { get; init; }
     /// <summary>Tolerated failing share.</summary>

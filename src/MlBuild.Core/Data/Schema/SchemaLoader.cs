@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
 using MlBuild.Core.Diagnostics;
 using MlBuild.Core.Json;
@@ -259,7 +260,13 @@ public static class SchemaLoader
         };
     }
 
-    static readonly Regex RuleSyntax = new(@"^\s*([A-Za-z_][\w.\-]*)\s*(<=|>=|==|!=|<|>)\s*([A-Za-z_][\w.\-]*)\s*$", RegexOptions.CultureInvariant);
+    static readonly Regex BareName = new(@"\G[A-Za-z_][\w.\-]*", RegexOptions.CultureInvariant);
+    static readonly Regex NumberConstant = new(@"\G[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", RegexOptions.CultureInvariant);
+    static readonly string[] Operators = ["<=", ">=", "==", "!=", "<", ">"];
+
+    /// <summary>One side of a rule as written: a column name (bare, `backticked` or "double-quoted"), a number, or a
+    /// 'single-quoted' constant (a date or datetime).</summary>
+    readonly record struct RuleOperand(string Text, bool IsColumn, bool IsQuotedConstant);
 
     static RowRule ParseRule(Ctx ctx, PositionedJson r, List<ColumnSchema> columns)
     {
@@ -267,17 +274,36 @@ public static class SchemaLoader
         ctx.CheckKeys(r, new[] { "name", "check", "tolerance", "description" }, "rule");
         var checkNode = r["check"] ?? throw ctx.Missing(r, "check", "a rule (e.g. \"end_date >= start_date\")");
         var text = ctx.String(checkNode, "check");
-        var m = RuleSyntax.Match(text);
-        if (!m.Success)
-            throw ctx.At(DiagnosticCodes.SchemaInvalidRule, checkNode, $"Rule '{text}' is not of the form 'column OP column' with OP one of < <= > >= == !=.");
-        foreach (var side in new[] { m.Groups[1].Value, m.Groups[3].Value })
+        MlBuildException Invalid(string why) => ctx.At(DiagnosticCodes.SchemaInvalidRule, checkNode, $"Rule '{text}' {why}");
+        const string Form = "is not of the form 'left OP right' with OP one of < <= > >= == != and each side a column " +
+            "(`Name with spaces` or \"Name\" when it is not a plain identifier), a number or a 'quoted' date.";
+
+        int pos = 0;
+        var left = ReadOperand(text, ref pos) ?? throw Invalid(Form);
+        SkipSpaces(text, ref pos);
+        var opText = Operators.FirstOrDefault(o => string.CompareOrdinal(text, pos, o, 0, o.Length) == 0) ?? throw Invalid(Form);
+        pos += opText.Length;
+        var right = ReadOperand(text, ref pos) ?? throw Invalid(Form);
+        SkipSpaces(text, ref pos);
+        if (pos != text.Length) throw Invalid(Form);
+        if (!left.IsColumn && !right.IsColumn) throw Invalid("compares two constants; a rule compares a column with a column or a constant.");
+
+        ColumnSchema Column(RuleOperand side)
         {
-            var col = columns.FirstOrDefault(c => c.Name == side)
-                ?? throw ctx.At(DiagnosticCodes.SchemaInvalidRule, checkNode, $"Rule '{text}' names column '{side}', which the schema does not declare.");
+            var col = columns.FirstOrDefault(c => c.Name == side.Text)
+                ?? throw Invalid($"names column '{side.Text}', which the schema does not declare.");
             if (col.Type is ColumnType.String or ColumnType.Category or ColumnType.Boolean)
-                throw ctx.At(DiagnosticCodes.SchemaInvalidRule, checkNode, $"Rule '{text}' compares column '{side}' of type {col.Type.ToString().ToLowerInvariant()}; rules compare numeric, date and datetime columns.");
+                throw Invalid($"compares column '{side.Text}' of type {TypeName(col.Type)}; rules compare numeric, date and datetime columns.");
+            return col;
         }
-        var op = m.Groups[2].Value switch
+        var leftCol = left.IsColumn ? Column(left) : null;
+        var rightCol = right.IsColumn ? Column(right) : null;
+        if (leftCol is not null && rightCol is not null && Family(leftCol.Type) != Family(rightCol.Type))
+            throw Invalid($"compares column '{leftCol.Name}' of type {TypeName(leftCol.Type)} with column '{rightCol.Name}' of type {TypeName(rightCol.Type)}; both sides need the same kind (numbers, dates or datetimes).");
+        double? leftConstant = leftCol is null ? Constant(left, rightCol!, Invalid) : null;
+        double? rightConstant = rightCol is null ? Constant(right, leftCol!, Invalid) : null;
+
+        var op = opText switch
         {
             "<" => CompareOp.Less,
             "<=" => CompareOp.LessOrEqual,
@@ -289,12 +315,79 @@ public static class SchemaLoader
         return new RowRule
         {
             Name = r["name"] is { } n ? ctx.String(n, "name") : text.Trim(),
-            Left = m.Groups[1].Value,
+            Left = left.Text,
+            LeftConstant = leftConstant,
             Op = op,
-            Right = m.Groups[3].Value,
+            Right = right.Text,
+            RightConstant = rightConstant,
             Text = text.Trim(),
             Tolerance = r["tolerance"] is { } t ? ctx.Share(t, "tolerance") : 0,
         };
+    }
+
+    static string TypeName(ColumnType type) => type.ToString().ToLowerInvariant();
+
+    /// <summary>Integers and floats compare with each other; dates (day numbers) and datetimes (ticks) only with their own kind.</summary>
+    static int Family(ColumnType type) => type switch { ColumnType.Date => 1, ColumnType.DateTime => 2, _ => 0 };
+
+    /// <summary>A constant in the unit the column's values are compared in (day numbers for dates, ticks for datetimes).</summary>
+    static double Constant(RuleOperand c, ColumnSchema column, Func<string, MlBuildException> invalid)
+    {
+        // Parsed as the column's min/max bounds are (Ctx.Bound), so a rule's constant and a bound mean the same instant.
+        switch (column.Type)
+        {
+            case ColumnType.Date when c.IsQuotedConstant:
+                if (DateOnly.TryParseExact(c.Text, column.Format ?? "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
+                    || DateOnly.TryParseExact(c.Text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out d))
+                    return d.DayNumber;
+                throw invalid($"compares date column '{column.Name}' with '{c.Text}', which is not a date (yyyy-MM-dd{(column.Format is null ? "" : $" or {column.Format}")}).");
+            case ColumnType.DateTime when c.IsQuotedConstant:
+                if (DateTime.TryParse(c.Text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var dt))
+                    return dt.Ticks;
+                throw invalid($"compares datetime column '{column.Name}' with '{c.Text}', which is not a date and time.");
+            case ColumnType.Integer or ColumnType.Float when !c.IsQuotedConstant:
+                return double.Parse(c.Text, NumberStyles.Float, CultureInfo.InvariantCulture);
+            case ColumnType.Integer or ColumnType.Float:
+                throw invalid($"compares {TypeName(column.Type)} column '{column.Name}' with the quoted constant '{c.Text}'; write a number without quotes.");
+            default:
+                throw invalid($"compares {TypeName(column.Type)} column '{column.Name}' with the number {c.Text}; write a {TypeName(column.Type)} in single quotes (e.g. '2024-01-31').");
+        }
+    }
+
+    static void SkipSpaces(string s, ref int pos)
+    {
+        while (pos < s.Length && char.IsWhiteSpace(s[pos])) pos++;
+    }
+
+    /// <summary>Reads one side of a rule at <paramref name="pos"/>, or null when none is there. A quote inside a quoted
+    /// name or constant is written twice.</summary>
+    static RuleOperand? ReadOperand(string s, ref int pos)
+    {
+        SkipSpaces(s, ref pos);
+        if (pos >= s.Length) return null;
+        char q = s[pos];
+        if (q is '`' or '"' or '\'')
+        {
+            var sb = new StringBuilder();
+            for (int i = pos + 1; i < s.Length; i++)
+            {
+                if (s[i] != q) { sb.Append(s[i]); continue; }
+                if (i + 1 < s.Length && s[i + 1] == q) { sb.Append(q); i++; continue; }
+                pos = i + 1;
+                return sb.Length == 0 ? null : new RuleOperand(sb.ToString(), IsColumn: q != '\'', IsQuotedConstant: q == '\'');
+            }
+            return null;
+        }
+        var number = NumberConstant.Match(s, pos);
+        if (number.Success && number.Length > 0)
+        {
+            pos += number.Length;
+            return new RuleOperand(number.Value, IsColumn: false, IsQuotedConstant: false);
+        }
+        var name = BareName.Match(s, pos);
+        if (!name.Success) return null;
+        pos += name.Length;
+        return new RuleOperand(name.Value, IsColumn: true, IsQuotedConstant: false);
     }
 
     static MlBuildException Error(string code, string message, string file, int line, int col) =>

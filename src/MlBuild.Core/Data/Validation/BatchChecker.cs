@@ -149,7 +149,10 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
     public void CheckRules(BatchResult r)
     {
         foreach (var (rule, check, left, right) in plan.Rules)
-            CheckRule(r, rule, check, r.Batch.Columns[left], r.Batch.Columns[right], plan.Columns[left].DataPosition);
+            if (right < 0)
+                CheckConstantRule(r, rule, check, r.Batch.Columns[left], plan.Columns[left].DataPosition);
+            else
+                CheckRule(r, rule, check, r.Batch.Columns[left], r.Batch.Columns[right], plan.Columns[left].DataPosition);
     }
 
     /// <summary>The checks and profile of one column of the batch.</summary>
@@ -453,6 +456,43 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
             if (!ok)
                 Fail(r, check, i, dataColumn, left,
                     $"rule '{rule.Text}' fails: {rule.Left} '{CellText(left, i)}', {rule.Right} '{CellText(right, i)}'");
+        }
+        r.Checks[check].Evaluated += evaluated;
+    }
+
+    /// <summary>A rule between a column and a constant; a constant on the left is turned around once per batch
+    /// (<c>5 &lt; x</c> is <c>x &gt; 5</c>) so the row loop always reads column OP constant.</summary>
+    void CheckConstantRule(BatchResult r, RowRule rule, int check, ColumnVector? column, int dataColumn)
+    {
+        if (column is null) return;
+        bool constantOnLeft = rule.LeftConstant is not null;
+        double k = rule.LeftConstant ?? rule.RightConstant!.Value;
+        var op = !constantOnLeft ? rule.Op : rule.Op switch
+        {
+            CompareOp.Less => CompareOp.Greater,
+            CompareOp.LessOrEqual => CompareOp.GreaterOrEqual,
+            CompareOp.Greater => CompareOp.Less,
+            CompareOp.GreaterOrEqual => CompareOp.LessOrEqual,
+            var same => same,
+        };
+        string name = constantOnLeft ? rule.Right : rule.Left;
+        long evaluated = 0;
+        for (int i = 0; i < column.Count; i++)
+        {
+            if (column.States[i] != CellState.Value) continue;
+            evaluated++;
+            double a = column.AsDouble(i);
+            bool ok = op switch
+            {
+                CompareOp.Less => a < k,
+                CompareOp.LessOrEqual => a <= k,
+                CompareOp.Greater => a > k,
+                CompareOp.GreaterOrEqual => a >= k,
+                CompareOp.Equal => a == k,
+                _ => a != k,
+            };
+            if (!ok)
+                Fail(r, check, i, dataColumn, column, $"rule '{rule.Text}' fails: {name} '{CellText(column, i)}'");
         }
         r.Checks[check].Evaluated += evaluated;
     }

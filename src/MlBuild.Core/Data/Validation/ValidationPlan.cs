@@ -87,7 +87,9 @@ internal sealed class ValidationPlan
         var rules = new List<(RowRule, int, int, int)>();
         foreach (var r in schema.Rules)
         {
-            int left = IndexOf(r.Left), right = IndexOf(r.Right);
+            // Left is always the column side; Right is -1 when the rule compares that column with a constant.
+            int left = r.LeftConstant is null ? IndexOf(r.Left) : IndexOf(r.Right);
+            int right = r.LeftConstant is null && r.RightConstant is null ? IndexOf(r.Right) : -1;
             rules.Add((r, Add(null, $"rule:{r.Name}", "rule", DiagnosticCodes.RuleViolated, r.Text, r.Tolerance), left, right));
         }
         Rules = [.. rules];
