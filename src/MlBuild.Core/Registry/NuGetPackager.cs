@@ -19,6 +19,9 @@ public static class NuGetPackager
     /// <summary>Package-relative path of the provenance signature.</summary>
     public const string SignaturePath = "mlbuild/provenance.sig";
 
+    /// <summary>How old a temporary file in a package output folder must be before a package run removes it.</summary>
+    public static readonly TimeSpan StaleTempAge = TimeSpan.FromMinutes(30);
+
     private static readonly DateTimeOffset FixedTime = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     /// <summary>The package version of a registered version, from the schemas of versions 1..N.</summary>
@@ -65,6 +68,9 @@ public static class NuGetPackager
         });
 
         Directory.CreateDirectory(outputDir);
+        // A package run killed mid-write leaves its temporary file behind; the next run tidies those up (only our own
+        // temporary names, and only ones untouched for a while, so a concurrent write is left alone).
+        AtomicFile.RemoveStaleTemps(outputDir, StaleTempAge);
         var target = Path.Combine(outputDir, $"{id}.{semver.ToNormalizedString()}.nupkg");
         try
         {
