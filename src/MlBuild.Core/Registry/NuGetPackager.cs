@@ -138,15 +138,44 @@ public static class NuGetPackager
                 throw RegistryCodes.Error(RegistryCodes.PackageFailed, $"Package path '{f.Path}' would be written outside '{targetDir}'.", nupkg);
             plan.Add((zip.GetEntry(f.Path)!, target));
         }
+        // All or nothing: every name is checked first, every file is written into a staging folder inside the target
+        // (same file system), and only then renamed into place, so a failure (a folder in the way, a full disk, a kill)
+        // leaves no half-extracted package, at most a staging folder named like AtomicFile's temporaries.
+        foreach (var (_, target) in plan)
+            if (Directory.Exists(target))
+                throw RegistryCodes.Error(RegistryCodes.PackageFailed,
+                    $"Cannot extract '{Path.GetRelativePath(root, target).Replace(Path.DirectorySeparatorChar, '/')}': a folder of that name is in the way; nothing was extracted.", nupkg);
+        Directory.CreateDirectory(root);
+        var staging = Path.Combine(root, AtomicFile.TempPrefix + Guid.NewGuid().ToString("N"));
         var written = new List<string>();
-        foreach (var (entry, target) in plan)
+        try
         {
-            AtomicFile.Write(target, to =>
+            var staged = new List<(string Staged, string Target)>();
+            foreach (var (entry, target) in plan)
             {
-                using var from = entry.Open();
-                from.CopyTo(to);
-            }, ExistingName.Replace);
-            written.Add(Path.GetRelativePath(root, target).Replace(Path.DirectorySeparatorChar, '/'));
+                var file = Path.Combine(staging, staged.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                Directory.CreateDirectory(staging);
+                using (var to = new FileStream(file, FileMode.CreateNew, FileAccess.Write))
+                using (var from = entry.Open())
+                    from.CopyTo(to);
+                staged.Add((file, target));
+            }
+            foreach (var (file, target) in staged)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                // rename(2) replaces the name itself: a planted link at the target is replaced, never followed.
+                File.Move(file, target, overwrite: true);
+                written.Add(Path.GetRelativePath(root, target).Replace(Path.DirectorySeparatorChar, '/'));
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw RegistryCodes.Error(RegistryCodes.PackageFailed, $"Cannot extract the package into '{targetDir}': {ex.Message}", nupkg);
+        }
+        finally
+        {
+            try { if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true); }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
         }
         return written;
     }
