@@ -335,6 +335,8 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode SchemaInvalidRule = D("MLB9110", "Invalid rule", DiagnosticKind.Configuration);
     /// <summary>The schema file cannot be read, or is larger than a schema can be (a device, an endless stream).</summary>
     public static readonly DiagnosticCode SchemaUnreadable = D("MLB9111", "Schema file unreadable or too large", DiagnosticKind.Configuration);
+    /// <summary>A schema pattern the non-backtracking engine cannot run took longer than its time limit on one value (at the pattern's line and column).</summary>
+    public static readonly DiagnosticCode SchemaPatternTimeout = D("MLB9112", "Pattern too slow", DiagnosticKind.Configuration);
     /// <summary>The pipeline file (mlbuild.json) is not valid JSON (at its line and column). Comments and trailing commas are allowed.</summary>
     public static readonly DiagnosticCode PipelineJson = D("MLB9201", "Pipeline file is not valid JSON", DiagnosticKind.Configuration);
     /// <summary>Unknown property in the pipeline file (the message lists the allowed ones).</summary>

@@ -59,7 +59,7 @@ public sealed class PositionedJson
     /// </summary>
     public static PositionedJson Parse(byte[] utf8, string fileForDiagnostics, string errorCode)
     {
-        var lineStarts = LineStarts(utf8);
+        var lineStarts = new LinePositions(utf8);
         int start = utf8.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
         var reader = new Utf8JsonReader(utf8.AsSpan(start), new JsonReaderOptions
         {
@@ -74,7 +74,7 @@ public sealed class PositionedJson
             var root = ReadValue(ref reader, utf8, start, lineStarts);
             if (reader.Read())
             {
-                var (l, c) = Position(lineStarts, utf8, start + (int)reader.TokenStartIndex);
+                var (l, c) = lineStarts.At(start + (int)reader.TokenStartIndex);
                 throw new MlBuildException(new MlDiagnostic(errorCode, MlSeverity.Error, "Unexpected content after the JSON value.", fileForDiagnostics, l, c));
             }
             return root;
@@ -91,16 +91,16 @@ public sealed class PositionedJson
         }
     }
 
-    static PositionedJson ReadValue(ref Utf8JsonReader reader, byte[] utf8, int start, List<int> lineStarts)
+    static PositionedJson ReadValue(ref Utf8JsonReader reader, byte[] utf8, int start, LinePositions lineStarts)
     {
-        var (line, col) = Position(lineStarts, utf8, start + (int)reader.TokenStartIndex);
+        var (line, col) = lineStarts.At(start + (int)reader.TokenStartIndex);
         switch (reader.TokenType)
         {
             case JsonTokenType.StartObject:
                 var members = new List<(string, int, int, PositionedJson)>();
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                 {
-                    var (nl, nc) = Position(lineStarts, utf8, start + (int)reader.TokenStartIndex);
+                    var (nl, nc) = lineStarts.At(start + (int)reader.TokenStartIndex);
                     var name = reader.GetString()!;
                     reader.Read();
                     members.Add((name, nl, nc, ReadValue(ref reader, utf8, start, lineStarts)));
@@ -123,20 +123,35 @@ public sealed class PositionedJson
         }
     }
 
-    static List<int> LineStarts(byte[] utf8)
+    /// <summary>
+    /// Maps byte offsets to 1-based line and character column. The parser asks for offsets in increasing order, so the
+    /// column is counted on from the previous answer on the same line; counting from the line start every time made a
+    /// one-line array of n values cost O(n²) (a 1M-value one-line allowed list took minutes).
+    /// </summary>
+    sealed class LinePositions
     {
-        var starts = new List<int> { 0 };
-        for (int i = 0; i < utf8.Length; i++)
-            if (utf8[i] == (byte)'\n') starts.Add(i + 1);
-        return starts;
-    }
+        readonly byte[] _utf8;
+        readonly List<int> _starts = [0];
+        int _lastLine = -1, _lastOffset, _lastColumn;
 
-    static (int Line, int Column) Position(List<int> lineStarts, byte[] utf8, int offset)
-    {
-        int idx = lineStarts.BinarySearch(offset);
-        if (idx < 0) idx = ~idx - 1;
-        // Columns count characters, not bytes, so editors land on the right place in non-ASCII files.
-        int col = Encoding.UTF8.GetCharCount(utf8, lineStarts[idx], offset - lineStarts[idx]) + 1;
-        return (idx + 1, col);
+        public LinePositions(byte[] utf8)
+        {
+            _utf8 = utf8;
+            for (int i = 0; i < utf8.Length; i++)
+                if (utf8[i] == (byte)'\n') _starts.Add(i + 1);
+        }
+
+        public (int Line, int Column) At(int offset)
+        {
+            int idx = _starts.BinarySearch(offset);
+            if (idx < 0) idx = ~idx - 1;
+            // Columns count characters, not bytes, so editors land on the right place in non-ASCII files. Token starts
+            // are character boundaries, so counting a segment between two of them is exact.
+            int from = _starts[idx], col = 1;
+            if (idx == _lastLine && offset >= _lastOffset) { from = _lastOffset; col = _lastColumn; }
+            col += Encoding.UTF8.GetCharCount(_utf8, from, offset - from);
+            (_lastLine, _lastOffset, _lastColumn) = (idx, offset, col);
+            return (idx + 1, col);
+        }
     }
 }

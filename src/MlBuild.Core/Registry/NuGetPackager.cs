@@ -19,6 +19,9 @@ public static class NuGetPackager
     /// <summary>Package-relative path of the provenance signature.</summary>
     public const string SignaturePath = "mlbuild/provenance.sig";
 
+    /// <summary>How old a temporary file in a package output folder must be before a package run removes it.</summary>
+    public static readonly TimeSpan StaleTempAge = TimeSpan.FromMinutes(30);
+
     private static readonly DateTimeOffset FixedTime = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     /// <summary>The package version of a registered version, from the schemas of versions 1..N.</summary>
@@ -65,6 +68,9 @@ public static class NuGetPackager
         });
 
         Directory.CreateDirectory(outputDir);
+        // A package run killed mid-write leaves its temporary file behind; the next run tidies those up (only our own
+        // temporary names, and only ones untouched for a while, so a concurrent write is left alone).
+        AtomicFile.RemoveStaleTemps(outputDir, StaleTempAge);
         var target = Path.Combine(outputDir, $"{id}.{semver.ToNormalizedString()}.nupkg");
         try
         {
@@ -132,15 +138,44 @@ public static class NuGetPackager
                 throw RegistryCodes.Error(RegistryCodes.PackageFailed, $"Package path '{f.Path}' would be written outside '{targetDir}'.", nupkg);
             plan.Add((zip.GetEntry(f.Path)!, target));
         }
+        // All or nothing: every name is checked first, every file is written into a staging folder inside the target
+        // (same file system), and only then renamed into place, so a failure (a folder in the way, a full disk, a kill)
+        // leaves no half-extracted package, at most a staging folder named like AtomicFile's temporaries.
+        foreach (var (_, target) in plan)
+            if (Directory.Exists(target))
+                throw RegistryCodes.Error(RegistryCodes.PackageFailed,
+                    $"Cannot extract '{Path.GetRelativePath(root, target).Replace(Path.DirectorySeparatorChar, '/')}': a folder of that name is in the way; nothing was extracted.", nupkg);
+        Directory.CreateDirectory(root);
+        var staging = Path.Combine(root, AtomicFile.TempPrefix + Guid.NewGuid().ToString("N"));
         var written = new List<string>();
-        foreach (var (entry, target) in plan)
+        try
         {
-            AtomicFile.Write(target, to =>
+            var staged = new List<(string Staged, string Target)>();
+            foreach (var (entry, target) in plan)
             {
-                using var from = entry.Open();
-                from.CopyTo(to);
-            }, ExistingName.Replace);
-            written.Add(Path.GetRelativePath(root, target).Replace(Path.DirectorySeparatorChar, '/'));
+                var file = Path.Combine(staging, staged.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                Directory.CreateDirectory(staging);
+                using (var to = new FileStream(file, FileMode.CreateNew, FileAccess.Write))
+                using (var from = entry.Open())
+                    from.CopyTo(to);
+                staged.Add((file, target));
+            }
+            foreach (var (file, target) in staged)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                // rename(2) replaces the name itself: a planted link at the target is replaced, never followed.
+                File.Move(file, target, overwrite: true);
+                written.Add(Path.GetRelativePath(root, target).Replace(Path.DirectorySeparatorChar, '/'));
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw RegistryCodes.Error(RegistryCodes.PackageFailed, $"Cannot extract the package into '{targetDir}': {ex.Message}", nupkg);
+        }
+        finally
+        {
+            try { if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true); }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
         }
         return written;
     }

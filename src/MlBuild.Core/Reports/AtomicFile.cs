@@ -33,6 +33,37 @@ public static partial class AtomicFile
     /// Registry listings skip such names.</summary>
     public const string TempPrefix = ".tmp-";
 
+    /// <summary>
+    /// Deletes the temporary files a killed writer left in <paramref name="folder"/>: only regular files named exactly
+    /// like ours (<see cref="TempPrefix"/> and 32 hex digits) and not written for <paramref name="olderThan"/>, so a
+    /// write still in progress (by this or another process) is never touched. Returns the names removed, in order.
+    /// </summary>
+    public static IReadOnlyList<string> RemoveStaleTemps(string folder, TimeSpan olderThan)
+    {
+        var removed = new List<string>();
+        if (!Directory.Exists(folder)) return removed;
+        var cutoff = DateTime.UtcNow - olderThan;
+        foreach (var f in Directory.EnumerateFiles(folder, TempPrefix + "*", SearchOption.TopDirectoryOnly).Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileName(f);
+            if (!IsOwnTempName(name)) continue;
+            try
+            {
+                var info = new FileInfo(f);
+                if (info.LinkTarget is not null || info.LastWriteTimeUtc > cutoff) continue;
+                info.Delete();
+                removed.Add(name);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
+        }
+        return removed;
+    }
+
+    /// <summary>Whether <paramref name="name"/> is a temporary file name this class makes.</summary>
+    public static bool IsOwnTempName(string name) =>
+        name.Length == TempPrefix.Length + 32 && name.StartsWith(TempPrefix, StringComparison.Ordinal)
+        && name.AsSpan(TempPrefix.Length).IndexOfAnyExcept("0123456789abcdef") < 0;
+
     /// <summary>Writes <paramref name="content"/> as UTF-8 without a BOM to the user's <paramref name="path"/> (<see cref="ExistingName.Follow"/>).</summary>
     public static void WriteAllText(string path, string content) =>
         WriteAllBytes(path, new UTF8Encoding(false).GetBytes(content));

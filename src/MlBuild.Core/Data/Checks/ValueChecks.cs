@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using MlBuild.Core.Data.Validation;
+using MlBuild.Core.Diagnostics;
 
 namespace MlBuild.Core.Data.Checks;
 
@@ -71,7 +72,15 @@ internal static class ValueChecks
         {
             bool match;
             try { match = re.IsMatch(Encoding.UTF8.GetString(utf8)); }
-            catch (System.Text.RegularExpressions.RegexMatchTimeoutException) { match = false; }
+            catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
+            {
+                // A slow pattern is the schema's fault, not the value's: stop at the first timeout (so the whole check
+                // costs one timeout, not one per distinct value) and name the pattern where it is written.
+                var s = p.Schema;
+                throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.SchemaPatternTimeout, MlSeverity.Error,
+                    $"The pattern '{s.PatternText}' of column '{s.Name}' ran longer than {re.MatchTimeout.TotalSeconds:0.###} s on one value (catastrophic backtracking). Rewrite it without backreferences or lookarounds so it runs in linear time, or simplify nested quantifiers.",
+                    s.PatternFile, s.PatternLine, s.PatternColumn));
+            }
             if (!match) f |= ValueFailures.PatternMismatch;
         }
         if ((p.Schema.MinLength is { } mn && length < mn) || (p.Schema.MaxLength is { } mx && length > mx))

@@ -59,6 +59,12 @@ public sealed class ColumnSchema
     public Regex? Pattern { get; init; }
     /// <summary>The pattern as written.</summary>
     public string? PatternText { get; init; }
+    /// <summary>The schema file that declares the pattern (as diagnostics name it), or null.</summary>
+    public string? PatternFile { get; init; }
+    /// <summary>1-based line of the pattern in the schema file, or 0.</summary>
+    public int PatternLine { get; init; }
+    /// <summary>1-based column of the pattern in the schema file, or 0.</summary>
+    public int PatternColumn { get; init; }
     /// <summary>Minimum string length in characters, or null.</summary>
     public int? MinLength { get; init; }
     /// <summary>Maximum string length in characters, or null.</summary>

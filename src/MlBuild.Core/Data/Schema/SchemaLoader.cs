@@ -208,8 +208,7 @@ public static class SchemaLoader
             patternText = ctx.String(p, "pattern");
             try
             {
-                // Anchored so the whole value must match; a timeout guards against catastrophic backtracking on hostile data.
-                pattern = new Regex($"^(?:{patternText})$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+                pattern = CompilePattern(patternText);
             }
             catch (ArgumentException e)
             {
@@ -251,6 +250,9 @@ public static class SchemaLoader
             Allowed = allowed,
             Pattern = pattern,
             PatternText = patternText,
+            PatternFile = pattern is null ? null : ctx.File,
+            PatternLine = c["pattern"]?.Line ?? 0,
+            PatternColumn = c["pattern"]?.Column ?? 0,
             MinLength = minLength,
             MaxLength = maxLength,
             Unique = c["unique"] is { } u && ctx.Bool(u, "unique"),
@@ -259,6 +261,28 @@ public static class SchemaLoader
             SchemaLine = c.Line,
         };
     }
+
+    /// <summary>
+    /// Anchored so the whole value must match. The non-backtracking engine runs in time linear in the value, so a
+    /// pattern like (a+)+$ cannot stall a build; patterns it does not support (backreferences, lookarounds, atomic
+    /// groups) fall back to the backtracking engine with a per-match timeout, and the first timeout stops the run with
+    /// MLB9112 (ValueChecks.Text), so a whole check is bounded by about one timeout rather than one per distinct value.
+    /// </summary>
+    internal static Regex CompilePattern(string patternText)
+    {
+        var anchored = $"^(?:{patternText})$";
+        try
+        {
+            return new Regex(anchored, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
+        }
+        catch (NotSupportedException)
+        {
+            return new Regex(anchored, RegexOptions.CultureInvariant, PatternTimeout);
+        }
+    }
+
+    /// <summary>How long one backtracking pattern match may run before the run stops with MLB9112.</summary>
+    internal static readonly TimeSpan PatternTimeout = TimeSpan.FromSeconds(1);
 
     static readonly Regex BareName = new(@"\G[A-Za-z_][\w.\-]*", RegexOptions.CultureInvariant);
     static readonly Regex NumberConstant = new(@"\G[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", RegexOptions.CultureInvariant);
@@ -395,6 +419,7 @@ public static class SchemaLoader
 
     sealed class Ctx(string file)
     {
+        public string File => file;
         public MlBuildException At(string code, PositionedJson node, string message) => Error(code, message, file, node.Line, node.Column);
         public MlBuildException At(string code, int line, int col, string message) => Error(code, message, file, line, col);
 
