@@ -4,22 +4,8 @@ using System.Text.Json;
 namespace MlBuild.Cli.Tests;
 
 /// <summary>`dotnet ml data infer` on files a user brings: delimiters, notes on stderr, a clean schema on stdout.</summary>
-public sealed class DataInferCommandTests : IDisposable
+public sealed class DataInferCommandTests : CliWorkspace
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("mlbuild-cli-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    void Write(string name, string content) => File.WriteAllText(Path.Combine(_dir, name), content, new UTF8Encoding(false));
-
-    (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int exit = CliApp.Run(args, o, e, _dir);
-        return (exit, o.ToString(), e.ToString());
-    }
-
     static string Rows(string delimiter) =>
         string.Join(delimiter, "id", "sex", "length") + "\n"
         + string.Concat(Enumerable.Range(1, 100).Select(i => string.Join(delimiter, i, i == 40 ? "." : i % 2 == 0 ? "M" : "F", i == 7 ? "NA" : $"{i}.5") + "\n"));

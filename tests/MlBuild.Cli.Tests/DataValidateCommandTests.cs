@@ -5,22 +5,8 @@ using MlBuild.Core.Reports;
 
 namespace MlBuild.Cli.Tests;
 
-public sealed class DataValidateCommandTests : IDisposable
+public sealed class DataValidateCommandTests : CliWorkspace
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("mlbuild-cli-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    void Write(string name, string content) => File.WriteAllText(Path.Combine(_dir, name), content, new UTF8Encoding(false));
-
-    (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int exit = CliApp.Run(args, o, e, _dir);
-        return (exit, o.ToString(), e.ToString());
-    }
-
     const string Schema = """
     {"schemaVersion": 1, "columns": [
       {"name": "id", "type": "integer", "unique": true, "nullable": false},

@@ -3,22 +3,8 @@ using System.Text;
 
 namespace MlBuild.Cli.Tests;
 
-public sealed class EvaluateCommandTests : IDisposable
+public sealed class EvaluateCommandTests : CliWorkspace
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("mlbuild-cli-eval-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    void Write(string name, string content) => File.WriteAllText(Path.Combine(_dir, name), content, new UTF8Encoding(false));
-
-    (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int exit = CliApp.Run(args, o, e, _dir);
-        return (exit, o.ToString(), e.ToString());
-    }
-
     /// <summary>A predictions file: label, a good model's score, a worse baseline's score, and a region column.</summary>
     void WritePredictions(string name, int rows, int seed)
     {

@@ -9,23 +9,9 @@ namespace MlBuild.Cli.Tests;
 public sealed class ProfileDriftCollection;
 
 [Collection(nameof(ProfileDriftCommandTests))]
-public sealed class ProfileDriftCommandTests : IDisposable
+public sealed class ProfileDriftCommandTests : CliWorkspace
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("mlbuild-cli-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     string Full(string name) => Path.Combine(_dir, name);
-
-    void Write(string name, string content) => File.WriteAllText(Full(name), content, new UTF8Encoding(false));
-
-    (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int exit = CliApp.Run(args, o, e, _dir);
-        return (exit, o.ToString(), e.ToString());
-    }
 
     const string Schema = """
     {"schemaVersion": 1, "columns": [

@@ -5,10 +5,8 @@ using MlBuild.Core.Models.Training;
 namespace MlBuild.Cli.Tests;
 
 /// <summary><c>dotnet ml train</c> end to end on a copy of samples/ChurnData (its data, schema and pipeline file).</summary>
-public sealed class TrainCommandTests : IDisposable
+public sealed class TrainCommandTests : CliWorkspace
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("mlbuild-train-").FullName;
-
     public TrainCommandTests()
     {
         var root = AppContext.BaseDirectory;
@@ -17,16 +15,6 @@ public sealed class TrainCommandTests : IDisposable
         Directory.CreateDirectory(Path.Combine(_dir, "data"));
         foreach (var f in new[] { "mlbuild.json", "data/train.csv", "data/train.schema.json" })
             File.Copy(Path.Combine(sample, f), Path.Combine(_dir, f));
-    }
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int exit = CliApp.Run(args, o, e, _dir);
-        return (exit, o.ToString(), e.ToString());
     }
 
     string Path_(string relative) => Path.Combine(_dir, relative);
