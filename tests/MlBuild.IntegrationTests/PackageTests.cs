@@ -15,6 +15,8 @@ public sealed class PackageTests(PackagesFixture packages, ITestOutputHelper out
 
         Assert.Contains("build/MlBuild.props", entries);
         Assert.Contains("build/MlBuild.targets", entries);
+        Assert.Contains("build/MlBuild.Test.targets", entries);
+        Assert.Contains("build/MlBuild.Publish.targets", entries);
         Assert.Contains("tasks/netstandard2.0/MlBuild.Tasks.dll", entries);
         Assert.Contains("tools/net10.0/mlbuild.dll", entries);
         Assert.Contains("tools/net10.0/mlbuild.runtimeconfig.json", entries);
