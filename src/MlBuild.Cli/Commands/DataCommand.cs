@@ -73,7 +73,7 @@ internal static class DataCommand
             WriteIfAsked(context, parse.GetValue(sarif), () => ReportWriters.Sarif(report));
             WriteIfAsked(context, parse.GetValue(junit), () => ReportWriters.JUnit(report));
             WriteIfAsked(context, parse.GetValue(profile), () => ValidationReport.ProfileJson(results));
-            AppendStepSummary(ReportWriters.Markdown(report));
+            AppendStepSummary(context, ReportWriters.Markdown(report));
             return result.ExitCode;
         });
         return cmd;
@@ -141,11 +141,10 @@ internal static class DataCommand
         AtomicFile.WriteOutput(Path.GetFullPath(path, context.WorkingDirectory), path, bytes);
     }
 
-    static void AppendStepSummary(string markdown)
+    /// <summary>Appends to GitHub's job summary when the job has one; a summary is a courtesy: one it cannot write is a
+    /// warning (MLB9250, from <see cref="StepSummary"/>), never a failure of the verb.</summary>
+    internal static void AppendStepSummary(CliContext context, string markdown)
     {
-        var path = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY");
-        if (string.IsNullOrEmpty(path)) return;
-        try { File.AppendAllText(path, markdown); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* a summary is a courtesy; never fail validation over it */ }
+        if (StepSummary.TryAppend(markdown, MlSeverity.Warning) is { } problem) context.Error.WriteLine(problem.ToCanonicalString());
     }
 }
