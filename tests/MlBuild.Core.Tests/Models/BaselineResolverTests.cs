@@ -20,14 +20,14 @@ public sealed class BaselineResolverTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    const string Strong = ", \"trainer\": \"lbfgs\"";   // L-BFGS on every feature: the serving model
-    const string Weak = ", \"trainer\": \"lightgbm\", \"hyperparameters\": { \"numberOfIterations\": 1, \"numberOfLeaves\": 2 }";
+    const string Strong = ", \"task\": \"binary\", \"label\": \"y_bin\", \"trainer\": \"lbfgs\"";   // L-BFGS on every feature: the serving model
+    const string Weak = ", \"task\": \"binary\", \"label\": \"y_bin\", \"trainer\": \"lightgbm\", \"hyperparameters\": { \"numberOfIterations\": 1, \"numberOfLeaves\": 2 }";
 
     static string Pipeline(string model, string gates, string registry = "\"registry\": { \"store\": \"reg\" },") => $$"""
     {
       "datasets": { "train": { "path": "train.csv", "schema": "train.schema.json" } },
       "model": {
-        "name": "churn", "task": "binary", "label": "y_bin",
+        "name": "churn",
         "features": { "allBut": ["y_bin", "y_num", "y_cls"] },
         "split": { "test": 0.3, "key": "id" }, "seed": 11 {{model}}
       },
@@ -117,6 +117,26 @@ public sealed class BaselineResolverTests : IDisposable
         Assert.Equal(Verdict.Pass, result.Verdict);
         Assert.Equal((0.0, 0.0, 0.0), (result.Value, result.Low, result.High));
         Assert.Equal("churn 1 (prod)", result.BaselineSource);
+    }
+
+    [Theory]
+    [InlineData("multiclass", "y_cls", "lightgbm", "accuracy")]
+    [InlineData("regression", "y_num", "fasttree", "rmse")]
+    public void Every_task_s_serving_model_loads_from_the_registry_and_scores_the_same_rows(string task, string label, string trainer, string metric)
+    {
+        var model = $", \"trainer\": \"{trainer}\", \"task\": \"{task}\", \"label\": \"{label}\"";
+        var gate = $"{{ \"metric\": \"{metric}\", \"maxDrop\": 0.01, \"baseline\": \"prod\" }}";
+        RegisterServing(Train(model, gate));
+        var candidate = Train(model, gate);
+        var pipeline = LoadPipeline();
+
+        var baselines = BaselineResolver.Resolve(pipeline, candidate);
+
+        Assert.Equal(BaselineComparison.Paired, Assert.Single(baselines.Resolved).Comparison);
+        var result = Assert.Single(Gate(pipeline, candidate, baselines).Results);
+        Assert.Equal(Verdict.Pass, result.Verdict);
+        Assert.Equal(0.0, result.Value);
+        Assert.Equal(TestPredictions.Of(candidate).Set.Predicted, baselines.Resolved[0].Predictions!.Set.Predicted);
     }
 
     [Theory]
