@@ -32,7 +32,8 @@ public sealed class SummaryCommandTests : CliWorkspace
       "gates": [
         { "metric": "auc", "min": 0.6 },
         { "metric": "auc", "maxDrop": 0.01, "baseline": "prod" },
-        { "metric": "accuracy", "min": 0.5, "slice": "contract", "minSliceSize": 20 }
+        { "metric": "accuracy", "min": 0.5, "slice": "contract", "minSliceSize": 20 },
+        { "artifact": "size", "maxMB": 5 }
       ],
       "registry": { "store": "reg" }
     }
@@ -63,6 +64,7 @@ public sealed class SummaryCommandTests : CliWorkspace
         Assert.Contains(" test rows (paired)", train.Out);
         Assert.Matches(@"FAIL auc drop vs prod <= 0\.01: -0\.\d+ \[-0\.\d+, -0\.\d+\] >= -0\.01, n=\d+, baseline 0\.\d+ \(churn 1 \(prod\)\)", train.Out);
         Assert.Contains("error MLB4002: Gate 'auc drop vs prod <= 0.01' failed", train.Err);
+        Assert.Matches(@"PASS model size <= 5 MB: 0\.\d+ <= 5", train.Out); // the zip just written is measured
         Assert.Contains("mlbuild.json(10,5): error MLB4002", train.Err); // at the gate's line in the pipeline file
 
         // gates.json in the evidence: the JSON of `dotnet ml gate`, with the baseline's version.
@@ -83,7 +85,7 @@ public sealed class SummaryCommandTests : CliWorkspace
         Assert.True(md.Contains("| metric | candidate | serving (churn 1) | change |", StringComparison.Ordinal), md);
         Assert.True(System.Text.RegularExpressions.Regex.IsMatch(md, @"\| auc ↑ \| 0\.\d+ \[0\.\d+, 0\.\d+\] \| 0\.\d+ \[0\.\d+, 0\.\d+\] \| −0\.\d+ worse \|"), md);
         Assert.True(System.Text.RegularExpressions.Regex.IsMatch(md, @"\| log-loss ↓ \| [\d.]+ \[[\d.]+, [\d.]+\] \| [\d.]+ \[[\d.]+, [\d.]+\] \| \+[\d.]+ worse \|"), md);
-        Assert.True(md.Contains("3 gates: 2 pass, 1 fail.", StringComparison.Ordinal), md);
+        Assert.True(md.Contains("4 gates: 3 pass, 1 fail.", StringComparison.Ordinal), md);
         Assert.True(System.Text.RegularExpressions.Regex.IsMatch(md, @"\| auc drop vs prod <= 0\.01 \| ❌ fail MLB4002 \| -0\.\d+ \[-0\.\d+, -0\.\d+\] \| >= -0\.01 \| churn 1 \(prod\): 0\.\d+ \|"), md);
         Assert.True(md.Contains("### Slices\n\n| gate | slice or group | verdict | value [interval] |", StringComparison.Ordinal), md);
         Assert.True(md.Contains("| accuracy >= 0.5 in every 'contract' slice | accuracy >= 0.5 [contract=month-to-month] | ✅ pass |", StringComparison.Ordinal), md);

@@ -35,6 +35,8 @@ internal static class TrainGates
         var run = GateEvaluator.Evaluate(pipeline.Gates, new GateInputs
         {
             Predictions = predictions.Set, Columns = predictions.Columns, Baselines = baselines.Baselines, MaxParallelism = threads,
+            // The one artifact measurement the trainer has at hand; latency, golden and round trip are the publish step's.
+            Artifacts = new ArtifactMeasurements { ModelBytes = trained.ModelZipBytes.LongLength },
         });
         foreach (var r in run.Results)
         {
