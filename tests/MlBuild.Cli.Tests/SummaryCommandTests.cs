@@ -119,7 +119,7 @@ public sealed class SummaryCommandTests : CliWorkspace
         File.WriteAllText(Full("job-summary.md"), "earlier step\n");
         Environment.SetEnvironmentVariable("GITHUB_STEP_SUMMARY", Full("job-summary.md"));
         (int Exit, string Out, string Err) summary;
-        try { summary = Run("summary", "v2/churn.evidence", "--baseline", "prod", "--drift", "drift.json"); }
+        try { summary = Run("summary", "v2/churn.evidence", "--drift", "drift.json"); } // prod: the alias the gates name
         finally { Environment.SetEnvironmentVariable("GITHUB_STEP_SUMMARY", null); }
         Assert.True(summary.Exit == 0, summary.Err);
         Assert.Equal("mlbuild: pull-request summary of v2/churn.evidence appended to $GITHUB_STEP_SUMMARY.\n", summary.Out.Replace("\r\n", "\n"));
@@ -135,7 +135,7 @@ public sealed class SummaryCommandTests : CliWorkspace
     {
         Write("mlbuild.json", Pipeline(Serving));
         Assert.Equal(1, Run("train", "--gate", "-o", "v1/churn.zip").Exit); // no prod yet: the drop gate fails by the default policy
-        var printed = Run("summary", "v1/churn.evidence", "--baseline", "prod");
+        var printed = Run("summary", "v1/churn.evidence", "--baseline", "prod", "--pipeline", "mlbuild.json");
         Assert.Equal(0, printed.Exit);
         Assert.Contains("**Serving**: none to compare with: there is no registry at 'reg'.\n", printed.Out);
         Assert.Contains("| auc drop vs prod <= 0.01 | ❌ fail MLB4005 |", printed.Out);

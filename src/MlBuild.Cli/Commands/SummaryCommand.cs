@@ -16,7 +16,7 @@ internal static class SummaryCommand
     public static Command Create(CliContext context)
     {
         var evidence = new Argument<string>("evidence") { Description = "The candidate's evidence folder (NAME.evidence, written by dotnet ml train)." };
-        var baseline = new Option<string?>("--baseline", "-b") { Description = "Put the candidate beside the registry version holding this alias (e.g. prod)." };
+        var baseline = new Option<string?>("--baseline", "-b") { Description = "Put the candidate beside the registry version holding this alias (e.g. prod; default: the one alias the pipeline file's gates compare with)." };
         var registry = new Option<string?>("--registry") { Description = "The registry (default: the pipeline file's registry.store, $MLBUILD_REGISTRY, or .mlregistry)." };
         var pipeline = new Option<string?>("--pipeline", "-p") { Description = $"The pipeline file whose registry to use (default: {PipelineLoader.DefaultFileName} when present)." };
         var model = new Option<string?>("--model") { Description = "The model's name in the registry (default: the evidence's)." };
@@ -39,12 +39,15 @@ internal static class SummaryCommand
                 Candidate = candidate,
                 Drift = (parse.GetValue(drift) ?? []).SelectMany(d => DriftSummary.Read(Full(d), d)).ToList(),
             };
-            if (parse.GetValue(baseline) is { } alias)
+            var pipelinePath = parse.GetValue(pipeline);
+            var file = pipelinePath is not null || File.Exists(Full(PipelineLoader.DefaultFileName))
+                ? PipelineLoader.Load(Full(pipelinePath ?? PipelineLoader.DefaultFileName), pipelinePath ?? PipelineLoader.DefaultFileName)
+                : null;
+            // Without --baseline: the registry alias the pipeline file's gates compare with, when they name exactly one.
+            var aliases = (file?.Gates.Gates ?? []).OfType<Core.Models.Gates.MetricGateSpec>()
+                .Select(g => g.Baseline).Where(b => b is not null && !b.EndsWith(".json", StringComparison.OrdinalIgnoreCase)).Distinct().ToList();
+            if ((parse.GetValue(baseline) ?? (aliases.Count == 1 ? aliases[0] : null)) is { } alias)
             {
-                var pipelinePath = parse.GetValue(pipeline);
-                var file = pipelinePath is not null || File.Exists(Full(PipelineLoader.DefaultFileName))
-                    ? PipelineLoader.Load(Full(pipelinePath ?? PipelineLoader.DefaultFileName), pipelinePath ?? PipelineLoader.DefaultFileName)
-                    : null;
                 var name = parse.GetValue(model) ?? candidate.Model ?? file?.Model?.Name
                     ?? throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.CommandLine, MlSeverity.Error,
                         "The evidence names no model; pass --model NAME to look up the serving version."));
