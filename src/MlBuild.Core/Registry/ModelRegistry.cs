@@ -141,12 +141,12 @@ public sealed class ModelRegistry
         {
             var registered = ReadEvent(State.Models[name].Versions[existing].Seq);
             notice?.Invoke(new Diagnostics.MlDiagnostic(DiagnosticCodes.AlreadyRegistered, Diagnostics.MlSeverity.Info,
-                $"{name}@{existing} already has these model bytes ({artifact.Digest}) and this evidence; nothing was recorded.", modelPath));
+                $"{name}@{existing} already has these model bytes ({artifact.Digest}) and this evidence; nothing was recorded."));
             return registered;
         }
         if (duplicateOf is int earlier)
             notice?.Invoke(new Diagnostics.MlDiagnostic(DiagnosticCodes.SameModelBytes, Diagnostics.MlSeverity.Warning,
-                $"The model bytes of {name}@{committed.Event.Version} are identical to {name}@{earlier} ({artifact.Digest}); registered as a new version because the evidence differs.", modelPath));
+                $"The model bytes of {name}@{committed.Event.Version} are identical to {name}@{earlier} ({artifact.Digest}); registered as a new version because the evidence differs."));
         return committed.Event;
     }
 

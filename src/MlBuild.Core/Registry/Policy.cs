@@ -110,7 +110,7 @@ public sealed class RegistryPolicy
             };
             var notCounted = excluded.Count == 0 ? "" : $" ({string.Join(", ", excluded)} cannot approve their own change)";
             throw RegistryCodes.Error(RegistryCodes.PolicyApprovals,
-                $"Policy requires {rule.Approvals} distinct approval(s){others} of {model} {version} for '{alias}'; it has {have}{notCounted}. Ask a reviewer to run 'dotnet ml approve {model} {version} --for {alias}'.");
+                $"Policy requires {rule.Approvals} approval(s){others} of {model} {version} for '{alias}'; it has {have}{notCounted}. Ask a reviewer to run 'dotnet ml approve {model} {version} --for {alias}'.");
         }
     }
 }
