@@ -76,6 +76,13 @@ public sealed class SummaryCommandTests : CliWorkspace
             Assert.Equal("MLB4002", drop.GetProperty("diagnostic").GetProperty("code").GetString());
         }
 
+        // The registry records the verdicts (and takes the candidate's undefined precision), and keeps it out of prod.
+        var register = Run("register", "churn", "v2/churn.zip", "--evidence", "v2/churn.evidence", "--registry", "reg");
+        Assert.True(register.Exit == 0, register.Err);
+        var promote = Run("promote", "churn", "2", "--to", "prod", "--registry", "reg");
+        Assert.Equal(1, promote.Exit);
+        Assert.Contains("MLB6044", promote.Err);
+
         var summary = Run("summary", "v2/churn.evidence", "--baseline", "prod", "-o", "pr.md");
         Assert.True(summary.Exit == 0, summary.Err);
         Assert.Equal("mlbuild: pull-request summary of v2/churn.evidence written to pr.md.\n", summary.Out.Replace("\r\n", "\n"));
