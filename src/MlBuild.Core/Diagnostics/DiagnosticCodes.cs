@@ -165,7 +165,7 @@ public static class DiagnosticCodes
     /// <summary>A reference profile whose columns do not match the schema given with it.</summary>
     public static readonly DiagnosticCode ProfileOfAnotherSchema = D("MLB2011", "Profile of another schema", DiagnosticKind.Configuration);
 
-    // MLB2100-2149: relations between datasets (docs/relations.md). -------------------------------------------------
+    // MLB21xx: relations between datasets (docs/relations.md). -----------------------------------------------------
 
     /// <summary>Rows that repeat another row of the dataset in every column.</summary>
     public static readonly DiagnosticCode DuplicateRows = D("MLB2101", "Duplicate rows", DiagnosticKind.DataFinding);
