@@ -107,6 +107,7 @@ public static class DatasetRelations
         readonly int[] _allColumns;
         readonly int[]? _featureColumns;
         readonly int _labelColumn = -1;
+        readonly int[] _labelOnly = [];
         readonly int[]? _keyColumns;     // leakage: compared columns, or null when this dataset takes no part
         readonly bool _keyIsFeatures;
         readonly bool _keyIsDeclared;
@@ -150,6 +151,7 @@ public static class DatasetRelations
                 ComparedBy = spec.Features is null ? "features (all columns but the label)" : Describe("features", featureNames),
             };
             if (spec.Label is not null) _labelColumn = IndexOf(schema, spec.Label);
+            _labelOnly = [_labelColumn];
             if (spec.Label is not null && spec.Features is not null)
                 foreach (var f in spec.Features)
                     if (IndexOf(schema, f) < 0)
@@ -212,6 +214,7 @@ public static class DatasetRelations
 
         public void Run(RelationsOptions options)
         {
+            _parallelism = Math.Max(1, options.MaxParallelism);
             var request = _dataset.Request with { Schema = ProfileBuilder.TypesOnly(_dataset.Request.Schema) };
             var result = DatasetValidator.Validate(request, new ValidationOptions
             {
@@ -224,51 +227,86 @@ public static class DatasetRelations
             Finish();
         }
 
+        /// <summary>What one row contributes, computed in parallel (hashes are pure), applied in data order.</summary>
+        struct RowHashes
+        {
+            public bool Skip, HasLabel, HasKey, IsTest;
+            public Loc Loc;
+            public UInt128 Row, Features, Label, Key;
+        }
+
+        RowHashes[] _batch = [];
+        int _parallelism = 1;
+
         void Observe(RowBatch batch)
         {
             int rows = batch.RowCount;
+            if (_batch.Length < rows) _batch = new RowHashes[Math.Max(rows, _batch.Length * 2)];
             var any = batch.Columns.FirstOrDefault(c => c is not null);
+            int file = FileIndex(batch.Locator.Locate(0, 0).File); // a batch is one CSV chunk or one Parquet row group: one file
+            // Hashing is most of the work and independent per row: split the batch over the threads, then update the
+            // tables in data order on this thread, so results do not depend on the thread count.
+            int parts = rows < 8192 ? 1 : Math.Min(_parallelism, rows / 4096);
+            if (parts <= 1) HashRows(batch, any, file, 0, rows, _hasher);
+            else Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts },
+                p => HashRows(batch, any, file, (int)((long)rows * p / parts), (int)((long)rows * (p + 1) / parts), new RowHasher()));
             for (int r = 0; r < rows; r++)
             {
-                long rowNumber = _batchRows + r + 1;
-                if (any is not null && any.States[r] == CellState.Skipped) continue; // a malformed record, already reported
+                ref var h = ref _batch[r];
+                if (h.Skip) continue;
                 Rows++;
-                var loc = Locate(batch, r);
-                if (_rows is not null) Duplicates(_hasher.Hash(batch, _allColumns, r), loc);
-                UInt128 features = default;
-                if (_features is not null)
-                {
-                    features = _hasher.Hash(batch, _featureColumns!, r);
-                    if (batch.Columns[_labelColumn] is { } label && label.States[r] == CellState.Value)
-                        Conflicts(features, _hasher.Hash(batch, [_labelColumn], r), loc);
-                }
+                if (_rows is not null) Duplicates(h.Row, h.Loc);
+                if (_features is not null && h.HasLabel) Conflicts(h.Features, h.Label, h.Loc);
+                if (!h.HasKey) continue;
                 if (_keyColumns is not null)
                 {
-                    // A declared key with a missing cell identifies nothing; feature values compare missing cells as equal.
-                    if (_keyIsDeclared && RowHasher.AnyMissing(batch, _keyColumns, r)) continue;
-                    var key = _keyIsFeatures ? features : _hasher.Hash(batch, _keyColumns, r);
-                    if (_sides is not null) Split(key, IsTest(batch, r, rowNumber), loc);
-                    else if (_dataset.Role == DatasetRole.Test) Leak(key, loc);
+                    if (_sides is not null) Split(h.Key, h.IsTest, h.Loc);
+                    else if (_dataset.Role == DatasetRole.Test) Leak(h.Key, h.Loc);
                 }
-                else if (_trainKeyColumns is not null)
-                {
-                    if (_trainKeyDeclared && RowHasher.AnyMissing(batch, _trainKeyColumns, r)) continue;
-                    _trainKeys!.TryAdd(_hasher.Hash(batch, _trainKeyColumns, r), loc);
-                }
+                else _trainKeys!.TryAdd(h.Key, h.Loc);
             }
             _batchRows += rows;
         }
 
-        Loc Locate(RowBatch batch, int r)
+        void HashRows(RowBatch batch, ColumnVector? any, int file, int from, int to, RowHasher hasher)
         {
-            var at = batch.Locator.Locate(r, 0);
-            if (!_fileIndex.TryGetValue(at.File, out int file))
+            var keyColumns = _keyColumns ?? _trainKeyColumns;
+            bool declared = _keyColumns is not null ? _keyIsDeclared : _trainKeyDeclared;
+            bool keyIsFeatures = _keyColumns is not null && _keyIsFeatures;
+            var label = _labelColumn >= 0 ? batch.Columns[_labelColumn] : null;
+            for (int r = from; r < to; r++)
+            {
+                ref var h = ref _batch[r];
+                // A malformed record (already reported by the reader) is not a row.
+                h.Skip = any is not null && any.States[r] == CellState.Skipped;
+                if (h.Skip) continue;
+                var at = batch.Locator.Locate(r, 0);
+                h.Loc = at.RowGroup >= 0 ? new Loc(file, at.RowGroup, at.Row) : new Loc(file, -1, at.Line);
+                if (_rows is not null) h.Row = hasher.Hash(batch, _allColumns, r);
+                h.HasLabel = false;
+                if (_features is not null)
+                {
+                    h.Features = hasher.Hash(batch, _featureColumns!, r);
+                    h.HasLabel = label is not null && label.States[r] == CellState.Value;
+                    if (h.HasLabel) h.Label = hasher.Hash(batch, _labelOnly, r);
+                }
+                // A declared key with a missing cell identifies nothing; feature values compare missing cells as equal.
+                h.HasKey = keyColumns is not null && !(declared && RowHasher.AnyMissing(batch, keyColumns, r));
+                if (!h.HasKey) continue;
+                h.Key = keyIsFeatures ? h.Features : hasher.Hash(batch, keyColumns!, r);
+                if (_sides is not null) h.IsTest = IsTest(batch, r, _batchRows + r + 1);
+            }
+        }
+
+        int FileIndex(string display)
+        {
+            if (!_fileIndex.TryGetValue(display, out int file))
             {
                 file = _files.Count;
-                _fileIndex[at.File] = file;
-                _files.Add(at.File);
+                _fileIndex[display] = file;
+                _files.Add(display);
             }
-            return at.RowGroup >= 0 ? new Loc(file, at.RowGroup, at.Row) : new Loc(file, -1, at.Line);
+            return file;
         }
 
         void Duplicates(UInt128 hash, Loc loc)
