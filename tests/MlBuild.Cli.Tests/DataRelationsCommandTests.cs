@@ -109,4 +109,32 @@ public sealed class DataRelationsCommandTests : CliWorkspace
         Assert.Equal(2, unknownKey.Exit);
         Assert.Contains("error MLB2105:", unknownKey.Err, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_example_of_docs_relations_md_prints_what_the_page_shows()
+    {
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "MlBuild.sln"))) root = Path.GetDirectoryName(root)!;
+        var page = File.ReadAllText(Path.Combine(root, "docs", "relations.md")).ReplaceLineEndings("\n");
+        string Block(string fence, int index) => page.Split("```" + fence + "\n")[index].Split("```")[0];
+        // The page's pipeline file, its two data files side by side, and the output it shows.
+        Write("mlbuild.json", Block("jsonc", 1));
+        var sideBySide = Block("text", 1).Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).ToList();
+        Directory.CreateDirectory(Path.Combine(_dir, "data"));
+        Write("data/train.csv", string.Concat(sideBySide.Select(l => (l.Length > 40 ? l[..40] : l).TrimEnd() + "\n")));
+        Write("data/test.csv", string.Concat(sideBySide.Select(l => l.Length > 40 ? l[40..] + "\n" : "")));
+        Write("data/customers.schema.json", """
+            { "schemaVersion": 1, "columns": [
+              { "name": "customer_id", "type": "integer" }, { "name": "tenure", "type": "integer" },
+              { "name": "monthly", "type": "float" }, { "name": "plan", "type": "category" },
+              { "name": "churned", "type": "boolean" } ] }
+            """);
+
+        var (exit, output, error) = Run("data", "relations", "--pipeline", "mlbuild.json");
+
+        Assert.Equal(1, exit);
+        var shown = Block("text", 2).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var printed = (output + error).ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(shown.Order(StringComparer.Ordinal), printed.Order(StringComparer.Ordinal));
+    }
 }
