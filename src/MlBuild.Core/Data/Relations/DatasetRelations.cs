@@ -60,6 +60,12 @@ public static class DatasetRelations
         return result;
     }
 
+    /// <summary>
+    /// The relations of a pipeline file's datasets (<see cref="PipelineRelations.Check"/>): what the build calls. Map the
+    /// result with <see cref="RelationsReport.Sections"/> (report sections) and <see cref="RelationsReport.Diagnostics"/>.
+    /// </summary>
+    public static RelationsResult Check(Pipeline.PipelineFile pipeline, RelationsOptions? options = null) => PipelineRelations.Check(pipeline, options);
+
     /// <summary>The columns leakage compares: the key, else the features, else every column but the label.</summary>
     static List<string> LeakageColumns(DatasetSchema trainSchema, RelationsSpec spec) =>
         spec.Key?.ToList() ?? spec.Features?.ToList() ?? trainSchema.Columns.Select(c => c.Name).Where(n => n != spec.Label).ToList();
