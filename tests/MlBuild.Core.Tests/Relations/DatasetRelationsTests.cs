@@ -147,6 +147,28 @@ public sealed class DatasetRelationsTests : IDisposable
     }
 
     [Fact]
+    public void Leakage_from_a_Parquet_training_file_names_the_training_row()
+    {
+        ParquetTestFiles.Write(Path.Combine(_dir.Path, "train.parquet"),
+            new TestColumn(new DataField<long>("id"), new long[] { 1, 2 }, new long[] { 3, 4 }),
+            new TestColumn(new DataField<double>("x"), new double[] { 0.5, 1 }, new double[] { 2, 3 }),
+            new TestColumn(new DataField<string>("c"), new string?[] { "red", "red" }, new string?[] { "blue", "red" }),
+            new TestColumn(new DataField<long>("y"), new long[] { 0, 1 }, new long[] { 0, 1 }));
+        // Test line 3 has the features of training row 2 (row group 1): x 2 and c blue.
+        _dir.Write("test.csv", "id,x,c,y\n7,0.25,red,0\n8,2,blue,1\n");
+
+        var r = DatasetRelations.Check(
+            [Dataset("train", DatasetRole.Train, "train.parquet"), Dataset("test", DatasetRole.Test, "test.csv")],
+            new RelationsSpec { Label = "y", Features = ["x", "c"] });
+
+        var leak = Find(r, "test", RelationKind.Leakage);
+        Assert.Equal(1, leak.Count);
+        Assert.Equal(new RowLocation("train.parquet", 0, 1, 2), leak.Examples[0].Other);
+        Assert.Equal("test.csv(3): error MLB2103: test row's features x, c also in training row train.parquet row 2; dataset 'test': 1 of 2 test rows (50 %) share 1 value combination with 'train'.",
+            RelationsReport.Diagnostics(r).Single().ToCanonicalString());
+    }
+
+    [Fact]
     public void Clean_data_passes_with_no_findings()
     {
         _dir.Write("train.csv", "id,x,c,y\n1,1,red,0\n2,2,blue,1\n3,1,red,1\n");
