@@ -48,8 +48,8 @@ internal static class TrainCommand
             return outcome.ExitCode;
         }
 
-        output ??= trained.Spec.Name + ".zip";
-        evidence ??= (output.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) ? output[..^4] : output) + ".evidence";
+        output ??= trained.Spec.Name + trained.ModelFileExtension;
+        evidence ??= (output.EndsWith(trained.ModelFileExtension, StringComparison.OrdinalIgnoreCase) ? output[..^trained.ModelFileExtension.Length] : output) + ".evidence";
         var modelFull = Path.GetFullPath(output, context.WorkingDirectory);
         Directory.CreateDirectory(Path.GetDirectoryName(modelFull)!);
         AtomicFile.WriteAllBytes(modelFull, trained.ModelZipBytes);
