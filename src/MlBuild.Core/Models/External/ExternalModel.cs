@@ -83,13 +83,22 @@ internal sealed class ExternalModel
     /// <summary>Loads model bytes as <paramref name="format"/> (a zip's magic number decides <see cref="ExternalModelFormat.Detect"/>).</summary>
     static LoadedModel Load(byte[] bytes, ExternalModelFormat format, string display, ModelSpec spec, ExternalModelSpec external, DatasetSchema schema, SourcePosition at)
     {
-        if (format == ExternalModelFormat.Detect)
+        bool detected = format == ExternalModelFormat.Detect;
+        if (detected)
             format = bytes.Length >= 4 && bytes[0] == (byte)'P' && bytes[1] == (byte)'K' && bytes[2] == 3 && bytes[3] == 4 ? ExternalModelFormat.MlNet : ExternalModelFormat.Onnx;
         var ml = new MLContext(seed: spec.Seed);
         if (format == ExternalModelFormat.Onnx)
         {
             var columns = schema.Columns.ToDictionary(c => c.Name, c => c.Type is ColumnType.String or ColumnType.Category, StringComparer.Ordinal);
-            var scorer = OnnxScorer.Load(bytes, columns, spec.Task, spec.Label, external.Onnx, at, display);
+            OnnxScorer scorer;
+            try
+            {
+                scorer = OnnxScorer.Load(bytes, columns, spec.Task, spec.Label, external.Onnx, at, display);
+            }
+            catch (MlBuildException ex) when (detected && ex.Diagnostic.Code == DiagnosticCodes.ExternalOnnxInvalid)
+            {
+                throw Error(DiagnosticCodes.ExternalOnnxInvalid, $"'{display}' is neither an ML.NET model zip nor an ONNX model: {ex.Diagnostic.Message}", at);
+            }
             return new LoadedModel
             {
                 Format = format, Bytes = bytes, Context = ml, Onnx = scorer,
@@ -284,6 +293,8 @@ internal sealed class ExternalModel
         bool Is(string name, DataViewType type) => output.GetColumnOrNull(name) is { } c && c.Type.Equals(type);
         string? problem = _spec.Task switch
         {
+            ModelTask.Binary or ModelTask.Regression when output.GetColumnOrNull("Score") is { Type: VectorDataViewType } => "it is a multiclass classifier (its Score is a vector)",
+            ModelTask.Regression or ModelTask.Multiclass when Is("PredictedLabel", BooleanDataViewType.Instance) => "it is a binary classifier (its PredictedLabel is Boolean)",
             ModelTask.Binary when !Is("PredictedLabel", BooleanDataViewType.Instance) => "a binary model needs a Boolean 'PredictedLabel'",
             ModelTask.Binary when !Is("Probability", NumberDataViewType.Single) && !Is("Score", NumberDataViewType.Single) => "a binary model needs a Single 'Probability' or 'Score'",
             ModelTask.Binary when !Is(_spec.Label, BooleanDataViewType.Instance) => $"the binary label '{_spec.Label}' must stay Boolean through the model",
