@@ -166,6 +166,82 @@ public sealed class ExternalModelTests : IDisposable
         Assert.Contains("'segmnt', which is not a column of the data", d.Message);
     }
 
+    /// <summary>The columns of a multiclass and a regression model (labels y_cls and y_num).</summary>
+    public sealed class Reading
+    {
+        [LoadColumn(1)] public float x1 { get; set; }
+        [LoadColumn(2)] public float x2 { get; set; }
+        [LoadColumn(3)] public string cat { get; set; } = "";
+        [LoadColumn(8)] public float y_num { get; set; }
+        [LoadColumn(9)] public string y_cls { get; set; } = "";
+    }
+
+    [Theory]
+    [InlineData("\"path\": \"models/cls.zip\"")]
+    [InlineData("\"onnx\": { \"path\": \"models/cls.onnx\", \"classes\": [\"high\", \"low\", \"mid\"] }")]
+    public void A_multiclass_model_made_elsewhere_gives_the_class_probabilities_of_its_own_code(string modelKeys)
+    {
+        TrainingData.WriteAll(_dir, 600, "{}");
+        var ml = new MLContext(seed: 3);
+        var data = ml.Data.LoadFromTextFile<Reading>(Path.Combine(_dir.Path, "train.csv"), separatorChar: ',', hasHeader: true);
+        var model = ml.Transforms.ReplaceMissingValues("x1")
+            .Append(ml.Transforms.Categorical.OneHotEncoding("cat1h", "cat"))
+            .Append(ml.Transforms.Concatenate("Features", "x1", "x2", "cat1h"))
+            .Append(ml.Transforms.Conversion.MapValueToKey("y_cls", keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue))
+            .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(labelColumnName: "y_cls"))
+            .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"))
+            .Fit(data);
+        Directory.CreateDirectory(Path.Combine(_dir.Path, "models"));
+        ml.Model.Save(model, data.Schema, Path.Combine(_dir.Path, "models", "cls.zip"));
+        using (var f = File.Create(Path.Combine(_dir.Path, "models", "cls.onnx"))) ml.Model.ConvertToOnnx(model, data, f);
+        TrainingData.WriteAll(_dir, 600, $$"""
+        { "datasets": { "train": { "path": "train.csv", "schema": "train.schema.json" } },
+          "model": { "name": "m", "task": "multiclass", "label": "y_cls", "split": { "test": 0.25, "key": "id" }, {{modelKeys}} } }
+        """);
+
+        var trained = TrainOk();
+        var predictions = TestPredictions.Of(trained);
+        Assert.Equal(["high", "low", "mid"], predictions.Classes);
+        var own = model.Transform(data).GetColumn<float[]>("Score").ToArray();
+        var labels = data.GetColumn<string>("y_cls").ToArray();
+        var rows = trained.TestView.Rows;
+        for (int i = 0; i < rows.Count; i++)
+        {
+            Assert.Equal(Array.IndexOf(["high", "low", "mid"], labels[rows[i]]), (int)predictions.Set.Labels[i]);
+            for (int c = 0; c < 3; c++)
+                Assert.True(Math.Abs(own[rows[i]][c] - predictions.Set.Probabilities![i * 3 + c]) < 1e-5, $"row {rows[i]} class {c}");
+        }
+        var accuracy = Evaluator.Evaluate(predictions.Set, new IntervalOptions { Resamples = 100 }).First(m => m.Metric == "accuracy");
+        Assert.True(accuracy.Value > 0.6, $"accuracy {accuracy.Value}");
+    }
+
+    [Fact]
+    public void A_regression_ONNX_model_predicts_what_its_MLNET_original_predicts()
+    {
+        TrainingData.WriteAll(_dir, 600, "{}");
+        var ml = new MLContext(seed: 3);
+        var data = ml.Data.LoadFromTextFile<Reading>(Path.Combine(_dir.Path, "train.csv"), separatorChar: ',', hasHeader: true);
+        var model = ml.Transforms.ReplaceMissingValues("x1")
+            .Append(ml.Transforms.Categorical.OneHotEncoding("cat1h", "cat"))
+            .Append(ml.Transforms.Concatenate("Features", "x1", "x2", "cat1h"))
+            .Append(ml.Regression.Trainers.Sdca(labelColumnName: "y_num", maximumNumberOfIterations: 50))
+            .Fit(data);
+        Directory.CreateDirectory(Path.Combine(_dir.Path, "models"));
+        using (var f = File.Create(Path.Combine(_dir.Path, "models", "reg.onnx"))) ml.Model.ConvertToOnnx(model, data, f);
+        TrainingData.WriteAll(_dir, 600, """
+        { "datasets": { "train": { "path": "train.csv", "schema": "train.schema.json" } },
+          "model": { "name": "m", "task": "regression", "label": "y_num", "split": { "test": 0.25, "key": "id" }, "path": "models/reg.onnx" } }
+        """);
+        var trained = TrainOk();
+        var predictions = TestPredictions.Of(trained);
+        var own = model.Transform(data).GetColumn<float>("Score").ToArray();
+        var rows = trained.TestView.Rows;
+        for (int i = 0; i < rows.Count; i++)
+            Assert.True(Math.Abs(own[rows[i]] - predictions.Set.Scores![i]) < 1e-4, $"row {rows[i]}: {own[rows[i]]} vs {predictions.Set.Scores![i]}");
+        var r2 = Evaluator.Evaluate(predictions.Set, new IntervalOptions { Resamples = 100 }).First(m => m.Metric == "r2");
+        Assert.True(r2.Value > 0.7, $"r2 {r2.Value}");
+    }
+
     [Fact]
     public void Bad_model_files_are_coded_at_the_path_in_the_pipeline_file()
     {
