@@ -164,7 +164,7 @@ public sealed class ExternalModelCommandTests : CliWorkspace
         var failed = Run("train", "--quick", "-o", "out/churn.zip");
         Assert.Equal(2, failed.Exit);
         Assert.StartsWith("mlbuild.json(10,12): error MLB3416: The training command exited with code ", failed.Err);
-        Assert.Contains("  | ", failed.Err);
+        Assert.Contains(". Its last lines: ", failed.Err);
         Assert.DoesNotContain("MlBuild.Core", failed.Err);
     }
 }

@@ -109,7 +109,7 @@ public static class TrainingCommand
     static string Tail(Queue<string> tail)
     {
         lock (tail)
-            return tail.Count == 0 ? " It printed nothing." : " Its last lines:\n  | " + string.Join("\n  | ", tail);
+            return tail.Count == 0 ? " It printed nothing." : " Its last lines: " + string.Join(" | ", tail.Select(l => l.Trim()).Where(l => l.Length > 0));
     }
 
     static string Replace(string argument, TrainingCommandInputs inputs)
