@@ -242,6 +242,47 @@ public sealed class ExternalModelTests : IDisposable
         Assert.True(r2.Value > 0.7, $"r2 {r2.Value}");
     }
 
+    /// <summary>Two number columns read as one vector, as scikit-learn's float_input or an ML.NET Features column.</summary>
+    public sealed class VectorCustomer
+    {
+        [LoadColumn(1, 2), VectorType(2)] public float[] Numbers { get; set; } = [];
+        [LoadColumn(7)] public bool y_bin { get; set; }
+    }
+
+    [Fact]
+    public void A_vector_ONNX_input_is_fed_from_the_listed_columns_in_their_order()
+    {
+        TrainingData.WriteAll(_dir, 600, "{}");
+        var ml = new MLContext(seed: 3);
+        var data = ml.Data.LoadFromTextFile<VectorCustomer>(Path.Combine(_dir.Path, "train.csv"), separatorChar: ',', hasHeader: true);
+        var model = ml.Transforms.ReplaceMissingValues("Numbers")
+            .Append(ml.Transforms.Concatenate("Features", "Numbers"))
+            .Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(labelColumnName: "y_bin"))
+            .Fit(data);
+        Directory.CreateDirectory(Path.Combine(_dir.Path, "models"));
+        using (var f = File.Create(Path.Combine(_dir.Path, "models", "vec.onnx"))) ml.Model.ConvertToOnnx(model, data, f);
+
+        // Unmapped, the input has no column of its name.
+        WritePipeline("\"onnx\": \"models/vec.onnx\"");
+        var d = Fails();
+        Assert.Equal("MLB3413", d.Code);
+        Assert.Contains("input 'Numbers' (Single[?,2])", d.Message);
+        // One column for two values: the message says how to list them.
+        WritePipeline("\"onnx\": { \"path\": \"models/vec.onnx\", \"inputs\": { \"Numbers\": \"x1\" } }");
+        Assert.Contains("takes 2 value(s) per row, but 1 column(s) feed it; list its columns in order", Fails().Message);
+
+        WritePipeline("\"onnx\": { \"path\": \"models/vec.onnx\", \"inputs\": { \"Numbers\": [\"x1\", \"x2\"] } }");
+        var trained = TrainOk();
+        var own = OwnProbabilities(model, data);
+        var scores = TestPredictions.Of(trained).Set.Scores!;
+        var rows = trained.TestView.Rows;
+        for (int i = 0; i < rows.Count; i++)
+            Assert.True(Math.Abs(own[rows[i]] - scores[i]) < 1e-5, $"row {rows[i]}: {own[rows[i]]} vs {scores[i]}");
+        // In the other order the model sees other numbers and scores differently.
+        WritePipeline("\"onnx\": { \"path\": \"models/vec.onnx\", \"inputs\": { \"Numbers\": [\"x2\", \"x1\"] } }");
+        Assert.NotEqual(scores, TestPredictions.Of(TrainOk()).Set.Scores!);
+    }
+
     [Fact]
     public void Bad_model_files_are_coded_at_the_path_in_the_pipeline_file()
     {
