@@ -62,6 +62,10 @@ public static class TrainingCommand
         };
         foreach (var a in spec.Run.Skip(1)) start.ArgumentList.Add(Replace(a, inputs));
         foreach (var (_, variable, value) in inputs.Values) start.Environment[variable] = value;
+        // Started from a build (the engine under MSBuild), these would point a nested `dotnet run` at the outer build's
+        // MSBuild and SDK instead of its own.
+        foreach (var variable in new[] { "MSBuildExtensionsPath", "MSBuildSDKsPath", "MSBUILD_EXE_PATH", "MSBuildLoadMicrosoftTargetsReadOnly" })
+            start.Environment.Remove(variable);
 
         var tail = new Queue<string>();
         void Keep(string? line)
