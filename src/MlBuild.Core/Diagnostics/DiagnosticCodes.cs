@@ -165,6 +165,19 @@ public static class DiagnosticCodes
     /// <summary>A reference profile whose columns do not match the schema given with it.</summary>
     public static readonly DiagnosticCode ProfileOfAnotherSchema = D("MLB2011", "Profile of another schema", DiagnosticKind.Configuration);
 
+    // MLB21xx: relations between datasets (docs/relations.md). -----------------------------------------------------
+
+    /// <summary>Rows that repeat another row of the dataset in every column.</summary>
+    public static readonly DiagnosticCode DuplicateRows = D("MLB2101", "Duplicate rows", DiagnosticKind.DataFinding);
+    /// <summary>Rows whose features repeat those of another row with a different label.</summary>
+    public static readonly DiagnosticCode ConflictingLabels = D("MLB2102", "Same features, conflicting labels", DiagnosticKind.DataFinding);
+    /// <summary>Test rows whose key (or feature values) also occurs in the training data.</summary>
+    public static readonly DiagnosticCode TrainTestLeakage = D("MLB2103", "Rows shared by training and test data", DiagnosticKind.DataFinding);
+    /// <summary>A relation that was not checked, or holds by construction (a note).</summary>
+    public static readonly DiagnosticCode RelationNotChecked = D("MLB2104", "Relation not checked", DiagnosticKind.Information);
+    /// <summary>Invalid relations settings: an unknown column, level or dataset.</summary>
+    public static readonly DiagnosticCode InvalidRelationsSettings = D("MLB2105", "Invalid relations settings", DiagnosticKind.Configuration);
+
     // MLB33xx: training (Models/Training). ---------------------------------------------------------------------------
 
     /// <summary>The label is missing in some rows of the training or test data (at the first such cell).</summary>
