@@ -64,7 +64,9 @@ internal static class DataLockCommand
                     throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.DataLockMissing, MlSeverity.Error,
                         $"The data lock '{lockDisplay}' does not exist. Run 'dotnet ml data lock' and commit it."));
                 diagnostics.AddRange(DataLock.Check(DataLock.Read(lockPath, lockDisplay), resolved, Path.GetDirectoryName(lockPath)!, lockDisplay, MlSeverity.Error));
-                return Finish(context, diagnostics, $"mlbuild: {resolved.Sum(d => d.Files.Count)} files of {resolved.Count} datasets match {lockDisplay}.");
+                return Finish(context, diagnostics,
+                    $"mlbuild: {Count(resolved.Sum(d => d.Files.Count), "file")} of {Count(resolved.Count, "dataset")} match {lockDisplay}.",
+                    $"mlbuild: the data does not match {lockDisplay}.");
             }
 
             var lockDir = Path.GetDirectoryName(lockPath)!;
@@ -92,24 +94,28 @@ internal static class DataLockCommand
                 }
                 locked.Add(new LockedDataset(name, entries));
             }
+            var failed = $"mlbuild: {lockDisplay} not written.";
             if (diagnostics.Any(d => d.Severity == MlSeverity.Error))
-                return Finish(context, diagnostics, $"mlbuild: {lockDisplay} not written.");
+                return Finish(context, diagnostics, failed, failed);
             AtomicFile.WriteOutput(lockPath, lockDisplay, DataLock.Write(locked));
-            return Finish(context, diagnostics, $"mlbuild: locked {locked.Sum(d => d.Files.Count)} files of {locked.Count} datasets in {lockDisplay}.");
+            return Finish(context, diagnostics,
+                $"mlbuild: locked {Count(locked.Sum(d => d.Files.Count), "file")} of {Count(locked.Count, "dataset")} in {lockDisplay}.", failed);
         });
         return cmd;
     }
 
-    static int Finish(CliContext context, List<MlDiagnostic> diagnostics, string summary)
+    static int Finish(CliContext context, List<MlDiagnostic> diagnostics, string passed, string failed)
     {
         foreach (var d in diagnostics)
             (d.Severity == MlSeverity.Error ? context.Error : context.Out).WriteLine(d.ToCanonicalString());
         if (!diagnostics.Any(d => d.Severity == MlSeverity.Error))
-            context.Out.WriteLine(summary);
+            context.Out.WriteLine(passed);
         else
-            context.Error.WriteLine(summary);
+            context.Error.WriteLine(failed);
         return (int)Verdicts.ExitCode(diagnostics);
     }
+
+    static string Count(int n, string noun) => n.ToString(System.Globalization.CultureInfo.InvariantCulture) + " " + noun + (n == 1 ? "" : "s");
 
     /// <summary>The named project, or the one project file of the current folder (null when there is none).</summary>
     static string? FindProject(CliContext context, string? named)

@@ -164,7 +164,7 @@ public static class BuildDataCheck
         {
             if (request.LockedMode)
                 outcome.Diagnostics.Add(new MlDiagnostic(DiagnosticCodes.DataLockMissing, MlSeverity.Error,
-                    $"Locked mode is on (MlBuildLockedMode) but the data lock '{display}' does not exist. Run 'dotnet ml data lock' in the project folder and commit '{display}'."));
+                    $"Locked mode is on (MlBuildLockedMode) but the data lock '{display}' does not exist. Run 'dotnet ml data lock' in the project folder and commit '{display}'.", display));
             return;
         }
         outcome.Inputs.Add(Slashes(full));
