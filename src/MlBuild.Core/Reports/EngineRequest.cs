@@ -56,7 +56,7 @@ public sealed record EngineRequest(string ProjectDirectory, IReadOnlyList<Engine
             var version = root.GetProperty("formatVersion").GetInt32();
             if (version != FormatVersion)
                 throw new InvalidOperationException($"format version {version}; this engine reads version {FormatVersion}");
-            var projectDir = Path.GetFullPath(root.GetProperty("projectDirectory").GetString()!);
+            var projectDir = root.GetProperty("projectDirectory").GetString()!;
             var reportDir = root.TryGetProperty("reportDirectory", out var rd) ? rd.GetString() : null;
             var list = new List<EngineRequestDataset>();
             foreach (var d in root.GetProperty("datasets").EnumerateArray())

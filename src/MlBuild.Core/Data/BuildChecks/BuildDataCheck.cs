@@ -73,10 +73,11 @@ public static class BuildDataCheck
             outcome.Diagnostics.AddRange(ValidationDiagnostics.From(result, request.MaxLocationsPerCheck, reportPath));
             outcome.Messages.Add(ValidationDiagnostics.BuildSummary(result));
             if (result.InputErrors.Count > 0) continue;
-            readable.Add((d.Name, DatasetValidator.ResolveFiles(dataset).Select(f => new DatasetFile(f.FullPath, f.Display)).ToList()));
-            if (d.Reference is not null)
+            var files = DatasetValidator.ResolveFiles(dataset).Select(f => new DatasetFile(f.FullPath, f.Display)).ToList();
+            readable.Add((d.Name, files));
+            if (d.Reference is not null && files.Count > 0)
             {
-                try { CheckDrift(request, d, dataset, toolVersion, outcome); }
+                try { CheckDrift(request, d, dataset, files[0].Display, toolVersion, outcome); }
                 catch (MlBuildException e) { outcome.Diagnostics.Add(e.Diagnostic); }
             }
         }
@@ -86,7 +87,8 @@ public static class BuildDataCheck
 
     static string Slashes(string path) => path.Replace('\\', '/');
 
-    static void CheckDrift(EngineRequest request, DeclaredDataset declared, DatasetRequest dataset, string toolVersion, BuildCheckOutcome outcome)
+    /// <summary>Drift of one validated dataset against its reference; diagnostics at <paramref name="firstFile"/>, its first data file.</summary>
+    static void CheckDrift(EngineRequest request, DeclaredDataset declared, DatasetRequest dataset, string firstFile, string toolVersion, BuildCheckOutcome outcome)
     {
         var projectDir = request.ProjectDirectory;
         var referenceDisplay = declared.Reference!;
@@ -117,7 +119,7 @@ public static class BuildDataCheck
             AtomicFile.WriteOutput(json, Path.GetRelativePath(projectDir, json), ReportWriters.Json(DriftReport.Document(result, referenceDisplay, currentDisplay, toolVersion)));
         }
         foreach (var c in result.Columns.Where(c => c.Status == ColumnDriftStatus.NotCompared))
-            if (DriftResult.DiagnosticOf(c, dataset.Files[0]) is { } info) outcome.Diagnostics.Add(info);
+            if (DriftResult.DiagnosticOf(c, firstFile) is { } info) outcome.Diagnostics.Add(info);
         if (!result.Drifted)
         {
             outcome.Messages.Add($"{currentDisplay}: no drift from {referenceDisplay} ({result.DriftedColumns} of {result.ComparedColumns} columns drifted)"
@@ -134,7 +136,7 @@ public static class BuildDataCheck
             $"dataset '{declared.Name}' drifted from its reference profile '{referenceDisplay}' ({result.DriftedColumns} of {result.ComparedColumns} columns, {result.CurrentRows} rows against {result.ReferenceRows}): "
             + string.Join("; ", named) + more
             + (htmlDisplay is null ? "." : $". Report: {htmlDisplay}"),
-            dataset.Files[0]));
+            firstFile));
         if (htmlDisplay is not null)
             outcome.Messages.Add($"{currentDisplay}: drift report written to {htmlDisplay}");
     }
