@@ -16,6 +16,7 @@ internal static class DataCommand
         data.Subcommands.Add(CreateValidate(context));
         data.Subcommands.Add(CreateInfer(context));
         ProfileDriftCommands.AddTo(data, context);
+        DataLockCommand.AddTo(data, context);
         RelationsCommand.AddTo(data, context);
         return data;
     }
