@@ -313,6 +313,8 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode RequestNotWritable = D("MLB9015", "Request file not writable", DiagnosticKind.Configuration);
     /// <summary>An MlBuild property has a value the task cannot use (e.g. <c>MlBuildMaxLocationsPerCheck</c> below 1).</summary>
     public static readonly DiagnosticCode InvalidBuildProperty = D("MLB9016", "Invalid MlBuild property", DiagnosticKind.Configuration);
+    /// <summary>A warning: <c>GITHUB_STEP_SUMMARY</c> names something the summary cannot be appended to (a folder, a read-only file).</summary>
+    public static readonly DiagnosticCode StepSummaryNotWritten = D("MLB9040", "Step summary not written", DiagnosticKind.Information);
     /// <summary>The schema file is not valid JSON.</summary>
     public static readonly DiagnosticCode SchemaJson = D("MLB9101", "Schema is not valid JSON", DiagnosticKind.Configuration);
     /// <summary>Unknown column type.</summary>

@@ -97,9 +97,10 @@ internal static class EntryNumericChecker
             sum += x * c;
             if (x < min) min = x;
             if (x > max) max = x;
+            if (!isFloat) { acc.MinInteger = Math.Min(acc.MinInteger, longs![e]); acc.MaxInteger = Math.Max(acc.MaxInteger, longs[e]); }
             acc.Sketch.Add(x, c);
             acc.Hll.Add(isFloat ? HyperLogLog.HashNumber(x) : HyperLogLog.HashNumber(longs![e]));
-            var f = ValueChecks.Number(p, x, isFloat ? 0 : longs![e], allowed);
+            var f = ValueChecks.Number(p, isFloat, x, isFloat ? 0 : longs![e], allowed);
             fails[e] = (byte)f;
             anyFail |= f != ValueFailures.None;
         }
@@ -214,9 +215,10 @@ internal static class EntryNumericChecker
             double x = isFloat ? BitConverter.Int64BitsToDouble(parsed[e]) : parsed[e];
             if (x < min) min = x;
             if (x > max) max = x;
+            if (!isFloat) { acc.MinInteger = Math.Min(acc.MinInteger, parsed[e]); acc.MaxInteger = Math.Max(acc.MaxInteger, parsed[e]); }
             acc.Sketch.Add(x, c);
             acc.Hll.Add(isFloat ? HyperLogLog.HashNumber(x) : HyperLogLog.HashNumber(parsed[e]));
-            var f = ValueChecks.Number(p, x, parsed[e], allowed);
+            var f = ValueChecks.Number(p, isFloat, x, parsed[e], allowed);
             fails[e] = (byte)f;
             anyFail |= f != ValueFailures.None;
         }

@@ -427,7 +427,9 @@ public static class SchemaInferrer
 
     static void WriteBound(Utf8JsonWriter w, string name, ColumnSchema c, Bound b)
     {
-        if (c.Type is ColumnType.Integer or ColumnType.Float) w.WriteNumber(name, b.Value);
+        // An integer as its exact text: the double would write 9007199254740993 as 9007199254740992.
+        if (c.Type == ColumnType.Integer && long.TryParse(b.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long exact)) w.WriteNumber(name, exact);
+        else if (c.Type is ColumnType.Integer or ColumnType.Float) w.WriteNumber(name, b.Value);
         else w.WriteString(name, c.Type == ColumnType.Date ? b.Text : b.Text);
     }
 }
