@@ -114,6 +114,8 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode InferredString = D("MLB1021", "Column left as string", DiagnosticKind.Information);
     /// <summary>An inferred date format cannot tell day from month.</summary>
     public static readonly DiagnosticCode InferredAmbiguousDate = D("MLB1022", "Day and month ambiguous in a date column", DiagnosticKind.Information);
+    /// <summary>A warning of <c>data infer</c>: a typed Parquet column (a DOUBLE) holds values its type refuses (NaN, infinities); the type is kept.</summary>
+    public static readonly DiagnosticCode InferredNonFinite = D("MLB1023", "Parquet column holds values its type refuses", DiagnosticKind.Information);
 
     // MLB11xx, MLB12xx: unreadable input. ----------------------------------------------------------------------------
 

@@ -158,7 +158,17 @@ public static class SchemaInferrer
         {
             var typeCheck = pass2.Checks.FirstOrDefault(k => k.Column == c.Name && k.Kind == "type" && k.Failures > 0);
             var prof = pass2.Profile!.Columns.First(x => x.Name == c.Name);
-            if (typeCheck is not null)
+            if (typeCheck is not null && parquet && firstColumns.Any(x => x.Name == c.Name && x.Type != ColumnType.String))
+            {
+                // The type comes from the file (a DOUBLE holding NaN): 'string' could not even read the column, so the
+                // type stays and the user learns that validation will report those values.
+                var bad = typeCheck.FirstFailures.Count > 0 ? typeCheck.FirstFailures[0] : null;
+                notes.Add(AtHeader(DiagnosticCodes.InferredNonFinite, MlSeverity.Warning, c.Name,
+                    $"column '{c.Name}' is {TypeName(c)} in the file, but {Count(typeCheck.Failures)} of its values are not"
+                    + (bad is null ? "" : $" ('{bad.Value}' in row group {bad.Location.RowGroup.ToString(CultureInfo.InvariantCulture)}, row {bad.Location.Row.ToString(CultureInfo.InvariantCulture)})")
+                    + $" valid {TypeName(c)} values (a float must be finite); validation reports them as MLB1001. Write nulls for missing values, or give the column a 'tolerance' for 'type'"));
+            }
+            else if (typeCheck is not null)
             {
                 var bad = typeCheck.FirstFailures.Count > 0 ? typeCheck.FirstFailures[0] : null;
                 reasons[c.Name] = $"the values MlBuild lists read as {TypeName(c)}, but {Count(typeCheck.Failures)} others do not"
