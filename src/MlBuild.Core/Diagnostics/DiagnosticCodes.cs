@@ -317,6 +317,8 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode InvalidBuildProperty = D("MLB9016", "Invalid MlBuild property", DiagnosticKind.Configuration);
     /// <summary>A warning: <c>GITHUB_STEP_SUMMARY</c> names something the summary cannot be appended to (a folder, a read-only file).</summary>
     public static readonly DiagnosticCode StepSummaryNotWritten = D("MLB9040", "Step summary not written", DiagnosticKind.Information);
+    /// <summary>A package to verify or extract is a crafted archive (too many entries, overlapping entries, impossible expansion): refused unread.</summary>
+    public static readonly DiagnosticCode PackageExpansionRefused = D("MLB9041", "Package refused as a zip bomb", DiagnosticKind.UnreadableInput);
     /// <summary>The schema file is not valid JSON.</summary>
     public static readonly DiagnosticCode SchemaJson = D("MLB9101", "Schema is not valid JSON", DiagnosticKind.Configuration);
     /// <summary>Unknown column type.</summary>
