@@ -99,7 +99,7 @@ internal static class ProfileDriftCommands
             context.Out.Write(System.Text.Encoding.UTF8.GetString(json));
             return;
         }
-        AtomicFile.WriteAllBytes(Path.GetFullPath(path, context.WorkingDirectory), json);
+        AtomicFile.WriteOutput(Path.GetFullPath(path, context.WorkingDirectory), path, json);
         context.Out.WriteLine($"mlbuild: wrote {what} to {path}.");
     }
 

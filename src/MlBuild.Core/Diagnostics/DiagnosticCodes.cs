@@ -116,6 +116,8 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode InferredAmbiguousDate = D("MLB1022", "Day and month ambiguous in a date column", DiagnosticKind.Information);
     /// <summary>A warning of <c>data infer</c>: a typed Parquet column (a DOUBLE) holds values its type refuses (NaN, infinities); the type is kept.</summary>
     public static readonly DiagnosticCode InferredNonFinite = D("MLB1023", "Parquet column holds values its type refuses", DiagnosticKind.Information);
+    /// <summary>A warning of <c>data infer</c>: a header column without a usable name (empty or repeated) is left out of the schema.</summary>
+    public static readonly DiagnosticCode InferredUnnamedColumn = D("MLB1024", "Header column without a usable name", DiagnosticKind.Information);
 
     // MLB11xx, MLB12xx: unreadable input. ----------------------------------------------------------------------------
 
