@@ -96,4 +96,15 @@ public sealed class TrustCommandTests : CliWorkspace
         finally { Environment.SetEnvironmentVariable("GITHUB_STEP_SUMMARY", null); }
         Assert.Empty(Directory.EnumerateFileSystemEntries(folder));
     }
+
+    [Fact]
+    public void A_profile_output_under_a_file_is_MLB9004_not_an_internal_error()
+    {
+        Write("s.json", """{"schemaVersion": 1, "columns": [{"name": "x", "type": "integer"}]}""");
+        Write("d.csv", "x\n1\n");
+        var (exit, _, err) = Run("data", "profile", "d.csv", "-s", "s.json", "-o", "d.csv/profile.json");
+        Assert.Equal(2, exit);
+        Assert.Contains("d.csv/profile.json: error MLB9004: Cannot write 'd.csv/profile.json'", err);
+        Assert.DoesNotContain("MLB9000", err);
+    }
 }

@@ -367,7 +367,28 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
         try
         {
             long low = values[0], high = values[0];
-            for (int i = 0; i < values.Length; i++)
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated && values.Length >= Vector256<long>.Count)
+            {
+                // Four at a time: the conversion and the exact extremes in one pass over the integers.
+                var lows = Vector256.Create(low);
+                var highs = lows;
+                ref long from = ref MemoryMarshal.GetReference(values);
+                ref double to = ref MemoryMarshal.GetArrayDataReference(doubles);
+                for (; i <= values.Length - Vector256<long>.Count; i += Vector256<long>.Count)
+                {
+                    var x = Vector256.LoadUnsafe(ref from, (nuint)i);
+                    lows = Vector256.Min(lows, x);
+                    highs = Vector256.Max(highs, x);
+                    Vector256.ConvertToDouble(x).StoreUnsafe(ref to, (nuint)i);
+                }
+                for (int k = 0; k < Vector256<long>.Count; k++)
+                {
+                    low = Math.Min(low, lows.GetElement(k));
+                    high = Math.Max(high, highs.GetElement(k));
+                }
+            }
+            for (; i < values.Length; i++)
             {
                 long x = values[i];
                 doubles[i] = x;
