@@ -114,6 +114,10 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode InferredString = D("MLB1021", "Column left as string", DiagnosticKind.Information);
     /// <summary>An inferred date format cannot tell day from month.</summary>
     public static readonly DiagnosticCode InferredAmbiguousDate = D("MLB1022", "Day and month ambiguous in a date column", DiagnosticKind.Information);
+    /// <summary>A warning of <c>data infer</c>: a typed Parquet column (a DOUBLE) holds values its type refuses (NaN, infinities); the type is kept.</summary>
+    public static readonly DiagnosticCode InferredNonFinite = D("MLB1023", "Parquet column holds values its type refuses", DiagnosticKind.Information);
+    /// <summary>A warning of <c>data infer</c>: a header column without a usable name (empty or repeated) is left out of the schema.</summary>
+    public static readonly DiagnosticCode InferredUnnamedColumn = D("MLB1024", "Header column without a usable name", DiagnosticKind.Information);
 
     // MLB11xx, MLB12xx: unreadable input. ----------------------------------------------------------------------------
 
@@ -390,6 +394,10 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode PipelineItemConflict = D("MLB9030", "mlbuild.json and an item disagree on a dataset", DiagnosticKind.Configuration);
     /// <summary>The reference profile a dataset names does not exist.</summary>
     public static readonly DiagnosticCode ReferenceProfileMissing = D("MLB9031", "Reference profile not found", DiagnosticKind.Configuration);
+    /// <summary>A warning: <c>GITHUB_STEP_SUMMARY</c> names something the summary cannot be appended to (a folder, a read-only file).</summary>
+    public static readonly DiagnosticCode StepSummaryNotWritten = D("MLB9040", "Step summary not written", DiagnosticKind.Information);
+    /// <summary>A package to verify or extract is a crafted archive (too many entries, overlapping entries, impossible expansion): refused unread.</summary>
+    public static readonly DiagnosticCode PackageExpansionRefused = D("MLB9041", "Package refused as a zip bomb", DiagnosticKind.UnreadableInput);
     /// <summary>The schema file is not valid JSON.</summary>
     public static readonly DiagnosticCode SchemaJson = D("MLB9101", "Schema is not valid JSON", DiagnosticKind.Configuration);
     /// <summary>Unknown column type.</summary>
