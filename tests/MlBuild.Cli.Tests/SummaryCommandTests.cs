@@ -161,7 +161,7 @@ public sealed class SummaryCommandTests : CliWorkspace
         Assert.Contains("', and it is a folder.", folder.Err);
         // For validation the summary is a courtesy: the same problem is a warning and the data still passes.
         Assert.Equal(0, validate.Exit);
-        Assert.Contains("warning MLB9250", validate.Err);
+        Assert.Contains("warning MLB9040", validate.Err);
 
         var missing = Run("summary", "nowhere.evidence");
         Assert.Equal(2, missing.Exit);

@@ -16,6 +16,7 @@ internal static class DataCommand
         data.Subcommands.Add(CreateValidate(context));
         data.Subcommands.Add(CreateInfer(context));
         ProfileDriftCommands.AddTo(data, context);
+        DataLockCommand.AddTo(data, context);
         RelationsCommand.AddTo(data, context);
         return data;
     }
@@ -74,7 +75,7 @@ internal static class DataCommand
             WriteIfAsked(context, parse.GetValue(sarif), () => ReportWriters.Sarif(report));
             WriteIfAsked(context, parse.GetValue(junit), () => ReportWriters.JUnit(report));
             WriteIfAsked(context, parse.GetValue(profile), () => ValidationReport.ProfileJson(results));
-            AppendStepSummary(context, ReportWriters.Markdown(report));
+            StepSummary.Append(context, ReportWriters.Markdown(report));
             return result.ExitCode;
         });
         return cmd;
@@ -140,12 +141,5 @@ internal static class DataCommand
             return;
         }
         AtomicFile.WriteOutput(Path.GetFullPath(path, context.WorkingDirectory), path, bytes);
-    }
-
-    /// <summary>Appends to GitHub's job summary when the job has one; a summary is a courtesy: one it cannot write is a
-    /// warning (MLB9250, from <see cref="StepSummary"/>), never a failure of the verb.</summary>
-    internal static void AppendStepSummary(CliContext context, string markdown)
-    {
-        if (StepSummary.TryAppend(markdown, MlSeverity.Warning) is { } problem) context.Error.WriteLine(problem.ToCanonicalString());
     }
 }

@@ -59,8 +59,8 @@ internal static class SummaryCommand
             }
             var markdown = PullRequestSummary.Markdown(input);
             var bytes = new System.Text.UTF8Encoding(false).GetBytes(markdown);
-            bool appended = StepSummary.Path() is not null;
-            if (StepSummary.TryAppend(markdown, MlSeverity.Error) is { } problem) throw new MlBuildException(problem);
+            bool appended = Core.Reports.StepSummary.Path() is not null;
+            if (Core.Reports.StepSummary.TryAppend(markdown, MlSeverity.Error) is { } problem) throw new MlBuildException(problem);
             var outputPath = parse.GetValue(output);
             DataCommand.WriteIfAsked(context, outputPath, () => bytes);
             if (!appended && outputPath is null)
@@ -70,7 +70,7 @@ internal static class SummaryCommand
             }
             if (outputPath != "-")
                 context.Out.WriteLine("mlbuild: pull-request summary of " + evidenceDisplay
-                    + (appended ? $" appended to ${StepSummary.Variable}" : "") + (appended && outputPath is not null ? " and" : "")
+                    + (appended ? $" appended to ${Core.Reports.StepSummary.Variable}" : "") + (appended && outputPath is not null ? " and" : "")
                     + (outputPath is not null ? $" written to {outputPath}" : "") + ".");
             return (int)ExitCodes.Ok;
         });

@@ -55,7 +55,7 @@ internal static class TrainCommand
         evidence ??= (output.EndsWith(trained.ModelFileExtension, StringComparison.OrdinalIgnoreCase) ? output[..^trained.ModelFileExtension.Length] : output) + ".evidence";
         var modelFull = Path.GetFullPath(output, context.WorkingDirectory);
         Directory.CreateDirectory(Path.GetDirectoryName(modelFull)!);
-        AtomicFile.WriteAllBytes(modelFull, trained.ModelZipBytes);
+        AtomicFile.WriteOutput(modelFull, output, trained.ModelZipBytes);
         // Metrics of the test split with their intervals (bootstrap settings from the pipeline file's gateDefaults);
         // the gates themselves are `dotnet ml gate`'s, over the predictions written beside them.
         var predictions = TestPredictions.Of(trained);

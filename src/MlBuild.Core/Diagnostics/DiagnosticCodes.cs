@@ -114,6 +114,10 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode InferredString = D("MLB1021", "Column left as string", DiagnosticKind.Information);
     /// <summary>An inferred date format cannot tell day from month.</summary>
     public static readonly DiagnosticCode InferredAmbiguousDate = D("MLB1022", "Day and month ambiguous in a date column", DiagnosticKind.Information);
+    /// <summary>A warning of <c>data infer</c>: a typed Parquet column (a DOUBLE) holds values its type refuses (NaN, infinities); the type is kept.</summary>
+    public static readonly DiagnosticCode InferredNonFinite = D("MLB1023", "Parquet column holds values its type refuses", DiagnosticKind.Information);
+    /// <summary>A warning of <c>data infer</c>: a header column without a usable name (empty or repeated) is left out of the schema.</summary>
+    public static readonly DiagnosticCode InferredUnnamedColumn = D("MLB1024", "Header column without a usable name", DiagnosticKind.Information);
 
     // MLB11xx, MLB12xx: unreadable input. ----------------------------------------------------------------------------
 
@@ -140,6 +144,25 @@ public static class DiagnosticCodes
     /// <summary>A Parquet column is nested or repeated.</summary>
     public static readonly DiagnosticCode ParquetNestedColumn = D("MLB1203", "Nested or repeated Parquet column", DiagnosticKind.UnreadableInput);
 
+    // MLB13xx: the data lock (mlbuild.lock.json, `dotnet ml data lock`, locked mode in the build). ---------------------
+
+    /// <summary>Locked mode is on and the project has no data lock file.</summary>
+    public static readonly DiagnosticCode DataLockMissing = D("MLB1300", "Data lock file missing", DiagnosticKind.Configuration);
+    /// <summary>A data file the build reads is not recorded in the lock.</summary>
+    public static readonly DiagnosticCode DataFileNotLocked = D("MLB1301", "Data file not in the lock", DiagnosticKind.Refusal);
+    /// <summary>A data file's content no longer matches its lock entry.</summary>
+    public static readonly DiagnosticCode DataFileChangedSinceLock = D("MLB1302", "Data file changed since it was locked", DiagnosticKind.Refusal);
+    /// <summary>A file the lock records for a dataset is no longer part of it.</summary>
+    public static readonly DiagnosticCode LockedFileGone = D("MLB1303", "Locked data file no longer in the dataset", DiagnosticKind.Refusal);
+    /// <summary>The lock file is not a valid data lock.</summary>
+    public static readonly DiagnosticCode DataLockUnreadable = D("MLB1304", "Data lock file unreadable", DiagnosticKind.UnreadableInput);
+    /// <summary>A DVC file's MD5 disagrees with the data file it tracks.</summary>
+    public static readonly DiagnosticCode DvcHashMismatch = D("MLB1305", "DVC file disagrees with the data", DiagnosticKind.Refusal);
+    /// <summary>A DVC file that cannot be read as one.</summary>
+    public static readonly DiagnosticCode DvcFileUnreadable = D("MLB1306", "DVC file unreadable", DiagnosticKind.UnreadableInput);
+    /// <summary>Nothing declares a dataset to lock.</summary>
+    public static readonly DiagnosticCode NothingToLock = D("MLB1307", "No dataset to lock", DiagnosticKind.Usage);
+
     // MLB2xxx: drift and profiles (docs/drift.md). ------------------------------------------------------------------
 
     /// <summary>A column drifted past its threshold under the drift rule.</summary>
@@ -164,6 +187,8 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode ColumnNotCompared = D("MLB2010", "Column not compared", DiagnosticKind.Information);
     /// <summary>A reference profile whose columns do not match the schema given with it.</summary>
     public static readonly DiagnosticCode ProfileOfAnotherSchema = D("MLB2011", "Profile of another schema", DiagnosticKind.Configuration);
+    /// <summary>The build found a dataset drifted from its reference profile (one diagnostic per dataset, naming the columns).</summary>
+    public static readonly DiagnosticCode DatasetDrifted = D("MLB2020", "Dataset drifted from its reference profile", DiagnosticKind.DataFinding);
 
     // MLB21xx: relations between datasets (docs/relations.md). -----------------------------------------------------
 
@@ -371,6 +396,14 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode RequestNotWritable = D("MLB9015", "Request file not writable", DiagnosticKind.Configuration);
     /// <summary>An MlBuild property has a value the task cannot use (e.g. <c>MlBuildMaxLocationsPerCheck</c> below 1).</summary>
     public static readonly DiagnosticCode InvalidBuildProperty = D("MLB9016", "Invalid MlBuild property", DiagnosticKind.Configuration);
+    /// <summary>mlbuild.json and an MlBuildDataset item declare one dataset with different schemas or references.</summary>
+    public static readonly DiagnosticCode PipelineItemConflict = D("MLB9030", "mlbuild.json and an item disagree on a dataset", DiagnosticKind.Configuration);
+    /// <summary>The reference profile a dataset names does not exist.</summary>
+    public static readonly DiagnosticCode ReferenceProfileMissing = D("MLB9031", "Reference profile not found", DiagnosticKind.Configuration);
+    /// <summary>A warning: <c>GITHUB_STEP_SUMMARY</c> names something the summary cannot be appended to (a folder, a read-only file).</summary>
+    public static readonly DiagnosticCode StepSummaryNotWritten = D("MLB9040", "Step summary not written", DiagnosticKind.Information);
+    /// <summary>A package to verify or extract is a crafted archive (too many entries, overlapping entries, impossible expansion): refused unread.</summary>
+    public static readonly DiagnosticCode PackageExpansionRefused = D("MLB9041", "Package refused as a zip bomb", DiagnosticKind.UnreadableInput);
     /// <summary>The schema file is not valid JSON.</summary>
     public static readonly DiagnosticCode SchemaJson = D("MLB9101", "Schema is not valid JSON", DiagnosticKind.Configuration);
     /// <summary>Unknown column type.</summary>

@@ -62,7 +62,8 @@ public static partial class PipelineLoader
                 var files = pathNode.Kind == PositionedJsonKind.Array ? ctx.StringList(pathNode, $"datasets.{name}.path") : [ctx.String(pathNode, $"datasets.{name}.path")];
                 if (files.Count == 0) throw ctx.At(DiagnosticCodes.PipelineInvalidValue, pathNode, $"datasets.{name}.path names no file.");
                 var schema = ctx.String(value["schema"] ?? throw ctx.Missing(value, "schema", $"dataset '{name}'"), $"datasets.{name}.schema");
-                datasets.Add(new DatasetDeclaration(name, files, schema, ctx.Pos(line, col)));
+                var reference = value["reference"] is { } refNode ? ctx.String(refNode, $"datasets.{name}.reference") : null;
+                datasets.Add(new DatasetDeclaration(name, files, schema, ctx.Pos(line, col)) { Reference = reference });
             }
         }
 
