@@ -23,6 +23,7 @@ internal static class CliApp
         root.Subcommands.Add(TrainCommand.Create(context));
         Commands.Registry.RegistryCommands.AddTo(root, context);
         EvaluateCommand.AddTo(root, context);
+        root.Subcommands.Add(SummaryCommand.Create(context));
         return root;
     }
 

@@ -266,6 +266,12 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode GateFairness = D("MLB4007", "Fairness gate failed", DiagnosticKind.Refusal);
     /// <summary>No gate is configured and none was allowed to be missing.</summary>
     public static readonly DiagnosticCode NoGates = D("MLB4008", "No gate configured", DiagnosticKind.Configuration);
+    /// <summary>The registry baseline cannot score the candidate's test rows, so it is compared by its registered metrics (unpaired).</summary>
+    public static readonly DiagnosticCode BaselineUnpaired = D("MLB4201", "Baseline compared unpaired", DiagnosticKind.Information);
+    /// <summary>The candidate's evidence folder (or a file in it) for a pull-request summary is missing or unreadable.</summary>
+    public static readonly DiagnosticCode SummaryEvidenceInvalid = D("MLB4210", "Candidate evidence unreadable", DiagnosticKind.UnreadableInput);
+    /// <summary>The drift report given to a pull-request summary is missing or is not a drift report JSON.</summary>
+    public static readonly DiagnosticCode SummaryDriftInvalid = D("MLB4211", "Drift report unreadable", DiagnosticKind.UnreadableInput);
     /// <summary>Model file over its size budget.</summary>
     public static readonly DiagnosticCode ModelTooLarge = D("MLB5101", "Model over its size budget", DiagnosticKind.Refusal);
     /// <summary>Prediction latency over its budget.</summary>
@@ -442,6 +448,8 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode PipelineUnknownColumn = D("MLB9209", "Unknown or unsuitable column", DiagnosticKind.Configuration);
     /// <summary>The model section mixes a model made elsewhere (path, onnx, command) with settings of a trainer MlBuild runs, or names the model file twice, or an ONNX mapping without a file.</summary>
     public static readonly DiagnosticCode ExternalModelConflict = D("MLB9210", "Contradicting model settings", DiagnosticKind.Configuration);
+    /// <summary>$GITHUB_STEP_SUMMARY names a folder or a file that cannot be appended to.</summary>
+    public static readonly DiagnosticCode StepSummaryNotWritable = D("MLB9250", "Step summary not writable", DiagnosticKind.Configuration);
     /// <summary>A gates file (or a pipeline file's gates read by the gates reader) is invalid.</summary>
     public static readonly DiagnosticCode GatesFileInvalid = D("MLB9301", "Gates file invalid", DiagnosticKind.Configuration);
 
