@@ -189,6 +189,10 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode PredictionsFileInvalid = D("MLB3402", "Predictions or metrics file unreadable", DiagnosticKind.UnreadableInput);
     /// <summary>An unknown metric for the task, or one the predictions cannot support.</summary>
     public static readonly DiagnosticCode UnknownMetric = D("MLB3403", "Unknown or inapplicable metric", DiagnosticKind.Configuration);
+    /// <summary>A golden file is missing, unreadable, or of another schema than the model (a column missing or unknown, a cell that does not parse).</summary>
+    public static readonly DiagnosticCode GoldenFileInvalid = D("MLB3500", "Golden file unreadable or of another schema", DiagnosticKind.UnreadableInput);
+    /// <summary>The model could not be loaded back from its zip, or could not score rows (artifact measurements).</summary>
+    public static readonly DiagnosticCode ModelNotScorable = D("MLB3501", "Model cannot be loaded or scored", DiagnosticKind.UnreadableInput);
     /// <summary>A metric's interval lies wholly on the wrong side of its absolute bound.</summary>
     public static readonly DiagnosticCode GateFailed = D("MLB4001", "Gate failed", DiagnosticKind.Refusal);
     /// <summary>The candidate is worse than the baseline by more than allowed, or did not gain enough.</summary>
@@ -205,11 +209,15 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode GateFairness = D("MLB4007", "Fairness gate failed", DiagnosticKind.Refusal);
     /// <summary>No gate is configured and none was allowed to be missing.</summary>
     public static readonly DiagnosticCode NoGates = D("MLB4008", "No gate configured", DiagnosticKind.Configuration);
+    /// <summary>The model saved, loaded back and scored differently from the in-memory model beyond the tolerance.</summary>
+    public static readonly DiagnosticCode RoundTripMismatch = D("MLB4150", "Save/load round trip changed predictions", DiagnosticKind.Refusal);
+    /// <summary>The model was saved by a newer ML.NET than the one the consuming app references.</summary>
+    public static readonly DiagnosticCode MlNetVersionMismatch = D("MLB4151", "Model saved by a newer ML.NET than the app references", DiagnosticKind.Refusal);
     /// <summary>Model file over its size budget.</summary>
     public static readonly DiagnosticCode ModelTooLarge = D("MLB5101", "Model over its size budget", DiagnosticKind.Refusal);
     /// <summary>Prediction latency over its budget.</summary>
     public static readonly DiagnosticCode LatencyOverBudget = D("MLB5102", "Latency over budget", DiagnosticKind.Refusal);
-    /// <summary>Golden predictions (or the save/load round trip) moved beyond tolerance.</summary>
+    /// <summary>Golden predictions moved beyond tolerance (the round trip is RoundTripMismatch).</summary>
     public static readonly DiagnosticCode GoldenMoved = D("MLB5103", "Golden predictions moved", DiagnosticKind.Refusal);
     /// <summary>Reproducibility below the required level.</summary>
     public static readonly DiagnosticCode NotReproducible = D("MLB5104", "Not reproducible", DiagnosticKind.Refusal);
@@ -355,6 +363,10 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode PipelineNotFound = D("MLB9208", "Pipeline file not found", DiagnosticKind.Configuration);
     /// <summary>The label, a feature, the split key or a featurisation override names a column the dataset's schema lacks, or a column of the wrong type for its role (e.g. a text regression label, numeric on a category).</summary>
     public static readonly DiagnosticCode PipelineUnknownColumn = D("MLB9209", "Unknown or unsuitable column", DiagnosticKind.Configuration);
+    /// <summary>The publish request is unusable: no pipeline file, no model section, or registration asked without a registry.</summary>
+    public static readonly DiagnosticCode PublishModelConfiguration = D("MLB9240", "Model publish misconfigured", DiagnosticKind.Configuration);
+    /// <summary>A <c>dotnet ml golden record</c> argument is out of range.</summary>
+    public static readonly DiagnosticCode GoldenRecordUsage = D("MLB9241", "Invalid golden record argument", DiagnosticKind.Usage);
     /// <summary>A gates file (or a pipeline file's gates read by the gates reader) is invalid.</summary>
     public static readonly DiagnosticCode GatesFileInvalid = D("MLB9301", "Gates file invalid", DiagnosticKind.Configuration);
 
