@@ -41,7 +41,7 @@ public sealed class ChurnModelPublishTests(PackagesFixture packages, ITestOutput
         var first = Publish(ws, "-v:n");
 
         Assert.Equal(0, first.ExitCode);
-        Assert.Empty(first.MlbDiagnostics.Where(d => d.Severity == "error"));
+        Assert.DoesNotContain(first.MlbDiagnostics, d => d.Severity == "error");
         Assert.Contains("engine publish-model", first.Output, StringComparison.Ordinal);
         Assert.Contains("churn: gates: 8 passed, 0 failed, 0 inconclusive; result PASS", first.Output, StringComparison.Ordinal);
         Assert.Contains("churn: PASS golden predictions golden.csv within 1E-5: 0 <= 1E-5, n=20", first.Output, StringComparison.Ordinal);
