@@ -363,7 +363,7 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode PipelineNotFound = D("MLB9208", "Pipeline file not found", DiagnosticKind.Configuration);
     /// <summary>The label, a feature, the split key or a featurisation override names a column the dataset's schema lacks, or a column of the wrong type for its role (e.g. a text regression label, numeric on a category).</summary>
     public static readonly DiagnosticCode PipelineUnknownColumn = D("MLB9209", "Unknown or unsuitable column", DiagnosticKind.Configuration);
-    /// <summary>The publish request is unusable: no pipeline file, no model section, or registration asked without a registry.</summary>
+    /// <summary>Registration on publish was asked, but the pipeline file has no model or no registry section.</summary>
     public static readonly DiagnosticCode PublishModelConfiguration = D("MLB9240", "Model publish misconfigured", DiagnosticKind.Configuration);
     /// <summary>A <c>dotnet ml golden record</c> argument is out of range.</summary>
     public static readonly DiagnosticCode GoldenRecordUsage = D("MLB9241", "Invalid golden record argument", DiagnosticKind.Usage);

@@ -206,4 +206,22 @@ public sealed class ArtifactTests : IDisposable
         var error = Assert.Single(failed.Diagnostics, d => d.Severity == MlSeverity.Error);
         Assert.Equal(("MLB5101", "mlbuild.json", line, lines[line - 1].IndexOf('{') + 1), (error.Code, error.File, error.Line, error.Column));
     }
+
+    [Fact]
+    public void A_pipeline_file_without_a_model_publishes_nothing_and_registration_without_a_registry_is_MLB9240()
+    {
+        TrainingData.WriteAll(_dir, 50, """{ "datasets": { "train": { "path": "train.csv", "schema": "train.schema.json" } } }""");
+        var request = new PublishRequest { ProjectDirectory = _dir.Path, Pipeline = "mlbuild.json", OutputDirectory = Path.Combine(_dir.Path, "out") };
+        var none = ModelPublisher.Run(request);
+        Assert.Equal(0, none.ExitCode);
+        Assert.Empty(none.Files);
+        Assert.Equal("mlbuild.json declares no model: nothing to train or publish.", Assert.Single(none.Messages));
+
+        TrainingData.WriteAll(_dir, 200, TrainingData.Pipeline("binary", "lbfgs", "y_bin"));
+        var register = ModelPublisher.Run(request with { Register = true });
+        Assert.Equal(2, register.ExitCode);
+        var d = Assert.Single(register.Diagnostics);
+        Assert.Equal(("MLB9240", "mlbuild.json"), (d.Code, d.File));
+        Assert.Contains("no 'registry' section", d.Message, StringComparison.Ordinal);
+    }
 }

@@ -98,8 +98,15 @@ public static class ModelPublisher
         var display = Path.GetRelativePath(request.ProjectDirectory, pipelineFull).Replace('\\', '/');
         var pipeline = PipelineLoader.Load(pipelineFull, display);
         if (pipeline.Model is null)
-            throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.PublishModelConfiguration, MlSeverity.Error,
-                $"'{display}' has no 'model' section, so there is no model to publish. Add one (docs/pipeline.md), or set MlBuildPublishModel=false.", display, 1, 1));
+        {
+            // A pipeline file of datasets only: the app publishes alone, unless a registration was asked for.
+            if (request.Register)
+                throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.PublishModelConfiguration, MlSeverity.Error,
+                    $"MlBuildRegisterOnPublish is true but '{display}' has no 'model' section, so there is no model to register. Add one (docs/pipeline.md).", display, 1, 1));
+            if (Directory.Exists(request.OutputDirectory)) Directory.Delete(request.OutputDirectory, recursive: true);
+            messages.Add($"{display} declares no model: nothing to train or publish.");
+            return new PublishOutcome(0, diagnostics, messages, []);
+        }
         if (request.Register && pipeline.Registry is null)
             throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.PublishModelConfiguration, MlSeverity.Error,
                 $"MlBuildRegisterOnPublish is true but '{display}' has no 'registry' section; add \"registry\": {{ \"store\": \".mlregistry\" }}.", display, 1, 1));
