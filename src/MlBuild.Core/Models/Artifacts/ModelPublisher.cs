@@ -168,7 +168,7 @@ public static class ModelPublisher
                 ? AzureBlobStore.FromLocation(store, Environment.GetEnvironmentVariable)
                 : new FolderStore(Path.GetFullPath(store, pipeline.BaseDirectory));
             var registry = new ModelRegistry(registryStore, new RegistryOptions { WorkingDirectory = pipeline.BaseDirectory });
-            var registered = registry.Register(spec.Name, Path.Combine(output, modelFile), output, "dotnet publish");
+            var registered = registry.Register(spec.Name, Path.Combine(output, modelFile), output, "dotnet publish", notice: diagnostics.Add);
             version = registered.Version;
             var v = version?.ToString(CultureInfo.InvariantCulture) ?? "?";
             AtomicFile.WriteAllBytes(Path.Combine(output, "registration.json"), Json(w =>
