@@ -23,6 +23,11 @@ internal static class EngineCommand
             Path.GetFullPath(parse.GetValue(request)!, context.WorkingDirectory),
             Path.GetFullPath(parse.GetValue(result)!, context.WorkingDirectory)));
         engine.Subcommands.Add(validate);
+        var publishModel = new Command("publish-model", "Train, measure, gate and write the model files of a publish request.") { request, result };
+        publishModel.SetAction(parse => PublishModelVerb.Run(context,
+            Path.GetFullPath(parse.GetValue(request)!, context.WorkingDirectory),
+            Path.GetFullPath(parse.GetValue(result)!, context.WorkingDirectory)));
+        engine.Subcommands.Add(publishModel);
         return engine;
     }
 

@@ -250,6 +250,10 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode TrainingCommandNoModel = D("MLB3418", "Training command wrote no model", DiagnosticKind.Configuration);
     /// <summary>The training command's program could not be started (not found, not executable, no such working folder).</summary>
     public static readonly DiagnosticCode TrainingCommandNotStarted = D("MLB3419", "Training command could not start", DiagnosticKind.Configuration);
+    /// <summary>A golden file is missing, unreadable, or of another schema than the model (a column missing or unknown, a cell that does not parse).</summary>
+    public static readonly DiagnosticCode GoldenFileInvalid = D("MLB3500", "Golden file unreadable or of another schema", DiagnosticKind.UnreadableInput);
+    /// <summary>The model could not be loaded back from its zip, or could not score rows (artifact measurements).</summary>
+    public static readonly DiagnosticCode ModelNotScorable = D("MLB3501", "Model cannot be loaded or scored", DiagnosticKind.UnreadableInput);
     /// <summary>A metric's interval lies wholly on the wrong side of its absolute bound.</summary>
     public static readonly DiagnosticCode GateFailed = D("MLB4001", "Gate failed", DiagnosticKind.Refusal);
     /// <summary>The candidate is worse than the baseline by more than allowed, or did not gain enough.</summary>
@@ -272,11 +276,15 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode SummaryEvidenceInvalid = D("MLB4210", "Candidate evidence unreadable", DiagnosticKind.UnreadableInput);
     /// <summary>The drift report given to a pull-request summary is missing or is not a drift report JSON.</summary>
     public static readonly DiagnosticCode SummaryDriftInvalid = D("MLB4211", "Drift report unreadable", DiagnosticKind.UnreadableInput);
+    /// <summary>The model saved, loaded back and scored differently from the in-memory model beyond the tolerance.</summary>
+    public static readonly DiagnosticCode RoundTripMismatch = D("MLB4150", "Save/load round trip changed predictions", DiagnosticKind.Refusal);
+    /// <summary>The model was saved by a newer ML.NET than the one the consuming app references.</summary>
+    public static readonly DiagnosticCode MlNetVersionMismatch = D("MLB4151", "Model saved by a newer ML.NET than the app references", DiagnosticKind.Refusal);
     /// <summary>Model file over its size budget.</summary>
     public static readonly DiagnosticCode ModelTooLarge = D("MLB5101", "Model over its size budget", DiagnosticKind.Refusal);
     /// <summary>Prediction latency over its budget.</summary>
     public static readonly DiagnosticCode LatencyOverBudget = D("MLB5102", "Latency over budget", DiagnosticKind.Refusal);
-    /// <summary>Golden predictions (or the save/load round trip) moved beyond tolerance.</summary>
+    /// <summary>Golden predictions moved beyond tolerance (the round trip is RoundTripMismatch).</summary>
     public static readonly DiagnosticCode GoldenMoved = D("MLB5103", "Golden predictions moved", DiagnosticKind.Refusal);
     /// <summary>Reproducibility below the required level.</summary>
     public static readonly DiagnosticCode NotReproducible = D("MLB5104", "Not reproducible", DiagnosticKind.Refusal);
@@ -448,6 +456,10 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode PipelineUnknownColumn = D("MLB9209", "Unknown or unsuitable column", DiagnosticKind.Configuration);
     /// <summary>The model section mixes a model made elsewhere (path, onnx, command) with settings of a trainer MlBuild runs, or names the model file twice, or an ONNX mapping without a file.</summary>
     public static readonly DiagnosticCode ExternalModelConflict = D("MLB9210", "Contradicting model settings", DiagnosticKind.Configuration);
+    /// <summary>Registration on publish was asked, but the pipeline file has no model or no registry section.</summary>
+    public static readonly DiagnosticCode PublishModelConfiguration = D("MLB9240", "Model publish misconfigured", DiagnosticKind.Configuration);
+    /// <summary>A <c>dotnet ml golden record</c> argument is out of range.</summary>
+    public static readonly DiagnosticCode GoldenRecordUsage = D("MLB9241", "Invalid golden record argument", DiagnosticKind.Usage);
     /// <summary>$GITHUB_STEP_SUMMARY names a folder or a file that cannot be appended to.</summary>
     public static readonly DiagnosticCode StepSummaryNotWritable = D("MLB9250", "Step summary not writable", DiagnosticKind.Configuration);
     /// <summary>A gates file (or a pipeline file's gates read by the gates reader) is invalid.</summary>

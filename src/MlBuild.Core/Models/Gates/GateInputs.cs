@@ -28,8 +28,10 @@ public sealed record ArtifactMeasurements
     public long? ModelBytes { get; init; }
     /// <summary>Per-row prediction latencies after warm-up, in milliseconds.</summary>
     public IReadOnlyList<double>? LatenciesMs { get; init; }
-    /// <summary>Golden comparison; its tolerance was the gate's.</summary>
+    /// <summary>Golden comparison; its tolerance was the gate's (used by a golden gate whose file is not in <see cref="GoldenByFile"/>).</summary>
     public GoldenComparison? Golden { get; init; }
+    /// <summary>Golden comparisons by the file as the gate names it (several golden gates, one file each).</summary>
+    public IReadOnlyDictionary<string, GoldenComparison>? GoldenByFile { get; init; }
     /// <summary>Largest absolute score difference between in-memory and saved-then-loaded predictions.</summary>
     public double? RoundTripMaxDifference { get; init; }
     /// <summary>Level a train-twice comparison reached.</summary>

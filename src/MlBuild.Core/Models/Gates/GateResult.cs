@@ -80,7 +80,8 @@ public sealed record GateResult
         return text;
     }
 
-    static string F(double v) => v.ToString("0.####", CultureInfo.InvariantCulture);
+    // Artifact tolerances such as 1e-6 must not print as 0.
+    static string F(double v) => v != 0 && Math.Abs(v) < 1e-4 ? v.ToString("0.###E+0", CultureInfo.InvariantCulture) : v.ToString("0.####", CultureInfo.InvariantCulture);
     static string P(double level) => (level * 100).ToString("0.##", CultureInfo.InvariantCulture) + " %";
 }
 
