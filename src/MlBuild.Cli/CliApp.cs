@@ -21,6 +21,7 @@ internal static class CliApp
         root.Subcommands.Add(DataCommand.Create(context));
         root.Subcommands.Add(EngineCommand.Create(context));
         root.Subcommands.Add(TrainCommand.Create(context));
+        root.Subcommands.Add(TestCommand.Create(context));
         Commands.Registry.RegistryCommands.AddTo(root, context);
         EvaluateCommand.AddTo(root, context);
         return root;

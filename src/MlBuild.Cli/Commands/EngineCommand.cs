@@ -23,6 +23,7 @@ internal static class EngineCommand
             Path.GetFullPath(parse.GetValue(request)!, context.WorkingDirectory),
             Path.GetFullPath(parse.GetValue(result)!, context.WorkingDirectory)));
         engine.Subcommands.Add(validate);
+        engine.Subcommands.Add(TestCommand.CreateEngineVerb(context, request, result));
         return engine;
     }
 

@@ -205,6 +205,8 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode GateFairness = D("MLB4007", "Fairness gate failed", DiagnosticKind.Refusal);
     /// <summary>No gate is configured and none was allowed to be missing.</summary>
     public static readonly DiagnosticCode NoGates = D("MLB4008", "No gate configured", DiagnosticKind.Configuration);
+    /// <summary><c>dotnet test</c> / <c>dotnet ml test</c> on a pipeline file without a model section.</summary>
+    public static readonly DiagnosticCode ModelTestNoModel = D("MLB4100", "No model to test", DiagnosticKind.Configuration);
     /// <summary>Model file over its size budget.</summary>
     public static readonly DiagnosticCode ModelTooLarge = D("MLB5101", "Model over its size budget", DiagnosticKind.Refusal);
     /// <summary>Prediction latency over its budget.</summary>
@@ -313,6 +315,8 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode RequestNotWritable = D("MLB9015", "Request file not writable", DiagnosticKind.Configuration);
     /// <summary>An MlBuild property has a value the task cannot use (e.g. <c>MlBuildMaxLocationsPerCheck</c> below 1).</summary>
     public static readonly DiagnosticCode InvalidBuildProperty = D("MLB9016", "Invalid MlBuild property", DiagnosticKind.Configuration);
+    /// <summary><c>MlBuildPipelineFile</c> names a pipeline file that does not exist.</summary>
+    public static readonly DiagnosticCode ModelTestPipelineMissing = D("MLB9020", "MlBuildPipelineFile missing", DiagnosticKind.Configuration);
     /// <summary>The schema file is not valid JSON.</summary>
     public static readonly DiagnosticCode SchemaJson = D("MLB9101", "Schema is not valid JSON", DiagnosticKind.Configuration);
     /// <summary>Unknown column type.</summary>
