@@ -66,11 +66,17 @@ internal static class TestCommand
         try
         {
             var request = ModelTestRequest.Read(requestPath);
+            var output = Path.GetFullPath(request.OutputDirectory, request.ProjectDirectory);
+            Directory.CreateDirectory(output);
+            var inputsFile = Path.Combine(output, ModelTestRunner.FileNames.Inputs);
+            // Emptied first (the build adds the pipeline file itself), so a pipeline file that does not load leaves no stale list.
+            AtomicFile.WriteAllText(inputsFile, "");
             var file = PipelineLoader.Load(Path.GetFullPath(request.Pipeline, request.ProjectDirectory), request.Pipeline);
+            AtomicFile.WriteAllText(inputsFile, string.Concat(ModelTestRunner.InputFiles(file).Select(f => f + "\n")));
             var outcome = ModelTestRunner.Run(file, new ModelTestOptions { ToolVersion = DataCommand.ToolVersion });
             diagnostics.AddRange(outcome.Diagnostics);
             messages.AddRange(outcome.Lines());
-            ModelTestRunner.WriteOutputs(outcome, Path.GetFullPath(request.OutputDirectory, request.ProjectDirectory));
+            ModelTestRunner.WriteOutputs(outcome, output);
         }
         catch (MlBuildException e)
         {

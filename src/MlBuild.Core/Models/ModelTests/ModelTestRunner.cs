@@ -140,6 +140,30 @@ public static class ModelTestRunner
         };
     }
 
+    /// <summary>
+    /// The files a model test read besides the pipeline file: every declared dataset's schema and data files (globs
+    /// expanded), full paths in a fixed order. The build keeps them as the inputs of its up-to-date check; a file that
+    /// cannot be listed (a missing one) is left out, since the test already reported it.
+    /// </summary>
+    public static IReadOnlyList<string> InputFiles(PipelineFile pipeline)
+    {
+        var files = new List<string>();
+        foreach (var d in pipeline.Datasets)
+        {
+            files.Add(Path.GetFullPath(d.Schema, pipeline.BaseDirectory));
+            try
+            {
+                files.AddRange(Data.Validation.DatasetValidator.ResolveFiles(new Data.Validation.DatasetRequest(d.Name, d.Files, null!, pipeline.BaseDirectory))
+                    .Select(f => f.FullPath));
+            }
+            catch (MlBuildException)
+            {
+                // A dataset whose files cannot be listed: the run reported it; the pipeline file stays an input.
+            }
+        }
+        return files.Distinct(StringComparer.Ordinal).ToList();
+    }
+
     /// <summary>The files <see cref="WriteOutputs"/> writes into its folder, by purpose.</summary>
     public static class FileNames
     {
@@ -149,6 +173,8 @@ public static class ModelTestRunner
         public const string JUnit = "model-test.junit.xml";
         /// <summary>The Visual Studio test results file.</summary>
         public const string Trx = "model-test.trx";
+        /// <summary>The files the test read, one full path a line (the engine verb writes it for the build's up-to-date check).</summary>
+        public const string Inputs = "model-test.inputs";
     }
 
     /// <summary>
