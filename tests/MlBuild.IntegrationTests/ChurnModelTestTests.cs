@@ -166,7 +166,7 @@ public sealed class ChurnModelTestTests(PackagesFixture packages, ITestOutputHel
     }
 
     [Fact]
-    public void Test_of_an_xunit_test_project_runs_its_unit_tests_beside_the_gates()
+    public void Test_of_an_xunit_test_project_runs_its_unit_tests_beside_the_gates_also_when_a_gate_fails()
     {
         using var guard = new TestGuard(packages, output);
         var ws = Workspace("model-xunit");
@@ -200,6 +200,15 @@ public sealed class ChurnModelTestTests(PackagesFixture packages, ITestOutputHel
         Assert.Contains("mlbuild: gates: 4 passed, 0 failed, 0 inconclusive; result PASS", run.Output, StringComparison.Ordinal);
         Assert.Matches(new Regex(@"Passed!\s+-\s+Failed:\s+0,\s+Passed:\s+1,"), run.Output);
         Assert.True(File.Exists(ws.PathOf("TestResults/ChurnModel.mlbuild.trx")));
+
+        // A failing gate fails `dotnet test` at its line, and the unit tests still run.
+        EditPipeline(ws, "{ \"metric\": \"auc\", \"min\": 0.7 }", "{ \"metric\": \"auc\", \"min\": 0.95 }");
+        var (line, column) = GateAt(ws, "\"min\": 0.95");
+        var failing = ws.Dotnet_("test");
+        Assert.NotEqual(0, failing.ExitCode);
+        var d = Assert.Single(failing.MlbDiagnostics);
+        Assert.Equal((Pipeline, line, column, "error", "MLB4001"), (d.File, d.Line, d.Column, d.Severity, d.Code));
+        Assert.Matches(new Regex(@"Passed!\s+-\s+Failed:\s+0,\s+Passed:\s+1,"), failing.Output);
         guard.Passed();
     }
 }
