@@ -51,6 +51,12 @@ public static class PeerBench
             Console.WriteLine(line.ToJsonString());
             return 0;
         }
+        if (task == "metrics")
+        {
+            PeerBenchMetrics.Run(line, spec, files[0], repeat);
+            Console.WriteLine(line.ToJsonString());
+            return 0;
+        }
         if (task == "drift")
         {
             if (files.Count < 2) { Console.Error.WriteLine("usage: peer-bench --task drift --spec spec.json REF CUR"); return 2; }

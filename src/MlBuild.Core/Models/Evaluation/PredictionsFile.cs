@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using MlBuild.Core.Data.Csv;
+using MlBuild.Core.Data.Schema;
 using MlBuild.Core.Data.Validation;
 using MlBuild.Core.Diagnostics;
 
@@ -7,17 +9,15 @@ namespace MlBuild.Core.Models.Evaluation;
 
 /// <summary>
 /// A predictions file: a CSV (RFC 4180, UTF-8, header row) with a label column, score columns and any other columns
-/// (slices, groups), as written by <c>dotnet ml train</c>, an ONNX run, or a team's own scoring code. The file is kept
-/// as bytes with each cell's span; a column becomes numbers (MlBuild's UTF-8 number parser) or strings only when a task
-/// asks for it, and every parse error names its line and column.
+/// (slices, groups), as written by <c>dotnet ml train</c>, an ONNX run, or a team's own scoring code. It is split into
+/// cells by the validator's own tokeniser (one CSV scanner in MlBuild); a column becomes numbers (MlBuild's UTF-8
+/// number parser) or strings only when a task asks for it, and every parse error names its line and column.
 /// </summary>
 public sealed class PredictionsFile
 {
-    const int QuotedFlag = 1 << 30;   // set in a cell's length when the cell was quoted (its "" must be unescaped)
-
-    readonly byte[] _bytes;
-    readonly int[] _start;            // row-major: cell (r, c) at r * Names.Count + c
-    readonly int[] _length;
+    readonly byte[] _bytes;           // the data records, quoted cells unescaped in place by the tokeniser
+    readonly int[][] _start;          // column-major: cell (r, c) at _start[c][r]
+    readonly int[][] _length;
     readonly Dictionary<string, string[]> _strings = new(StringComparer.Ordinal);
 
     /// <summary>The file as the user named it.</summary>
@@ -29,7 +29,7 @@ public sealed class PredictionsFile
     /// <summary>Row count.</summary>
     public int Count => Lines.Length;
 
-    PredictionsFile(string display, byte[] bytes, List<string> names, int[] start, int[] length, int[] lines)
+    PredictionsFile(string display, byte[] bytes, List<string> names, int[][] start, int[][] length, int[] lines)
     {
         Display = display; _bytes = bytes; Names = names; _start = start; _length = length; Lines = lines;
     }
@@ -44,95 +44,53 @@ public sealed class PredictionsFile
             throw Bad(display, 0, 0, $"the file cannot be read: {e.Message}");
         }
         if (!System.Text.Unicode.Utf8.IsValid(bytes)) throw Bad(display, 0, 0, "the file is not valid UTF-8");
-        int pos = bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0, line = 1;
-        var cells = new CellList();
-        if (!NextRecord(bytes, ref pos, ref line, cells, display, out _)) throw Bad(display, 1, 0, "the file is empty (no header)");
-        var names = new List<string>();
-        for (int c = 0; c < cells.Count; c++) names.Add(Text(bytes, cells.Start[c], cells.Length[c]));
+        if (UnclosedQuote(bytes) is var (openLine, openField)) throw Bad(display, openLine, openField, "a quoted field is never closed");
+        var (names, dataOffset, dataLine) = CsvReader.ReadHeader(new MemoryStream(bytes, writable: false), display, new CsvFormat(), new ValidationOptions());
+        if (names is null) throw Bad(display, 1, 0, "the file is empty (no header)");
         for (int c = 0; c < names.Count; c++)
             if (names.IndexOf(names[c]) != c) throw Bad(display, 1, c + 1, $"column '{names[c]}' appears twice in the header");
-        var data = new CellList();
-        var lines = new List<int>();
-        while (true)
+
+        var body = bytes[(int)dataOffset..];
+        var (newlines, quotes, _) = CsvReader.ScanBytes(body);
+        var t = new TokenizedChunk();
+        CsvTokenizer.Tokenize(body, body.Length, (byte)',', quotes, newlines, names.Count, t);
+        if (t.Records == 0) throw Bad(display, 1, 0, "the file has a header but no rows");
+        var lines = new int[t.Records];
+        for (int r = 0; r < lines.Length; r++)
         {
-            int before = data.Count;
-            if (!NextRecord(bytes, ref pos, ref line, data, display, out int recordLine)) break;
-            if (data.Count - before != names.Count)
-                throw Bad(display, recordLine, 0, $"the record has {data.Count - before} fields, the header {names.Count}");
-            lines.Add(recordLine);
+            lines[r] = (int)dataLine + t.RecordLine[r];
+            if (t.BadFieldCount[r] >= 0)
+                throw Bad(display, lines[r], 0, $"the record has {t.BadFieldCount[r]} fields, the header {names.Count}");
         }
-        if (lines.Count == 0) throw Bad(display, 1, 0, "the file has a header but no rows");
-        return new PredictionsFile(display, bytes, names, data.Start[..data.Count], data.Length[..data.Count], [.. lines]);
+        return new PredictionsFile(display, body, names,
+            [.. t.FieldStart.Take(names.Count).Select(a => a[..t.Records])], [.. t.FieldLength.Take(names.Count).Select(a => a[..t.Records])], lines);
     }
 
-    sealed class CellList
+    /// <summary>The record line and field (1-based) of a quote that never closes, or null. The tokeniser reads such a field
+    /// to the end of the file, so it is found first, with the same quote rule (a doubled quote toggles twice).</summary>
+    static (int Line, int Field)? UnclosedQuote(ReadOnlySpan<byte> b)
     {
-        public int[] Start = new int[1024], Length = new int[1024];
-        public int Count;
-
-        public void Add(int start, int length)
+        if (b.IndexOf((byte)'"') < 0) return null;
+        bool inQuote = false;
+        int line = 1, recordLine = 1, field = 1, openLine = 0, openField = 0;
+        foreach (var c in b)
         {
-            if (Count == Start.Length) { Array.Resize(ref Start, Count * 2); Array.Resize(ref Length, Count * 2); }
-            Start[Count] = start; Length[Count++] = length;
-        }
-    }
-
-    /// <summary>Reads one record's cells; skips blank lines; false at the end of the file.</summary>
-    static bool NextRecord(byte[] b, ref int pos, ref int line, CellList cells, string display, out int recordLine)
-    {
-        while (pos < b.Length && (b[pos] == (byte)'\n' || (b[pos] == (byte)'\r' && pos + 1 < b.Length && b[pos + 1] == (byte)'\n')))
-        {
-            pos += b[pos] == (byte)'\r' ? 2 : 1;
-            line++;
-        }
-        recordLine = line;
-        if (pos >= b.Length) return false;
-        int first = cells.Count;
-        while (true)
-        {
-            if (pos < b.Length && b[pos] == (byte)'"')
+            if (c == (byte)'"')
             {
-                int start = ++pos;
-                bool closed = false;
-                while (pos < b.Length)
-                {
-                    if (b[pos] == (byte)'"')
-                    {
-                        if (pos + 1 < b.Length && b[pos + 1] == (byte)'"') { pos += 2; continue; }
-                        closed = true;
-                        break;
-                    }
-                    if (b[pos] == (byte)'\n') line++;
-                    pos++;
-                }
-                if (!closed) throw Bad(display, recordLine, cells.Count - first + 1, "a quoted field is never closed");
-                cells.Add(start, (pos - start) | QuotedFlag);
-                pos++;                                   // the closing quote
-                int rest = b.AsSpan(pos).IndexOfAny((byte)',', (byte)'\n');
-                pos = rest < 0 ? b.Length : pos + rest;  // anything between the closing quote and the delimiter is ignored
+                if (!inQuote) (openLine, openField) = (recordLine, field);
+                inQuote = !inQuote;
             }
-            else
+            else if (c == (byte)'\n')
             {
-                int rest = b.AsSpan(pos).IndexOfAny((byte)',', (byte)'\n');
-                int end = rest < 0 ? b.Length : pos + rest;
-                int cellEnd = end > pos && b[end - 1] == (byte)'\r' && (end == b.Length || b[end] == (byte)'\n') ? end - 1 : end;
-                cells.Add(pos, cellEnd - pos);
-                pos = end;
+                line++;
+                if (!inQuote) (recordLine, field) = (line, 1);
             }
-            if (pos >= b.Length) return true;
-            if (b[pos] == (byte)',') { pos++; if (pos >= b.Length) { cells.Add(pos, 0); return true; } continue; }
-            pos++;                                       // '\n'
-            line++;
-            return true;
+            else if (c == (byte)',' && !inQuote) field++;
         }
+        return inQuote ? (openLine, openField) : null;
     }
 
-    static string Text(byte[] b, int start, int length)
-    {
-        bool quoted = (length & QuotedFlag) != 0;
-        var text = Encoding.UTF8.GetString(b, start, length & ~QuotedFlag);
-        return quoted ? text.Replace("\"\"", "\"", StringComparison.Ordinal) : text;
-    }
+    string Text(int column, int row) => Encoding.UTF8.GetString(_bytes, _start[column][row], _length[column][row]);
 
     int Index(string name)
     {
@@ -146,11 +104,10 @@ public sealed class PredictionsFile
         int c = Index(name);
         if (_strings.TryGetValue(name, out var cached)) return cached;
         var values = new string[Count];
-        int columns = Names.Count;
         var intern = new Dictionary<string, string>(StringComparer.Ordinal);   // slice/group columns repeat few values
         for (int r = 0; r < values.Length; r++)
         {
-            var v = Text(_bytes, _start[r * columns + c], _length[r * columns + c]);
+            var v = Text(c, r);
             values[r] = intern.TryGetValue(v, out var same) ? same : intern[v] = v;
         }
         return _strings[name] = values;
@@ -159,14 +116,14 @@ public sealed class PredictionsFile
     /// <summary>A column as numbers; an empty or non-numeric cell is an error at its line and column.</summary>
     public double[] Numbers(string name)
     {
-        int c = Index(name), columns = Names.Count;
+        int c = Index(name);
         var values = new double[Count];
         for (int r = 0; r < values.Length; r++)
         {
-            int i = r * columns + c, length = _length[i];
-            if ((length & QuotedFlag) == 0 && length > 0 && Utf8Parsers.TryParseDouble(_bytes, _start[i], length, out values[r]) && double.IsFinite(values[r]))
+            int length = _length[c][r];
+            if (length > 0 && Utf8Parsers.TryParseDouble(_bytes, _start[c][r], length, out values[r]) && double.IsFinite(values[r]))
                 continue;
-            var text = Text(_bytes, _start[i], length);
+            var text = Text(c, r);
             if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out values[r]) || !double.IsFinite(values[r]))
                 throw Bad(Display, Lines[r], c + 1, text.Length == 0 ? $"column '{name}' is empty" : $"column '{name}' value '{text}' is not a finite number");
         }
@@ -176,13 +133,12 @@ public sealed class PredictionsFile
     /// <summary>A binary label or prediction column: 1/0, true/false, yes/no (any case).</summary>
     public bool[] Booleans(string name)
     {
-        int c = Index(name), columns = Names.Count;
+        int c = Index(name);
         var values = new bool[Count];
         for (int r = 0; r < values.Length; r++)
         {
-            int i = r * columns + c;
-            if (_length[i] == 1 && _bytes[_start[i]] is (byte)'0' or (byte)'1') { values[r] = _bytes[_start[i]] == (byte)'1'; continue; }
-            var text = Text(_bytes, _start[i], _length[i]);
+            if (_length[c][r] == 1 && _bytes[_start[c][r]] is (byte)'0' or (byte)'1') { values[r] = _bytes[_start[c][r]] == (byte)'1'; continue; }
+            var text = Text(c, r);
             values[r] = text.Trim().ToLowerInvariant() switch
             {
                 "1" or "true" or "yes" or "1.0" => true,
