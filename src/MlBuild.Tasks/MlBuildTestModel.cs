@@ -28,6 +28,11 @@ namespace MlBuild.Tasks
         /// <summary>Replay the stored result file instead of starting the engine.</summary>
         public bool ReplayOnly { get; set; }
 
+        /// <summary>True when the task ran to start the engine (not a replay), whatever happened next: an up-to-date target
+        /// does not run its tasks, so the replay target runs exactly when this was not set.</summary>
+        [Output]
+        public bool Started { get; private set; }
+
         /// <summary>True when this run of the engine left a result file (whatever its verdict): the target may mark itself
         /// up to date, so that the next run replays these verdicts instead of training again. False when replaying.</summary>
         [Output]
@@ -46,6 +51,7 @@ namespace MlBuild.Tasks
                 Log.LogMessage(MessageImportance.High, "mlbuild: nothing changed since the last model test; its stored verdicts (no training):");
                 return ReplayStoredResult();
             }
+            Started = true;
             bool ok = base.Execute();
             ResultRecorded = _requested && ResultFileReader.TryRead(Path.GetFullPath(ResultFile), out _) != null;
             return ok;

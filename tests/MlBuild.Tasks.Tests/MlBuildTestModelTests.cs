@@ -40,6 +40,7 @@ public sealed class MlBuildTestModelTests : IDisposable
         Assert.False(task.Execute());
 
         Assert.True(task.ResultRecorded);
+        Assert.True(task.Started);
         Assert.Equal(["exec", Path.Combine(_ws.Fake, "mlbuild.dll"), "engine", "test-model", "--request", task.RequestFile, "--result", task.ResultFile], _ws.RecordedArguments);
         var requestPath = Path.Combine(_ws.Root, "request.json");
         File.WriteAllText(requestPath, _ws.RecordedRequest);
@@ -57,6 +58,7 @@ public sealed class MlBuildTestModelTests : IDisposable
         Assert.False(replay.Execute());
         Assert.False(_ws.EngineStarted);
         Assert.False(replay.ResultRecorded);
+        Assert.False(replay.Started); // the targets replay only when the run target's task did not start
         Assert.Equal(("MLB4001", "mlbuild.json", 20, 5), (Assert.Single(_ws.Engine.Errors).Code, _ws.Engine.Errors[0].File, _ws.Engine.Errors[0].LineNumber, _ws.Engine.Errors[0].ColumnNumber));
         Assert.Contains(_ws.Engine.Messages, m => m.Message == "mlbuild: gates: 0 passed, 1 failed, 0 inconclusive; result FAIL");
     }
@@ -70,7 +72,8 @@ public sealed class MlBuildTestModelTests : IDisposable
         Assert.False(task.Execute());
 
         Assert.False(_ws.EngineStarted);
-        Assert.False(task.ResultRecorded);
+        Assert.False(task.ResultRecorded); // so no stamp: the next run tries again
+        Assert.True(task.Started);         // and nothing stale is replayed after the error
         var error = Assert.Single(_ws.Engine.Errors);
         Assert.Equal("MLB9020", error.Code);
         Assert.Contains("models/churn.json", error.Message);

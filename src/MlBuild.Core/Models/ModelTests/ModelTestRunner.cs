@@ -96,7 +96,8 @@ public static class ModelTestRunner
             var section = new ReportSection
             {
                 Kind = SectionKinds.Model, Id = spec.Name,
-                Verdict = Verdicts.Worst(training.Diagnostics.Select(Verdicts.Of).Append(Verdict.Error)),
+                // Training stopped on at least one error: its kind says fail (data findings) or error (configuration, input).
+                Verdict = Verdicts.Worst(training.Diagnostics.Select(Verdicts.Of)),
                 Summary = "The model was not trained, so its gates did not run.",
             };
             section.With("task", spec.Task.ToString().ToLowerInvariant()).With("label", spec.Label);
