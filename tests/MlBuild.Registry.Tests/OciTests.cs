@@ -47,7 +47,7 @@ public sealed class OciTests : IDisposable
         Assert.Equal(0, Cli.InProc(_dir.Path, "register", "churn", model, "--evidence", "ev").ExitCode);
         var r = Cli.InProc(_dir.Path, "package", "churn@1", "--oci", $"127.0.0.1:{server.Port}/models/churn");
         Assert.True(r.ExitCode == 0, r.ToString());
-        Assert.Contains($"Pushed 127.0.0.1:{server.Port}/models/churn:1.0.0 (manifest sha256:", r.Out);
+        Assert.Contains($"Pushed churn@1 as 127.0.0.1:{server.Port}/models/churn:1.0.0 (manifest sha256:", r.Out);
         Assert.Contains("verified 4 layer(s)", r.Out); // model, evidence, provenance, config
 
         // An independent pull: the manifest's annotations name version and digests; the model layer is the model.
@@ -71,6 +71,42 @@ public sealed class OciTests : IDisposable
 
         // Pushing again (same content) is idempotent.
         Assert.Equal(0, Cli.InProc(_dir.Path, "package", "churn@1", "--oci", $"127.0.0.1:{server.Port}/models/churn:stable").ExitCode);
+    }
+
+    [Fact]
+    public void Pull_brings_a_pushed_artifact_back_verified_and_refuses_a_tampered_or_missing_one()
+    {
+        using var server = StartRegistry();
+        var model = TinyModels.Save(_dir.Sub("model.zip"));
+        _dir.File("ev/metrics.json", """{"metrics":{"auc":0.9}}""");
+        Assert.Equal(0, Cli.InProc(_dir.Path, "register", "churn", model, "--evidence", "ev").ExitCode);
+        using var key = EventSigner.Generate();
+        var pem = _dir.File("ci.pem", key.ExportPrivateKeyPem());
+        var target = $"127.0.0.1:{server.Port}/models/churn";
+        Assert.Equal(0, Cli.InProc(_dir.Path, "package", "churn@1", "--oci", target, "--signing-key", pem).ExitCode);
+
+        _dir.File("trust.json", System.Text.Json.JsonSerializer.Serialize(new { keys = new[] { new { name = "ci", publicKeyPem = key.PublicKeyPem } } }));
+        var pull = Cli.InProc(_dir.Path, "pull", target + ":1.0.0", "--output", "pulled", "--trust", "trust.json");
+        Assert.True(pull.ExitCode == 0, pull.ToString());
+        Assert.Contains($"Pulled {target}:1.0.0 (churn@1, package version 1.0.0; manifest sha256:", pull.Out);
+        Assert.Contains("4 file(s) into pulled, digests OK, signature OK against 1 trusted key(s).", pull.Out);
+        Assert.Equal(File.ReadAllBytes(model), File.ReadAllBytes(_dir.Sub("pulled/model.zip")));
+        Assert.Equal("""{"metrics":{"auc":0.9}}""", File.ReadAllText(_dir.Sub("pulled/evidence/metrics.json")));
+        Assert.True(File.Exists(_dir.Sub("pulled/mlbuild/provenance.json")));
+        // The pulled model is the registered one: ML.NET loads it.
+        new Microsoft.ML.MLContext().Model.Load(_dir.Sub("pulled/model.zip"), out _);
+
+        // A key that is not trusted: refused, nothing written.
+        using var other = EventSigner.Generate();
+        _dir.File("other.json", System.Text.Json.JsonSerializer.Serialize(new { keys = new[] { new { name = "x", publicKeyPem = other.PublicKeyPem } } }));
+        var untrusted = Cli.InProc(_dir.Path, "pull", target + ":1.0.0", "--output", "pulled2", "--trust", "other.json");
+        Assert.Equal(1, untrusted.ExitCode);
+        Assert.Contains("error MLB6062", untrusted.Err);
+        Assert.False(Directory.Exists(_dir.Sub("pulled2")));
+
+        var missing = Cli.InProc(_dir.Path, "pull", target + ":9.9.9", "--output", "pulled3");
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains($"error MLB6061: OCI registry 127.0.0.1:{server.Port} has no artifact models/churn:9.9.9.", missing.Err);
     }
 
     [Fact]

@@ -96,8 +96,8 @@ public sealed class PolicyTests : IDisposable
     {
         var api = Api();
         api.Promote("churn", 1, "staging");                                     // event 4
-        var model = _dir.File("more.zip", "more");
-        while (api.State.Seq < EventLog.SnapshotEvery) api.Register("churn", model); // events 5..64: a snapshot at 64
+        // Events 5..64, a snapshot at 64: each a new model (the same bytes and evidence again would record nothing).
+        while (api.State.Seq < EventLog.SnapshotEvery) api.Register("churn", _dir.File("more.zip", "more " + api.State.Seq));
         var snap = _dir.Sub(".mlregistry/" + EventLog.SnapshotKey(EventLog.SnapshotEvery));
         Assert.True(File.Exists(snap));
         Assert.Equal(0, Ml("verify").ExitCode);

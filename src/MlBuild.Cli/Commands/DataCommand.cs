@@ -12,10 +12,11 @@ internal static class DataCommand
 {
     public static Command Create(CliContext context)
     {
-        var data = new Command("data", "Validate, profile and infer schemas of datasets, and compare them for drift (CSV, Parquet).");
+        var data = new Command("data", "Validate, profile and infer schemas of datasets, compare them for drift, and find duplicate, conflicting and leaked rows (CSV, Parquet).");
         data.Subcommands.Add(CreateValidate(context));
         data.Subcommands.Add(CreateInfer(context));
         ProfileDriftCommands.AddTo(data, context);
+        RelationsCommand.AddTo(data, context);
         return data;
     }
 

@@ -165,6 +165,19 @@ public static class DiagnosticCodes
     /// <summary>A reference profile whose columns do not match the schema given with it.</summary>
     public static readonly DiagnosticCode ProfileOfAnotherSchema = D("MLB2011", "Profile of another schema", DiagnosticKind.Configuration);
 
+    // MLB21xx: relations between datasets (docs/relations.md). -----------------------------------------------------
+
+    /// <summary>Rows that repeat another row of the dataset in every column.</summary>
+    public static readonly DiagnosticCode DuplicateRows = D("MLB2101", "Duplicate rows", DiagnosticKind.DataFinding);
+    /// <summary>Rows whose features repeat those of another row with a different label.</summary>
+    public static readonly DiagnosticCode ConflictingLabels = D("MLB2102", "Same features, conflicting labels", DiagnosticKind.DataFinding);
+    /// <summary>Test rows whose key (or feature values) also occurs in the training data.</summary>
+    public static readonly DiagnosticCode TrainTestLeakage = D("MLB2103", "Rows shared by training and test data", DiagnosticKind.DataFinding);
+    /// <summary>A relation that was not checked, or holds by construction (a note).</summary>
+    public static readonly DiagnosticCode RelationNotChecked = D("MLB2104", "Relation not checked", DiagnosticKind.Information);
+    /// <summary>Invalid relations settings: an unknown column, level or dataset.</summary>
+    public static readonly DiagnosticCode InvalidRelationsSettings = D("MLB2105", "Invalid relations settings", DiagnosticKind.Configuration);
+
     // MLB33xx: training (Models/Training). ---------------------------------------------------------------------------
 
     /// <summary>The label is missing in some rows of the training or test data (at the first such cell).</summary>
@@ -274,6 +287,22 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode SigningKeyInvalid = D("MLB6040", "Signing key invalid", DiagnosticKind.Configuration);
     /// <summary>The trusted keys file is malformed.</summary>
     public static readonly DiagnosticCode TrustFileInvalid = D("MLB6041", "Trusted keys file invalid", DiagnosticKind.Configuration);
+    /// <summary>The same model bytes and evidence are already registered as a version; nothing was recorded.</summary>
+    public static readonly DiagnosticCode AlreadyRegistered = D("MLB6042", "Model already registered", DiagnosticKind.Information);
+    /// <summary>A warning: the model bytes equal an earlier version's; a new version was registered because the evidence differs.</summary>
+    public static readonly DiagnosticCode SameModelBytes = D("MLB6043", "Same model bytes as an earlier version", DiagnosticKind.Information);
+    /// <summary>Promoting to prod a version whose evidence records a failing gate, without --force.</summary>
+    public static readonly DiagnosticCode FailingGateProd = D("MLB6044", "Failing gate: prod promotion refused", DiagnosticKind.Refusal);
+    /// <summary>A warning: a version promoted although its evidence records failing or undecided gates.</summary>
+    public static readonly DiagnosticCode PromotedPastGates = D("MLB6045", "Promoted with failing or undecided gates", DiagnosticKind.Information);
+    /// <summary>The evidence's schema disagrees with the inputs and outputs of the model zip itself.</summary>
+    public static readonly DiagnosticCode EvidenceSchemaMismatch = D("MLB6046", "Evidence schema disagrees with the model", DiagnosticKind.Refusal);
+    /// <summary>A package of the model would not load in a consuming project; none was written.</summary>
+    public static readonly DiagnosticCode PackageWouldNotLoad = D("MLB6047", "Model package would not load", DiagnosticKind.Refusal);
+    /// <summary>A warning: the model is not an ML.NET zip, so its package carries no dependency and no load check.</summary>
+    public static readonly DiagnosticCode PackageUnchecked = D("MLB6048", "Model packaged without a load check", DiagnosticKind.Information);
+    /// <summary>A warning: a verified package has no signature; its digests prove integrity, not origin.</summary>
+    public static readonly DiagnosticCode PackageUnsigned = D("MLB6049", "Package not signed", DiagnosticKind.Information);
     /// <summary>The deployment manifest has no reference to the model, or cannot be read or written.</summary>
     public static readonly DiagnosticCode ManifestInvalid = D("MLB6050", "Deployment manifest invalid", DiagnosticKind.Configuration);
     /// <summary>Packaging failed.</summary>

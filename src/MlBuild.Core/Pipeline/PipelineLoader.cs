@@ -23,7 +23,7 @@ public static class PipelineLoader
         [ModelTask.Regression] = ["sdca", "lightgbm", "fasttree"],
     };
 
-    static readonly string[] RootKeys = ["$schema", "description", "datasets", "model", "gates", "gateDefaults", "registry", "drift"];
+    static readonly string[] RootKeys = ["$schema", "description", "datasets", "model", "gates", "gateDefaults", "registry", "drift", "relations"];
     static readonly string[] DatasetKeys = ["path", "schema", "reference", "description"];
     static readonly string[] ModelKeys = ["name", "task", "label", "positiveClass", "features", "trainer", "hyperparameters",
         "featurization", "seed", "dataset", "split", "quickTrain", "description"];

@@ -163,7 +163,7 @@ public sealed class EventLog
             catch (RegistryRuleException ex)
             {
                 throw RegistryCodes.Error(RegistryCodes.LogCorrupt,
-                    $"Registry '{_store.Description}' breaks its rules at {ex.Message}. Run 'dotnet ml verify'.");
+                    $"Registry '{_store.Description}' is broken: {ex.Message}. Nothing was written; run 'dotnet ml verify' for the full list of problems.");
             }
         }
     }

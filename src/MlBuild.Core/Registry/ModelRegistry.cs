@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using MlBuild.Core.Diagnostics;
 
 namespace MlBuild.Core.Registry;
 
@@ -24,7 +25,11 @@ public sealed record RegistryOptions
 /// <param name="Event">The committed event, or null when nothing changed.</param>
 /// <param name="Previous">The alias holder before.</param>
 /// <param name="Current">The alias holder after.</param>
-public sealed record MoveResult(RegistryEvent? Event, int? Previous, int? Current);
+public sealed record MoveResult(RegistryEvent? Event, int? Previous, int? Current)
+{
+    /// <summary>Warnings about the move (for example MLB6045: promoted past failing gates).</summary>
+    public IReadOnlyList<MlDiagnostic> Notices { get; init; } = [];
+}
 
 /// <summary>
 /// The model registry: register, promote, rollback, approve and queries over an <see cref="EventLog"/>.
@@ -63,14 +68,22 @@ public sealed class ModelRegistry
 
     private string Actor() => LineageProbe.Actor(_options.WorkingDirectory, _options.Environment);
 
-    /// <summary>Registers a new version of <paramref name="name"/> from a model file and an optional evidence folder.</summary>
-    public RegistryEvent Register(string name, string modelPath, string? evidenceDir = null, string? reason = null)
+    /// <summary>
+    /// Registers a new version of <paramref name="name"/> from a model file and an optional evidence folder. An ML.NET
+    /// model zip is read for the ML.NET version that saved it and checked against the evidence's schema (MLB6046).
+    /// The same model bytes with the same evidence as an existing version record nothing and return that version's
+    /// event (MLB6042); the same bytes with other evidence register a new version with a warning naming the earlier one
+    /// (MLB6043). Warnings and notes go to <paramref name="notice"/>.
+    /// </summary>
+    public RegistryEvent Register(string name, string modelPath, string? evidenceDir = null, string? reason = null,
+        Action<Diagnostics.MlDiagnostic>? notice = null)
     {
         RegistryNames.Check(name, "Model name");
         if (!File.Exists(modelPath))
             throw RegistryCodes.Error(RegistryCodes.ModelFileMissing, $"Model file '{modelPath}' does not exist.", modelPath);
         var evidence = evidenceDir is null ? null : Evidence.Read(evidenceDir);
         var actor = Actor();
+        var zip = InspectModel(name, modelPath, evidence, notice);
 
         Store.EnsureCreated();
         var artifact = StoreFile(modelPath, Path.GetFileName(modelPath));
@@ -85,29 +98,93 @@ public sealed class ModelRegistry
             Parameters = evidence?.Parameters,
             Seed = evidence?.Seed,
             MlBuildVersion = LineageProbe.MlBuildVersion(),
-            MlNetVersion = evidence?.MlNetVersion ?? LineageProbe.LoadedMlNetVersion(),
+            // The zip records the release that saved it; the evidence and the running process are only fallbacks.
+            MlNetVersion = zip?.MlNetVersion ?? evidence?.MlNetVersion ?? (zip is null ? LineageProbe.LoadedMlNetVersion() : null),
             Baseline = evidence?.Baseline,
         };
         FaultInjection.Hit("register.after-blobs");
 
+        var evidenceKey = EvidenceKey(files);
+        int? duplicateOf = null;
         var state = State;
-        var committed = _log.Append(state, s => new RegistryEvent
+        EventLog.ParsedEvent committed;
+        try
         {
-            Type = EventTypes.Register,
-            Time = Now(),
-            Actor = actor,
-            Reason = reason,
-            Model = name,
-            // Taken from the state the exclusive create is checked against: a lost race re-decides it.
-            Version = (s.Models.TryGetValue(name, out var m) ? m.Latest : 0) + 1,
-            Artifact = artifact,
-            Evidence = files,
-            Metrics = evidence?.Metrics,
-            Gates = evidence?.Gates,
-            Schema = evidence?.Schema,
-            Lineage = lineage,
-        });
+            committed = _log.Append(state, s =>
+            {
+                // Decided on the state the exclusive create is checked against, like the version number.
+                var same = SameBytes(s, name, artifact.Digest);
+                if (same.FirstOrDefault(v => v.EvidenceKey == evidenceKey) is { Version: > 0 } twin)
+                {
+                    duplicateOf = twin.Version;
+                    throw RegistryCodes.Error(DiagnosticCodes.AlreadyRegistered, "already registered");
+                }
+                duplicateOf = same.Count > 0 ? same[^1].Version : null;
+                return new RegistryEvent
+                {
+                    Type = EventTypes.Register,
+                    Time = Now(),
+                    Actor = actor,
+                    Reason = reason,
+                    Model = name,
+                    Version = (s.Models.TryGetValue(name, out var m) ? m.Latest : 0) + 1,
+                    Artifact = artifact,
+                    Evidence = files,
+                    Metrics = evidence?.Metrics,
+                    Gates = evidence?.Gates,
+                    Schema = evidence?.Schema,
+                    Lineage = lineage,
+                };
+            });
+        }
+        catch (Diagnostics.MlBuildException ex) when (ex.Diagnostic.Code == DiagnosticCodes.AlreadyRegistered && duplicateOf is int existing)
+        {
+            var registered = ReadEvent(State.Models[name].Versions[existing].Seq);
+            notice?.Invoke(new Diagnostics.MlDiagnostic(DiagnosticCodes.AlreadyRegistered, Diagnostics.MlSeverity.Info,
+                $"{name}@{existing} already has these model bytes ({artifact.Digest}) and this evidence; nothing was recorded."));
+            return registered;
+        }
+        if (duplicateOf is int earlier)
+            notice?.Invoke(new Diagnostics.MlDiagnostic(DiagnosticCodes.SameModelBytes, Diagnostics.MlSeverity.Warning,
+                $"The model bytes of {name}@{committed.Event.Version} are identical to {name}@{earlier} ({artifact.Digest}); registered as a new version because the evidence differs."));
         return committed.Event;
+    }
+
+    // The model zip's own record, checked against the evidence; null for a file that is not an ML.NET zip.
+    private static ModelZipInfo? InspectModel(string name, string modelPath, Evidence? evidence, Action<Diagnostics.MlDiagnostic>? notice)
+    {
+        if (!ModelZipInspector.IsMlNetZip(modelPath)) return null;
+        // Loading costs ML.NET's start-up: only when there is a schema to check.
+        var zip = ModelZipInspector.Inspect(modelPath, load: evidence?.Schema is not null);
+        if (zip.LoadError is { } why)
+            notice?.Invoke(new Diagnostics.MlDiagnostic(DiagnosticCodes.PackageWouldNotLoad, Diagnostics.MlSeverity.Warning,
+                $"{Path.GetFileName(modelPath)} does not load with ML.NET ({why}): it is registered, but 'dotnet ml package' will refuse it.", modelPath));
+        else if (evidence?.Schema is { } claimed && zip.Schema is { } actual && ModelZipInspector.Disagreements(claimed, actual) is { Count: > 0 } problems)
+            throw RegistryCodes.Error(DiagnosticCodes.EvidenceSchemaMismatch,
+                $"The evidence's schema.json describes another model than {Path.GetFileName(modelPath)}: {string.Join("; ", problems)}. Nothing was registered.", modelPath);
+        return zip;
+    }
+
+    private static string EvidenceKey(IReadOnlyList<RegisteredFile>? files) =>
+        string.Join("\n", (files ?? []).OrderBy(f => f.Path, StringComparer.Ordinal).Select(f => f.Path + " " + f.Digest));
+
+    // Artifact digest and evidence key of each register event this instance has read (events never change).
+    private readonly Dictionary<long, (string Artifact, string EvidenceKey)> _registered = [];
+
+    private List<(int Version, string EvidenceKey)> SameBytes(RegistryState s, string name, string digest)
+    {
+        var result = new List<(int, string)>();
+        if (!s.Models.TryGetValue(name, out var model)) return result;
+        foreach (var (version, vs) in model.Versions)
+        {
+            if (!_registered.TryGetValue(vs.Seq, out var r))
+            {
+                var e = ReadEvent(vs.Seq);
+                _registered[vs.Seq] = r = (e.Artifact?.Digest ?? "", EvidenceKey(e.Evidence));
+            }
+            if (r.Artifact == digest) result.Add((version, r.EvidenceKey));
+        }
+        return result;
     }
 
     private RegisteredFile StoreFile(string fullPath, string relative)
@@ -148,11 +225,22 @@ public sealed class ModelRegistry
         return new DatasetLineage(name, path, null, null);
     }
 
+    /// <summary>The aliases the built-in gate guard protects: a version whose evidence records a failing gate needs --force.</summary>
+    public static readonly IReadOnlySet<string> ProtectedAliases = new HashSet<string>(StringComparer.Ordinal) { "prod", "production" };
+
+    /// <summary>Gates whose verdict blocks a protected alias: FAIL and ERROR ("evidence with a failing gate").</summary>
+    public static IReadOnlyList<string> FailingGates(VersionState v) =>
+        [.. (v.Gates ?? []).Where(g => g.Value is Verdict.Fail or Verdict.Error).Select(g => $"{g.Key} {g.Value.RegistryWord()}")];
+
     /// <summary>
     /// Moves <paramref name="alias"/> to <paramref name="version"/> by compare-and-swap: the alias must still have
     /// the holder <paramref name="expected"/> (by default, the holder when the command started) when the event commits.
+    /// Besides the policy file, a version whose evidence records a failing gate (FAIL or ERROR) is refused for
+    /// <see cref="ProtectedAliases"/> unless <paramref name="force"/> (MLB6044; the event's reason then says so), and
+    /// any promotion of a version with gates that did not pass comes with a warning (MLB6045).
     /// </summary>
-    public MoveResult Promote(string name, int version, string alias, string? reason = null, int? expected = null, bool expectGiven = false)
+    public MoveResult Promote(string name, int version, string alias, string? reason = null, int? expected = null, bool expectGiven = false,
+        bool force = false)
     {
         RegistryNames.Check(alias, "Alias");
         var actor = Actor();
@@ -165,16 +253,23 @@ public sealed class ModelRegistry
         EventLog.ParsedEvent committed;
         try
         {
-            committed = _log.Append(state, s => DecidePromote(s, name, version, alias, reason, expect, actor));
+            committed = _log.Append(state, s => DecidePromote(s, name, version, alias, reason, expect, actor, force));
         }
         catch (Diagnostics.MlBuildException ex) when (ex.Diagnostic.Code == RegistryCodes.AlreadyHolds)
         {
             return new MoveResult(null, version, version);
         }
-        return new MoveResult(committed.Event, committed.Event.From, version);
+        var notGood = (State.Models[name].Versions[version].Gates ?? []).Where(g => g.Value is Verdict.Fail or Verdict.Error or Verdict.Inconclusive or Verdict.Warn)
+            .Select(g => $"{g.Key} {g.Value.RegistryWord()}").ToList();
+        var notices = notGood.Count == 0 ? [] : new[]
+        {
+            new MlDiagnostic(DiagnosticCodes.PromotedPastGates, MlSeverity.Warning,
+                $"{name}@{version} was promoted to '{alias}' although its evidence records gates that did not pass: {string.Join(", ", notGood)}."),
+        };
+        return new MoveResult(committed.Event, committed.Event.From, version) { Notices = notices };
     }
 
-    private RegistryEvent DecidePromote(RegistryState s, string name, int version, string alias, string? reason, int? expect, string actor)
+    private RegistryEvent DecidePromote(RegistryState s, string name, int version, string alias, string? reason, int? expect, string actor, bool force)
     {
         var m = s.Models[name];
         var holder = m.Holder(alias);
@@ -183,7 +278,16 @@ public sealed class ModelRegistry
                 $"{name}@{alias} is now held by {Show(holder)}, not {Show(expect)} as this promotion expected: another writer moved it first. Check 'dotnet ml history {name}' and try again.");
         if (holder == version)
             throw RegistryCodes.Error(RegistryCodes.AlreadyHolds, $"{name} {version} already holds '{alias}'.");
-        _options.Policy?.Check(name, version, m.Versions[version], alias);
+        _options.Policy?.Check(name, version, m.Versions[version], alias, actor, ReadEvent(m.Versions[version].Seq).Actor);
+        var failing = FailingGates(m.Versions[version]);
+        if (failing.Count > 0 && ProtectedAliases.Contains(alias))
+        {
+            if (!force)
+                throw RegistryCodes.Error(DiagnosticCodes.FailingGateProd,
+                    $"{name} {version} has failing gates in its evidence ({string.Join(", ", failing)}): refusing to promote it to '{alias}'. Register a version whose gates pass, or run again with --force --reason WHY.");
+            // The override is part of the record: history shows it, whatever reason was given.
+            reason = $"--force past failing gates ({string.Join(", ", failing)})" + (reason is null ? "" : ": " + reason);
+        }
         return new RegistryEvent
         {
             Type = EventTypes.Promote, Time = Now(), Actor = actor, Reason = reason,

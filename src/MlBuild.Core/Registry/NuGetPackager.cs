@@ -32,11 +32,16 @@ public static class NuGetPackager
         return SchemaDiff.PackageVersions(schemas)[^1];
     }
 
-    /// <summary>Writes <c>ID.VERSION.nupkg</c> into <paramref name="outputDir"/> and returns its path and version.</summary>
+    /// <summary>
+    /// Writes <c>ID.VERSION.nupkg</c> into <paramref name="outputDir"/> and returns its path and version. A model a
+    /// consuming project could not load is refused first (<see cref="ModelPackageCheck"/>); warnings go to <paramref name="notice"/>.
+    /// </summary>
     public static (string Path, NuGetVersion Version) Pack(ModelRegistry registry, ModelReference reference, string outputDir,
-        string? packageId = null, EventSigner? signer = null)
+        string? packageId = null, EventSigner? signer = null, Action<MlBuild.Core.Diagnostics.MlDiagnostic>? notice = null)
     {
         var (version, e) = registry.Resolve(reference);
+        var plan = ModelPackageCheck.Plan(registry, e);
+        foreach (var n in plan.Notices) notice?.Invoke(n);
         var id = packageId ?? "MlBuild.Models." + e.Model;
         if (!RegistryNames.IsValid(id))
             throw RegistryCodes.Error(RegistryCodes.InvalidName, $"Package id '{id}' is not valid: use letters, digits, '.', '_' or '-'.");
@@ -78,7 +83,7 @@ public static class NuGetPackager
             {
                 using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
                 Add(zip, "[Content_Types].xml", Encoding.UTF8.GetBytes(ContentTypes));
-                Add(zip, id + ".nuspec", Encoding.UTF8.GetBytes(Nuspec(id, semver, e)));
+                Add(zip, id + ".nuspec", Encoding.UTF8.GetBytes(Nuspec(id, semver, e, plan.Dependencies)));
                 foreach (var (path, open) in files)
                 {
                     using var s = open();
@@ -222,12 +227,12 @@ public static class NuGetPackager
         "<Default Extension=\"json\" ContentType=\"application/octet\" /><Default Extension=\"sig\" ContentType=\"application/octet\" />" +
         "<Default Extension=\"md\" ContentType=\"application/octet\" /><Default Extension=\"bin\" ContentType=\"application/octet\" /></Types>";
 
-    private static string Nuspec(string id, NuGetVersion version, RegistryEvent e)
+    private static string Nuspec(string id, NuGetVersion version, RegistryEvent e, IReadOnlyList<PackageDependency> dependencies)
     {
         static string X(string? s) => SecurityElement.Escape(s ?? "");
-        var deps = e.Lineage?.MlNetVersion is { } ml && NuGetVersion.TryParse(ml, out var mlv)
-            ? $"<dependencies><group><dependency id=\"Microsoft.ML\" version=\"{X(mlv.ToNormalizedString())}\" /></group></dependencies>"
-            : "";
+        // The model zip's own ML.NET version (ModelPackageCheck): without it a consumer cannot even compile 'using Microsoft.ML'.
+        var deps = dependencies.Count == 0 ? ""
+            : "<dependencies><group>" + string.Concat(dependencies.Select(d => $"<dependency id=\"{X(d.Id)}\" version=\"{X(d.Version)}\" />")) + "</group></dependencies>";
         return $"""
             <?xml version="1.0" encoding="utf-8"?>
             <package xmlns="http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd">

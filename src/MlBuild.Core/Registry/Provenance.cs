@@ -36,6 +36,17 @@ public static class ProvenanceCheck
     /// <summary>Serialises provenance (deterministic).</summary>
     public static byte[] Serialize(PackageProvenance p) => JsonSerializer.SerializeToUtf8Bytes(p, ProvenanceJson.Default.PackageProvenance);
 
+    /// <summary>Whether a .nupkg carries a provenance signature (<see cref="NuGetPackager.SignaturePath"/>); false for a file that is not a zip.</summary>
+    public static bool IsSignedPackage(string nupkg)
+    {
+        try
+        {
+            using var zip = System.IO.Compression.ZipFile.OpenRead(nupkg);
+            return zip.GetEntry(NuGetPackager.SignaturePath) is not null;
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException) { return false; }
+    }
+
     /// <summary>Serialises a signature.</summary>
     public static byte[] Serialize(EventSignature s) => JsonSerializer.SerializeToUtf8Bytes(s, ProvenanceJson.Default.EventSignature);
 

@@ -53,6 +53,7 @@ public static class RegistryVerifier
         var max = seqs.Count > 0 ? seqs.Max : 0;
 
         var state = new RegistryState();
+        var registrants = new Dictionary<long, string>(); // register event -> its actor, for approvalsExclude
         string? prevDigest = null;
         var referenced = new Dictionary<string, string>(StringComparer.Ordinal); // digest -> what refers to it
         var digests = new Dictionary<long, string>();
@@ -99,11 +100,12 @@ public static class RegistryVerifier
             if (trust is not null && trust.Check(parsed.Digest, parsed.Signature) is { } why)
                 Add(RegistryCodes.SignatureInvalid, $"Event {seq} {why}.", key);
 
+            if (e.Type == EventTypes.Register) registrants[seq] = e.Actor;
             if (policy is not null && e.Type == EventTypes.Promote && e.Alias is { } alias
                 && state.Models.TryGetValue(e.Model, out var before) && before.Versions.TryGetValue(e.Version, out var version))
             {
                 // The rules a promote command applies, applied again to the state the log had before the event.
-                try { policy.Check(e.Model, e.Version, version, alias); }
+                try { policy.Check(e.Model, e.Version, version, alias, e.Actor, registrants.GetValueOrDefault(version.Seq)); }
                 catch (MlBuildException ex)
                 {
                     Add(RegistryCodes.PolicyBroken, $"Event {seq} promotes {e.Model} {e.Version} to '{alias}', which the policy forbids: {ex.Diagnostic.Message}", key);

@@ -8,7 +8,7 @@ internal static class ApproveCommand
     public static Command Create(CliContext context)
     {
         var name = new Argument<string>("name") { Description = "Model name." };
-        var version = new Argument<int>("version") { Description = "Version to approve." };
+        var version = new Argument<string>("version") { Description = "Version to approve: a number, 'latest', or an alias it holds." };
         var alias = new Option<string>("--for") { Description = "Alias the approval is for.", Required = true };
         var registry = RegistryCommands.RegistryOption();
         var reason = RegistryCommands.ReasonOption();
@@ -21,7 +21,7 @@ internal static class ApproveCommand
         {
             var reg = RegistryCommands.Open(context, parse, registry, key);
             var n = parse.GetValue(name)!;
-            var v = parse.GetValue(version);
+            var v = RegistryCommands.ParseVersion(reg, n, parse.GetValue(version)!);
             var a = parse.GetValue(alias)!;
             var r = reg.Approve(n, v, a, parse.GetValue(reason));
             var count = reg.State.Models[n].Versions[v].Approvals.GetValueOrDefault(a)?.Count ?? 0;

@@ -30,16 +30,35 @@ internal static class PackageCommand
                 throw RegistryCodes.Error(RegistryCodes.PackageFailed, "Say where the package goes: --nuget DIR or --oci REGISTRY/REPOSITORY[:TAG].");
             if (nugetDir is not null)
             {
-                var (path, version) = NuGetPackager.Pack(reg, r, nugetDir, parse.GetValue(packageId), signer);
-                context.Out.WriteLine($"Packed {Path.GetFileName(path)} (version {version.ToNormalizedString()}) into {parse.GetValue(nuget)}.");
+                var notices = new List<MlBuild.Core.Diagnostics.MlDiagnostic>();
+                var (path, version) = NuGetPackager.Pack(reg, r, nugetDir, parse.GetValue(packageId), signer, notices.Add);
+                RegistryCommands.Notices(context, notices);
+                var registered = reg.Resolve(r).Version;
+                var id = Path.GetFileName(path)[..^($".{version.ToNormalizedString()}.nupkg".Length)];
+                var deps = Dependencies(path);
+                context.Out.WriteLine($"Packed {r.Name}@{RegistryCommands.V(registered)} as {id} {version.ToNormalizedString()} " +
+                    $"({(deps.Count == 0 ? "no dependencies" : "depends on " + string.Join(", ", deps))}): {Path.Combine(parse.GetValue(nuget)!, Path.GetFileName(path))}" +
+                    $"{(signer is null ? "" : ", provenance signed")}.");
             }
             if (ociRef is not null)
             {
                 var pushed = OciPublisher.PushAsync(reg, r, OciReference.Parse(ociRef), parse.GetValue(plainHttp), signer).GetAwaiter().GetResult();
-                context.Out.WriteLine($"Pushed {pushed.Reference} (manifest {pushed.ManifestDigest}); pulled back and verified {pushed.Layers} layer(s).");
+                context.Out.WriteLine($"Pushed {r.Name}@{RegistryCommands.V(reg.Resolve(r).Version)} as {pushed.Reference} (manifest {pushed.ManifestDigest}); pulled back and verified {pushed.Layers} layer(s).");
             }
             return 0;
         }));
         return cmd;
+    }
+
+    // "ID VERSION" of each dependency the written package declares, read back from its nuspec.
+    private static List<string> Dependencies(string nupkg)
+    {
+        using var zip = System.IO.Compression.ZipFile.OpenRead(nupkg);
+        var nuspec = zip.Entries.FirstOrDefault(e => !e.FullName.Contains('/') && e.Name.EndsWith(".nuspec", StringComparison.Ordinal));
+        if (nuspec is null) return [];
+        using var s = nuspec.Open();
+        var doc = System.Xml.Linq.XDocument.Load(s);
+        return [.. doc.Descendants().Where(e => e.Name.LocalName == "dependency")
+            .Select(e => $"{(string?)e.Attribute("id")} {(string?)e.Attribute("version")}")];
     }
 }

@@ -9,7 +9,11 @@ internal static class PromoteCommand
     public static Command Create(CliContext context)
     {
         var name = new Argument<string>("name") { Description = "Model name." };
-        var version = new Argument<int>("version") { Description = "Version to promote." };
+        var version = new Argument<string>("version") { Description = "Version to promote: a number, 'latest', or an alias it holds (for example staging)." };
+        var force = new Option<bool>("--force")
+        {
+            Description = "Promote to prod although the version's evidence records a failing gate (FAIL or ERROR); recorded in the event. Never overrides the policy file.",
+        };
         var to = new Option<string>("--to") { Description = "Alias to move (for example staging, prod).", Required = true };
         var expect = new Option<string>("--expect")
         {
@@ -22,20 +26,19 @@ internal static class PromoteCommand
         var policy = RegistryCommands.PolicyOption();
         var cmd = new Command("promote", "Move an alias to a version (compare-and-swap on the current holder), if the policy allows.")
         {
-            name, version, to, expect, manifest, registry, reason, key, policy,
+            name, version, to, expect, manifest, registry, reason, key, policy, force,
         };
         cmd.SetAction(parse => RegistryCommands.Run(context, () =>
         {
             var reg = RegistryCommands.Open(context, parse, registry, key, policy);
             var n = parse.GetValue(name)!;
-            var v = parse.GetValue(version);
+            var v = RegistryCommands.ParseVersion(reg, n, parse.GetValue(version)!);
             var alias = parse.GetValue(to)!;
             int? expected = null;
             var expectText = parse.GetValue(expect);
             if (expectText is not null && expectText != "none")
                 expected = RegistryNames.TryParseVersion(expectText) ?? throw RegistryCodes.Error(RegistryCodes.InvalidReference,
                     $"--expect '{expectText}' is not a version number or 'none'.");
-            if (v <= 0) throw RegistryCodes.Error(RegistryCodes.InvalidReference, $"Version {v} is not valid: versions start at 1.");
 
             // Check the manifest before the event: a promotion that cannot update its manifest does not happen.
             var manifestPath = RegistryCommands.Resolve(context, parse.GetValue(manifest));
@@ -45,7 +48,8 @@ internal static class PromoteCommand
                 manifestText = ManifestUpdater.Read(manifestPath);
                 ManifestUpdater.Rewrite(manifestText, n, v, "sha256:" + new string('0', 64), parse.GetValue(manifest)!);
             }
-            var result = reg.Promote(n, v, alias, parse.GetValue(reason), expected, expectText is not null);
+            var result = reg.Promote(n, v, alias, parse.GetValue(reason), expected, expectText is not null, parse.GetValue(force));
+            RegistryCommands.Notices(context, result.Notices);
             context.Out.WriteLine(result.Event is null
                 ? $"{n}@{alias} already is {v}; nothing recorded."
                 : $"Promoted {n}@{v} to {alias} (was {RegistryCommands.V(result.Previous)}; event {result.Event.Seq}).");

@@ -20,9 +20,13 @@ internal static class RegisterCommand
         cmd.SetAction(parse => RegistryCommands.Run(context, () =>
         {
             var reg = RegistryCommands.Open(context, parse, registry, key);
+            var notices = new List<MlBuild.Core.Diagnostics.MlDiagnostic>();
             var e = reg.Register(parse.GetValue(name)!, RegistryCommands.Resolve(context, parse.GetValue(model))!,
-                RegistryCommands.Resolve(context, parse.GetValue(evidence)), parse.GetValue(reason));
-            context.Out.WriteLine($"Registered {e.Model}@{RegistryCommands.V(e.Version)} (model {e.Artifact!.Digest}, event {e.Seq}).");
+                RegistryCommands.Resolve(context, parse.GetValue(evidence)), parse.GetValue(reason), notices.Add);
+            RegistryCommands.Notices(context, notices);
+            context.Out.WriteLine(notices.Any(d => d.Code == MlBuild.Core.Diagnostics.DiagnosticCodes.AlreadyRegistered)
+                ? $"Already registered as {e.Model}@{RegistryCommands.V(e.Version)} (model {e.Artifact!.Digest}, event {e.Seq}); nothing recorded."
+                : $"Registered {e.Model}@{RegistryCommands.V(e.Version)} (model {e.Artifact!.Digest}, event {e.Seq}).");
             return 0;
         }));
         return cmd;

@@ -24,6 +24,7 @@ internal static class RegistryCommands
         root.Subcommands.Add(ApproveCommand.Create(context));
         root.Subcommands.Add(VerifyCommand.Create(context));
         root.Subcommands.Add(PackageCommand.Create(context));
+        root.Subcommands.Add(PullCommand.Create(context));
     }
 
     public static Option<string> RegistryOption() => new("--registry")
@@ -110,6 +111,25 @@ internal static class RegistryCommands
     public static void Print(TextWriter o, string line) => o.WriteLine(DiagnosticText.Escape(line));
 
     public static string V(int? v) => v?.ToString(CultureInfo.InvariantCulture) ?? "(none)";
+
+    /// <summary>A version argument: a number, <c>latest</c>, or an alias the model has (its holder); else MLB6002.</summary>
+    public static int ParseVersion(ModelRegistry registry, string model, string text)
+    {
+        if (RegistryNames.TryParseVersion(text) is int v) return v;
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n))
+            throw RegistryCodes.Error(RegistryCodes.InvalidReference, $"Version {n} is not valid: versions start at 1.");
+        var m = registry.RequireModel(registry.State, model);
+        if (text == "latest") return m.Latest;
+        if (RegistryNames.IsValid(text) && m.Holder(text) is int held) return held;
+        throw RegistryCodes.Error(RegistryCodes.InvalidReference,
+            $"Version '{text}' is not valid: write a version number (1, 2, ...), 'latest', or an alias {model} has ({(m.Aliases.Any(a => a.Value.Count > 0) ? string.Join(", ", m.Aliases.Where(a => a.Value.Count > 0).Select(a => a.Key)) : "it has none yet")}).");
+    }
+
+    /// <summary>Prints warnings and notes of a registry operation in the canonical diagnostic form (on standard error).</summary>
+    public static void Notices(CliContext context, IEnumerable<MlDiagnostic> notices)
+    {
+        foreach (var n in notices) context.Error.WriteLine(n.ToCanonicalString());
+    }
 
     public static string Num(double d) => d.ToString("0.######", CultureInfo.InvariantCulture);
 }

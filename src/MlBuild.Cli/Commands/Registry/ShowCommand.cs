@@ -26,13 +26,26 @@ internal static class ShowCommand
                 context.Out.WriteLine(JsonSerializer.Serialize(new { registered = e, aliases, approvals = vs.Approvals }, JsonOpts.Indented));
                 return 0;
             }
-            Write(context.Out, e, aliases, vs);
+            Write(context.Out, e, aliases, vs, e.Lineage?.MlNetVersion is null ? ZipMlNetVersion(reg, e) : null);
             return 0;
         }));
         return cmd;
     }
 
-    internal static void Write(TextWriter o, RegistryEvent e, IReadOnlyList<string> aliases, VersionState vs)
+    // Versions registered before register read the zip: the zip itself still says which ML.NET saved it.
+    private static string? ZipMlNetVersion(ModelRegistry reg, RegistryEvent e)
+    {
+        try
+        {
+            var digest = e.Artifact!.Digest;
+            using var probe = reg.OpenBlob(digest);
+            if (!probe.CanSeek || !ModelZipInspector.IsMlNetZip(() => reg.OpenBlob(digest))) return null;
+            return ModelZipInspector.Inspect(() => reg.OpenBlob(digest), load: false).MlNetVersion;
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException) { return null; }
+    }
+
+    internal static void Write(TextWriter o, RegistryEvent e, IReadOnlyList<string> aliases, VersionState vs, string? zipMlNetVersion = null)
     {
         RegistryCommands.Print(o, $"{e.Model}@{e.Version}");
         RegistryCommands.Print(o, $"  registered: {e.Time} by {e.Actor} (event {e.Seq})");
@@ -45,7 +58,8 @@ internal static class ShowCommand
         if (l is not null)
         {
             RegistryCommands.Print(o, $"  git:        {l.GitCommit ?? "(unknown)"}{(l.GitDirty == true ? " (dirty)" : "")}");
-            RegistryCommands.Print(o, $"  versions:   mlbuild {l.MlBuildVersion ?? "?"}, ml.net {l.MlNetVersion ?? "(unknown)"}");
+            var mlnet = l.MlNetVersion ?? (zipMlNetVersion is null ? "(unknown: not an ML.NET zip)" : zipMlNetVersion + " (from the model zip)");
+            RegistryCommands.Print(o, $"  versions:   mlbuild {l.MlBuildVersion ?? "?"}, ml.net {mlnet}");
             if (l.Seed is not null) RegistryCommands.Print(o, $"  seed:       {l.Seed}");
             if (l.Parameters is { } p) RegistryCommands.Print(o, $"  parameters: {p.GetRawText()}");
             if (l.Baseline is not null) RegistryCommands.Print(o, $"  baseline:   {l.Baseline}");

@@ -30,10 +30,14 @@ internal static class VerifyCommand
             {
                 var problems = NuGetPackager.Verify(RegistryCommands.Resolve(context, pkg)!, keys);
                 var diagnostics = problems.Select(p => new MlDiagnostic(RegistryCodes.PackageDigestMismatch, MlSeverity.Error, $"Package {p}.", pkg)).ToList();
+                var signed = problems.Count == 0 && ProvenanceCheck.IsSignedPackage(RegistryCommands.Resolve(context, pkg)!);
+                if (problems.Count == 0 && !signed)
+                    diagnostics.Add(new MlDiagnostic(DiagnosticCodes.PackageUnsigned, MlSeverity.Warning,
+                        "Package is not signed (no mlbuild/provenance.sig): its digests show it is intact, not who made it.", pkg));
                 foreach (var d in diagnostics)
                     context.Error.WriteLine(d.ToCanonicalString());
                 context.Out.WriteLine(problems.Count == 0
-                    ? $"Verified package {Path.GetFileName(pkg)}{(keys is null ? "" : $" against {keys.Count} trusted key(s)")}: OK."
+                    ? $"Verified package {Path.GetFileName(pkg)}: digests OK, {(signed ? keys is null ? "signed, signature not checked (no trusted keys: pass --trust)" : $"signature OK against {keys.Count} trusted key(s)" : "unsigned")}."
                     : $"Package verification failed: {problems.Count} problem(s).");
                 if (problems.Count == 0 && parse.GetValue(extract) is { } dir)
                 {
