@@ -48,8 +48,8 @@ internal static class TrainCommand
             return outcome.ExitCode;
         }
 
-        output ??= trained.Spec.Name + ".zip";
-        evidence ??= (output.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) ? output[..^4] : output) + ".evidence";
+        output ??= trained.Spec.Name + trained.ModelFileExtension;
+        evidence ??= (output.EndsWith(trained.ModelFileExtension, StringComparison.OrdinalIgnoreCase) ? output[..^trained.ModelFileExtension.Length] : output) + ".evidence";
         var modelFull = Path.GetFullPath(output, context.WorkingDirectory);
         Directory.CreateDirectory(Path.GetDirectoryName(modelFull)!);
         AtomicFile.WriteAllBytes(modelFull, trained.ModelZipBytes);
@@ -65,7 +65,10 @@ internal static class TrainCommand
         TrainingEvidence.Write(Path.GetFullPath(evidence, context.WorkingDirectory), trained, output, quick, metrics, predictions);
 
         var rows = (int n) => n.ToString("N0", CultureInfo.InvariantCulture);
-        context.Out.WriteLine(
+        if (trained.Spec.External is { Command: null } made) // a model file made elsewhere: MlBuild only evaluated it
+            context.Out.WriteLine($"mlbuild: evaluated '{trained.Spec.Name}' ({trained.Spec.Task.ToString().ToLowerInvariant()}, {trained.Spec.Trainer.Name} model {made.Path}) " +
+                $"on {rows(trained.TestView.Rows.Count)} test rows: {output} {trained.CanonicalHash}; evidence in {evidence}");
+        else context.Out.WriteLine(
             $"mlbuild: trained '{trained.Spec.Name}' ({trained.Spec.Task.ToString().ToLowerInvariant()}, {trained.Spec.Trainer.Name}, seed {trained.Spec.Seed}) " +
             $"on {rows(trained.TrainView.Rows.Count)} rows{(quick && trained.TrainView.Rows.Count < trained.TrainRowsBeforeSample ? $" (quick-train sample of {rows(trained.TrainRowsBeforeSample)})" : "")}, " +
             $"{rows(trained.TestView.Rows.Count)} test rows: {output} {trained.CanonicalHash}; evidence in {evidence}");

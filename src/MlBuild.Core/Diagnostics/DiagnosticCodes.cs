@@ -202,6 +202,29 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode PredictionsFileInvalid = D("MLB3402", "Predictions or metrics file unreadable", DiagnosticKind.UnreadableInput);
     /// <summary>An unknown metric for the task, or one the predictions cannot support.</summary>
     public static readonly DiagnosticCode UnknownMetric = D("MLB3403", "Unknown or inapplicable metric", DiagnosticKind.Configuration);
+
+    // MLB3410-3449: models made elsewhere (Models/External): a model file, an ONNX model, the user's training command.
+
+    /// <summary>The model file the pipeline names (model.path or model.onnx) does not exist.</summary>
+    public static readonly DiagnosticCode ExternalModelNotFound = D("MLB3410", "Model file not found", DiagnosticKind.UnreadableInput);
+    /// <summary>The model file is not an ML.NET model zip ML.NET can load (not a zip, truncated, or missing its entries).</summary>
+    public static readonly DiagnosticCode ExternalModelZipInvalid = D("MLB3411", "ML.NET model zip unreadable", DiagnosticKind.UnreadableInput);
+    /// <summary>The model file is not an ONNX model ONNX Runtime can load.</summary>
+    public static readonly DiagnosticCode ExternalOnnxInvalid = D("MLB3412", "ONNX model unreadable", DiagnosticKind.UnreadableInput);
+    /// <summary>The model's inputs do not match the data: an input with no column of its name (or mapping), or of a type the column cannot feed.</summary>
+    public static readonly DiagnosticCode ExternalModelInputMismatch = D("MLB3413", "Model inputs do not match the data", DiagnosticKind.Configuration);
+    /// <summary>The model's outputs do not give what the task needs (score or probability, predicted label, class probabilities).</summary>
+    public static readonly DiagnosticCode ExternalModelOutputUnusable = D("MLB3414", "Model outputs unusable for the task", DiagnosticKind.Configuration);
+    /// <summary>Scoring the test rows with the model failed (the runtime's message follows).</summary>
+    public static readonly DiagnosticCode ExternalModelScoringFailed = D("MLB3415", "Scoring the test rows failed", DiagnosticKind.Configuration);
+    /// <summary>The training command exited with a code other than 0 (its last lines of output follow).</summary>
+    public static readonly DiagnosticCode TrainingCommandFailed = D("MLB3416", "Training command failed", DiagnosticKind.Configuration);
+    /// <summary>The training command ran longer than model.command.timeoutSeconds and was stopped.</summary>
+    public static readonly DiagnosticCode TrainingCommandTimedOut = D("MLB3417", "Training command timed out", DiagnosticKind.Configuration);
+    /// <summary>The training command exited with 0 but wrote no model file where MlBuild told it to.</summary>
+    public static readonly DiagnosticCode TrainingCommandNoModel = D("MLB3418", "Training command wrote no model", DiagnosticKind.Configuration);
+    /// <summary>The training command's program could not be started (not found, not executable, no such working folder).</summary>
+    public static readonly DiagnosticCode TrainingCommandNotStarted = D("MLB3419", "Training command could not start", DiagnosticKind.Configuration);
     /// <summary>A metric's interval lies wholly on the wrong side of its absolute bound.</summary>
     public static readonly DiagnosticCode GateFailed = D("MLB4001", "Gate failed", DiagnosticKind.Refusal);
     /// <summary>The candidate is worse than the baseline by more than allowed, or did not gain enough.</summary>
@@ -388,6 +411,8 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode PipelineNotFound = D("MLB9208", "Pipeline file not found", DiagnosticKind.Configuration);
     /// <summary>The label, a feature, the split key or a featurisation override names a column the dataset's schema lacks, or a column of the wrong type for its role (e.g. a text regression label, numeric on a category).</summary>
     public static readonly DiagnosticCode PipelineUnknownColumn = D("MLB9209", "Unknown or unsuitable column", DiagnosticKind.Configuration);
+    /// <summary>The model section mixes a model made elsewhere (path, onnx, command) with settings of a trainer MlBuild runs, or names the model file twice, or an ONNX mapping without a file.</summary>
+    public static readonly DiagnosticCode ExternalModelConflict = D("MLB9210", "Contradicting model settings", DiagnosticKind.Configuration);
     /// <summary>A gates file (or a pipeline file's gates read by the gates reader) is invalid.</summary>
     public static readonly DiagnosticCode GatesFileInvalid = D("MLB9301", "Gates file invalid", DiagnosticKind.Configuration);
 

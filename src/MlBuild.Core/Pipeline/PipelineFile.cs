@@ -130,6 +130,8 @@ public sealed record ModelSpec
     public int? QuickTrainRows { get; init; }
     /// <summary>The quick-train sample size when the file sets none: seconds of training on two cores.</summary>
     public const int DefaultQuickTrainRows = 20_000;
+    /// <summary>A model made elsewhere (a model file, or the user's training command) instead of <see cref="Trainer"/>; null: MlBuild trains.</summary>
+    public Models.External.ExternalModelSpec? External { get; init; }
     /// <summary>Where the model section starts.</summary>
     public SourcePosition? Position { get; init; }
 }

@@ -10,7 +10,7 @@ namespace MlBuild.Core.Pipeline;
 /// Reads <c>mlbuild.json</c>. Every mistake is an MLB92xx diagnostic at its line and column (see docs/pipeline.md and
 /// docs/diagnostics.md), never an exception trace.
 /// </summary>
-public static class PipelineLoader
+public static partial class PipelineLoader
 {
     /// <summary>The pipeline file's conventional name.</summary>
     public const string DefaultFileName = "mlbuild.json";
@@ -26,7 +26,7 @@ public static class PipelineLoader
     static readonly string[] RootKeys = ["$schema", "description", "datasets", "model", "gates", "gateDefaults", "registry", "drift", "relations"];
     static readonly string[] DatasetKeys = ["path", "schema", "reference", "description"];
     static readonly string[] ModelKeys = ["name", "task", "label", "positiveClass", "features", "trainer", "hyperparameters",
-        "featurization", "seed", "dataset", "split", "quickTrain", "description"];
+        "featurization", "seed", "dataset", "split", "quickTrain", "description", .. ExternalModelKeys];
     static readonly string[] SplitKeys = ["test", "key", "testDataset"];
     static readonly string[] FeaturizationKeys = ["normalize", "missing", "hashBits", "columns"];
 
@@ -128,7 +128,8 @@ public static class PipelineLoader
             if (features is { Count: 0 }) throw ctx.At(DiagnosticCodes.PipelineInvalidValue, f, "model.features lists no column.");
         }
 
-        var trainer = ParseTrainer(ctx, m, task);
+        var external = ParseExternal(ctx, m, task);
+        var trainer = external is null ? ParseTrainer(ctx, m, task) : new TrainerSpec(external.TrainerName, [], external.Position);
         var featurization = m["featurization"] is { } fz ? ParseFeaturization(ctx, fz) : new FeaturizationSpec();
         int seed = m["seed"] is { } s ? ctx.Int(s, "model.seed") : 42;
 
@@ -201,6 +202,7 @@ public static class PipelineLoader
             DatasetPosition = datasetPos,
             Split = split,
             QuickTrainRows = quickRows,
+            External = external,
             Position = ctx.Pos(m),
         };
     }
