@@ -1,5 +1,6 @@
 using System.Globalization;
 using MlBuild.Core.Diagnostics;
+using MlBuild.Core.Models.Baselines;
 using MlBuild.Core.Models.Evaluation;
 using MlBuild.Core.Models.Gates;
 using MlBuild.Core.Models.Training;
@@ -115,10 +116,13 @@ public static class ModelTestRunner
             ConfidenceLevel = defaults.ConfidenceLevel, Resamples = defaults.Resamples, Seed = defaults.Seed, MaxParallelism = options.Parallelism,
         });
         options.Progress?.Invoke("gating");
+        // Gates against "baseline": "prod" compare with the version serving in the registry, on these same test rows.
+        var baselines = BaselineResolver.Resolve(pipeline, trained);
         var gates = GateEvaluator.Evaluate(pipeline.Gates, new GateInputs
         {
             Predictions = predictions.Set,
             Columns = predictions.Columns,
+            Baselines = baselines.Baselines,
             // The quick-trained model's zip: its size is the deployed model's for every trainer whose size does not grow
             // with the rows (linear models); tree ensembles grow little with them (docs/testing.md).
             Artifacts = new ArtifactMeasurements { ModelBytes = trained.ModelZipBytes.LongLength },
@@ -131,12 +135,13 @@ public static class ModelTestRunner
         model.With(new Figure("trainRows", trained.TrainView.Rows.Count));
         // Training's warnings (and infos) belong to the model; the gates' diagnostics are on their own sections.
         model.Diagnostics.AddRange(training.Diagnostics);
+        model.Diagnostics.AddRange(baselines.Diagnostics);
         model.Verdict = Verdicts.Worst(model.Verdict, Verdicts.Worst(training.Diagnostics.Select(Verdicts.Of)));
         report.Sections.Add(model);
         return new ModelTestOutcome
         {
             Pipeline = pipeline, Model = trained, Predictions = predictions, Metrics = metrics, Gates = gates,
-            Diagnostics = [.. training.Diagnostics, .. gates.Diagnostics],
+            Diagnostics = [.. training.Diagnostics, .. baselines.Diagnostics, .. gates.Diagnostics],
             Report = report,
         };
     }
