@@ -31,6 +31,16 @@ public static class Verdicts
         return worst;
     }
 
+    /// <summary>
+    /// The outcome of a run of checks, as a test runner reports it: the worst verdict of the checks that ran; skipped
+    /// only when none ran (a run whose checks passed but for some it could not measure passes, and says what it skipped).
+    /// </summary>
+    public static Verdict Overall(IEnumerable<Verdict> verdicts)
+    {
+        var ran = verdicts.Where(v => v != Verdict.Skipped).ToList();
+        return ran.Count > 0 ? Worst(ran) : verdicts.Any() ? Verdict.Skipped : Verdict.Pass;
+    }
+
     /// <summary>The worse of two verdicts.</summary>
     public static Verdict Worst(Verdict a, Verdict b) => a > b ? a : b;
 

@@ -55,7 +55,7 @@ internal static class ArtifactGates
         Name = gate.Name ?? name, Kind = kind, Decision = Verdict.Skipped, Verdict = Verdict.Skipped,
         Diagnostic = context.Diagnostic(kind == "reproducibility" ? DiagnosticCodes.NotReproducible : kind == "size" ? DiagnosticCodes.ModelTooLarge
                                         : kind == "latency" ? DiagnosticCodes.LatencyOverBudget : kind == "round-trip" ? DiagnosticCodes.RoundTripMismatch : DiagnosticCodes.GoldenMoved,
-                                        MlSeverity.Info, $"Gate '{gate.Name ?? name}' was not run: this evaluation has no model artifact to measure."),
+                                        MlSeverity.Info, $"Gate '{gate.Name ?? name}' was not run: it is measured on the published model by `dotnet publish`, not on predictions or a quick-trained model."),
     };
 
     /// <summary>Nearest-rank percentile (an observed latency, never an interpolated one).</summary>

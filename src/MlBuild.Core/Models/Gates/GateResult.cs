@@ -89,8 +89,8 @@ public sealed record GateResult
 /// <param name="Results">One per check, in declaration order.</param>
 public sealed record GateRun(IReadOnlyList<GateResult> Results)
 {
-    /// <summary>The worst verdict after policy.</summary>
-    public Verdict Verdict => Verdicts.Worst(Results.Select(r => r.Verdict));
+    /// <summary>The worst verdict after policy of the gates that ran (skipped only when none ran).</summary>
+    public Verdict Verdict => Verdicts.Overall(Results.Select(r => r.Verdict));
 
     /// <summary>The process exit code.</summary>
     public ExitCodes ExitCode => Verdicts.ExitCode(Verdict);
