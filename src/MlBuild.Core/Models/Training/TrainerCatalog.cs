@@ -82,6 +82,18 @@ public static class TrainerCatalog
         }
     }
 
+    /// <summary>
+    /// Fits the model with MlBuild's own trainer where one applies (binary <c>lbfgs</c> without an L1 term, numeric
+    /// features: <see cref="LogisticRegressionFit"/>), featurisation included; null when ML.NET's estimator
+    /// (<see cref="Create"/>) must fit it.
+    /// </summary>
+    public static ITransformer? FitDirect(MLContext ml, ModelSpec spec, IReadOnlyList<FeatureColumnPlan> features, Normalization normalization,
+        TableDataView trainView, string numericColumn, string featuresColumn) =>
+        LogisticRegressionFit.Applies(spec, features)
+            ? LogisticRegressionFit.Fit(ml, trainView, features.Select(f => f.Column).ToList(), spec.Label, spec.Featurization.Missing,
+                normalization, LbfgsSettings.From(spec.Trainer)!, numericColumn, featuresColumn)
+            : null;
+
     /// <summary>Sets each hyperparameter on the options object (ML.NET's options are public fields, some nullable).</summary>
     static T Apply<T>(T options, TrainerSpec spec) where T : class
     {
