@@ -21,8 +21,10 @@ internal static class CliApp
         root.Subcommands.Add(DataCommand.Create(context));
         root.Subcommands.Add(EngineCommand.Create(context));
         root.Subcommands.Add(TrainCommand.Create(context));
+        root.Subcommands.Add(GoldenCommand.Create(context));
         Commands.Registry.RegistryCommands.AddTo(root, context);
         EvaluateCommand.AddTo(root, context);
+        root.Subcommands.Add(SummaryCommand.Create(context));
         return root;
     }
 

@@ -16,6 +16,17 @@ namespace MlBuild.Tasks
         public string Name { get; }
         public string Schema { get; }
         public List<string> Files { get; } = new List<string>();
+        /// <summary>The reference profile drift is checked against (the item's <c>Reference</c> metadata), or null.</summary>
+        public string? Reference { get; set; }
+    }
+
+    /// <summary>The request's settings besides the datasets: the pipeline file, the data lock and the inputs list (all optional).</summary>
+    internal sealed class RequestSettings
+    {
+        public string? PipelineFile { get; set; }
+        public string? LockFile { get; set; }
+        public bool LockedMode { get; set; }
+        public string? InputsFile { get; set; }
     }
 
     /// <summary>
@@ -28,7 +39,7 @@ namespace MlBuild.Tasks
     {
         public const int FormatVersion = 1;
 
-        public static string ToJson(string projectDirectory, IEnumerable<RequestDataset> datasets, string? reportDirectory = null, int maxLocationsPerCheck = 0)
+        public static string ToJson(string projectDirectory, IEnumerable<RequestDataset> datasets, string? reportDirectory = null, int maxLocationsPerCheck = 0, RequestSettings? settings = null)
         {
             var sb = new StringBuilder();
             sb.Append("{\"formatVersion\":").Append(FormatVersion.ToString(CultureInfo.InvariantCulture));
@@ -41,6 +52,14 @@ namespace MlBuild.Tasks
             }
             if (maxLocationsPerCheck > 0)
                 sb.Append(",\"maxLocationsPerCheck\":").Append(maxLocationsPerCheck.ToString(CultureInfo.InvariantCulture));
+            if (settings != null)
+            {
+                AppendOptional(sb, "pipelineFile", settings.PipelineFile);
+                AppendOptional(sb, "lockFile", settings.LockFile);
+                if (settings.LockedMode)
+                    sb.Append(",\"lockedMode\":true");
+                AppendOptional(sb, "inputsFile", settings.InputsFile);
+            }
             sb.Append(",\"datasets\":[");
             bool firstSet = true;
             foreach (var d in datasets)
@@ -59,10 +78,19 @@ namespace MlBuild.Tasks
                 }
                 sb.Append("],\"schema\":");
                 AppendString(sb, d.Schema);
+                AppendOptional(sb, "reference", d.Reference);
                 sb.Append('}');
             }
             sb.Append("]}\n");
             return sb.ToString();
+        }
+
+        static void AppendOptional(StringBuilder sb, string name, string? value)
+        {
+            if (string.IsNullOrEmpty(value))
+                return;
+            sb.Append(",\"").Append(name).Append("\":");
+            AppendString(sb, value!);
         }
 
         /// <summary>Appends a JSON string literal (RFC 8259 escapes; control characters as \u00XX).</summary>

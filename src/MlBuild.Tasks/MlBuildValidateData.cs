@@ -14,8 +14,8 @@ namespace MlBuild.Tasks
     public sealed class MlBuildValidateData : MlBuildEngineTask
     {
         /// <summary>The <c>MlBuildDataset</c> items: ItemSpec is a data file; metadata <c>Schema</c> (required),
-        /// <c>Dataset</c> (groups files into one logical dataset), <c>Validate</c> (<c>false</c> skips the item).</summary>
-        [Required]
+        /// <c>Dataset</c> (groups files into one logical dataset), <c>Reference</c> (a profile to check drift against),
+        /// <c>Validate</c> (<c>false</c> skips the item).</summary>
         public ITaskItem[] Datasets { get; set; } = Array.Empty<ITaskItem>();
 
         /// <summary>The directory relative paths in the request are resolved against (the project directory).</summary>
@@ -32,6 +32,23 @@ namespace MlBuild.Tasks
         /// <summary>Locations reported per failing check (<c>MlBuildMaxLocationsPerCheck</c>, 1 or more; default 5).</summary>
         public int MaxLocationsPerCheck { get; set; } = 5;
 
+        /// <summary>The project's pipeline file (<c>MlBuildPipelineFile</c>, default <c>mlbuild.json</c> beside the project): its
+        /// datasets are validated too, once with the items that name the same files. Ignored when empty or absent.</summary>
+        public string? PipelineFile { get; set; }
+
+        /// <summary>The data lock (<c>MlBuildLockFile</c>, default <c>mlbuild.lock.json</c> beside the project).</summary>
+        public string? LockFile { get; set; }
+
+        /// <summary>Locked mode (<c>MlBuildLockedMode</c>): a missing lock or a data file that does not match it fails the build.</summary>
+        public bool LockedMode { get; set; }
+
+        /// <summary>Report drift from a reference profile (MLB2020) as a warning instead of an error (<c>MlBuildDriftAsWarnings</c>).</summary>
+        public bool DriftAsWarnings { get; set; }
+
+        /// <summary>Where the engine lists the files it read (data, globs, schemas, references, pipeline file, lock), for the
+        /// target's up-to-date check.</summary>
+        public string? InputsFile { get; set; }
+
         /// <summary>The datasets the request named (after grouping), for callers and tests.</summary>
         [Output]
         public ITaskItem[] ValidatedDatasets { get; private set; } = Array.Empty<ITaskItem>();
@@ -41,7 +58,9 @@ namespace MlBuild.Tasks
 
         /// <inheritdoc />
         protected override bool ReportAsWarning(EngineDiagnostic diagnostic) =>
-            DataViolationsAsWarnings && diagnostic.Kind == DiagnosticKind.DataFinding;
+            diagnostic.Code == DiagnosticCodes.DatasetDrifted.Code
+                ? DriftAsWarnings
+                : DataViolationsAsWarnings && diagnostic.Kind == DiagnosticKind.DataFinding;
 
         /// <inheritdoc />
         protected override bool TryCreateRequest(out string? requestJson)
@@ -57,9 +76,10 @@ namespace MlBuild.Tasks
             var datasets = CollectDatasets();
             if (datasets is null)
                 return false;
-            if (datasets.Count == 0)
+            var pipeline = string.IsNullOrEmpty(PipelineFile) || !File.Exists(Resolve(PipelineFile!)) ? null : Resolve(PipelineFile!);
+            if (datasets.Count == 0 && pipeline is null)
             {
-                Log.LogMessage(MessageImportance.Low, "MlBuild: no MlBuildDataset item to validate.");
+                Log.LogMessage(MessageImportance.Low, "MlBuild: no MlBuildDataset item and no mlbuild.json to validate.");
                 return true;
             }
             var items = new List<ITaskItem>();
@@ -71,8 +91,15 @@ namespace MlBuild.Tasks
                 items.Add(item);
             }
             ValidatedDatasets = items.ToArray();
+            var settings = new RequestSettings
+            {
+                PipelineFile = pipeline,
+                LockFile = string.IsNullOrEmpty(LockFile) ? null : Resolve(LockFile!),
+                LockedMode = LockedMode,
+                InputsFile = string.IsNullOrEmpty(InputsFile) ? null : Path.GetFullPath(InputsFile),
+            };
             requestJson = EngineRequest.ToJson(ProjectDirectory, datasets,
-                string.IsNullOrEmpty(ReportDirectory) ? null : Path.GetFullPath(ReportDirectory), MaxLocationsPerCheck);
+                string.IsNullOrEmpty(ReportDirectory) ? null : Path.GetFullPath(ReportDirectory), MaxLocationsPerCheck, settings);
             return true;
         }
 
@@ -113,6 +140,16 @@ namespace MlBuild.Tasks
                     continue;
                 }
 
+                var reference = item.GetMetadata("Reference").Trim();
+                if (reference.Length > 0 && !File.Exists(Resolve(reference)))
+                {
+                    LogCodedErrorAt(Where(item), DiagnosticCodes.ReferenceProfileMissing,
+                        "The reference profile '{0}' of MlBuildDataset '{1}' does not exist (looked in '{2}'). Write it from the training data with 'dotnet ml data profile {1} --schema {3} -o {0}' and commit it, or remove the Reference metadata.",
+                        reference, file, Resolve(reference), schema);
+                    ok = false;
+                    continue;
+                }
+
                 var explicitName = item.GetMetadata("Dataset").Trim();
                 RequestDataset? set;
                 if (explicitName.Length > 0)
@@ -148,6 +185,8 @@ namespace MlBuild.Tasks
                 }
                 if (!set.Files.Exists(f => SamePath(f, file)))
                     set.Files.Add(file);
+                if (set.Reference is null && reference.Length > 0)
+                    set.Reference = reference;
             }
             // MSBuild expands wildcards in file-system order; the engine reads a dataset's files in ordinal name order
             // (as `dotnet ml data validate data/part-*.csv` does), so record numbers and "first occurrence" agree everywhere.

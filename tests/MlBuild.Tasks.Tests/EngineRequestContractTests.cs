@@ -45,6 +45,26 @@ public sealed class EngineRequestContractTests : IDisposable
         Assert.Equal("d.csv", Assert.Single(Assert.Single(read.Datasets).Files));
     }
 
+    [Fact]
+    public void Engine_reads_the_reference_the_pipeline_file_and_the_lock_settings()
+    {
+        var set = new RequestDataset("train", "s.json") { Reference = "data/train \"ref\".profile.json" };
+        set.Files.Add("d.csv");
+        var plain = new RequestDataset("other", "s.json");
+        plain.Files.Add("o.csv");
+        var settings = new RequestSettings { PipelineFile = "/p/mlbuild.json", LockFile = "/p/mlbuild.lock.json", LockedMode = true, InputsFile = "/p/obj/inputs" };
+        File.WriteAllText(_path, EngineRequest.ToJson("/p", [set, plain], settings: settings));
+
+        var read = CoreRequest.Read(_path);
+
+        Assert.Equal(("/p/mlbuild.json", "/p/mlbuild.lock.json", true, "/p/obj/inputs"), (read.PipelineFile, read.LockFile, read.LockedMode, read.InputsFile));
+        Assert.Equal(["data/train \"ref\".profile.json", null], read.Datasets.Select(d => d.Reference));
+
+        File.WriteAllText(_path, EngineRequest.ToJson("/p", [plain]));
+        var without = CoreRequest.Read(_path);
+        Assert.Equal((null, null, false, null), (without.PipelineFile, without.LockFile, without.LockedMode, without.InputsFile));
+    }
+
     [Theory]
     [InlineData("{\"formatVersion\":2,\"projectDirectory\":\"/p\",\"datasets\":[]}")]
     [InlineData("{\"projectDirectory\":\"/p\",\"datasets\":[]}")]

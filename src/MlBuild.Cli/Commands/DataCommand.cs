@@ -12,10 +12,12 @@ internal static class DataCommand
 {
     public static Command Create(CliContext context)
     {
-        var data = new Command("data", "Validate, profile and infer schemas of datasets, and compare them for drift (CSV, Parquet).");
+        var data = new Command("data", "Validate, profile and infer schemas of datasets, compare them for drift, and find duplicate, conflicting and leaked rows (CSV, Parquet).");
         data.Subcommands.Add(CreateValidate(context));
         data.Subcommands.Add(CreateInfer(context));
         ProfileDriftCommands.AddTo(data, context);
+        DataLockCommand.AddTo(data, context);
+        RelationsCommand.AddTo(data, context);
         return data;
     }
 
@@ -73,7 +75,7 @@ internal static class DataCommand
             WriteIfAsked(context, parse.GetValue(sarif), () => ReportWriters.Sarif(report));
             WriteIfAsked(context, parse.GetValue(junit), () => ReportWriters.JUnit(report));
             WriteIfAsked(context, parse.GetValue(profile), () => ValidationReport.ProfileJson(results));
-            AppendStepSummary(ReportWriters.Markdown(report));
+            StepSummary.Append(context, ReportWriters.Markdown(report));
             return result.ExitCode;
         });
         return cmd;
@@ -139,13 +141,5 @@ internal static class DataCommand
             return;
         }
         AtomicFile.WriteOutput(Path.GetFullPath(path, context.WorkingDirectory), path, bytes);
-    }
-
-    static void AppendStepSummary(string markdown)
-    {
-        var path = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY");
-        if (string.IsNullOrEmpty(path)) return;
-        try { File.AppendAllText(path, markdown); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* a summary is a courtesy; never fail validation over it */ }
     }
 }

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using MlBuild.Core.Data.Schema;
+using MlBuild.Core.Data.BuildChecks;
 using MlBuild.Core.Data.Validation;
 using MlBuild.Core.Diagnostics;
 using MlBuild.Core.Reports;
@@ -23,6 +23,11 @@ internal static class EngineCommand
             Path.GetFullPath(parse.GetValue(request)!, context.WorkingDirectory),
             Path.GetFullPath(parse.GetValue(result)!, context.WorkingDirectory)));
         engine.Subcommands.Add(validate);
+        var publishModel = new Command("publish-model", "Train, measure, gate and write the model files of a publish request.") { request, result };
+        publishModel.SetAction(parse => PublishModelVerb.Run(context,
+            Path.GetFullPath(parse.GetValue(request)!, context.WorkingDirectory),
+            Path.GetFullPath(parse.GetValue(result)!, context.WorkingDirectory)));
+        engine.Subcommands.Add(publishModel);
         return engine;
     }
 
@@ -33,30 +38,18 @@ internal static class EngineCommand
         try
         {
             var request = EngineRequest.Read(requestPath);
-            var results = new List<ValidationResult>();
-            // Said in the last diagnostic of a check with more failures than shown, relative to the project as MSBuild's paths are.
-            string? reportPath = request.ReportDirectory is { } dir
-                ? Path.GetRelativePath(request.ProjectDirectory, Path.Combine(Path.GetFullPath(dir, request.ProjectDirectory), "data-report.json"))
-                : null;
-            var options = new ValidationOptions
+            // Validation, drift against reference profiles and the data lock, for the items and mlbuild.json's datasets.
+            var outcome = BuildDataCheck.Run(request, DataCommand.ToolVersion);
+            diagnostics.AddRange(outcome.Diagnostics);
+            messages.AddRange(outcome.Messages);
+            if (request.ReportDirectory is { } reportDir && outcome.Results.Count > 0)
             {
-                MaxFailuresPerCheck = Math.Max(new ValidationOptions().MaxFailuresPerCheck, request.MaxLocationsPerCheck),
-            };
-            foreach (var d in request.Datasets)
-            {
-                DatasetSchema schema;
-                try { schema = SchemaLoader.Load(Path.GetFullPath(d.Schema, request.ProjectDirectory), d.Schema); }
-                catch (MlBuildException e) { diagnostics.Add(e.Diagnostic); continue; }
-                var r = DatasetValidator.Validate(new DatasetRequest(d.Name, d.Files, schema, request.ProjectDirectory), options);
-                results.Add(r);
-                diagnostics.AddRange(ValidationDiagnostics.From(r, request.MaxLocationsPerCheck, reportPath));
-                messages.Add(ValidationDiagnostics.BuildSummary(r));
+                DataCommand.WriteIfAsked(context, Path.Combine(reportDir, "data-report.json"), () => ValidationReport.Json(outcome.Results, DataCommand.ToolVersion));
+                DataCommand.WriteIfAsked(context, Path.Combine(reportDir, "data-profile.json"), () => ValidationReport.ProfileJson(outcome.Results));
             }
-            if (request.ReportDirectory is { } reportDir && results.Count > 0)
-            {
-                DataCommand.WriteIfAsked(context, Path.Combine(reportDir, "data-report.json"), () => ValidationReport.Json(results, DataCommand.ToolVersion));
-                DataCommand.WriteIfAsked(context, Path.Combine(reportDir, "data-profile.json"), () => ValidationReport.ProfileJson(results));
-            }
+            // What the checks read, for the build's next up-to-date check (globs stay globs: MSBuild expands them).
+            if (request.InputsFile is { } inputsFile)
+                AtomicFile.WriteAllText(Path.GetFullPath(inputsFile, request.ProjectDirectory), string.Concat(outcome.Inputs.Select(i => i + "\n")));
         }
         catch (MlBuildException e)
         {

@@ -99,7 +99,7 @@ internal static class ProfileDriftCommands
             context.Out.Write(System.Text.Encoding.UTF8.GetString(json));
             return;
         }
-        AtomicFile.WriteAllBytes(Path.GetFullPath(path, context.WorkingDirectory), json);
+        AtomicFile.WriteOutput(Path.GetFullPath(path, context.WorkingDirectory), path, json);
         context.Out.WriteLine($"mlbuild: wrote {what} to {path}.");
     }
 
@@ -160,7 +160,7 @@ internal static class ProfileDriftCommands
             context.Out.WriteLine(result.Summary(currentDisplay));
             var report = DriftReport.Document(result, referenceText, currentDisplay, DataCommand.ToolVersion);
             DataCommand.WriteIfAsked(context, parse.GetValue(json), () => ReportWriters.Json(report));
-            AppendStepSummary(ReportWriters.Markdown(report));
+            StepSummary.Append(context, ReportWriters.Markdown(report));
             DataCommand.WriteIfAsked(context, parse.GetValue(sarif), () => ReportWriters.Sarif(report));
             DataCommand.WriteIfAsked(context, parse.GetValue(junit), () => ReportWriters.JUnit(report));
             DataCommand.WriteIfAsked(context, parse.GetValue(markdown), () => System.Text.Encoding.UTF8.GetBytes(ReportWriters.Markdown(report)));
@@ -174,14 +174,6 @@ internal static class ProfileDriftCommands
     static byte[] DriftHtml(DriftResult result, string reference, string current) =>
         HtmlDriftReport.Write(result.ToReportInput(reference, current));
 
-    /// <summary>Appends to GitHub's step summary when the job has one; a summary is a courtesy, never a failure.</summary>
-    static void AppendStepSummary(string markdown)
-    {
-        var path = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY");
-        if (string.IsNullOrEmpty(path)) return;
-        try { File.AppendAllText(path, markdown); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
-    }
 
     /// <summary>The dataset rule from the command line; MLB2009 for a rule that does not parse.</summary>
     internal static DriftRule ParseRule(string? text, string[] thresholds, string[] ignore, double? alpha)
@@ -219,15 +211,7 @@ internal static class ProfileDriftCommands
         Columns = profile.Columns.Select(c => new ColumnSchema { Name = c.Name, Type = c.Type }).ToList(),
     };
 
-    /// <summary>MLB2011 when the schema given with a profile describes other columns or types than the profile has.</summary>
-    static DatasetSchema CheckSchemaMatches(DatasetSchema schema, MergeableProfile profile, string display)
-    {
-        var declared = schema.Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal);
-        foreach (var c in profile.Columns)
-            if (!declared.TryGetValue(c.Name, out var type) || type != c.Type)
-                throw new MlBuildException(new MlDiagnostic(DriftCodes.ProfileOfAnotherSchema, MlSeverity.Error,
-                    $"The reference profile '{display}' is of another schema: its column '{c.Name}' ({ProfileJson.TypeName(c.Type)}) is "
-                    + (declared.TryGetValue(c.Name, out var t) ? $"declared as {ProfileJson.TypeName(t)}" : "not declared") + " in the schema. Profile the reference again with this schema.", display));
-        return schema;
-    }
+    /// <summary>MLB2011 when the schema given with a profile describes other columns or types than the profile has (shared with the build).</summary>
+    static DatasetSchema CheckSchemaMatches(DatasetSchema schema, MergeableProfile profile, string display) =>
+        Core.Data.BuildChecks.BuildDataCheck.CheckSchemaMatches(schema, profile, display);
 }

@@ -114,6 +114,10 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode InferredString = D("MLB1021", "Column left as string", DiagnosticKind.Information);
     /// <summary>An inferred date format cannot tell day from month.</summary>
     public static readonly DiagnosticCode InferredAmbiguousDate = D("MLB1022", "Day and month ambiguous in a date column", DiagnosticKind.Information);
+    /// <summary>A warning of <c>data infer</c>: a typed Parquet column (a DOUBLE) holds values its type refuses (NaN, infinities); the type is kept.</summary>
+    public static readonly DiagnosticCode InferredNonFinite = D("MLB1023", "Parquet column holds values its type refuses", DiagnosticKind.Information);
+    /// <summary>A warning of <c>data infer</c>: a header column without a usable name (empty or repeated) is left out of the schema.</summary>
+    public static readonly DiagnosticCode InferredUnnamedColumn = D("MLB1024", "Header column without a usable name", DiagnosticKind.Information);
 
     // MLB11xx, MLB12xx: unreadable input. ----------------------------------------------------------------------------
 
@@ -140,6 +144,25 @@ public static class DiagnosticCodes
     /// <summary>A Parquet column is nested or repeated.</summary>
     public static readonly DiagnosticCode ParquetNestedColumn = D("MLB1203", "Nested or repeated Parquet column", DiagnosticKind.UnreadableInput);
 
+    // MLB13xx: the data lock (mlbuild.lock.json, `dotnet ml data lock`, locked mode in the build). ---------------------
+
+    /// <summary>Locked mode is on and the project has no data lock file.</summary>
+    public static readonly DiagnosticCode DataLockMissing = D("MLB1300", "Data lock file missing", DiagnosticKind.Configuration);
+    /// <summary>A data file the build reads is not recorded in the lock.</summary>
+    public static readonly DiagnosticCode DataFileNotLocked = D("MLB1301", "Data file not in the lock", DiagnosticKind.Refusal);
+    /// <summary>A data file's content no longer matches its lock entry.</summary>
+    public static readonly DiagnosticCode DataFileChangedSinceLock = D("MLB1302", "Data file changed since it was locked", DiagnosticKind.Refusal);
+    /// <summary>A file the lock records for a dataset is no longer part of it.</summary>
+    public static readonly DiagnosticCode LockedFileGone = D("MLB1303", "Locked data file no longer in the dataset", DiagnosticKind.Refusal);
+    /// <summary>The lock file is not a valid data lock.</summary>
+    public static readonly DiagnosticCode DataLockUnreadable = D("MLB1304", "Data lock file unreadable", DiagnosticKind.UnreadableInput);
+    /// <summary>A DVC file's MD5 disagrees with the data file it tracks.</summary>
+    public static readonly DiagnosticCode DvcHashMismatch = D("MLB1305", "DVC file disagrees with the data", DiagnosticKind.Refusal);
+    /// <summary>A DVC file that cannot be read as one.</summary>
+    public static readonly DiagnosticCode DvcFileUnreadable = D("MLB1306", "DVC file unreadable", DiagnosticKind.UnreadableInput);
+    /// <summary>Nothing declares a dataset to lock.</summary>
+    public static readonly DiagnosticCode NothingToLock = D("MLB1307", "No dataset to lock", DiagnosticKind.Usage);
+
     // MLB2xxx: drift and profiles (docs/drift.md). ------------------------------------------------------------------
 
     /// <summary>A column drifted past its threshold under the drift rule.</summary>
@@ -164,6 +187,21 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode ColumnNotCompared = D("MLB2010", "Column not compared", DiagnosticKind.Information);
     /// <summary>A reference profile whose columns do not match the schema given with it.</summary>
     public static readonly DiagnosticCode ProfileOfAnotherSchema = D("MLB2011", "Profile of another schema", DiagnosticKind.Configuration);
+    /// <summary>The build found a dataset drifted from its reference profile (one diagnostic per dataset, naming the columns).</summary>
+    public static readonly DiagnosticCode DatasetDrifted = D("MLB2020", "Dataset drifted from its reference profile", DiagnosticKind.DataFinding);
+
+    // MLB21xx: relations between datasets (docs/relations.md). -----------------------------------------------------
+
+    /// <summary>Rows that repeat another row of the dataset in every column.</summary>
+    public static readonly DiagnosticCode DuplicateRows = D("MLB2101", "Duplicate rows", DiagnosticKind.DataFinding);
+    /// <summary>Rows whose features repeat those of another row with a different label.</summary>
+    public static readonly DiagnosticCode ConflictingLabels = D("MLB2102", "Same features, conflicting labels", DiagnosticKind.DataFinding);
+    /// <summary>Test rows whose key (or feature values) also occurs in the training data.</summary>
+    public static readonly DiagnosticCode TrainTestLeakage = D("MLB2103", "Rows shared by training and test data", DiagnosticKind.DataFinding);
+    /// <summary>A relation that was not checked, or holds by construction (a note).</summary>
+    public static readonly DiagnosticCode RelationNotChecked = D("MLB2104", "Relation not checked", DiagnosticKind.Information);
+    /// <summary>Invalid relations settings: an unknown column, level or dataset.</summary>
+    public static readonly DiagnosticCode InvalidRelationsSettings = D("MLB2105", "Invalid relations settings", DiagnosticKind.Configuration);
 
     // MLB33xx: training (Models/Training). ---------------------------------------------------------------------------
 
@@ -189,6 +227,33 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode PredictionsFileInvalid = D("MLB3402", "Predictions or metrics file unreadable", DiagnosticKind.UnreadableInput);
     /// <summary>An unknown metric for the task, or one the predictions cannot support.</summary>
     public static readonly DiagnosticCode UnknownMetric = D("MLB3403", "Unknown or inapplicable metric", DiagnosticKind.Configuration);
+
+    // MLB3410-3449: models made elsewhere (Models/External): a model file, an ONNX model, the user's training command.
+
+    /// <summary>The model file the pipeline names (model.path or model.onnx) does not exist.</summary>
+    public static readonly DiagnosticCode ExternalModelNotFound = D("MLB3410", "Model file not found", DiagnosticKind.UnreadableInput);
+    /// <summary>The model file is not an ML.NET model zip ML.NET can load (not a zip, truncated, or missing its entries).</summary>
+    public static readonly DiagnosticCode ExternalModelZipInvalid = D("MLB3411", "ML.NET model zip unreadable", DiagnosticKind.UnreadableInput);
+    /// <summary>The model file is not an ONNX model ONNX Runtime can load.</summary>
+    public static readonly DiagnosticCode ExternalOnnxInvalid = D("MLB3412", "ONNX model unreadable", DiagnosticKind.UnreadableInput);
+    /// <summary>The model's inputs do not match the data: an input with no column of its name (or mapping), or of a type the column cannot feed.</summary>
+    public static readonly DiagnosticCode ExternalModelInputMismatch = D("MLB3413", "Model inputs do not match the data", DiagnosticKind.Configuration);
+    /// <summary>The model's outputs do not give what the task needs (score or probability, predicted label, class probabilities).</summary>
+    public static readonly DiagnosticCode ExternalModelOutputUnusable = D("MLB3414", "Model outputs unusable for the task", DiagnosticKind.Configuration);
+    /// <summary>Scoring the test rows with the model failed (the runtime's message follows).</summary>
+    public static readonly DiagnosticCode ExternalModelScoringFailed = D("MLB3415", "Scoring the test rows failed", DiagnosticKind.Configuration);
+    /// <summary>The training command exited with a code other than 0 (its last lines of output follow).</summary>
+    public static readonly DiagnosticCode TrainingCommandFailed = D("MLB3416", "Training command failed", DiagnosticKind.Configuration);
+    /// <summary>The training command ran longer than model.command.timeoutSeconds and was stopped.</summary>
+    public static readonly DiagnosticCode TrainingCommandTimedOut = D("MLB3417", "Training command timed out", DiagnosticKind.Configuration);
+    /// <summary>The training command exited with 0 but wrote no model file where MlBuild told it to.</summary>
+    public static readonly DiagnosticCode TrainingCommandNoModel = D("MLB3418", "Training command wrote no model", DiagnosticKind.Configuration);
+    /// <summary>The training command's program could not be started (not found, not executable, no such working folder).</summary>
+    public static readonly DiagnosticCode TrainingCommandNotStarted = D("MLB3419", "Training command could not start", DiagnosticKind.Configuration);
+    /// <summary>A golden file is missing, unreadable, or of another schema than the model (a column missing or unknown, a cell that does not parse).</summary>
+    public static readonly DiagnosticCode GoldenFileInvalid = D("MLB3500", "Golden file unreadable or of another schema", DiagnosticKind.UnreadableInput);
+    /// <summary>The model could not be loaded back from its zip, or could not score rows (artifact measurements).</summary>
+    public static readonly DiagnosticCode ModelNotScorable = D("MLB3501", "Model cannot be loaded or scored", DiagnosticKind.UnreadableInput);
     /// <summary>A metric's interval lies wholly on the wrong side of its absolute bound.</summary>
     public static readonly DiagnosticCode GateFailed = D("MLB4001", "Gate failed", DiagnosticKind.Refusal);
     /// <summary>The candidate is worse than the baseline by more than allowed, or did not gain enough.</summary>
@@ -205,11 +270,21 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode GateFairness = D("MLB4007", "Fairness gate failed", DiagnosticKind.Refusal);
     /// <summary>No gate is configured and none was allowed to be missing.</summary>
     public static readonly DiagnosticCode NoGates = D("MLB4008", "No gate configured", DiagnosticKind.Configuration);
+    /// <summary>The registry baseline cannot score the candidate's test rows, so it is compared by its registered metrics (unpaired).</summary>
+    public static readonly DiagnosticCode BaselineUnpaired = D("MLB4201", "Baseline compared unpaired", DiagnosticKind.Information);
+    /// <summary>The candidate's evidence folder (or a file in it) for a pull-request summary is missing or unreadable.</summary>
+    public static readonly DiagnosticCode SummaryEvidenceInvalid = D("MLB4210", "Candidate evidence unreadable", DiagnosticKind.UnreadableInput);
+    /// <summary>The drift report given to a pull-request summary is missing or is not a drift report JSON.</summary>
+    public static readonly DiagnosticCode SummaryDriftInvalid = D("MLB4211", "Drift report unreadable", DiagnosticKind.UnreadableInput);
+    /// <summary>The model saved, loaded back and scored differently from the in-memory model beyond the tolerance.</summary>
+    public static readonly DiagnosticCode RoundTripMismatch = D("MLB4150", "Save/load round trip changed predictions", DiagnosticKind.Refusal);
+    /// <summary>The model was saved by a newer ML.NET than the one the consuming app references.</summary>
+    public static readonly DiagnosticCode MlNetVersionMismatch = D("MLB4151", "Model saved by a newer ML.NET than the app references", DiagnosticKind.Refusal);
     /// <summary>Model file over its size budget.</summary>
     public static readonly DiagnosticCode ModelTooLarge = D("MLB5101", "Model over its size budget", DiagnosticKind.Refusal);
     /// <summary>Prediction latency over its budget.</summary>
     public static readonly DiagnosticCode LatencyOverBudget = D("MLB5102", "Latency over budget", DiagnosticKind.Refusal);
-    /// <summary>Golden predictions (or the save/load round trip) moved beyond tolerance.</summary>
+    /// <summary>Golden predictions moved beyond tolerance (the round trip is RoundTripMismatch).</summary>
     public static readonly DiagnosticCode GoldenMoved = D("MLB5103", "Golden predictions moved", DiagnosticKind.Refusal);
     /// <summary>Reproducibility below the required level.</summary>
     public static readonly DiagnosticCode NotReproducible = D("MLB5104", "Not reproducible", DiagnosticKind.Refusal);
@@ -329,6 +404,14 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode RequestNotWritable = D("MLB9015", "Request file not writable", DiagnosticKind.Configuration);
     /// <summary>An MlBuild property has a value the task cannot use (e.g. <c>MlBuildMaxLocationsPerCheck</c> below 1).</summary>
     public static readonly DiagnosticCode InvalidBuildProperty = D("MLB9016", "Invalid MlBuild property", DiagnosticKind.Configuration);
+    /// <summary>mlbuild.json and an MlBuildDataset item declare one dataset with different schemas or references.</summary>
+    public static readonly DiagnosticCode PipelineItemConflict = D("MLB9030", "mlbuild.json and an item disagree on a dataset", DiagnosticKind.Configuration);
+    /// <summary>The reference profile a dataset names does not exist.</summary>
+    public static readonly DiagnosticCode ReferenceProfileMissing = D("MLB9031", "Reference profile not found", DiagnosticKind.Configuration);
+    /// <summary>A warning: <c>GITHUB_STEP_SUMMARY</c> names something the summary cannot be appended to (a folder, a read-only file).</summary>
+    public static readonly DiagnosticCode StepSummaryNotWritten = D("MLB9040", "Step summary not written", DiagnosticKind.Information);
+    /// <summary>A package to verify or extract is a crafted archive (too many entries, overlapping entries, impossible expansion): refused unread.</summary>
+    public static readonly DiagnosticCode PackageExpansionRefused = D("MLB9041", "Package refused as a zip bomb", DiagnosticKind.UnreadableInput);
     /// <summary>The schema file is not valid JSON.</summary>
     public static readonly DiagnosticCode SchemaJson = D("MLB9101", "Schema is not valid JSON", DiagnosticKind.Configuration);
     /// <summary>Unknown column type.</summary>
@@ -371,6 +454,14 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode PipelineNotFound = D("MLB9208", "Pipeline file not found", DiagnosticKind.Configuration);
     /// <summary>The label, a feature, the split key or a featurisation override names a column the dataset's schema lacks, or a column of the wrong type for its role (e.g. a text regression label, numeric on a category).</summary>
     public static readonly DiagnosticCode PipelineUnknownColumn = D("MLB9209", "Unknown or unsuitable column", DiagnosticKind.Configuration);
+    /// <summary>The model section mixes a model made elsewhere (path, onnx, command) with settings of a trainer MlBuild runs, or names the model file twice, or an ONNX mapping without a file.</summary>
+    public static readonly DiagnosticCode ExternalModelConflict = D("MLB9210", "Contradicting model settings", DiagnosticKind.Configuration);
+    /// <summary>Registration on publish was asked, but the pipeline file has no model or no registry section.</summary>
+    public static readonly DiagnosticCode PublishModelConfiguration = D("MLB9240", "Model publish misconfigured", DiagnosticKind.Configuration);
+    /// <summary>A <c>dotnet ml golden record</c> argument is out of range.</summary>
+    public static readonly DiagnosticCode GoldenRecordUsage = D("MLB9241", "Invalid golden record argument", DiagnosticKind.Usage);
+    /// <summary>$GITHUB_STEP_SUMMARY names a folder or a file that cannot be appended to.</summary>
+    public static readonly DiagnosticCode StepSummaryNotWritable = D("MLB9250", "Step summary not writable", DiagnosticKind.Configuration);
     /// <summary>A gates file (or a pipeline file's gates read by the gates reader) is invalid.</summary>
     public static readonly DiagnosticCode GatesFileInvalid = D("MLB9301", "Gates file invalid", DiagnosticKind.Configuration);
 

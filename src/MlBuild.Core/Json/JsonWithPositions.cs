@@ -61,6 +61,15 @@ public sealed class PositionedJson
     {
         var lineStarts = new LinePositions(utf8);
         int start = utf8.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
+        // JSON text is UTF-8 (RFC 8259). The reader only notices bad bytes inside strings, and then as an
+        // InvalidOperationException when a string is read: say where the first one is, once, for the whole file.
+        if (!System.Text.Unicode.Utf8.IsValid(utf8))
+        {
+            int bad = FirstInvalidUtf8(utf8);
+            var (l, c) = lineStarts.At(bad);
+            throw new MlBuildException(new MlDiagnostic(errorCode, MlSeverity.Error,
+                $"The file is not valid UTF-8: byte 0x{utf8[bad]:X2} at offset {bad} does not start or continue a UTF-8 character. Save the file as UTF-8.", fileForDiagnostics, l, c));
+        }
         var reader = new Utf8JsonReader(utf8.AsSpan(start), new JsonReaderOptions
         {
             CommentHandling = JsonCommentHandling.Skip,
@@ -89,6 +98,18 @@ public sealed class PositionedJson
             if (cut > 0) msg = msg[..cut].TrimEnd();
             throw new MlBuildException(new MlDiagnostic(errorCode, MlSeverity.Error, $"Invalid JSON: {msg}", fileForDiagnostics, line, col));
         }
+    }
+
+    /// <summary>Offset of the first byte that is not part of a well-formed UTF-8 sequence.</summary>
+    static int FirstInvalidUtf8(byte[] utf8)
+    {
+        int i = 0;
+        while (i < utf8.Length)
+        {
+            if (System.Text.Rune.DecodeFromUtf8(utf8.AsSpan(i), out _, out int consumed) != System.Buffers.OperationStatus.Done) return i;
+            i += consumed;
+        }
+        return utf8.Length - 1;
     }
 
     static PositionedJson ReadValue(ref Utf8JsonReader reader, byte[] utf8, int start, LinePositions lineStarts)

@@ -54,7 +54,11 @@ public enum MissingValueReplacement
 /// <param name="Files">Paths or globs relative to the pipeline file's folder.</param>
 /// <param name="Schema">The schema file, relative to the pipeline file's folder.</param>
 /// <param name="Position">Where it is declared.</param>
-public sealed record DatasetDeclaration(string Name, IReadOnlyList<string> Files, string Schema, SourcePosition Position);
+public sealed record DatasetDeclaration(string Name, IReadOnlyList<string> Files, string Schema, SourcePosition Position)
+{
+    /// <summary>The committed reference profile (<c>reference</c>) the build checks the dataset's drift against, or null.</summary>
+    public string? Reference { get; init; }
+}
 
 /// <summary>The trainer and its hyperparameters.</summary>
 /// <param name="Name">Trainer name: <c>lbfgs</c>, <c>sdca</c>, <c>lightgbm</c>, <c>fasttree</c>.</param>
@@ -130,6 +134,8 @@ public sealed record ModelSpec
     public int? QuickTrainRows { get; init; }
     /// <summary>The quick-train sample size when the file sets none: seconds of training on two cores.</summary>
     public const int DefaultQuickTrainRows = 20_000;
+    /// <summary>A model made elsewhere (a model file, or the user's training command) instead of <see cref="Trainer"/>; null: MlBuild trains.</summary>
+    public Models.External.ExternalModelSpec? External { get; init; }
     /// <summary>Where the model section starts.</summary>
     public SourcePosition? Position { get; init; }
 }

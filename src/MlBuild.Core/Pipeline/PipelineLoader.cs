@@ -10,7 +10,7 @@ namespace MlBuild.Core.Pipeline;
 /// Reads <c>mlbuild.json</c>. Every mistake is an MLB92xx diagnostic at its line and column (see docs/pipeline.md and
 /// docs/diagnostics.md), never an exception trace.
 /// </summary>
-public static class PipelineLoader
+public static partial class PipelineLoader
 {
     /// <summary>The pipeline file's conventional name.</summary>
     public const string DefaultFileName = "mlbuild.json";
@@ -23,10 +23,10 @@ public static class PipelineLoader
         [ModelTask.Regression] = ["sdca", "lightgbm", "fasttree"],
     };
 
-    static readonly string[] RootKeys = ["$schema", "description", "datasets", "model", "gates", "gateDefaults", "registry", "drift"];
+    static readonly string[] RootKeys = ["$schema", "description", "datasets", "model", "gates", "gateDefaults", "registry", "drift", "relations"];
     static readonly string[] DatasetKeys = ["path", "schema", "reference", "description"];
     static readonly string[] ModelKeys = ["name", "task", "label", "positiveClass", "features", "trainer", "hyperparameters",
-        "featurization", "seed", "dataset", "split", "quickTrain", "description"];
+        "featurization", "seed", "dataset", "split", "quickTrain", "description", .. ExternalModelKeys];
     static readonly string[] SplitKeys = ["test", "key", "testDataset"];
     static readonly string[] FeaturizationKeys = ["normalize", "missing", "hashBits", "columns"];
 
@@ -62,7 +62,8 @@ public static class PipelineLoader
                 var files = pathNode.Kind == PositionedJsonKind.Array ? ctx.StringList(pathNode, $"datasets.{name}.path") : [ctx.String(pathNode, $"datasets.{name}.path")];
                 if (files.Count == 0) throw ctx.At(DiagnosticCodes.PipelineInvalidValue, pathNode, $"datasets.{name}.path names no file.");
                 var schema = ctx.String(value["schema"] ?? throw ctx.Missing(value, "schema", $"dataset '{name}'"), $"datasets.{name}.schema");
-                datasets.Add(new DatasetDeclaration(name, files, schema, ctx.Pos(line, col)));
+                var reference = value["reference"] is { } refNode ? ctx.String(refNode, $"datasets.{name}.reference") : null;
+                datasets.Add(new DatasetDeclaration(name, files, schema, ctx.Pos(line, col)) { Reference = reference });
             }
         }
 
@@ -128,7 +129,8 @@ public static class PipelineLoader
             if (features is { Count: 0 }) throw ctx.At(DiagnosticCodes.PipelineInvalidValue, f, "model.features lists no column.");
         }
 
-        var trainer = ParseTrainer(ctx, m, task);
+        var external = ParseExternal(ctx, m, task);
+        var trainer = external is null ? ParseTrainer(ctx, m, task) : new TrainerSpec(external.TrainerName, [], external.Position);
         var featurization = m["featurization"] is { } fz ? ParseFeaturization(ctx, fz) : new FeaturizationSpec();
         int seed = m["seed"] is { } s ? ctx.Int(s, "model.seed") : 42;
 
@@ -201,6 +203,7 @@ public static class PipelineLoader
             DatasetPosition = datasetPos,
             Split = split,
             QuickTrainRows = quickRows,
+            External = external,
             Position = ctx.Pos(m),
         };
     }

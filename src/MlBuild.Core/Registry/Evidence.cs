@@ -96,6 +96,8 @@ public sealed class Evidence
                 else if (p.Value.ValueKind == JsonValueKind.Object && p.Value.TryGetProperty("value", out var v) && v.ValueKind == JsonValueKind.Number)
                     Metrics[p.Name] = new MetricValue(v.GetDouble(), Num(p.Value, "low", "lower"), Num(p.Value, "high", "upper"))
                     { Direction = Direction(p.Value, path, p.Name) };
+                // An undefined metric (precision with no positive prediction): `dotnet ml train` writes its value as null.
+                else if (p.Value.ValueKind == JsonValueKind.Object && p.Value.TryGetProperty("value", out var u) && u.ValueKind == JsonValueKind.Null) continue;
                 else throw Bad(path, $"metric '{p.Name}' must be a number or {{\"value\":...,\"low\":...,\"high\":...,\"direction\":\"higher\"|\"lower\"}}");
             }
         }

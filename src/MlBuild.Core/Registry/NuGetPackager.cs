@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Security;
 using System.Security.Cryptography;
 using System.Text;
+using MlBuild.Core.Diagnostics;
 using MlBuild.Core.Reports;
 using NuGet.Versioning;
 
@@ -58,12 +59,14 @@ public static class NuGetPackager
             files["mlbuild/evidence/" + SafeRelative(f.Path)] = () => registry.OpenBlob(digest);
         }
 
+        // Streamed, here and into the zip below: a model of gigabytes is never held in memory (a byte array of it
+        // took twice its size and failed past 2 GB).
         var provenanceFiles = new List<RegisteredFile>();
         foreach (var (path, open) in files)
         {
             using var s = open();
-            var bytes = ReadAll(s);
-            provenanceFiles.Add(new RegisteredFile(path, EventLog.Digest(bytes), bytes.Length));
+            var (digest, size) = DigestOf(s, long.MaxValue);
+            provenanceFiles.Add(new RegisteredFile(path, digest, size));
         }
         var registeredDigest = registry.Log.ReadEvent(registry.State.Models[e.Model].Versions[version].Seq)!.Digest;
         var provenance = ProvenanceCheck.Serialize(new PackageProvenance
@@ -87,7 +90,7 @@ public static class NuGetPackager
                 foreach (var (path, open) in files)
                 {
                     using var s = open();
-                    Add(zip, path, ReadAll(s));
+                    Add(zip, path, s);
                 }
                 Add(zip, ProvenancePath, provenance);
                 if (signer is not null) Add(zip, SignaturePath, ProvenanceCheck.Serialize(signer.Sign(EventLog.Digest(provenance))));
@@ -107,16 +110,73 @@ public static class NuGetPackager
         try { zip = ZipFile.OpenRead(nupkg); }
         catch (InvalidDataException ex) { return [$"is not a valid package: {ex.Message}"]; }
         using var _ = zip;
+        CheckBounds(zip, nupkg);
         var provenance = zip.GetEntry(ProvenancePath);
         if (provenance is null) return ["the package has no mlbuild/provenance.json"];
         var sig = zip.GetEntry(SignaturePath);
-        return ProvenanceCheck.Check(Bytes(provenance), sig is null ? null : Bytes(sig), path =>
+        try
         {
-            var entry = zip.GetEntry(path);
-            if (entry is null) return null;
-            using var s = entry.Open();
-            return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(s));
-        }, trust);
+            return ProvenanceCheck.Check(Bytes(provenance, MaxMetadataBytes, nupkg), sig is null ? null : Bytes(sig, MaxMetadataBytes, nupkg), path =>
+            {
+                var entry = zip.GetEntry(path);
+                if (entry is null) return null;
+                using var s = entry.Open();
+                return DigestOf(s, entry.Length, entry.FullName, nupkg).Digest;
+            }, trust);
+        }
+        catch (InvalidDataException ex) { return [$"is not a valid package: {ex.Message}"]; }
+    }
+
+    /// <summary>Most entries a package may have: a model, its evidence and three files of our own.</summary>
+    internal const int MaxEntries = 10_000;
+    /// <summary>Largest provenance or signature file read into memory.</summary>
+    internal const int MaxMetadataBytes = 16 << 20;
+    /// <summary>Deflate cannot expand data more than about 1032 times: an entry that claims more is crafted.</summary>
+    internal const long MaxExpansion = 1100;
+
+    /// <summary>
+    /// Refuses a crafted archive before anything is decompressed (MLB9041): too many entries, entries that share their
+    /// compressed bytes (the overlapping-entry zip bomb: their compressed sizes add up to more than the file), or an
+    /// entry that claims more expansion than deflate can give. With these, checking a package reads at most about
+    /// 1100 times its size, in bounded memory (entries are hashed as streams, and a stream that yields more than its
+    /// entry declares is refused too).
+    /// </summary>
+    static void CheckBounds(ZipArchive zip, string nupkg)
+    {
+        if (zip.Entries.Count > MaxEntries)
+            throw Bomb(nupkg, $"it has {zip.Entries.Count} entries, more than the {MaxEntries} a model package may have");
+        long fileLength = new FileInfo(nupkg).Length, compressed = 0;
+        foreach (var entry in zip.Entries)
+        {
+            compressed += entry.CompressedLength;
+            if (entry.Length > entry.CompressedLength * MaxExpansion + 65_536)
+                throw Bomb(nupkg, $"entry '{entry.FullName}' claims to expand {entry.CompressedLength} bytes into {entry.Length}, more than deflate can");
+        }
+        if (compressed > fileLength)
+            throw Bomb(nupkg, $"its entries' compressed sizes add up to {compressed} bytes in a file of {fileLength}: entries overlap");
+    }
+
+    static MlBuildException Bomb(string nupkg, string why) =>
+        new(new MlDiagnostic(DiagnosticCodes.PackageExpansionRefused, MlSeverity.Error,
+            $"The package was not checked: {why} (a zip bomb). Nothing was extracted. Rebuild the package with 'dotnet ml package'.", nupkg));
+
+    /// <summary>SHA-256 and length of a stream, read in blocks; more than <paramref name="limit"/> bytes is refused as a bomb.</summary>
+    static (string Digest, long Size) DigestOf(Stream s, long limit, string? entry = null, string? nupkg = null)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 16);
+        try
+        {
+            long size = 0;
+            for (int n; (n = s.Read(buffer, 0, buffer.Length)) > 0;)
+            {
+                size += n;
+                if (size > limit) throw Bomb(nupkg!, $"entry '{entry}' expands past the {limit} bytes it declares");
+                hash.AppendData(buffer, 0, n);
+            }
+            return ("sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset()), size);
+        }
+        finally { System.Buffers.ArrayPool<byte>.Shared.Return(buffer); }
     }
 
     /// <summary>
@@ -131,7 +191,7 @@ public static class NuGetPackager
             throw RegistryCodes.Error(RegistryCodes.PackageDigestMismatch,
                 $"The package failed verification, nothing was extracted: {string.Join("; ", problems)}.", nupkg);
         using var zip = ZipFile.OpenRead(nupkg);
-        var provenance = System.Text.Json.JsonSerializer.Deserialize(Bytes(zip.GetEntry(ProvenancePath)!), ProvenanceJson.Default.PackageProvenance)!;
+        var provenance = System.Text.Json.JsonSerializer.Deserialize(Bytes(zip.GetEntry(ProvenancePath)!, MaxMetadataBytes, nupkg), ProvenanceJson.Default.PackageProvenance)!;
         var root = Path.GetFullPath(targetDir);
         var rootWithSep = root.EndsWith(Path.DirectorySeparatorChar) ? root : root + Path.DirectorySeparatorChar;
         var plan = new List<(ZipArchiveEntry Entry, string Target)>();
@@ -185,25 +245,34 @@ public static class NuGetPackager
         return written;
     }
 
-    private static byte[] Bytes(ZipArchiveEntry entry)
+    /// <summary>A small entry's bytes (provenance, signature); past <paramref name="limit"/> (or its declared size) it is refused.</summary>
+    private static byte[] Bytes(ZipArchiveEntry entry, int limit, string nupkg)
     {
+        if (entry.Length > limit) throw Bomb(nupkg, $"entry '{entry.FullName}' declares {entry.Length} bytes, more than the {limit} it may have");
         using var s = entry.Open();
-        return ReadAll(s);
-    }
-
-    private static byte[] ReadAll(Stream s)
-    {
         using var ms = new MemoryStream();
-        s.CopyTo(ms);
+        var buffer = new byte[1 << 16];
+        for (int n; (n = s.Read(buffer, 0, buffer.Length)) > 0;)
+        {
+            if (ms.Length + n > entry.Length) throw Bomb(nupkg, $"entry '{entry.FullName}' expands past the {entry.Length} bytes it declares");
+            ms.Write(buffer, 0, n);
+        }
         return ms.ToArray();
     }
 
     private static void Add(ZipArchive zip, string path, byte[] content)
     {
+        using var s = new MemoryStream(content, writable: false);
+        Add(zip, path, s);
+    }
+
+    /// <summary>Copies <paramref name="content"/> into a new entry as it reads it (a create-mode archive compresses straight to the file).</summary>
+    private static void Add(ZipArchive zip, string path, Stream content)
+    {
         var entry = zip.CreateEntry(path, CompressionLevel.Optimal);
         entry.LastWriteTime = FixedTime;
         using var s = entry.Open();
-        s.Write(content);
+        content.CopyTo(s);
     }
 
     // Names come from the registry's own events, but a package must never carry a path that escapes its folder.

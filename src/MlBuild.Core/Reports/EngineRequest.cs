@@ -7,14 +7,21 @@ namespace MlBuild.Core.Reports;
 /// <param name="Name">The dataset's name in diagnostics and reports.</param>
 /// <param name="Files">Data files relative to the project directory (or rooted), in the order the task sent them.</param>
 /// <param name="Schema">The schema file, relative to the project directory (or rooted).</param>
-public sealed record EngineRequestDataset(string Name, IReadOnlyList<string> Files, string Schema);
+public sealed record EngineRequestDataset(string Name, IReadOnlyList<string> Files, string Schema)
+{
+    /// <summary>The dataset's reference profile (the item's <c>Reference</c> metadata), checked for drift after validation; null for none.</summary>
+    public string? Reference { get; init; }
+}
 
 /// <summary>
 /// The request an MSBuild task writes for the engine (<c>mlbuild engine validate --request R --result F</c>). The task
 /// (netstandard2.0) writes it by hand; this is the engine's reader, and tests/MlBuild.Tasks.Tests holds the contract test
 /// between the two:
 /// <code>{"formatVersion":1,"projectDirectory":"...","reportDirectory":"...","datasets":[{"name":"train","files":["data/train.csv"],"schema":"data/train.schema.json"}]}</code>
-/// <c>reportDirectory</c> is optional, and so is <c>maxLocationsPerCheck</c> (the build's <c>MlBuildMaxLocationsPerCheck</c>).
+/// <c>reportDirectory</c> is optional, and so is <c>maxLocationsPerCheck</c> (the build's <c>MlBuildMaxLocationsPerCheck</c>),
+/// a dataset's <c>reference</c> (a profile to check drift against), <c>pipelineFile</c> (the project's <c>mlbuild.json</c>,
+/// whose datasets are validated too), <c>lockFile</c> and <c>lockedMode</c> (the data lock), and <c>inputsFile</c> (where
+/// the engine lists the files it read, for the build's up-to-date check).
 /// </summary>
 /// <param name="ProjectDirectory">The directory relative paths are resolved against.</param>
 /// <param name="Datasets">The datasets to validate, in the task's order.</param>
@@ -26,6 +33,18 @@ public sealed record EngineRequest(string ProjectDirectory, IReadOnlyList<Engine
 
     /// <summary>Locations reported per failing check (<see cref="Data.Validation.ValidationDiagnostics.DefaultMaxLocationsPerCheck"/> when the request names none).</summary>
     public int MaxLocationsPerCheck { get; init; } = Data.Validation.ValidationDiagnostics.DefaultMaxLocationsPerCheck;
+
+    /// <summary>The pipeline file (<c>mlbuild.json</c>) whose datasets are validated with the request's, or null.</summary>
+    public string? PipelineFile { get; init; }
+
+    /// <summary>The data lock (<c>mlbuild.lock.json</c>) the datasets are checked against when it exists, or null.</summary>
+    public string? LockFile { get; init; }
+
+    /// <summary>Locked mode: a missing lock or a file that does not match it is an error (else a mismatch is a warning).</summary>
+    public bool LockedMode { get; init; }
+
+    /// <summary>Where the engine writes the files (and globs) it read, one per line, or null.</summary>
+    public string? InputsFile { get; init; }
 
     /// <summary>Reads a request file; anything unreadable or of another shape is <see cref="DiagnosticCodes.EngineRequestUnreadable"/>.</summary>
     public static EngineRequest Read(string path)
@@ -43,11 +62,21 @@ public sealed record EngineRequest(string ProjectDirectory, IReadOnlyList<Engine
             foreach (var d in root.GetProperty("datasets").EnumerateArray())
                 list.Add(new EngineRequestDataset(d.GetProperty("name").GetString()!,
                     d.GetProperty("files").EnumerateArray().Select(f => f.GetString()!).ToArray(),
-                    d.GetProperty("schema").GetString()!));
+                    d.GetProperty("schema").GetString()!)
+                {
+                    Reference = d.TryGetProperty("reference", out var r) ? r.GetString() : null,
+                });
             int maxLocations = root.TryGetProperty("maxLocationsPerCheck", out var ml) ? ml.GetInt32() : Data.Validation.ValidationDiagnostics.DefaultMaxLocationsPerCheck;
             if (maxLocations < 1)
                 throw new InvalidOperationException($"maxLocationsPerCheck is {maxLocations}; it must be 1 or more");
-            return new EngineRequest(projectDir, list, reportDir) { MaxLocationsPerCheck = maxLocations };
+            return new EngineRequest(projectDir, list, reportDir)
+            {
+                MaxLocationsPerCheck = maxLocations,
+                PipelineFile = root.TryGetProperty("pipelineFile", out var pf) ? pf.GetString() : null,
+                LockFile = root.TryGetProperty("lockFile", out var lf) ? lf.GetString() : null,
+                LockedMode = root.TryGetProperty("lockedMode", out var lm) && lm.GetBoolean(),
+                InputsFile = root.TryGetProperty("inputsFile", out var inf) ? inf.GetString() : null,
+            };
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or IOException or UnauthorizedAccessException)
         {

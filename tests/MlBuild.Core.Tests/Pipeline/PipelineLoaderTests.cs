@@ -129,7 +129,8 @@ public sealed class PipelineLoaderTests
         var text = doc.RootElement.GetRawText();
         foreach (var property in new[] { "datasets", "model", "gates", "gateDefaults", "registry", "task", "label", "positiveClass", "features", "allBut",
                      "trainer", "hyperparameters", "featurization", "seed", "split", "testDataset", "quickTrain", "maxRelativeDrop", "minGain",
-                     "missingBaseline", "slice", "requiredSlices", "fairness", "latency", "maxMs", "artifact", "maxMB", "require", "numberOfLeaves" })
+                     "missingBaseline", "slice", "requiredSlices", "fairness", "latency", "maxMs", "artifact", "maxMB", "require", "numberOfLeaves",
+                     "path", "onnx", "inputs", "outputIndex", "classes", "command", "timeoutSeconds", "workingDirectory" })
             Assert.Contains($"\"{property}\"", text);
     }
 }

@@ -47,17 +47,27 @@ internal static class ValueChecks
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ValueFailures Bounds(ColumnPlan p, double x) => Bounds(x, p.Min, p.Max, p.MinExclusive, p.MaxExclusive);
 
+    /// <summary>The bound an integer, date (day number) or datetime (ticks) fails, if any, compared exactly with the
+    /// bounds as written (a double would round 9007199254740993 to 9007199254740992, or a tick away).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ValueFailures Bounds(ColumnPlan p, long x) =>
+        x < p.LowestInteger ? ValueFailures.BelowMin : x > p.HighestInteger ? ValueFailures.AboveMax : ValueFailures.None;
+
+    /// <summary>Whether every integer between <paramref name="low"/> and <paramref name="high"/> (a batch's extremes) passes the column's bounds.</summary>
+    public static bool AllWithinBounds(ColumnPlan p, long low, long high) => low >= p.LowestInteger && high <= p.HighestInteger;
+
     /// <summary>Whether every value between <paramref name="low"/> and <paramref name="high"/> (a batch's minimum and
     /// maximum, no NaN among them) passes the column's bounds: the test of a whole batch at once.</summary>
     public static bool AllWithinBounds(ColumnPlan p, double low, double high) =>
         Bounds(p, low) == ValueFailures.None && Bounds(p, high) == ValueFailures.None;
 
-    /// <summary>The checks a number fails: its bounds and, for an integer column with <c>allowed</c>, the set
-    /// (<paramref name="integer"/> is the value as written, <paramref name="x"/> the same as a double).</summary>
+    /// <summary>The checks a number fails: its bounds and, for an integer column with <c>allowed</c>, the set. A float
+    /// (<paramref name="isFloat"/>) is <paramref name="x"/>; an integer, date or datetime is <paramref name="integer"/>,
+    /// compared exactly (<paramref name="x"/> is the same as a double).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ValueFailures Number(ColumnPlan p, double x, long integer, HashSet<long>? allowed)
+    public static ValueFailures Number(ColumnPlan p, bool isFloat, double x, long integer, HashSet<long>? allowed)
     {
-        var f = Bounds(p, x);
+        var f = isFloat ? Bounds(p, x) : Bounds(p, integer);
         if (allowed is not null && !allowed.Contains(integer)) f |= ValueFailures.NotAllowed;
         return f;
     }

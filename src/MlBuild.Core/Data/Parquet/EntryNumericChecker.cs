@@ -89,6 +89,7 @@ internal static class EntryNumericChecker
         var fails = ChunkReader.Ensure(ref w.EntryFlags, dictCount); // ValueFailures per entry (set for every entry in use)
         bool anyFail = false;
         double sum = 0, min = acc.Min, max = acc.Max;
+        long minInteger = acc.MinInteger, maxInteger = acc.MaxInteger;
         for (int e = 0; e < dictCount; e++)
         {
             long c = counts[e];
@@ -97,9 +98,10 @@ internal static class EntryNumericChecker
             sum += x * c;
             if (x < min) min = x;
             if (x > max) max = x;
+            if (!isFloat) { minInteger = Math.Min(minInteger, longs![e]); maxInteger = Math.Max(maxInteger, longs[e]); }
             acc.Sketch.Add(x, c);
             acc.Hll.Add(isFloat ? HyperLogLog.HashNumber(x) : HyperLogLog.HashNumber(longs![e]));
-            var f = ValueChecks.Number(p, x, isFloat ? 0 : longs![e], allowed);
+            var f = ValueChecks.Number(p, isFloat, x, isFloat ? 0 : longs![e], allowed);
             fails[e] = (byte)f;
             anyFail |= f != ValueFailures.None;
         }
@@ -124,6 +126,8 @@ internal static class EntryNumericChecker
         if (n == 0) return true;
         acc.Min = min;
         acc.Max = max;
+        acc.MinInteger = minInteger;
+        acc.MaxInteger = maxInteger;
         if (isFloat && !Moments.InSafeRange(min, max))
         {
             Moments.Scaled(values.AsSpan(0, dictCount), counts, out _, out double scaledMean, out double scaledM2, out int exponent);
@@ -205,6 +209,7 @@ internal static class EntryNumericChecker
         var parsed = w.EntryValues;
         var allowed = isFloat ? null : p.AllowedIntegers;
         double min = acc.Min, max = acc.Max;
+        long minInteger = acc.MinInteger, maxInteger = acc.MaxInteger;
         var fails = ChunkReader.Ensure(ref w.EntryFlags, entries); // ValueFailures per entry (set for every entry in use)
         bool anyFail = false;
         for (int e = 0; e < entries; e++)
@@ -214,9 +219,10 @@ internal static class EntryNumericChecker
             double x = isFloat ? BitConverter.Int64BitsToDouble(parsed[e]) : parsed[e];
             if (x < min) min = x;
             if (x > max) max = x;
+            if (!isFloat) { minInteger = Math.Min(minInteger, parsed[e]); maxInteger = Math.Max(maxInteger, parsed[e]); }
             acc.Sketch.Add(x, c);
             acc.Hll.Add(isFloat ? HyperLogLog.HashNumber(x) : HyperLogLog.HashNumber(parsed[e]));
-            var f = ValueChecks.Number(p, x, parsed[e], allowed);
+            var f = ValueChecks.Number(p, isFloat, x, parsed[e], allowed);
             fails[e] = (byte)f;
             anyFail |= f != ValueFailures.None;
         }
@@ -233,6 +239,8 @@ internal static class EntryNumericChecker
         if (n == 0) return;
         acc.Min = min;
         acc.Max = max;
+        acc.MinInteger = minInteger;
+        acc.MaxInteger = maxInteger;
         if (isFloat && !Moments.InSafeRange(min, max))
         {
             Moments.ScaledPresent(states, ((double[])(object)data).AsSpan(0, rows), out _, out double scaledMean, out double scaledM2, out int exponent);

@@ -29,10 +29,12 @@ internal static class VectorArrays
     /// <summary>Room for one cell's text in a numeric vector (only when a value is reported).</summary>
     public static void EnsureText(ColumnVector v)
     {
+        // Rented like the others: an allocated array whose length happened to be a power of two (a row group of 4
+        // rows) was handed to the pool on return, which refuses arrays it did not make (an internal error).
         if (v.Starts.Length < v.Count)
         {
-            v.Starts = new int[v.Count];
-            v.Lengths = new int[v.Count];
+            v.Starts = ArrayPool<int>.Shared.Rent(v.Count);
+            v.Lengths = ArrayPool<int>.Shared.Rent(v.Count);
         }
     }
 
@@ -48,8 +50,7 @@ internal static class VectorArrays
 
     static void Give<T>(ref T[] array)
     {
-        // Arrays of a numeric vector's lazily made text slices were allocated, not rented; they are dropped.
-        if (array.Length > 0 && (array.Length & (array.Length - 1)) == 0) ArrayPool<T>.Shared.Return(array);
+        if (array.Length > 0) ArrayPool<T>.Shared.Return(array);
         array = [];
     }
 }

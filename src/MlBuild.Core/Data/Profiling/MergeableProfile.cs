@@ -67,6 +67,10 @@ public sealed class MergeableColumn
     public double Min { get; set; } = double.PositiveInfinity;
     /// <summary>Largest finite value (-∞ when none).</summary>
     public double Max { get; set; } = double.NegativeInfinity;
+    /// <summary>Integer, date and datetime columns: the smallest value exactly (<see cref="Min"/> rounds past 2^53), or null.</summary>
+    public long? MinInteger { get; set; }
+    /// <summary>Integer, date and datetime columns: the largest value exactly, or null.</summary>
+    public long? MaxInteger { get; set; }
     /// <summary>Finite values behind <see cref="Mean"/> and <see cref="M2"/>.</summary>
     public long MomentCount { get; set; }
     /// <summary>Mean of the finite values.</summary>
@@ -102,6 +106,8 @@ public sealed class MergeableColumn
         Count += other.Count; Nulls += other.Nulls; Invalid += other.Invalid;
         NaN += other.NaN; PositiveInfinity += other.PositiveInfinity; NegativeInfinity += other.NegativeInfinity;
         Min = Math.Min(Min, other.Min); Max = Math.Max(Max, other.Max);
+        MinInteger = MinInteger is { } a && other.MinInteger is { } b ? Math.Min(a, b) : MinInteger ?? other.MinInteger;
+        MaxInteger = MaxInteger is { } c && other.MaxInteger is { } d ? Math.Max(c, d) : MaxInteger ?? other.MaxInteger;
         AddMoments(other.MomentCount, other.Mean, other.M2);
         if (Values is not null) Values.Merge(other.Values!);
         else Categories!.Merge(other.Categories!);

@@ -72,6 +72,7 @@ public static class ProfileBuilder
         var values = c.Values!;
         long finite = 0;
         double sum = 0, min = c.Min, max = c.Max;
+        long minInteger = c.MinInteger ?? long.MaxValue, maxInteger = c.MaxInteger ?? long.MinValue;
         for (int r = 0; r < rows; r++)
         {
             switch (states[r])
@@ -82,6 +83,11 @@ public static class ProfileBuilder
             }
             c.Count++;
             double x = floats ? v.Doubles[r] : v.Longs[r];
+            if (!floats)
+            {
+                minInteger = Math.Min(minInteger, v.Longs[r]);
+                maxInteger = Math.Max(maxInteger, v.Longs[r]);
+            }
             if (!double.IsFinite(x))
             {
                 if (double.IsNaN(x)) c.NaN++;
@@ -96,6 +102,7 @@ public static class ProfileBuilder
             if (x > max) max = x;
         }
         c.Min = min; c.Max = max;
+        if (!floats && minInteger <= maxInteger) { c.MinInteger = minInteger; c.MaxInteger = maxInteger; }
         if (finite == 0) return;
         // The batch's moments in two passes (the mean first), then combined with the column's: stable where a running
         // sum of squares cancels.

@@ -71,7 +71,13 @@ public static class ProfileJson
             bool any = c.Values!.Count > 0;
             WriteNumberOrNull(w, "min", any ? c.Min : null);
             WriteNumberOrNull(w, "max", any ? c.Max : null);
-            if (any && c.Type is ColumnType.Date or ColumnType.DateTime)
+            if (any && c.MinInteger is { } lo && c.MaxInteger is { } hi)
+            {
+                // Exact: min and max as JSON numbers are doubles, which round integers past 2^53 and datetimes' ticks.
+                w.WriteString("minText", FormatInteger(c.Type, lo));
+                w.WriteString("maxText", FormatInteger(c.Type, hi));
+            }
+            else if (any && c.Type is ColumnType.Date or ColumnType.DateTime)
             {
                 w.WriteString("minText", FormatValue(c.Type, c.Min));
                 w.WriteString("maxText", FormatValue(c.Type, c.Max));
@@ -203,6 +209,30 @@ public static class ProfileJson
         else w.WriteNull(name);
     }
 
+    /// <summary>An integer, date (day number) or datetime (ticks) value exactly, as people read it.</summary>
+    static string FormatInteger(ColumnType type, long value) => type switch
+    {
+        ColumnType.Date => Utf8Parsers.FormatDate(value),
+        ColumnType.DateTime => Utf8Parsers.FormatDateTime(value),
+        _ => value.ToString(CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>An exact extreme written as <c>minText</c>/<c>maxText</c> (<see cref="FormatInteger"/>), or null when absent or not one.</summary>
+    static long? ReadInteger(JsonElement e, string property, ColumnType type)
+    {
+        if (!e.TryGetProperty(property, out var p) || p.ValueKind != JsonValueKind.String) return null;
+        var bytes = System.Text.Encoding.UTF8.GetBytes(p.GetString()!);
+        long v;
+        bool ok = type switch
+        {
+            ColumnType.Integer => Utf8Parsers.TryParseInt64(bytes, out v),
+            ColumnType.Date => Utf8Parsers.TryParseDate(bytes, null, out v),
+            ColumnType.DateTime => Utf8Parsers.TryParseDateTime(bytes, null, out v),
+            _ => (v = 0) != 0,
+        };
+        return ok ? v : null;
+    }
+
     /// <summary>A numeric column's value as people read it: dates and datetimes in ISO form, numbers round-trip.</summary>
     public static string FormatValue(ColumnType type, double value) => type switch
     {
@@ -326,6 +356,9 @@ public static class ProfileJson
             {
                 c.Min = Required(e, "min", display).GetDouble();
                 c.Max = Required(e, "max", display).GetDouble();
+                // The exact extremes when written and consistent with the doubles (a profile from before them has none).
+                if (ReadInteger(e, "minText", type) is { } lo && ReadInteger(e, "maxText", type) is { } hi && lo <= hi && (double)lo == c.Min && (double)hi == c.Max)
+                { c.MinInteger = lo; c.MaxInteger = hi; }
                 if (c.Values.IsExact && (c.Values.Exact().Values[0] != c.Min || c.Values.Exact().Values[^1] != c.Max))
                     throw Unreadable(display, $"column '{name}' has a min or max that is not its smallest or largest value");
             }

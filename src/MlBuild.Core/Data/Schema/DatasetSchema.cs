@@ -36,7 +36,12 @@ public enum ColumnPolicy
 /// <param name="Value">The bound as a double (dates: days since 0001-01-01; datetimes: ticks).</param>
 /// <param name="Text">The bound as written in the schema, for messages.</param>
 /// <param name="Exclusive">Whether the bound itself is outside the allowed range.</param>
-public sealed record Bound(double Value, string Text, bool Exclusive);
+public sealed record Bound(double Value, string Text, bool Exclusive)
+{
+    /// <summary>The bound exactly, for date (day number) and datetime (ticks) bounds, which <see cref="Value"/> may round;
+    /// null for numbers, whose <see cref="Text"/> is read exactly when an integer column compares with it.</summary>
+    public long? Integer { get; init; }
+}
 
 /// <summary>One column of a dataset schema.</summary>
 public sealed class ColumnSchema
@@ -106,12 +111,16 @@ public sealed class RowRule
     public required string Left { get; init; }
     /// <summary>The left side's value when it is a constant, in the unit the other column compares in (number, day number, ticks).</summary>
     public double? LeftConstant { get; init; }
+    /// <summary>The left constant exactly (day number or ticks) when the column is a date or datetime, which a double may round.</summary>
+    public long? LeftConstantInteger { get; init; }
     /// <summary>Operator.</summary>
     public required CompareOp Op { get; init; }
     /// <summary>Right column's name, or the constant's text when <see cref="RightConstant"/> is set.</summary>
     public required string Right { get; init; }
     /// <summary>The right side's value when it is a constant, in the unit the other column compares in (number, day number, ticks).</summary>
     public double? RightConstant { get; init; }
+    /// <summary>The right constant exactly (day number or ticks) when the column is a date or datetime, which a double may round.</summary>
+    public long? RightConstantInteger { get; init; }
     /// <summary>The rule as written.</summary>
     public required string Text { get; init; }
     /// <summary>Tolerated failing share.</summary>

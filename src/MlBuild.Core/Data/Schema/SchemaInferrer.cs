@@ -72,6 +72,17 @@ public static class SchemaInferrer
                 .Where(c => c.Type is not null).Select(c => new ColumnSchema { Name = c.Name, Type = c.Type!.Value }).ToList()
             : ReadColumnNames(resolved[0].FullPath, resolved[0].Display, format, options)
                 .Select(n => new ColumnSchema { Name = n, Type = ColumnType.String }).ToList();
+        // A header cell a schema cannot name (empty, as pandas writes for its index, or a repeated name) gets no column:
+        // it is left out with a warning, and the schema lets undeclared columns through with a warning, not an error.
+        var unnamed = new List<(int Position, string Name)>();
+        var usable = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < firstColumns.Count; i++)
+            if (firstColumns[i].Name.Length == 0 || !usable.Add(firstColumns[i].Name)) unnamed.Add((i + 1, firstColumns[i].Name));
+        var unnamedPositions = unnamed.Select(u => u.Position).ToHashSet();
+        var headerPositions = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < firstColumns.Count; i++)
+            if (!unnamedPositions.Contains(i + 1)) headerPositions[firstColumns[i].Name] = i + 1;
+        firstColumns = firstColumns.Where((_, i) => !unnamedPositions.Contains(i + 1)).ToList();
         var textSchema = new DatasetSchema { Columns = firstColumns, ExtraColumns = ColumnPolicy.Ignore, MinRows = 0, Csv = format };
         var pass1 = DatasetValidator.Validate(new DatasetRequest(name, files, textSchema, baseDirectory), options);
         if (pass1.InputErrors.Count > 0) throw new MlBuildException(pass1.InputErrors[0]);
@@ -83,7 +94,6 @@ public static class SchemaInferrer
                     + $"'{DelimiterName(format.Delimiter)}'{(delimiter is null ? ", detected from the first lines; --delimiter sets it" : "")})",
             });
         var firstFile = resolved[0].Display;
-        var headerPositions = firstColumns.Select((c, i) => (c.Name, i + 1)).ToDictionary(x => x.Name, x => x.Item2);
         MlDiagnostic AtHeader(string code, MlSeverity severity, string column, string message) =>
             new(code, severity, message, firstFile, parquet ? 0 : 1, parquet ? 0 : headerPositions.GetValueOrDefault(column));
 
@@ -158,7 +168,17 @@ public static class SchemaInferrer
         {
             var typeCheck = pass2.Checks.FirstOrDefault(k => k.Column == c.Name && k.Kind == "type" && k.Failures > 0);
             var prof = pass2.Profile!.Columns.First(x => x.Name == c.Name);
-            if (typeCheck is not null)
+            if (typeCheck is not null && parquet && firstColumns.Any(x => x.Name == c.Name && x.Type != ColumnType.String))
+            {
+                // The type comes from the file (a DOUBLE holding NaN): 'string' could not even read the column, so the
+                // type stays and the user learns that validation will report those values.
+                var bad = typeCheck.FirstFailures.Count > 0 ? typeCheck.FirstFailures[0] : null;
+                notes.Add(AtHeader(DiagnosticCodes.InferredNonFinite, MlSeverity.Warning, c.Name,
+                    $"column '{c.Name}' is {TypeName(c)} in the file, but {Count(typeCheck.Failures)} of its values are not"
+                    + (bad is null ? "" : $" ('{bad.Value}' in row group {bad.Location.RowGroup.ToString(CultureInfo.InvariantCulture)}, row {bad.Location.Row.ToString(CultureInfo.InvariantCulture)})")
+                    + $" valid {TypeName(c)} values (a float must be finite); validation reports them as MLB1001. Write nulls for missing values, or give the column a 'tolerance' for 'type'"));
+            }
+            else if (typeCheck is not null)
             {
                 var bad = typeCheck.FirstFailures.Count > 0 ? typeCheck.FirstFailures[0] : null;
                 reasons[c.Name] = $"the values MlBuild lists read as {TypeName(c)}, but {Count(typeCheck.Failures)} others do not"
@@ -188,7 +208,12 @@ public static class SchemaInferrer
                 notes.Add(AtHeader(DiagnosticCodes.InferredAmbiguousDate, MlSeverity.Warning, c.Name,
                     $"column '{c.Name}' reads as dates in format '{f}' and also in '{other}': every day is 12 or less, so the data cannot tell day from month; check the format written"));
         }
-        var schema = new DatasetSchema { Columns = final, MinRows = 1, Csv = format };
+        foreach (var (position, header) in unnamed)
+            notes.Add(new MlDiagnostic(DiagnosticCodes.InferredUnnamedColumn, MlSeverity.Warning,
+                (header.Length == 0 ? $"column {position} of the header has no name" : $"column {position} of the header repeats the name '{header}'")
+                + "; it is left out of the schema, which therefore lets undeclared columns through with a warning (\"extraColumns\": \"warn\"). Name it in the header to have it checked",
+                firstFile, parquet ? 0 : 1, parquet ? 0 : position));
+        var schema = new DatasetSchema { Columns = final, MinRows = 1, Csv = format, ExtraColumns = unnamed.Count > 0 ? ColumnPolicy.Warn : ColumnPolicy.Error };
         return new InferenceResult(schema, ToJson(schema), notes);
     }
 
@@ -397,6 +422,7 @@ public static class SchemaInferrer
                 }
                 w.WriteEndObject();
             }
+            if (schema.ExtraColumns != ColumnPolicy.Error) w.WriteString("extraColumns", schema.ExtraColumns.ToString().ToLowerInvariant());
             w.WriteStartArray("columns");
             foreach (var c in schema.Columns)
             {
@@ -427,7 +453,9 @@ public static class SchemaInferrer
 
     static void WriteBound(Utf8JsonWriter w, string name, ColumnSchema c, Bound b)
     {
-        if (c.Type is ColumnType.Integer or ColumnType.Float) w.WriteNumber(name, b.Value);
+        // An integer as its exact text: the double would write 9007199254740993 as 9007199254740992.
+        if (c.Type == ColumnType.Integer && long.TryParse(b.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long exact)) w.WriteNumber(name, exact);
+        else if (c.Type is ColumnType.Integer or ColumnType.Float) w.WriteNumber(name, b.Value);
         else w.WriteString(name, c.Type == ColumnType.Date ? b.Text : b.Text);
     }
 }

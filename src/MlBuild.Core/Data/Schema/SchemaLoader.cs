@@ -324,8 +324,8 @@ public static class SchemaLoader
         var rightCol = right.IsColumn ? Column(right) : null;
         if (leftCol is not null && rightCol is not null && Family(leftCol.Type) != Family(rightCol.Type))
             throw Invalid($"compares column '{leftCol.Name}' of type {TypeName(leftCol.Type)} with column '{rightCol.Name}' of type {TypeName(rightCol.Type)}; both sides need the same kind (numbers, dates or datetimes).");
-        double? leftConstant = leftCol is null ? Constant(left, rightCol!, Invalid) : null;
-        double? rightConstant = rightCol is null ? Constant(right, leftCol!, Invalid) : null;
+        var (leftConstant, leftInteger) = leftCol is null ? Constant(left, rightCol!, Invalid) : (null, null);
+        var (rightConstant, rightInteger) = rightCol is null ? Constant(right, leftCol!, Invalid) : (null, null);
 
         var op = opText switch
         {
@@ -341,9 +341,11 @@ public static class SchemaLoader
             Name = r["name"] is { } n ? ctx.String(n, "name") : text.Trim(),
             Left = left.Text,
             LeftConstant = leftConstant,
+            LeftConstantInteger = leftInteger,
             Op = op,
             Right = right.Text,
             RightConstant = rightConstant,
+            RightConstantInteger = rightInteger,
             Text = text.Trim(),
             Tolerance = r["tolerance"] is { } t ? ctx.Share(t, "tolerance") : 0,
         };
@@ -354,8 +356,9 @@ public static class SchemaLoader
     /// <summary>Integers and floats compare with each other; dates (day numbers) and datetimes (ticks) only with their own kind.</summary>
     static int Family(ColumnType type) => type switch { ColumnType.Date => 1, ColumnType.DateTime => 2, _ => 0 };
 
-    /// <summary>A constant in the unit the column's values are compared in (day numbers for dates, ticks for datetimes).</summary>
-    static double Constant(RuleOperand c, ColumnSchema column, Func<string, MlBuildException> invalid)
+    /// <summary>A constant in the unit the column's values are compared in (day numbers for dates, ticks for datetimes),
+    /// with the exact integer for dates and datetimes.</summary>
+    static (double?, long?) Constant(RuleOperand c, ColumnSchema column, Func<string, MlBuildException> invalid)
     {
         // Parsed as the column's min/max bounds are (Ctx.Bound), so a rule's constant and a bound mean the same instant.
         switch (column.Type)
@@ -363,19 +366,32 @@ public static class SchemaLoader
             case ColumnType.Date when c.IsQuotedConstant:
                 if (DateOnly.TryParseExact(c.Text, column.Format ?? "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
                     || DateOnly.TryParseExact(c.Text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out d))
-                    return d.DayNumber;
+                    return (d.DayNumber, d.DayNumber);
                 throw invalid($"compares date column '{column.Name}' with '{c.Text}', which is not a date (yyyy-MM-dd{(column.Format is null ? "" : $" or {column.Format}")}).");
             case ColumnType.DateTime when c.IsQuotedConstant:
-                if (DateTime.TryParse(c.Text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var dt))
-                    return dt.Ticks;
+                if (TryParseDateTime(c.Text, out long ticks))
+                    return (ticks, ticks);
                 throw invalid($"compares datetime column '{column.Name}' with '{c.Text}', which is not a date and time.");
             case ColumnType.Integer or ColumnType.Float when !c.IsQuotedConstant:
-                return double.Parse(c.Text, NumberStyles.Float, CultureInfo.InvariantCulture);
+                return (double.Parse(c.Text, NumberStyles.Float, CultureInfo.InvariantCulture), null);
             case ColumnType.Integer or ColumnType.Float:
                 throw invalid($"compares {TypeName(column.Type)} column '{column.Name}' with the quoted constant '{c.Text}'; write a number without quotes.");
             default:
                 throw invalid($"compares {TypeName(column.Type)} column '{column.Name}' with the number {c.Text}; write a {TypeName(column.Type)} in single quotes (e.g. '2024-01-31').");
         }
+    }
+
+    /// <summary>
+    /// A datetime bound or constant as UTC ticks. Through <see cref="DateTimeOffset"/>: <see cref="DateTime"/>'s parse
+    /// with an offset wraps an instant before 0001-01-01 UTC round to the same day (23:00 for
+    /// <c>0001-01-01T00:00:00+01:00</c>) instead of refusing it.
+    /// </summary>
+    internal static bool TryParseDateTime(string text, out long ticks)
+    {
+        ticks = 0;
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var dto)) return false;
+        ticks = dto.UtcTicks;
+        return true;
     }
 
     static void SkipSpaces(string s, ref int pos)
@@ -508,11 +524,11 @@ public static class SchemaLoader
                 if (!DateOnly.TryParseExact(text, format ?? "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
                     && !DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out d))
                     throw At(DiagnosticCodes.SchemaInvalidValue, node, $"The bound '{text}' of date column '{column}' is not a valid date.");
-                return new Bound(d.DayNumber, text, exclusive);
+                return new Bound(d.DayNumber, text, exclusive) { Integer = d.DayNumber };
             }
-            if (!DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var dt))
+            if (!TryParseDateTime(text, out long ticks))
                 throw At(DiagnosticCodes.SchemaInvalidValue, node, $"The bound '{text}' of datetime column '{column}' is not a valid date and time.");
-            return new Bound(dt.Ticks, text, exclusive);
+            return new Bound(ticks, text, exclusive) { Integer = ticks };
         }
     }
 }

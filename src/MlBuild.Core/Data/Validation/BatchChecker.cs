@@ -25,6 +25,8 @@ internal sealed class ColumnAccumulator(QuantileSketch? sketch = null, HyperLogL
 {
     public long Count, Nulls, Invalid, Trues;
     public double Min = double.PositiveInfinity, Max = double.NegativeInfinity, Mean, M2;
+    /// <summary>Integer, date and datetime columns: the extremes exactly (<see cref="Min"/> and <see cref="Max"/> may round past 2^53).</summary>
+    public long MinInteger = long.MaxValue, MaxInteger = long.MinValue;
     /// <summary>M2 is in units of 4^Exponent: 0 unless values past <see cref="Moments.InSafeRange"/> were seen.</summary>
     public int Exponent;
     public readonly QuantileSketch Sketch = sketch ?? new();
@@ -148,11 +150,25 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
     /// <summary>The row rules (comparisons between columns) of a batch whose columns are decoded.</summary>
     public void CheckRules(BatchResult r)
     {
-        foreach (var (rule, check, left, right) in plan.Rules)
+        for (int k = 0; k < plan.Rules.Length; k++)
+        {
+            var (rule, check, left, right) = plan.Rules[k];
             if (right < 0)
-                CheckConstantRule(r, rule, check, r.Batch.Columns[left], plan.Columns[left].DataPosition);
+                CheckConstantRule(r, rule, check, r.Batch.Columns[left], plan.Columns[left].DataPosition, plan.RuleConstants[k]);
             else
                 CheckRule(r, rule, check, r.Batch.Columns[left], r.Batch.Columns[right], plan.Columns[left].DataPosition);
+        }
+    }
+
+    /// <summary>The sign of a minus b for two cells holding values: exact for integers, dates and datetimes (longs),
+    /// and for an integer against a float; doubles otherwise.</summary>
+    static int CompareCells(ColumnVector left, ColumnVector right, int i)
+    {
+        if (left.UsesLongs && right.UsesLongs) return left.Longs[i].CompareTo(right.Longs[i]);
+        if (left.UsesLongs) return ExactReal.Compare(left.Longs[i], right.Doubles[i]);
+        if (right.UsesLongs) return -ExactReal.Compare(right.Longs[i], left.Doubles[i]);
+        double a = left.Doubles[i], b = right.Doubles[i];
+        return a < b ? -1 : a > b ? 1 : a == b ? 0 : 2; // 2: unordered (NaN), which only != holds for
     }
 
     /// <summary>The checks and profile of one column of the batch.</summary>
@@ -220,6 +236,7 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
         var states = v.States.AsSpan(0, v.Count);
         long n = 0;
         double sum = 0, min = acc.Min, max = acc.Max;
+        long minInteger = acc.MinInteger, maxInteger = acc.MaxInteger;
         double lo = p.Min, hi = p.Max;
         bool minExclusive = p.MinExclusive, maxExclusive = p.MaxExclusive;
         var allowed = typeof(T) == typeof(long) ? p.AllowedIntegers : null;
@@ -233,7 +250,13 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
             sum += x;
             if (x < min) min = x;
             if (x > max) max = x;
-            var failed = ValueChecks.Bounds(x, lo, hi, minExclusive, maxExclusive);
+            if (typeof(T) == typeof(long))
+            {
+                long integer = long.CreateTruncating(values[i]);
+                if (integer < minInteger) minInteger = integer;
+                if (integer > maxInteger) maxInteger = integer;
+            }
+            var failed = typeof(T) == typeof(double) ? ValueChecks.Bounds(x, lo, hi, minExclusive, maxExclusive) : ValueChecks.Bounds(p, long.CreateTruncating(values[i]));
             if (allowed is not null && !allowed.Contains(long.CreateTruncating(values[i]))) failed |= ValueFailures.NotAllowed;
             if (failed != ValueFailures.None) FailValue(r, p, v, i, failed);
             quantiles.Add(x);
@@ -244,6 +267,8 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
         if (n == 0) return;
         acc.Min = min;
         acc.Max = max;
+        acc.MinInteger = minInteger;
+        acc.MaxInteger = maxInteger;
         if (typeof(T) == typeof(double) && !Moments.InSafeRange(min, max))
         {
             Moments.ScaledPresent(states, MemoryMarshal.Cast<T, double>(values), out _, out double scaledMean, out double scaledM2, out int exponent);
@@ -266,7 +291,7 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
     /// <paramref name="integers"/>: the column's own values when <paramref name="values"/> are integers as doubles.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    bool CheckDenseDoubles(BatchResult r, ColumnPlan p, ColumnAccumulator acc, ReadOnlySpan<double> values, ReadOnlySpan<long> integers = default)
+    bool CheckDenseDoubles(BatchResult r, ColumnPlan p, ColumnAccumulator acc, ReadOnlySpan<double> values, ReadOnlySpan<long> integers = default, bool boundsChecked = false)
     {
         if (!Vector256.IsHardwareAccelerated || values.Length < Vector256<double>.Count) return false;
         var sum = Vector256<double>.Zero;
@@ -292,7 +317,7 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
         }
         // The batch's extremes pass the bounds: every value does (a NaN makes the total NaN). Magnitudes past the
         // safe range take the scalar loop too, whose moments are scaled.
-        if (!double.IsFinite(total) || !ValueChecks.AllWithinBounds(p, low, high) || !Moments.InSafeRange(low, high))
+        if (!double.IsFinite(total) || !(boundsChecked || ValueChecks.AllWithinBounds(p, low, high)) || !Moments.InSafeRange(low, high))
             return false;
 
         long n = values.Length;
@@ -330,17 +355,51 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
     }
 
     /// <summary>
-    /// An integer, date or datetime column's values: as doubles (what the scalar loop compares and sums
-    /// too) through <see cref="CheckDenseDoubles"/>, the distinct count still hashing the integers.
+    /// An integer, date or datetime column's values: the bounds tested exactly on the batch's integer extremes, then
+    /// as doubles (what the scalar loop sums too) through <see cref="CheckDenseDoubles"/>, the distinct count still
+    /// hashing the integers.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     bool CheckDenseLongs(BatchResult r, ColumnPlan p, ColumnAccumulator acc, ReadOnlySpan<long> values)
     {
+        if (values.IsEmpty) return false;
         var doubles = System.Buffers.ArrayPool<double>.Shared.Rent(values.Length);
         try
         {
-            for (int i = 0; i < values.Length; i++) doubles[i] = values[i];
-            return CheckDenseDoubles(r, p, acc, doubles.AsSpan(0, values.Length), values);
+            long low = values[0], high = values[0];
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated && values.Length >= Vector256<long>.Count)
+            {
+                // Four at a time: the conversion and the exact extremes in one pass over the integers.
+                var lows = Vector256.Create(low);
+                var highs = lows;
+                ref long from = ref MemoryMarshal.GetReference(values);
+                ref double to = ref MemoryMarshal.GetArrayDataReference(doubles);
+                for (; i <= values.Length - Vector256<long>.Count; i += Vector256<long>.Count)
+                {
+                    var x = Vector256.LoadUnsafe(ref from, (nuint)i);
+                    lows = Vector256.Min(lows, x);
+                    highs = Vector256.Max(highs, x);
+                    Vector256.ConvertToDouble(x).StoreUnsafe(ref to, (nuint)i);
+                }
+                for (int k = 0; k < Vector256<long>.Count; k++)
+                {
+                    low = Math.Min(low, lows.GetElement(k));
+                    high = Math.Max(high, highs.GetElement(k));
+                }
+            }
+            for (; i < values.Length; i++)
+            {
+                long x = values[i];
+                doubles[i] = x;
+                low = Math.Min(low, x);
+                high = Math.Max(high, x);
+            }
+            if (!ValueChecks.AllWithinBounds(p, low, high)) return false;
+            if (!CheckDenseDoubles(r, p, acc, doubles.AsSpan(0, values.Length), values, boundsChecked: true)) return false;
+            acc.MinInteger = Math.Min(acc.MinInteger, low);
+            acc.MaxInteger = Math.Max(acc.MaxInteger, high);
+            return true;
         }
         finally { System.Buffers.ArrayPool<double>.Shared.Return(doubles); }
     }
@@ -443,16 +502,8 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
         {
             if (left.States[i] != CellState.Value || right.States[i] != CellState.Value) continue;
             evaluated++;
-            double a = left.AsDouble(i), b = right.AsDouble(i);
-            bool ok = rule.Op switch
-            {
-                CompareOp.Less => a < b,
-                CompareOp.LessOrEqual => a <= b,
-                CompareOp.Greater => a > b,
-                CompareOp.GreaterOrEqual => a >= b,
-                CompareOp.Equal => a == b,
-                _ => a != b,
-            };
+            int sign = CompareCells(left, right, i);
+            bool ok = sign == 2 ? rule.Op == CompareOp.NotEqual : ExactReal.Holds(rule.Op, sign);
             if (!ok)
                 Fail(r, check, i, dataColumn, left,
                     $"rule '{rule.Text}' fails: {rule.Left} '{CellText(left, i)}', {rule.Right} '{CellText(right, i)}'");
@@ -462,7 +513,7 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
 
     /// <summary>A rule between a column and a constant; a constant on the left is turned around once per batch
     /// (<c>5 &lt; x</c> is <c>x &gt; 5</c>) so the row loop always reads column OP constant.</summary>
-    void CheckConstantRule(BatchResult r, RowRule rule, int check, ColumnVector? column, int dataColumn)
+    void CheckConstantRule(BatchResult r, RowRule rule, int check, ColumnVector? column, int dataColumn, ExactReal exact)
     {
         if (column is null) return;
         bool constantOnLeft = rule.LeftConstant is not null;
@@ -481,7 +532,13 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
         {
             if (column.States[i] != CellState.Value) continue;
             evaluated++;
-            double a = column.AsDouble(i);
+            if (column.UsesLongs)
+            {
+                if (!ExactReal.Holds(op, exact.CompareWith(column.Longs[i])))
+                    Fail(r, check, i, dataColumn, column, $"rule '{rule.Text}' fails: {name} '{CellText(column, i)}'");
+                continue;
+            }
+            double a = column.Doubles[i];
             bool ok = op switch
             {
                 CompareOp.Less => a < k,

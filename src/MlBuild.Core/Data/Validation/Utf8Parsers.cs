@@ -532,12 +532,14 @@ public static class Utf8Parsers
         Span<char> chars = stackalloc char[64];
         if (s.Length > 64 || s.Length < 10 || !Encoding.UTF8.TryGetChars(s, chars, out int n)) return false;
         var text = chars[..n];
-        const DateTimeStyles styles = DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal;
+        // DateTimeOffset, not DateTime: DateTime's AdjustToUniversal wraps an instant before 0001-01-01 UTC
+        // (0001-01-01T00:00:00+01:00) round to 23:00 of that day; DateTimeOffset refuses it, so it is a type error.
+        const DateTimeStyles styles = DateTimeStyles.AssumeUniversal;
         bool ok = format is null
-            ? DateTime.TryParseExact(text, IsoDateTimeFormats, CultureInfo.InvariantCulture, styles, out var dt)
-            : DateTime.TryParseExact(text, format, CultureInfo.InvariantCulture, styles, out dt);
+            ? DateTimeOffset.TryParseExact(text, IsoDateTimeFormats, CultureInfo.InvariantCulture, styles, out var dt)
+            : DateTimeOffset.TryParseExact(text, format, CultureInfo.InvariantCulture, styles, out dt);
         if (!ok) return false;
-        ticks = dt.Ticks;
+        ticks = dt.UtcTicks;
         return true;
     }
 

@@ -103,6 +103,8 @@ internal sealed class ValidationMerger
                 into.AddMoments(from.Count, from.Mean, from.M2, from.Exponent);
                 if (from.Min < into.Min) into.Min = from.Min;
                 if (from.Max > into.Max) into.Max = from.Max;
+                into.MinInteger = Math.Min(into.MinInteger, from.MinInteger);
+                into.MaxInteger = Math.Max(into.MaxInteger, from.MaxInteger);
                 if (!r.SharedSketches) into.Sketch.Merge(from.Sketch);
             }
             else into.Count += from.Count;
@@ -248,7 +250,11 @@ internal sealed class ValidationMerger
             if ((numeric || type is ColumnType.Date or ColumnType.DateTime) && a.Count > 0)
             {
                 cp.Min = a.Min; cp.Max = a.Max;
-                cp.MinText = FormatValue(type, a.Min); cp.MaxText = FormatValue(type, a.Max);
+                // Integers, dates and datetimes from their exact extremes: a double would print 9007199254740993 as
+                // ...992, or a datetime a tick off.
+                bool exact = type != ColumnType.Float && a.MinInteger <= a.MaxInteger;
+                cp.MinText = exact ? FormatInteger(type, a.MinInteger) : FormatValue(type, a.Min);
+                cp.MaxText = exact ? FormatInteger(type, a.MaxInteger) : FormatValue(type, a.Max);
                 if (numeric)
                 {
                     cp.Mean = a.Mean;
@@ -281,6 +287,13 @@ internal sealed class ValidationMerger
         }
         return profile;
     }
+
+    static string FormatInteger(ColumnType type, long v) => type switch
+    {
+        ColumnType.Date => Utf8Parsers.FormatDate(v),
+        ColumnType.DateTime => Utf8Parsers.FormatDateTime(v),
+        _ => v.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     static string FormatValue(ColumnType type, double v) => type switch
     {

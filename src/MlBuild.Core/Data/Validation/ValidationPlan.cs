@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using MlBuild.Core.Data.Schema;
 using MlBuild.Core.Diagnostics;
+using ExactReal = MlBuild.Core.Data.Checks.ExactReal;
 
 namespace MlBuild.Core.Data.Validation;
 
@@ -18,6 +19,9 @@ internal sealed class ColumnPlan
     public int TypeCheck = -1, NotNullCheck = -1, MinCheck = -1, MaxCheck = -1, AllowedCheck = -1, PatternCheck = -1, LengthCheck = -1, UniqueCheck = -1;
     public double Min = double.NegativeInfinity, Max = double.PositiveInfinity;
     public bool MinExclusive, MaxExclusive;
+    /// <summary>For integer, date and datetime columns: the smallest and largest integer the bounds let through, exactly
+    /// (<see cref="ExactReal"/>; outside the long range when no value or every value passes).</summary>
+    public Int128 LowestInteger = long.MinValue, HighestInteger = long.MaxValue;
     public Utf8Set? Allowed;
     public HashSet<long>? AllowedIntegers;
 }
@@ -60,11 +64,13 @@ internal sealed class ValidationPlan
             if (c.Min is { } min)
             {
                 p.Min = min.Value; p.MinExclusive = min.Exclusive;
+                p.LowestInteger = ExactBound(min).LowestAllowed(min.Exclusive);
                 p.MinCheck = Add(c.Name, $"{c.Name}.min", "min", DiagnosticCodes.BelowMin, (min.Exclusive ? "exclusive min " : "min ") + min.Text, Tol("min"));
             }
             if (c.Max is { } max)
             {
                 p.Max = max.Value; p.MaxExclusive = max.Exclusive;
+                p.HighestInteger = ExactBound(max).HighestAllowed(max.Exclusive);
                 p.MaxCheck = Add(c.Name, $"{c.Name}.max", "max", DiagnosticCodes.AboveMax, (max.Exclusive ? "exclusive max " : "max ") + max.Text, Tol("max"));
             }
             if (c.Allowed is { } allowed)
@@ -91,9 +97,19 @@ internal sealed class ValidationPlan
             int left = r.LeftConstant is null ? IndexOf(r.Left) : IndexOf(r.Right);
             int right = r.LeftConstant is null && r.RightConstant is null ? IndexOf(r.Right) : -1;
             rules.Add((r, Add(null, $"rule:{r.Name}", "rule", DiagnosticCodes.RuleViolated, r.Text, r.Tolerance), left, right));
+            ExactReal constant = default;
+            if (r.LeftConstant is { } lc) constant = r.LeftConstantInteger is { } li ? ExactReal.Of(li) : ExactReal.Parse(r.Left, lc);
+            else if (r.RightConstant is { } rc) constant = r.RightConstantInteger is { } ri ? ExactReal.Of(ri) : ExactReal.Parse(r.Right, rc);
+            RuleConstants.Add(constant);
         }
         Rules = [.. rules];
     }
+
+    /// <summary>Each rule's constant exactly, for integer, date and datetime columns (default for column-to-column rules).</summary>
+    public List<ExactReal> RuleConstants { get; } = [];
+
+    /// <summary>A bound exactly: a date's or datetime's integer, or a number's text read without rounding.</summary>
+    static ExactReal ExactBound(Bound b) => b.Integer is { } i ? ExactReal.Of(i) : ExactReal.Parse(b.Text, b.Value);
 
     int IndexOf(string column)
     {

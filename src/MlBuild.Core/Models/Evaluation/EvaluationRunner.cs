@@ -212,6 +212,7 @@ public static class EvaluationRunner
         w.WriteString("comparison", r.Comparison);
         w.WriteNumber("n", r.Count);
         if (r.Baseline is { } b) Number(w, "baseline", b);
+        if (r.BaselineSource is { } source) w.WriteString("baselineSource", source);
         w.WriteString("interval", Method(r.Method));
         if (r.Method != IntervalMethod.None) w.WriteNumber("confidence", r.ConfidenceLevel);
         if (r.Seed is { } seed) w.WriteNumber("seed", seed);

@@ -20,12 +20,13 @@ internal static class ArtifactGates
                 ? Check(gate, context, "latency", gate.Name ?? $"latency p{l.Percentile} <= {F(l.MaxMilliseconds)} ms", $"latency-p{l.Percentile}-ms",
                         NearestRank(lat, l.Percentile), l.MaxMilliseconds, DiagnosticCodes.LatencyOverBudget, lat.Count)
                 : NotMeasured(gate, context, "latency", $"latency p{l.Percentile} <= {F(l.MaxMilliseconds)} ms"),
-            GoldenGateSpec g => m?.Golden is { } golden
+            GoldenGateSpec g => (m?.GoldenByFile is { } byFile && byFile.TryGetValue(g.File, out var forFile) ? forFile : m?.Golden) is { } golden
                 ? Check(gate, context, "golden", gate.Name ?? $"golden predictions {g.File} within {F(g.Tolerance)}", "max-abs-difference",
-                        golden.MaxAbsDifference, g.Tolerance, DiagnosticCodes.GoldenMoved, golden.Rows)
+                        golden.MaxAbsDifference, g.Tolerance, DiagnosticCodes.GoldenMoved, golden.Rows,
+                        detail: $"{golden.Mismatches} of {golden.Rows} golden rows moved by more than {F(g.Tolerance)} (largest difference {F(golden.MaxAbsDifference)})")
                 : NotMeasured(gate, context, "golden", $"golden predictions {g.File}"),
             RoundTripGateSpec r => m?.RoundTripMaxDifference is { } diff
-                ? Check(gate, context, "round-trip", gate.Name ?? $"save/load round trip within {F(r.Tolerance)}", "max-abs-difference", diff, r.Tolerance, DiagnosticCodes.GoldenMoved)
+                ? Check(gate, context, "round-trip", gate.Name ?? $"save/load round trip within {F(r.Tolerance)}", "max-abs-difference", diff, r.Tolerance, DiagnosticCodes.RoundTripMismatch)
                 : NotMeasured(gate, context, "round-trip", "save/load round trip"),
             ReproducibilityGateSpec p => m?.Reproducibility is { } level
                 ? Check(gate, context, "reproducibility", gate.Name ?? $"reproducibility at least {Word(p.Require)}", "level",
@@ -53,7 +54,7 @@ internal static class ArtifactGates
     {
         Name = gate.Name ?? name, Kind = kind, Decision = Verdict.Skipped, Verdict = Verdict.Skipped,
         Diagnostic = context.Diagnostic(kind == "reproducibility" ? DiagnosticCodes.NotReproducible : kind == "size" ? DiagnosticCodes.ModelTooLarge
-                                        : kind == "latency" ? DiagnosticCodes.LatencyOverBudget : DiagnosticCodes.GoldenMoved,
+                                        : kind == "latency" ? DiagnosticCodes.LatencyOverBudget : kind == "round-trip" ? DiagnosticCodes.RoundTripMismatch : DiagnosticCodes.GoldenMoved,
                                         MlSeverity.Info, $"Gate '{gate.Name ?? name}' was not run: this evaluation has no model artifact to measure."),
     };
 
@@ -72,5 +73,6 @@ internal static class ArtifactGates
         _ => "different",
     };
 
-    static string F(double v) => v.ToString("0.####", CultureInfo.InvariantCulture);
+    // Tolerances such as 1e-6 must not print as 0.
+    static string F(double v) => v != 0 && Math.Abs(v) < 1e-4 ? v.ToString("0.###E+0", CultureInfo.InvariantCulture) : v.ToString("0.####", CultureInfo.InvariantCulture);
 }

@@ -148,13 +148,14 @@ public static class GateEvaluator
         if (gate.MinGain is { } gain) checks.Add(($"{prefix} gain vs {baselineName} >= {F(gain)}{(rel ? " (relative)" : "")}{suffix}", gain, true));
 
         var basePredictions = pairedBaseline ?? baseline?.Predictions;
+        var source = FindBaseline(gate, context.Inputs)?.Source;
         double? baseValue = null;
         if (basePredictions is null && baseline?.Metrics is { } metrics)
             foreach (var (k, v) in metrics)
                 if (MetricCatalog.Find(k, set.Task)?.Name == metric.Name) baseValue = v;
         if (basePredictions is null && baseValue is null)
         {
-            foreach (var check in checks) yield return MissingBaseline(gate, check.Name, baselineName, metric.Name, context);
+            foreach (var check in checks) yield return MissingBaseline(gate, check.Name, baselineName, metric.Name, context, FindBaseline(gate, context.Inputs)?.MissingReason);
             yield break;
         }
         foreach (var (name, amount, isGain) in checks)
@@ -166,7 +167,7 @@ public static class GateEvaluator
                 double allowed = rel ? Math.Abs(b) * amount : amount;
                 // Good side of the difference: higher-better metrics must not fall by more than `allowed` (or must gain it).
                 double threshold = isGain ? (higher ? allowed : -allowed) : (higher ? -allowed : allowed);
-                yield return Bound(name, "baseline", diff with { Metric = $"{metric.Name} - {baselineName}" }, threshold, higher, context, b);
+                yield return Bound(name, "baseline", diff with { Metric = $"{metric.Name} - {baselineName}" }, threshold, higher, context, b) with { BaselineSource = source };
             }
             else
             {
@@ -175,7 +176,7 @@ public static class GateEvaluator
                 double allowed = rel ? Math.Abs(b) * amount : amount;
                 double threshold = isGain ? (higher ? b + allowed : b - allowed) : (higher ? b - allowed : b + allowed);
                 var e = Evaluator.Evaluate(set, metric, options);
-                yield return Bound(name, "baseline", e, threshold, higher, context, b);
+                yield return Bound(name, "baseline", e, threshold, higher, context, b) with { BaselineSource = source };
             }
         }
     }
@@ -186,7 +187,7 @@ public static class GateEvaluator
         return inputs.Baselines.Count == 1 ? inputs.Baselines.Values.First() : null;
     }
 
-    static GateResult MissingBaseline(MetricGateSpec gate, string name, string baselineName, string metric, Context context)
+    static GateResult MissingBaseline(MetricGateSpec gate, string name, string baselineName, string metric, Context context, string? reason = null)
     {
         var policy = gate.MissingBaseline ?? context.Defaults.MissingBaseline;
         var verdict = policy switch { MissingBaselinePolicy.Warn => Verdict.Warn, MissingBaselinePolicy.Skip => Verdict.Skipped, _ => Verdict.Fail };
@@ -195,7 +196,7 @@ public static class GateEvaluator
             Name = name, Kind = "baseline", Metric = metric, Decision = verdict == Verdict.Fail ? Verdict.Fail : Verdict.Skipped, Verdict = verdict,
             Diagnostic = context.Diagnostic(DiagnosticCodes.GateBaselineMissing,
                 verdict == Verdict.Fail ? MlSeverity.Error : verdict == Verdict.Warn ? MlSeverity.Warning : MlSeverity.Info,
-                $"Gate '{name}' has no baseline '{baselineName}' with {metric} to compare with (missing-baseline policy: {policy.ToString().ToLowerInvariant()})."),
+                $"Gate '{name}' has no baseline '{baselineName}' with {metric} to compare with{(reason is null ? "" : ": " + reason)} (missing-baseline policy: {policy.ToString().ToLowerInvariant()})."),
         };
     }
 

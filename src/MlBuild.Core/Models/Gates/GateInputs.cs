@@ -7,7 +7,13 @@ namespace MlBuild.Core.Models.Gates;
 /// <param name="Name">How the gate names it (an alias such as <c>prod</c>, or a file).</param>
 /// <param name="Predictions">The baseline's predictions on the candidate's test rows, or null.</param>
 /// <param name="Metrics">The baseline's metric values by canonical name, or null.</param>
-public sealed record Baseline(string Name, PredictionSet? Predictions = null, IReadOnlyDictionary<string, double>? Metrics = null);
+public sealed record Baseline(string Name, PredictionSet? Predictions = null, IReadOnlyDictionary<string, double>? Metrics = null)
+{
+    /// <summary>Which model the baseline is, for the gate results (e.g. <c>churn 3 (prod)</c> from a registry), or null.</summary>
+    public string? Source { get; init; }
+    /// <summary>Why the baseline is missing (no registry, no such alias...), said in the missing-baseline diagnostic; null when present.</summary>
+    public string? MissingReason { get; init; }
+}
 
 /// <summary>Result of comparing a model's predictions with its golden file.</summary>
 /// <param name="Rows">Golden rows compared.</param>
@@ -22,8 +28,10 @@ public sealed record ArtifactMeasurements
     public long? ModelBytes { get; init; }
     /// <summary>Per-row prediction latencies after warm-up, in milliseconds.</summary>
     public IReadOnlyList<double>? LatenciesMs { get; init; }
-    /// <summary>Golden comparison; its tolerance was the gate's.</summary>
+    /// <summary>Golden comparison; its tolerance was the gate's (used by a golden gate whose file is not in <see cref="GoldenByFile"/>).</summary>
     public GoldenComparison? Golden { get; init; }
+    /// <summary>Golden comparisons by the file as the gate names it (several golden gates, one file each).</summary>
+    public IReadOnlyDictionary<string, GoldenComparison>? GoldenByFile { get; init; }
     /// <summary>Largest absolute score difference between in-memory and saved-then-loaded predictions.</summary>
     public double? RoundTripMaxDifference { get; init; }
     /// <summary>Level a train-twice comparison reached.</summary>

@@ -67,6 +67,7 @@ public static class GateReport
         };
         s.With("gate", r.Kind).With("decision", r.Decision.Word());
         if (r.Metric is not null) s.With("metric", r.Metric);
+        if (r.BaselineSource is not null) s.With("baseline", r.BaselineSource);
         s.With("comparison", r.Comparison);
         if (r.Method != IntervalMethod.None) s.With("interval", r.Method == IntervalMethod.Wilson ? "wilson" : "bootstrap-percentile");
         if (r.Seed is { } seed) s.With("seed", Invariant(seed));

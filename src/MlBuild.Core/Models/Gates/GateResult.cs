@@ -35,6 +35,8 @@ public sealed record GateResult
     public long Count { get; init; }
     /// <summary>Baseline's value on the same rows (or from its metrics file), when compared with one.</summary>
     public double? Baseline { get; init; }
+    /// <summary>Which model the baseline was (e.g. <c>churn 3 (prod)</c> from the registry), when known.</summary>
+    public string? BaselineSource { get; init; }
     /// <summary>How the interval was computed.</summary>
     public IntervalMethod Method { get; init; }
     /// <summary>Confidence level of the interval.</summary>
@@ -64,7 +66,7 @@ public sealed record GateResult
             if (!double.IsNaN(Low)) text += $" [{F(Low)}, {F(High)}]";
             text += $" {Comparison} {F(Threshold)}";
             if (Count > 0) text += $", n={Count.ToString(CultureInfo.InvariantCulture)}";
-            if (Baseline is { } b) text += $", baseline {F(b)}";
+            if (Baseline is { } b) text += $", baseline {F(b)}" + (BaselineSource is { } source ? $" ({source})" : "");
             text += Method switch
             {
                 IntervalMethod.Wilson => $", Wilson {P(ConfidenceLevel)}",
@@ -78,7 +80,8 @@ public sealed record GateResult
         return text;
     }
 
-    static string F(double v) => v.ToString("0.####", CultureInfo.InvariantCulture);
+    // Artifact tolerances such as 1e-6 must not print as 0.
+    static string F(double v) => v != 0 && Math.Abs(v) < 1e-4 ? v.ToString("0.###E+0", CultureInfo.InvariantCulture) : v.ToString("0.####", CultureInfo.InvariantCulture);
     static string P(double level) => (level * 100).ToString("0.##", CultureInfo.InvariantCulture) + " %";
 }
 

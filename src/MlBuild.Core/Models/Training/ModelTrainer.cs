@@ -7,6 +7,7 @@ using MlBuild.Core.Data.Validation;
 using MlBuild.Core.Diagnostics;
 using MlBuild.Core.Models.Gates;
 using MlBuild.Core.Models.Evaluation;
+using MlBuild.Core.Models.External;
 using MlBuild.Core.Pipeline;
 
 namespace MlBuild.Core.Models.Training;
@@ -43,8 +44,10 @@ public sealed class TrainedModel
     public required ITransformer Model { get; init; }
     /// <summary>The model's input schema (as saved in the zip).</summary>
     public required DataViewSchema InputSchema { get; init; }
-    /// <summary>The model file's bytes (byte-stable: see <see cref="ModelZip.Normalize"/>).</summary>
+    /// <summary>The model file's bytes (byte-stable: see <see cref="ModelZip.Normalize"/>; an ONNX model's file as it is).</summary>
     public required byte[] ModelZipBytes { get; init; }
+    /// <summary>The model file's extension: <c>.zip</c> (ML.NET), or <c>.onnx</c> for an ONNX model brought by the user.</summary>
+    public string ModelFileExtension { get; init; } = ".zip";
     /// <summary>The canonical model hash (see <see cref="ModelZip.CanonicalHash(Stream)"/>).</summary>
     public required string CanonicalHash { get; init; }
     /// <summary>The model section it was trained from.</summary>
@@ -93,7 +96,9 @@ public static class ModelTrainer
         var trainDecl = pipeline.Dataset(spec.Dataset)
             ?? throw Config(DiagnosticCodes.PipelineUnknownDataset, $"The model trains on dataset '{spec.Dataset}'; declare it under 'datasets' with its path and schema.", pipeline.DisplayPath, spec.DatasetPosition ?? spec.Position);
         var schema = LoadSchema(pipeline, trainDecl);
-        var plan = Plan(pipeline, spec, schema);
+        // A model made elsewhere (docs/pipeline.md, "Bring your own model") is loaded first, and reads its own columns.
+        var external = spec.External is { } ext ? ExternalModel.Open(pipeline, spec, ext, schema, () => Plan(pipeline, spec, schema)) : null;
+        var plan = external?.Plan ?? Plan(pipeline, spec, schema);
 
         var diagnostics = new List<MlDiagnostic>();
         var readOptions = new ValidationOptions { MaxParallelism = Math.Max(1, options.ReadParallelism) };
@@ -142,6 +147,8 @@ public static class ModelTrainer
         var label = table[spec.Label];
         var isTrue = LabelTruth(spec, label, pipeline);
         if (CheckClasses(spec, table, trainRows, isTrue, pipeline, diagnostics)) return Stopped(diagnostics);
+        if (external is not null)
+            return external.Finish(new PreparedData(table, testTable, trainRows, testRows, beforeSample, digests, isTrue, diagnostics), options);
 
         // The views: features as their handling needs them, the label as the task needs it.
         var viewColumns = new List<ViewColumn>();
@@ -195,7 +202,7 @@ public static class ModelTrainer
         }, diagnostics, 0);
     }
 
-    static TrainingOutcome Stopped(List<MlDiagnostic> diagnostics)
+    internal static TrainingOutcome Stopped(List<MlDiagnostic> diagnostics)
     {
         // The worst exit class of the errors (the code table's kinds: data findings 1, configuration and input 2).
         int exit = diagnostics.Where(d => d.Severity == MlSeverity.Error)
@@ -203,13 +210,13 @@ public static class ModelTrainer
         return new TrainingOutcome(null, diagnostics.OrderBy(d => d.Severity == MlSeverity.Error ? 0 : 1).ToList(), exit);
     }
 
-    sealed record TrainingPlan(IReadOnlyList<FeatureColumnPlan> Features, IReadOnlyList<string> Columns);
+    internal sealed record TrainingPlan(IReadOnlyList<FeatureColumnPlan> Features, IReadOnlyList<string> Columns);
 
     static DatasetSchema LoadSchema(PipelineFile pipeline, DatasetDeclaration d) =>
         SchemaLoader.Load(Path.GetFullPath(d.Schema, pipeline.BaseDirectory), d.Schema);
 
     /// <summary>Resolves the label, key and features against the schema; every unknown column is MLB9209 where it is named.</summary>
-    static TrainingPlan Plan(PipelineFile pipeline, ModelSpec spec, DatasetSchema schema)
+    internal static TrainingPlan Plan(PipelineFile pipeline, ModelSpec spec, DatasetSchema schema)
     {
         ColumnSchema Column(string name, SourcePosition? at, string role) =>
             schema.Columns.FirstOrDefault(c => c.Name == name)

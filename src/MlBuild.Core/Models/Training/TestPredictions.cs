@@ -20,15 +20,24 @@ public sealed class TestPredictions
     public required IReadOnlyDictionary<string, string[]> Columns { get; init; }
 
     /// <summary>Scores the test rows.</summary>
-    public static TestPredictions Of(TrainedModel trained)
+    public static TestPredictions Of(TrainedModel trained) => Of(trained.Model, trained.TestView, trained.Spec, trained.LabelColumn);
+
+    /// <summary>
+    /// Scores <paramref name="testView"/> with <paramref name="model"/>: a trained model's own test rows, or another
+    /// model's (a baseline loaded from the registry) scores on a candidate's test rows, for a paired comparison.
+    /// </summary>
+    /// <param name="model">The fitted pipeline (featurisation and trainer).</param>
+    /// <param name="testView">The rows to score, with the label.</param>
+    /// <param name="spec">The model section: task and label.</param>
+    /// <param name="labelColumn">The label column ML.NET's output carries (the label, or its key column for multiclass).</param>
+    public static TestPredictions Of(ITransformer model, TableDataView testView, Pipeline.ModelSpec spec, string labelColumn)
     {
-        var scored = trained.PredictTest();
-        var spec = trained.Spec;
+        var scored = model.Transform(testView);
         var columns = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        var rows = trained.TestView.Rows;
-        foreach (var c in trained.TestView.Schema)
+        var rows = testView.Rows;
+        foreach (var c in testView.Schema)
         {
-            var source = trained.TestView.Source(c.Index);
+            var source = testView.Source(c.Index);
             columns[c.Name] = rows.Select(r => source.Text(r) ?? "").ToArray();
         }
         switch (spec.Task)
@@ -43,13 +52,13 @@ public sealed class TestPredictions
             }
             case ModelTask.Multiclass:
             {
-                var keyColumn = scored.Schema[trained.LabelColumn];
+                var keyColumn = scored.Schema[labelColumn];
                 int classCount = (int)((KeyDataViewType)keyColumn.Type).Count;
                 var names = default(VBuffer<ReadOnlyMemory<char>>);
                 keyColumn.GetKeyValues(ref names);
                 var classes = names.DenseValues().Select(n => n.ToString()).ToList();
                 // A test label the training rows never had maps to key 0 (missing): it has no class index.
-                var labels = Read<uint>(scored, trained.LabelColumn).Select(k => (int)k - 1).ToArray();
+                var labels = Read<uint>(scored, labelColumn).Select(k => (int)k - 1).ToArray();
                 var probabilities = new double[labels.Length * classCount];
                 int row = 0;
                 foreach (var vector in ReadVectors(scored, "Score"))

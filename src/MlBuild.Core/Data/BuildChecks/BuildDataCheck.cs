@@ -1,0 +1,181 @@
+using MlBuild.Core.Data.Drift;
+using MlBuild.Core.Data.Lock;
+using MlBuild.Core.Data.Profiling;
+using MlBuild.Core.Data.Schema;
+using MlBuild.Core.Data.Validation;
+using MlBuild.Core.Diagnostics;
+using MlBuild.Core.Pipeline;
+using MlBuild.Core.Reports;
+
+namespace MlBuild.Core.Data.BuildChecks;
+
+/// <summary>What one run of the build's data checks found and read.</summary>
+public sealed class BuildCheckOutcome
+{
+    /// <summary>Every diagnostic, in order: pipeline file, then per dataset validation and drift, then the lock.</summary>
+    public List<MlDiagnostic> Diagnostics { get; } = [];
+    /// <summary>Summary lines the build shows at the default verbosity.</summary>
+    public List<string> Messages { get; } = [];
+    /// <summary>The validation results, for the JSON report and profile.</summary>
+    public List<ValidationResult> Results { get; } = [];
+    /// <summary>The files (full paths, globs kept) whose change must run the checks again.</summary>
+    public SortedSet<string> Inputs { get; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>
+/// The engine side of <c>dotnet build</c>'s data checks (<c>mlbuild engine validate</c>): the request's datasets joined
+/// with <c>mlbuild.json</c>'s (<see cref="DeclaredDatasets"/>), each validated against its schema, then, where it names a
+/// reference profile, checked for drift in the same process (MLB2020 at the data, naming the columns, with an HTML
+/// report in the report folder), then the data files checked against the data lock. Lists what it read, so the build's
+/// next up-to-date check needs no process.
+/// </summary>
+public static class BuildDataCheck
+{
+    /// <summary>Most columns one MLB2020 names; the report has them all.</summary>
+    public const int MaxColumnsNamed = 8;
+
+    /// <summary>Runs the checks of <paramref name="request"/>.</summary>
+    public static BuildCheckOutcome Run(EngineRequest request, string toolVersion)
+    {
+        var outcome = new BuildCheckOutcome();
+        var projectDir = request.ProjectDirectory;
+        string Display(string fullPath) => Path.GetRelativePath(projectDir, fullPath).Replace('\\', '/');
+
+        var items = request.Datasets.Select(d => new DeclaredDataset(d.Name, d.Files, d.Schema) { Reference = d.Reference }).ToList();
+        PipelineFile? pipeline = null;
+        if (request.PipelineFile is { } pipelinePath)
+        {
+            var full = Path.GetFullPath(pipelinePath, projectDir);
+            outcome.Inputs.Add(Slashes(full));
+            try { pipeline = PipelineLoader.Load(full, Display(full)); }
+            catch (MlBuildException e) { outcome.Diagnostics.Add(e.Diagnostic); }
+        }
+        var datasets = DeclaredDatasets.Join(items, pipeline, projectDir, outcome.Diagnostics);
+
+        string? reportPath = request.ReportDirectory is { } dir ? Display(Path.Combine(Path.GetFullPath(dir, projectDir), "data-report.json")) : null;
+        var options = new ValidationOptions
+        {
+            MaxFailuresPerCheck = Math.Max(new ValidationOptions().MaxFailuresPerCheck, request.MaxLocationsPerCheck),
+        };
+        var readable = new List<(string Name, IReadOnlyList<DatasetFile> Files)>();
+        foreach (var d in datasets)
+        {
+            outcome.Inputs.UnionWith(DeclaredDatasets.InputPatterns(d, projectDir));
+            var schemaFull = Path.GetFullPath(d.Schema, projectDir);
+            outcome.Inputs.Add(Slashes(schemaFull));
+            if (d.Reference is { } reference) outcome.Inputs.Add(Slashes(Path.GetFullPath(reference, projectDir)));
+            DatasetSchema schema;
+            try { schema = SchemaLoader.Load(schemaFull, d.Schema); }
+            catch (MlBuildException e) { outcome.Diagnostics.Add(e.Diagnostic); continue; }
+            var dataset = new DatasetRequest(d.Name, d.Files, schema, projectDir);
+            var result = DatasetValidator.Validate(dataset, options);
+            outcome.Results.Add(result);
+            outcome.Diagnostics.AddRange(ValidationDiagnostics.From(result, request.MaxLocationsPerCheck, reportPath));
+            outcome.Messages.Add(ValidationDiagnostics.BuildSummary(result));
+            if (result.InputErrors.Count > 0) continue;
+            var files = DatasetValidator.ResolveFiles(dataset).Select(f => new DatasetFile(f.FullPath, f.Display)).ToList();
+            readable.Add((d.Name, files));
+            if (d.Reference is not null && files.Count > 0)
+            {
+                try { CheckDrift(request, d, dataset, files[0].Display, toolVersion, outcome); }
+                catch (MlBuildException e) { outcome.Diagnostics.Add(e.Diagnostic); }
+            }
+        }
+        CheckLock(request, readable, outcome);
+        return outcome;
+    }
+
+    static string Slashes(string path) => path.Replace('\\', '/');
+
+    /// <summary>Drift of one validated dataset against its reference; diagnostics at <paramref name="firstFile"/>, its first data file.</summary>
+    static void CheckDrift(EngineRequest request, DeclaredDataset declared, DatasetRequest dataset, string firstFile, string toolVersion, BuildCheckOutcome outcome)
+    {
+        var projectDir = request.ProjectDirectory;
+        var referenceDisplay = declared.Reference!;
+        var referenceFull = Path.GetFullPath(referenceDisplay, projectDir);
+        if (!File.Exists(referenceFull))
+        {
+            var at = declared.Position;
+            outcome.Diagnostics.Add(new MlDiagnostic(DiagnosticCodes.ReferenceProfileMissing, MlSeverity.Error,
+                $"The reference profile '{referenceDisplay}' of dataset '{declared.Name}' does not exist. Write it from the training data with 'dotnet ml data profile {declared.Files[0]} --schema {declared.Schema} -o {referenceDisplay}' and commit it.",
+                at?.File, at?.Line ?? 0, at?.Column ?? 0));
+            return;
+        }
+        var reference = ProfileJson.ReadFile(referenceFull, referenceDisplay);
+        CheckSchemaMatches(dataset.Schema, reference, referenceDisplay);
+        var current = ProfileBuilder.Build(dataset, reference.Limits);
+        var currentDisplay = string.Join(" ", dataset.Files);
+        var result = DriftAnalyzer.Analyze(reference, current, new DriftRule(), referenceDisplay, currentDisplay);
+
+        string? htmlDisplay = null;
+        if (request.ReportDirectory is { } dir)
+        {
+            var folder = Path.GetFullPath(dir, projectDir);
+            var stem = "drift-" + SafeName(declared.Name);
+            var html = Path.Combine(folder, stem + ".html");
+            htmlDisplay = Path.GetRelativePath(projectDir, html).Replace('\\', '/');
+            AtomicFile.WriteOutput(html, htmlDisplay, HtmlDriftReport.Write(result.ToReportInput(referenceDisplay, currentDisplay)));
+            var json = Path.Combine(folder, stem + ".json");
+            AtomicFile.WriteOutput(json, Path.GetRelativePath(projectDir, json), ReportWriters.Json(DriftReport.Document(result, referenceDisplay, currentDisplay, toolVersion)));
+        }
+        foreach (var c in result.Columns.Where(c => c.Status == ColumnDriftStatus.NotCompared))
+            if (DriftResult.DiagnosticOf(c, firstFile) is { } info) outcome.Diagnostics.Add(info);
+        if (!result.Drifted)
+        {
+            outcome.Messages.Add($"{currentDisplay}: no drift from {referenceDisplay} ({result.DriftedColumns} of {result.ComparedColumns} columns drifted)"
+                + (htmlDisplay is null ? "" : $"; report: {htmlDisplay}"));
+            return;
+        }
+        var drifted = result.Columns
+            .Where(c => c.Status is ColumnDriftStatus.Drifted or ColumnDriftStatus.Missing or ColumnDriftStatus.TypeChanged)
+            .OrderByDescending(c => double.IsFinite(c.Score) ? c.Score : double.MaxValue).ThenBy(c => c.Name, StringComparer.Ordinal)
+            .ToList();
+        var named = drifted.Take(MaxColumnsNamed).Select(c => DriftResult.DiagnosticOf(c, currentDisplay)!.Message);
+        var more = drifted.Count > MaxColumnsNamed ? $"; and {drifted.Count - MaxColumnsNamed} more" : "";
+        outcome.Diagnostics.Add(new MlDiagnostic(DiagnosticCodes.DatasetDrifted, MlSeverity.Error,
+            $"dataset '{declared.Name}' drifted from its reference profile '{referenceDisplay}' ({result.DriftedColumns} of {result.ComparedColumns} columns, {result.CurrentRows} rows against {result.ReferenceRows}): "
+            + string.Join("; ", named) + more
+            + (htmlDisplay is null ? "." : $". Report: {htmlDisplay}"),
+            firstFile));
+        if (htmlDisplay is not null)
+            outcome.Messages.Add($"{currentDisplay}: drift report written to {htmlDisplay}");
+    }
+
+    static string SafeName(string name) =>
+        new(name.Select(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' or '.' ? ch : '_').ToArray());
+
+    /// <summary>MLB2011 when a reference profile's columns are missing from, or of another type in, the schema the data is read with.</summary>
+    public static DatasetSchema CheckSchemaMatches(DatasetSchema schema, MergeableProfile profile, string display)
+    {
+        var declared = schema.Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal);
+        foreach (var c in profile.Columns)
+            if (!declared.TryGetValue(c.Name, out var type) || type != c.Type)
+                throw new MlBuildException(new MlDiagnostic(DriftCodes.ProfileOfAnotherSchema, MlSeverity.Error,
+                    $"The reference profile '{display}' is of another schema: its column '{c.Name}' ({ProfileJson.TypeName(c.Type)}) is "
+                    + (declared.TryGetValue(c.Name, out var t) ? $"declared as {ProfileJson.TypeName(t)}" : "not declared") + " in the schema. Profile the reference again with this schema.", display));
+        return schema;
+    }
+
+    static void CheckLock(EngineRequest request, List<(string Name, IReadOnlyList<DatasetFile> Files)> datasets, BuildCheckOutcome outcome)
+    {
+        if (request.LockFile is not { } lockPath) return;
+        var projectDir = request.ProjectDirectory;
+        var full = Path.GetFullPath(lockPath, projectDir);
+        var display = Path.GetRelativePath(projectDir, full).Replace('\\', '/');
+        if (!File.Exists(full))
+        {
+            if (request.LockedMode)
+                outcome.Diagnostics.Add(new MlDiagnostic(DiagnosticCodes.DataLockMissing, MlSeverity.Error,
+                    $"Locked mode is on (MlBuildLockedMode) but the data lock '{display}' does not exist. Run 'dotnet ml data lock' in the project folder and commit '{display}'.", display));
+            return;
+        }
+        outcome.Inputs.Add(Slashes(full));
+        try
+        {
+            var locked = DataLock.Read(full, display);
+            outcome.Diagnostics.AddRange(DataLock.Check(locked, datasets, Path.GetDirectoryName(full)!, display,
+                request.LockedMode ? MlSeverity.Error : MlSeverity.Warning));
+        }
+        catch (MlBuildException e) { outcome.Diagnostics.Add(e.Diagnostic); }
+    }
+}
