@@ -82,10 +82,38 @@ public static class PeerBenchTrain
             }
             double t2 = sw.Elapsed.TotalSeconds;
             var scored = model.Transform(new TableDataView(columns, testRows));
-            auc = ml.BinaryClassification.EvaluateNonCalibrated(scored, label).AreaUnderRocCurve;
+            // The model's scores of the test rows (ML.NET's transform, as TestPredictions reads them), then a tie-aware
+            // AUC by one sort (scikit-learn's phase: predict_proba + roc_auc_score).
+            var scoreColumn = scored.Schema["Score"];
+            var scores = new float[testRows.Length];
+            using (var cursor = scored.GetRowCursor([scoreColumn]))
+            {
+                var getter = cursor.GetGetter<float>(scoreColumn);
+                for (int k = 0; cursor.MoveNext(); k++) getter(ref scores[k]);
+            }
+            var labels = testRows.Select(i => table[label].Number(i) == 1).ToArray();
+            auc = Auc(scores, labels);
             double t3 = sw.Elapsed.TotalSeconds;
             runs.Add(t3); load.Add(t1); fit.Add(t2 - t1); score.Add(t3 - t2);
             (nTrain, nTest) = (trainRows.Length, testRows.Length);
+        }
+        static double Auc(float[] scores, bool[] labels)
+        {
+            var order = Enumerable.Range(0, scores.Length).ToArray();
+            Array.Sort((float[])scores.Clone(), order);
+            double rankSumPositive = 0;
+            long positives = 0;
+            for (int i = 0; i < order.Length;)
+            {
+                int j = i;
+                while (j < order.Length && scores[order[j]] == scores[order[i]]) j++;
+                double rank = (i + 1 + j) / 2.0; // mean rank of the tie group (1-based)
+                for (int k = i; k < j; k++)
+                    if (labels[order[k]]) { rankSumPositive += rank; positives++; }
+                i = j;
+            }
+            long negatives = order.Length - positives;
+            return (rankSumPositive - positives * (positives + 1) / 2.0) / ((double)positives * negatives);
         }
         static JsonObject Phase(List<double> xs)
         {
