@@ -128,6 +128,26 @@ public sealed class LogisticRegressionFitTests : IDisposable
     }
 
     [Fact]
+    public void An_L1_term_trains_with_MLNETs_trainer_and_a_bad_value_is_a_coded_diagnostic_on_either_path()
+    {
+        File.Copy(RepoFile("samples/ChurnModel/data/train.csv"), Path.Combine(_dir.Path, "train.csv"));
+        File.Copy(RepoFile("samples/ChurnModel/data/train.schema.json"), Path.Combine(_dir.Path, "train.schema.json"));
+        const string features = "\"age\", \"tenure_months\", \"support_calls\"";
+        // Float hyperparameters reach ML.NET's options (l1 and l2 are float fields there).
+        var l1 = Train(Pipeline("churned", features, "\"l1Regularization\": 0.5, \"l2Regularization\": 0.5"));
+        var l1Auc = new MLContext(seed: 1).BinaryClassification.Evaluate(l1.PredictTest(), "churned").AreaUnderRocCurve;
+        Assert.True(l1Auc > 0.6, $"AUC {l1Auc}");
+        foreach (var hyper in new[] { "\"l1Regularization\": 0, \"historySize\": 0.5", "\"l1Regularization\": 1, \"historySize\": 0.5" })
+        {
+            _dir.Write("mlbuild.json", Pipeline("churned", features, hyper));
+            var error = Assert.Throws<global::MlBuild.Core.Diagnostics.MlBuildException>(() =>
+                ModelTrainer.Train(PipelineLoader.Load(Path.Combine(_dir.Path, "mlbuild.json"), "mlbuild.json")));
+            Assert.Contains("historySize", error.Diagnostic.Message);
+            Assert.StartsWith("MLB9", error.Diagnostic.Code);
+        }
+    }
+
+    [Fact]
     public void An_L1_term_or_a_text_feature_keeps_MLNETs_trainer()
     {
         var position = new global::MlBuild.Core.Models.Gates.SourcePosition("mlbuild.json");
