@@ -13,7 +13,7 @@ internal static class CliApp
     public static RootCommand CreateRoot(CliContext context)
     {
         // Promise only the verbs that exist (CliAppTests checks the description against the subcommands).
-        var root = new RootCommand("MlBuild: validate, profile and compare (drift) datasets; train, evaluate and gate ML.NET models; register, approve, promote, package, pull and verify them in a registry.")
+        var root = new RootCommand("MlBuild: validate, profile and compare (drift) datasets; train, test, evaluate and gate ML.NET models; register, approve, promote, package, pull and verify them in a registry.")
         {
             // What a user types (the tool is installed as dotnet-ml and run as `dotnet ml`), not the assembly's name.
             HelpName = "dotnet ml",
@@ -22,6 +22,7 @@ internal static class CliApp
         root.Subcommands.Add(EngineCommand.Create(context));
         root.Subcommands.Add(TrainCommand.Create(context));
         root.Subcommands.Add(GoldenCommand.Create(context));
+        root.Subcommands.Add(TestCommand.Create(context));
         Commands.Registry.RegistryCommands.AddTo(root, context);
         EvaluateCommand.AddTo(root, context);
         root.Subcommands.Add(SummaryCommand.Create(context));

@@ -190,6 +190,29 @@ namespace MlBuild.Tasks
             return errors == 0 && !Log.HasLoggedErrors;
         }
 
+        /// <summary>
+        /// Replays the result file an earlier run of the engine wrote, in process and without starting anything: what an
+        /// up-to-date target does so that its verdicts and diagnostics show again. Returns false when it holds errors.
+        /// </summary>
+        protected bool ReplayStoredResult()
+        {
+            var path = Path.GetFullPath(ResultFile);
+            var result = ResultFileReader.TryRead(path, out var problem);
+            if (result is null)
+            {
+                LogCodedError(DiagnosticCodes.EngineFailed,
+                    "MlBuild's stored result '{0}' cannot be replayed: {1}. Delete it and its stamp, or build with --no-incremental.", path, problem);
+                return false;
+            }
+            foreach (var m in result.Messages)
+                Log.LogMessage(MessageImportance.High, "{0}", MlBuild.Core.Diagnostics.DiagnosticText.Escape(m));
+            int errors = 0;
+            foreach (var d in result.Diagnostics)
+                if (Replay(d))
+                    errors++;
+            return errors == 0 && !Log.HasLoggedErrors;
+        }
+
         /// <summary>Logs one error of the task itself with its code from the table, at the user's project file.</summary>
         protected void LogCodedError(DiagnosticCode code, string format, params object?[] args) =>
             LogCodedErrorAt(new ProjectLocation(string.IsNullOrEmpty(ProjectFile) ? null : ProjectFile, 0, 0), code, format, args);

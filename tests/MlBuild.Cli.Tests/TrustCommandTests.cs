@@ -79,7 +79,7 @@ public sealed class TrustCommandTests : CliWorkspace
             var (exit, _, err) = Run("data", "validate", "d.csv", "-s", "s.json");
             Assert.Equal(1, exit);
             Assert.Contains("error MLB1003", err);
-            Assert.Contains($"mlbuild: warning MLB9040: The step summary was not written to GITHUB_STEP_SUMMARY '{folder}': it is a folder, not a file.", err);
+            Assert.Contains($"warning MLB9040: The job summary was not written: GITHUB_STEP_SUMMARY names '{folder}', and it is a folder.", err);
 
             var schemaless = """{"schemaVersion": 1, "columns": [{"name": "x", "type": "integer"}]}""";
             Write("p.json", schemaless);

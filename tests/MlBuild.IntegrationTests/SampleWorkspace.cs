@@ -61,7 +61,7 @@ public sealed class SampleWorkspace
         foreach (var dir in Directory.GetDirectories(source))
         {
             var name = Path.GetFileName(dir);
-            if (name is "bin" or "obj")
+            if (name is "bin" or "obj" or "TestResults")
                 continue;
             CopyDirectory(dir, Path.Combine(destination, name));
         }

@@ -28,6 +28,7 @@ internal static class EngineCommand
             Path.GetFullPath(parse.GetValue(request)!, context.WorkingDirectory),
             Path.GetFullPath(parse.GetValue(result)!, context.WorkingDirectory)));
         engine.Subcommands.Add(publishModel);
+        engine.Subcommands.Add(TestCommand.CreateEngineVerb(context, request, result));
         return engine;
     }
 

@@ -280,6 +280,8 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode RoundTripMismatch = D("MLB4150", "Save/load round trip changed predictions", DiagnosticKind.Refusal);
     /// <summary>The model was saved by a newer ML.NET than the one the consuming app references.</summary>
     public static readonly DiagnosticCode MlNetVersionMismatch = D("MLB4151", "Model saved by a newer ML.NET than the app references", DiagnosticKind.Refusal);
+    /// <summary><c>dotnet test</c> / <c>dotnet ml test</c> on a pipeline file without a model section.</summary>
+    public static readonly DiagnosticCode ModelTestNoModel = D("MLB4100", "No model to test", DiagnosticKind.Configuration);
     /// <summary>Model file over its size budget.</summary>
     public static readonly DiagnosticCode ModelTooLarge = D("MLB5101", "Model over its size budget", DiagnosticKind.Refusal);
     /// <summary>Prediction latency over its budget.</summary>
@@ -412,6 +414,8 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode StepSummaryNotWritten = D("MLB9040", "Step summary not written", DiagnosticKind.Information);
     /// <summary>A package to verify or extract is a crafted archive (too many entries, overlapping entries, impossible expansion): refused unread.</summary>
     public static readonly DiagnosticCode PackageExpansionRefused = D("MLB9041", "Package refused as a zip bomb", DiagnosticKind.UnreadableInput);
+    /// <summary><c>MlBuildPipelineFile</c> names a pipeline file that does not exist.</summary>
+    public static readonly DiagnosticCode ModelTestPipelineMissing = D("MLB9020", "MlBuildPipelineFile missing", DiagnosticKind.Configuration);
     /// <summary>The schema file is not valid JSON.</summary>
     public static readonly DiagnosticCode SchemaJson = D("MLB9101", "Schema is not valid JSON", DiagnosticKind.Configuration);
     /// <summary>Unknown column type.</summary>

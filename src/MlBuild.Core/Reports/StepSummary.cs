@@ -4,7 +4,9 @@ namespace MlBuild.Core.Reports;
 
 /// <summary>
 /// GitHub Actions' job summary: Markdown appended to the file <c>$GITHUB_STEP_SUMMARY</c> names. The one place every
-/// verb appends to it, so a folder or an unwritable file there is one coded diagnostic (MLB9250), never a stack trace.
+/// verb appends to it, so a folder or an unwritable file there is one coded diagnostic, never a stack trace: MLB9040
+/// (a warning) for a verb whose summary is a courtesy beside its findings, MLB9250 (an error) for <c>dotnet ml
+/// summary</c>, whose summary is its output.
 /// </summary>
 public static class StepSummary
 {
@@ -17,8 +19,8 @@ public static class StepSummary
 
     /// <summary>
     /// Appends <paramref name="markdown"/> to the summary file, when there is one. Returns null when appended or when
-    /// the variable is not set; otherwise the MLB9250 diagnostic with <paramref name="severity"/> (a verb whose summary
-    /// is a courtesy reports it as a warning; <c>dotnet ml summary</c>, whose summary is its output, as an error).
+    /// the variable is not set; otherwise a diagnostic with <paramref name="severity"/>: a warning (MLB9040) for a verb
+    /// whose summary is a courtesy, an error (MLB9250) for <c>dotnet ml summary</c>, whose summary is its output.
     /// </summary>
     public static MlDiagnostic? TryAppend(string markdown, MlSeverity severity, Func<string, string?>? environment = null)
     {
@@ -38,7 +40,8 @@ public static class StepSummary
                 problem = e.Message.TrimEnd('.');
             }
         }
-        return problem is null ? null : new MlDiagnostic(DiagnosticCodes.StepSummaryNotWritable, severity,
+        var code = severity == MlSeverity.Error ? DiagnosticCodes.StepSummaryNotWritable : DiagnosticCodes.StepSummaryNotWritten;
+        return problem is null ? null : new MlDiagnostic(code, severity,
             $"The job summary was not written: {Variable} names '{DiagnosticText.Escape(path)}', and {problem}. Point {Variable} at a writable file.", path);
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using MlBuild.Core.Diagnostics;
+using MlBuild.Core.Models.Baselines;
 using MlBuild.Core.Models.Evaluation;
 using MlBuild.Core.Models.Gates;
 using MlBuild.Core.Models.Training;
@@ -127,9 +128,12 @@ public static class ModelPublisher
             Seed = spec.Seed, BaseDirectory = pipeline.BaseDirectory, ConsumerMlNetVersion = request.ConsumerMlNetVersion, Intervals = intervals,
         }, retrain: () => ModelTrainer.Train(pipeline, training).Model);
         diagnostics.AddRange(artifacts.Diagnostics);
+        // The published model is compared with the one serving (a gate's "baseline": "prod"), as in `dotnet test`.
+        var baselines = BaselineResolver.Resolve(pipeline, trained);
+        diagnostics.AddRange(baselines.Diagnostics);
         var run = GateEvaluator.Evaluate(pipeline.Gates, new GateInputs
         {
-            Predictions = predictions.Set, Columns = predictions.Columns, Artifacts = artifacts.ToMeasurements(),
+            Predictions = predictions.Set, Columns = predictions.Columns, Artifacts = artifacts.ToMeasurements(), Baselines = baselines.Baselines,
         });
         diagnostics.AddRange(run.Diagnostics);
 
@@ -142,7 +146,7 @@ public static class ModelPublisher
         AtomicFile.WriteAllBytes(Path.Combine(output, "gates.json"), Json(w => WriteGates(w, run)));
         bool latencyGated = pipeline.Gates.Gates.OfType<LatencyGateSpec>().Any();
         var git = LineageProbe.GitState(request.ProjectDirectory);
-        var lineage = Json(w => WriteLineage(w, trained, Path.Combine(output, "training.json"), git, artifacts, run, latencyGated));
+        var lineage = Json(w => WriteLineage(w, trained, Path.Combine(output, "training.json"), git, artifacts, run, latencyGated, baselines));
         AtomicFile.WriteAllBytes(Path.Combine(output, "lineage.json"), lineage);
         AtomicFile.WriteAllBytes(Path.Combine(output, "model-card.md"),
             new System.Text.UTF8Encoding(false).GetBytes(ModelCard.Markdown(trained, metrics, run, artifacts, git, latencyGated)));
@@ -224,7 +228,7 @@ public static class ModelPublisher
     }
 
     static void WriteLineage(Utf8JsonWriter w, TrainedModel t, string trainingJson, (string? Commit, bool? Dirty) git,
-        ArtifactReport artifacts, GateRun run, bool latencyGated)
+        ArtifactReport artifacts, GateRun run, bool latencyGated, BaselineResolution baselines)
     {
         using var training = JsonDocument.Parse(File.ReadAllBytes(trainingJson));
         var tr = training.RootElement;
@@ -251,8 +255,22 @@ public static class ModelPublisher
         w.WriteString("mlnetVersion", LineageProbe.LoadedMlNetVersion() ?? "unknown");
         if (artifacts.SavedMlNetVersion is { } saved) w.WriteString("mlnetVersionInZip", saved); else w.WriteNull("mlnetVersionInZip");
         if (artifacts.ConsumerMlNetVersion is { } consumer) w.WriteString("mlnetVersionReferenced", consumer); else w.WriteNull("mlnetVersionReferenced");
-        // Baselines against the serving model are resolved by the test run; a publish compares with none.
-        w.WriteNull("baseline");
+        // What the gates compared with: the registry version (or metrics file) each baseline name resolved to.
+        if (baselines.Resolved.Count == 0) w.WriteNull("baseline");
+        else
+        {
+            w.WriteStartArray("baseline");
+            foreach (var b in baselines.Resolved)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", b.Reference);
+                w.WriteString("source", b.Source);
+                w.WriteString("comparison", b.Comparison.ToString().ToLowerInvariant());
+                if (b.Reason is { } reason) w.WriteString("reason", reason);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
         w.WriteStartObject("artifact");
         w.WriteNumber("bytes", artifacts.ModelBytes);
         Number(w, "roundTripMaxDifference", artifacts.RoundTripMaxDifference);

@@ -28,11 +28,14 @@ public static class GateReport
     }
 
     /// <summary>The model's section: metrics as figures, a child section per gate. Its verdict is the gates' worst (pass without gates).</summary>
-    public static ReportSection Section(EvaluationOutcome outcome, EvaluationRequest request)
+    /// <param name="outcome">The evaluation.</param>
+    /// <param name="request">What was evaluated.</param>
+    /// <param name="id">The section's id (default: the predictions file; a model test names the model).</param>
+    public static ReportSection Section(EvaluationOutcome outcome, EvaluationRequest request, string? id = null)
     {
         var model = new ReportSection
         {
-            Kind = SectionKinds.Model, Id = request.PredictionsDisplay,
+            Kind = SectionKinds.Model, Id = id ?? request.PredictionsDisplay,
             Verdict = outcome.Gates?.Verdict ?? Verdict.Pass,
             Summary = $"{Invariant(outcome.Rows)} rows, {request.Task.ToString().ToLowerInvariant()}"
                       + (outcome.Gates is { } g ? $"; {g.Totals()}." : "."),

@@ -1,0 +1,38 @@
+using System.Text.Json;
+using MlBuild.Core.Diagnostics;
+
+namespace MlBuild.Core.Models.ModelTests;
+
+/// <summary>
+/// The request the <c>MlBuildTestModel</c> task writes for <c>mlbuild engine test-model</c> (the task, netstandard2.0,
+/// writes it by hand; tests/MlBuild.Tasks.Tests holds the two together):
+/// <code>{"formatVersion":1,"projectDirectory":"...","pipeline":"mlbuild.json","outputDirectory":"..."}</code>
+/// </summary>
+/// <param name="ProjectDirectory">The directory relative paths are resolved against.</param>
+/// <param name="Pipeline">The pipeline file as the project names it (diagnostics point at it so).</param>
+/// <param name="OutputDirectory">Where the model, its evidence and the reports go.</param>
+public sealed record ModelTestRequest(string ProjectDirectory, string Pipeline, string OutputDirectory)
+{
+    /// <summary>The format version this engine reads.</summary>
+    public const int FormatVersion = 1;
+
+    /// <summary>Reads a request file; anything unreadable or of another shape is <see cref="DiagnosticCodes.EngineRequestUnreadable"/>.</summary>
+    public static ModelTestRequest Read(string path)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            var root = doc.RootElement;
+            var version = root.GetProperty("formatVersion").GetInt32();
+            if (version != FormatVersion)
+                throw new InvalidOperationException($"format version {version}; this engine reads version {FormatVersion}");
+            return new ModelTestRequest(root.GetProperty("projectDirectory").GetString()!, root.GetProperty("pipeline").GetString()!,
+                root.GetProperty("outputDirectory").GetString()!);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or IOException or UnauthorizedAccessException)
+        {
+            throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.EngineRequestUnreadable, MlSeverity.Error,
+                $"The engine request '{path}' is unreadable: {e.Message}", path));
+        }
+    }
+}

@@ -1,0 +1,218 @@
+using System.Globalization;
+using MlBuild.Core.Diagnostics;
+using MlBuild.Core.Models.Baselines;
+using MlBuild.Core.Models.Evaluation;
+using MlBuild.Core.Models.Gates;
+using MlBuild.Core.Models.Training;
+using MlBuild.Core.Pipeline;
+using MlBuild.Core.Reports;
+
+namespace MlBuild.Core.Models.ModelTests;
+
+/// <summary>Knobs of a model test that are not part of the pipeline file.</summary>
+public sealed record ModelTestOptions
+{
+    /// <summary>The tool's version, written into the reports.</summary>
+    public required string ToolVersion { get; init; }
+    /// <summary>Reader and bootstrap threads (figures do not depend on it).</summary>
+    public int Parallelism { get; init; } = Environment.ProcessorCount;
+    /// <summary>Called with short progress messages ("reading train", "training lbfgs on 2,000 rows").</summary>
+    public Action<string>? Progress { get; init; }
+}
+
+/// <summary>The outcome of one model test: the quick-trained model (when training got that far), its metrics, the gates
+/// and the one report of it all.</summary>
+public sealed class ModelTestOutcome
+{
+    /// <summary>The pipeline file tested.</summary>
+    public required PipelineFile Pipeline { get; init; }
+    /// <summary>The quick-trained model, or null when training stopped (the diagnostics say why).</summary>
+    public TrainedModel? Model { get; init; }
+    /// <summary>The model's predictions on the test rows, or null.</summary>
+    public TestPredictions? Predictions { get; init; }
+    /// <summary>Every metric of the test rows with its interval (empty when training stopped).</summary>
+    public IReadOnlyList<MetricEstimate> Metrics { get; init; } = [];
+    /// <summary>The gate results, or null when training stopped.</summary>
+    public GateRun? Gates { get; init; }
+    /// <summary>Training's diagnostics, then the gates', in order.</summary>
+    public required IReadOnlyList<MlDiagnostic> Diagnostics { get; init; }
+    /// <summary>The report: one model section with a child per gate.</summary>
+    public required ReportDocument Report { get; init; }
+
+    /// <summary>The process exit code: the report's verdict (gates after policy, training errors as their kind says).</summary>
+    public ExitCodes ExitCode => Report.ExitCode;
+
+    /// <summary>What a test runner prints: a line per gate (verdict, figures, interval), then the totals.</summary>
+    public IEnumerable<string> Lines()
+    {
+        if (Model is { } m)
+        {
+            var rows = (int n) => n.ToString("N0", CultureInfo.InvariantCulture);
+            yield return $"mlbuild: model '{m.Spec.Name}' ({m.Spec.Task.ToString().ToLowerInvariant()}, {m.Spec.Trainer.Name}, seed {m.Spec.Seed.ToString(CultureInfo.InvariantCulture)}) "
+                + $"quick-trained on {rows(m.TrainView.Rows.Count)} rows, tested on {rows(m.TestView.Rows.Count)} rows";
+        }
+        if (Gates is { } run)
+        {
+            foreach (var r in run.Results)
+            {
+                yield return "  " + r.ToLine();
+                foreach (var part in r.Parts) yield return "    " + part.ToLine();
+            }
+            yield return "mlbuild: " + run.Totals();
+        }
+        else
+            yield return $"mlbuild: model '{Pipeline.Model?.Name}' was not trained; its gates did not run; result {Report.Verdict.Word().ToUpperInvariant()}";
+    }
+}
+
+/// <summary>
+/// One model test, what <c>dotnet test</c> and <c>dotnet ml test</c> run: quick-train the model of a pipeline file on
+/// its seeded sample (<see cref="ModelTrainer"/> validates the data as it reads it), evaluate the test rows with
+/// intervals (<see cref="Evaluator"/>), decide the pipeline file's gates (<see cref="GateEvaluator"/>, so a failing gate
+/// is an MLB4xxx diagnostic at its line and column in the pipeline file and INCONCLUSIVE follows the file's policy),
+/// and map it all onto the one report model (<see cref="GateReport"/>). It writes no second trainer, evaluator or gate.
+/// </summary>
+public static class ModelTestRunner
+{
+    /// <summary>The report's title (JUnit and TRX suites carry it).</summary>
+    public const string Title = "model tests";
+
+    /// <summary>Runs the test. The pipeline file's own mistakes throw <see cref="MlBuildException"/> (coded, positioned).</summary>
+    public static ModelTestOutcome Run(PipelineFile pipeline, ModelTestOptions options)
+    {
+        var spec = pipeline.Model ?? throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.ModelTestNoModel, MlSeverity.Error,
+            $"'{pipeline.DisplayPath}' declares no model, so there is nothing to test. Add a \"model\" section (see docs/pipeline.md), or set MlBuildTestModel=false.",
+            pipeline.DisplayPath));
+        var training = ModelTrainer.Train(pipeline, new TrainingOptions { Quick = true, ReadParallelism = options.Parallelism, Progress = options.Progress });
+        var request = new EvaluationRequest
+        {
+            PredictionsPath = Path.Combine(pipeline.BaseDirectory, pipeline.DisplayPath),
+            PredictionsDisplay = pipeline.DisplayPath,
+            Task = spec.Task,
+            Label = spec.Label,
+        };
+        var report = new ReportDocument { ToolVersion = options.ToolVersion, Title = Title };
+        if (training.Model is not { } trained)
+        {
+            var section = new ReportSection
+            {
+                Kind = SectionKinds.Model, Id = spec.Name,
+                // Training stopped on at least one error: its kind says fail (data findings) or error (configuration, input).
+                Verdict = Verdicts.Worst(training.Diagnostics.Select(Verdicts.Of)),
+                Summary = "The model was not trained, so its gates did not run.",
+            };
+            section.With("task", spec.Task.ToString().ToLowerInvariant()).With("label", spec.Label);
+            section.Locations.Add(new ReportLocation { File = pipeline.DisplayPath });
+            section.Diagnostics.AddRange(training.Diagnostics);
+            report.Sections.Add(section);
+            return new ModelTestOutcome { Pipeline = pipeline, Diagnostics = training.Diagnostics, Report = report };
+        }
+
+        options.Progress?.Invoke("evaluating");
+        var predictions = TestPredictions.Of(trained);
+        var defaults = pipeline.Gates.Defaults;
+        var metrics = Evaluator.Evaluate(predictions.Set, new IntervalOptions
+        {
+            ConfidenceLevel = defaults.ConfidenceLevel, Resamples = defaults.Resamples, Seed = defaults.Seed, MaxParallelism = options.Parallelism,
+        });
+        options.Progress?.Invoke("gating");
+        // Gates against "baseline": "prod" compare with the version serving in the registry, on these same test rows.
+        var baselines = BaselineResolver.Resolve(pipeline, trained);
+        var gates = GateEvaluator.Evaluate(pipeline.Gates, new GateInputs
+        {
+            Predictions = predictions.Set,
+            Columns = predictions.Columns,
+            Baselines = baselines.Baselines,
+            // The quick-trained model's zip: its size is the deployed model's for every trainer whose size does not grow
+            // with the rows (linear models); tree ensembles grow little with them (docs/testing.md).
+            Artifacts = new ArtifactMeasurements { ModelBytes = trained.ModelZipBytes.LongLength },
+            MaxParallelism = options.Parallelism,
+        });
+        var outcome = new EvaluationOutcome(predictions.Set.Count, metrics, gates);
+        var model = GateReport.Section(outcome, request, spec.Name);
+        model.With("trainer", spec.Trainer.Name).With("seed", spec.Seed.ToString(CultureInfo.InvariantCulture))
+             .With("canonicalHash", trained.CanonicalHash);
+        model.With(new Figure("trainRows", trained.TrainView.Rows.Count));
+        // Training's warnings (and infos) belong to the model; the gates' diagnostics are on their own sections.
+        model.Diagnostics.AddRange(training.Diagnostics);
+        model.Diagnostics.AddRange(baselines.Diagnostics);
+        model.Verdict = Verdicts.Worst(model.Verdict, Verdicts.Worst(training.Diagnostics.Select(Verdicts.Of)));
+        report.Sections.Add(model);
+        return new ModelTestOutcome
+        {
+            Pipeline = pipeline, Model = trained, Predictions = predictions, Metrics = metrics, Gates = gates,
+            Diagnostics = [.. training.Diagnostics, .. baselines.Diagnostics, .. gates.Diagnostics],
+            Report = report,
+        };
+    }
+
+    /// <summary>
+    /// The files a model test read besides the pipeline file: every declared dataset's schema and data files (globs
+    /// expanded), full paths in a fixed order. The build keeps them as the inputs of its up-to-date check; a file that
+    /// cannot be listed (a missing one) is left out, since the test already reported it.
+    /// </summary>
+    public static IReadOnlyList<string> InputFiles(PipelineFile pipeline)
+    {
+        var files = new List<string>();
+        foreach (var d in pipeline.Datasets)
+        {
+            files.Add(Path.GetFullPath(d.Schema, pipeline.BaseDirectory));
+            try
+            {
+                files.AddRange(Data.Validation.DatasetValidator.ResolveFiles(new Data.Validation.DatasetRequest(d.Name, d.Files, null!, pipeline.BaseDirectory))
+                    .Select(f => f.FullPath));
+            }
+            catch (MlBuildException)
+            {
+                // A dataset whose files cannot be listed: the run reported it; the pipeline file stays an input.
+            }
+        }
+        return files.Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>The files <see cref="WriteOutputs"/> writes into its folder, by purpose.</summary>
+    public static class FileNames
+    {
+        /// <summary>The JSON report.</summary>
+        public const string Json = "model-test.json";
+        /// <summary>JUnit XML.</summary>
+        public const string JUnit = "model-test.junit.xml";
+        /// <summary>The Visual Studio test results file.</summary>
+        public const string Trx = "model-test.trx";
+        /// <summary>The files the test read, one full path a line (the engine verb writes it for the build's up-to-date check).</summary>
+        public const string Inputs = "model-test.inputs";
+    }
+
+    /// <summary>
+    /// Writes the model zip (<c>NAME.zip</c>) and its evidence folder (<c>NAME.evidence/</c>: training.json,
+    /// metrics.json, schema.json, predictions.csv) when the model was trained, and always the reports
+    /// (<see cref="FileNames"/>). Every file is written atomically; the same inputs give the same bytes.
+    /// </summary>
+    /// <returns>The files written, full paths, in a fixed order.</returns>
+    public static IReadOnlyList<string> WriteOutputs(ModelTestOutcome outcome, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var written = new List<string>();
+        if (outcome.Model is { } trained)
+        {
+            var zip = Path.Combine(folder, trained.Spec.Name + ".zip");
+            AtomicFile.WriteAllBytes(zip, trained.ModelZipBytes);
+            var evidence = Path.Combine(folder, trained.Spec.Name + ".evidence");
+            TrainingEvidence.Write(evidence, trained, trained.Spec.Name + ".zip", quick: true, outcome.Metrics, outcome.Predictions);
+            written.Add(zip);
+            written.Add(evidence);
+        }
+        foreach (var (name, bytes) in new[]
+        {
+            (FileNames.Json, ReportWriters.Json(outcome.Report)),
+            (FileNames.JUnit, ReportWriters.JUnit(outcome.Report)),
+            (FileNames.Trx, TrxWriter.Trx(outcome.Report)),
+        })
+        {
+            var path = Path.Combine(folder, name);
+            AtomicFile.WriteAllBytes(path, bytes);
+            written.Add(path);
+        }
+        return written;
+    }
+}
