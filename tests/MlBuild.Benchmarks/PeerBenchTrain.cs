@@ -4,22 +4,30 @@ using System.Text.Json.Nodes;
 using Microsoft.ML;
 using Microsoft.ML.Trainers;
 using MlBuild.Core.Data.Validation;
+using MlBuild.Core.Data.Schema;
+using MlBuild.Core.Models.Evaluation;
+using MlBuild.Core.Models.Gates;
 using MlBuild.Core.Models.Training;
+using MlBuild.Core.Pipeline;
 
 namespace MlBuild.Benchmarks;
 
 /// <summary>
 /// peer-bench <c>--task train</c>: the peers' logistic regression (spec.json "train": features, label, test rule
 /// <c>id % 5 == 0</c>, standardised, L-BFGS) on MlBuild's path: the readers into a <see cref="TrainingTable"/>, the
-/// <see cref="TableDataView"/>, ML.NET's L-BFGS on one thread (as <c>dotnet ml train</c> runs it), AUC of the test rows.
+/// <see cref="TableDataView"/>, the L-BFGS fit <c>dotnet ml train</c> runs (<see cref="TrainerCatalog.FitDirect"/>), AUC of the test rows.
 /// </summary>
 public static class PeerBenchTrain
 {
-    // A/B knobs for measurements: MLBUILD_BENCH_CACHE=0 trains without a cache checkpoint, MLBUILD_BENCH_TOLERANCE sets
+    // A/B knobs for measurements: MLBUILD_BENCH_MLNET=1 trains with ML.NET's own L-BFGS pipeline instead of the
+    // product's path (TrainerCatalog.FitDirect); for that pipeline MLBUILD_BENCH_CACHE=0 trains without a cache checkpoint, MLBUILD_BENCH_TOLERANCE sets
     // L-BFGS's optimisation tolerance (ML.NET's default 1e-7; scikit-learn's 1e-4), MLBUILD_BENCH_ITERATIONS its
     // iteration cap, MLBUILD_BENCH_THREADS its threads (default 1, as dotnet ml train).
     static readonly bool Cache = Environment.GetEnvironmentVariable("MLBUILD_BENCH_CACHE") != "0";
-    static readonly float? Tolerance = float.TryParse(Environment.GetEnvironmentVariable("MLBUILD_BENCH_TOLERANCE"), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var t) ? t : null;
+    static readonly double? Tolerance = double.TryParse(Environment.GetEnvironmentVariable("MLBUILD_BENCH_TOLERANCE"), NumberStyles.Float, CultureInfo.InvariantCulture, out var t) ? t : null;
+    static readonly int? Iterations = int.TryParse(Environment.GetEnvironmentVariable("MLBUILD_BENCH_ITERATIONS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : null;
+    static readonly bool MlNet = Environment.GetEnvironmentVariable("MLBUILD_BENCH_MLNET") == "1";
+    static readonly SourcePosition Here = new("peer-bench");
 
     public static void Run(JsonObject line, JsonNode spec, string file, int repeat, int threads)
     {
@@ -50,23 +58,62 @@ public static class PeerBenchTrain
                 .Append(new ViewColumn(label, ViewColumnKind.Boolean, table[label], (c, i) => c.Number(i) == 1)).ToList();
             double t1 = sw.Elapsed.TotalSeconds;
             var ml = new MLContext(seed: 42);
-            IEstimator<ITransformer> featurize = ml.Transforms.Concatenate("Features", features)
-                .Append(ml.Transforms.NormalizeMeanVariance("Features"));
-            if (Cache) featurize = featurize.AppendCacheCheckpoint(ml);
-            var options = new LbfgsLogisticRegressionBinaryTrainer.Options { LabelColumnName = label, FeatureColumnName = "Features", NumberOfThreads = 1 };
-            if (Tolerance is { } tol) options.OptimizationTolerance = tol;
-            // The spec's model is scikit-learn's: an L2 penalty only (ML.NET's default adds an L1 term).
-            options.L1Regularization = 0;
-            if (Environment.GetEnvironmentVariable("MLBUILD_BENCH_ITERATIONS") is { } it) options.MaximumNumberOfIterations = int.Parse(it, System.Globalization.CultureInfo.InvariantCulture);
-            if (Environment.GetEnvironmentVariable("MLBUILD_BENCH_THREADS") is { } th) options.NumberOfThreads = int.Parse(th, System.Globalization.CultureInfo.InvariantCulture);
-            var pipeline = featurize.Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(options));
-            var model = pipeline.Fit(new TableDataView(columns, trainRows));
+            var trainView = new TableDataView(columns, trainRows);
+            // The product's path (as dotnet ml train): TrainerCatalog.FitDirect, MlBuild's own L-BFGS fit, unless
+            // MLBUILD_BENCH_MLNET=1 asks for ML.NET's pipeline (the A/B baseline).
+            var hyper = new List<Hyperparameter> { new("l1Regularization", 0, Here) };
+            if (Tolerance is { } tol) hyper.Add(new("optimizationTolerance", tol, Here));
+            if (Iterations is { } its) hyper.Add(new("maximumNumberOfIterations", its, Here));
+            var modelSpec = new ModelSpec { Name = "bench", Task = ModelTask.Binary, Label = label, Trainer = new TrainerSpec("lbfgs", hyper, Here) };
+            var plans = features.Select(f => new FeatureColumnPlan(f, ColumnType.Float, FeatureHandling.Numeric)).ToList();
+            ITransformer? model = MlNet ? null : TrainerCatalog.FitDirect(ml, modelSpec, plans, Normalization.MeanVariance, trainView, "__numeric", "Features");
+            if (model is null)
+            {
+                IEstimator<ITransformer> featurize = ml.Transforms.Concatenate("Features", features)
+                    .Append(ml.Transforms.NormalizeMeanVariance("Features"));
+                if (Cache) featurize = featurize.AppendCacheCheckpoint(ml);
+                var options = new LbfgsLogisticRegressionBinaryTrainer.Options { LabelColumnName = label, FeatureColumnName = "Features", NumberOfThreads = 1 };
+                if (Tolerance is { } t0) options.OptimizationTolerance = (float)t0;
+                // The spec's model is scikit-learn's: an L2 penalty only (ML.NET's default adds an L1 term).
+                options.L1Regularization = 0;
+                if (Iterations is { } it) options.MaximumNumberOfIterations = it;
+                if (Environment.GetEnvironmentVariable("MLBUILD_BENCH_THREADS") is { } th) options.NumberOfThreads = int.Parse(th, System.Globalization.CultureInfo.InvariantCulture);
+                model = featurize.Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(options)).Fit(trainView);
+            }
             double t2 = sw.Elapsed.TotalSeconds;
             var scored = model.Transform(new TableDataView(columns, testRows));
-            auc = ml.BinaryClassification.EvaluateNonCalibrated(scored, label).AreaUnderRocCurve;
+            // The model's scores of the test rows (ML.NET's transform, as TestPredictions reads them), then a tie-aware
+            // AUC by one sort (scikit-learn's phase: predict_proba + roc_auc_score).
+            var scoreColumn = scored.Schema["Score"];
+            var scores = new float[testRows.Length];
+            using (var cursor = scored.GetRowCursor([scoreColumn]))
+            {
+                var getter = cursor.GetGetter<float>(scoreColumn);
+                for (int k = 0; cursor.MoveNext(); k++) getter(ref scores[k]);
+            }
+            var labels = testRows.Select(i => table[label].Number(i) == 1).ToArray();
+            auc = Auc(scores, labels);
             double t3 = sw.Elapsed.TotalSeconds;
             runs.Add(t3); load.Add(t1); fit.Add(t2 - t1); score.Add(t3 - t2);
             (nTrain, nTest) = (trainRows.Length, testRows.Length);
+        }
+        static double Auc(float[] scores, bool[] labels)
+        {
+            var order = Enumerable.Range(0, scores.Length).ToArray();
+            Array.Sort((float[])scores.Clone(), order);
+            double rankSumPositive = 0;
+            long positives = 0;
+            for (int i = 0; i < order.Length;)
+            {
+                int j = i;
+                while (j < order.Length && scores[order[j]] == scores[order[i]]) j++;
+                double rank = (i + 1 + j) / 2.0; // mean rank of the tie group (1-based)
+                for (int k = i; k < j; k++)
+                    if (labels[order[k]]) { rankSumPositive += rank; positives++; }
+                i = j;
+            }
+            long negatives = order.Length - positives;
+            return (rankSumPositive - positives * (positives + 1) / 2.0) / ((double)positives * negatives);
         }
         static JsonObject Phase(List<double> xs)
         {
@@ -79,7 +126,7 @@ public static class PeerBenchTrain
         line["median_s"] = Math.Round(sorted[sorted.Count / 2], 4);
         line["runs"] = new JsonArray(runs.Select(x => (JsonNode)Math.Round(x, 4)).ToArray());
         line["phases"] = new JsonObject { ["load"] = Phase(load), ["fit"] = Phase(fit), ["score"] = Phase(score) };
-        line["notes"] = $"in-process; load = MlBuild's reader (validating) into a TrainingTable; ML.NET L-BFGS logistic regression, one thread, {(Cache ? "cache checkpoint" : "no cache")}, tolerance {(Tolerance?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "1e-7 (default)")}, L2 1 and no L1; runs are load + fit + score";
+        line["notes"] = $"in-process; load = MlBuild's reader (validating) into a TrainingTable; {(MlNet ? $"ML.NET's L-BFGS logistic regression pipeline, one thread, {(Cache ? "cache checkpoint" : "no cache")}" : "MlBuild's L-BFGS fit (TrainerCatalog.FitDirect, as dotnet ml train) into a standard ML.NET model, one thread")}, tolerance {(Tolerance?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "1e-7 (default)")}, L2 1 and no L1; runs are load + fit + score";
         line["summary"] = new JsonObject
         {
             ["auc"] = Math.Round(auc, 4, MidpointRounding.AwayFromZero),

@@ -163,13 +163,14 @@ public static class ModelTrainer
         var normalization = spec.Featurization.Normalize == Normalization.Auto
             ? TrainerCatalog.IsLinear(spec.Trainer.Name) ? Normalization.MeanVariance : Normalization.None
             : spec.Featurization.Normalize;
-        var estimator = BuildPipeline(ml, spec, plan.Features, normalization);
 
         options.Progress?.Invoke($"training {spec.Trainer.Name} on {trainRows.Length.ToString("N0", CultureInfo.InvariantCulture)} rows");
         ITransformer model;
         try
         {
-            model = estimator.Fit(trainView);
+            // MlBuild's own fit where one applies (binary L-BFGS without L1 over numeric features), else ML.NET's pipeline.
+            model = TrainerCatalog.FitDirect(ml, spec, plan.Features, normalization, trainView, NumericColumn, FeaturesColumn)
+                ?? BuildPipeline(ml, spec, plan.Features, normalization).Fit(trainView);
         }
         catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException or NotSupportedException or DllNotFoundException)
         {

@@ -49,6 +49,10 @@ public sealed class TableDataView : IDataView
     /// <summary>The table column behind view column <paramref name="column"/>.</summary>
     public TableColumn Source(int column) => _columns[column].Source;
 
+    /// <summary>For a boolean view column: which source values mean true.</summary>
+    internal Func<TableColumn, int, bool> IsTrue(int column) =>
+        _columns[column].IsTrue ?? throw new InvalidOperationException($"Column '{_columns[column].Name}' is not boolean.");
+
     /// <summary>The rows shown, as indices into the table.</summary>
     public IReadOnlyList<int> Rows => _rows;
 

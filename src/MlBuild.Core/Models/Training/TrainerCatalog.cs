@@ -82,6 +82,21 @@ public static class TrainerCatalog
         }
     }
 
+    /// <summary>
+    /// Fits the model with MlBuild's own trainer where one applies (binary <c>lbfgs</c> without an L1 term, numeric
+    /// features: <see cref="LogisticRegressionFit"/>), featurisation included; null when ML.NET's estimator
+    /// (<see cref="Create"/>) must fit it.
+    /// </summary>
+    public static ITransformer? FitDirect(MLContext ml, ModelSpec spec, IReadOnlyList<FeatureColumnPlan> features, Normalization normalization,
+        TableDataView trainView, string numericColumn, string featuresColumn)
+    {
+        if (!LogisticRegressionFit.Applies(spec, features)) return null;
+        // The same checks of the values as ML.NET's options get (a coded diagnostic at the hyperparameter).
+        Apply(new LbfgsLogisticRegressionBinaryTrainer.Options(), spec.Trainer);
+        return LogisticRegressionFit.Fit(ml, trainView, features.Select(f => f.Column).ToList(), spec.Label, spec.Featurization.Missing,
+            normalization, LbfgsSettings.From(spec.Trainer)!, numericColumn, featuresColumn);
+    }
+
     /// <summary>Sets each hyperparameter on the options object (ML.NET's options are public fields, some nullable).</summary>
     static T Apply<T>(T options, TrainerSpec spec) where T : class
     {
@@ -104,7 +119,7 @@ public static class TrainerCatalog
             {
                 if (!(h.Value >= 0) || double.IsInfinity(h.Value)) throw Bad(h, "a number of at least 0");
                 if (h.Name is "learningRate" && h.Value == 0) throw Bad(h, "greater than 0");
-                value = target == typeof(float) ? (float)h.Value : h.Value;
+                value = target == typeof(float) ? (object)(float)h.Value : h.Value; // boxed as the field's type (a bare ?: would box a double)
             }
             else throw new InvalidOperationException($"{typeof(T).Name}.{member} has unsupported type {type}");
             if (field is not null) field.SetValue(options, value);
