@@ -242,25 +242,13 @@ public static partial class PipelineLoader
         ctx.CheckKeys(fz, FeaturizationKeys, "model.featurization");
         var normalize = Normalization.Auto;
         if (fz["normalize"] is { } n)
-            normalize = ctx.String(n, "featurization.normalize") switch
-            {
-                "auto" => Normalization.Auto,
-                "none" => Normalization.None,
-                "minMax" => Normalization.MinMax,
-                "meanVariance" => Normalization.MeanVariance,
-                var v => throw ctx.At(DiagnosticCodes.PipelineInvalidValue, n, $"featurization.normalize '{v}' is not one of auto, none, minMax, meanVariance."),
-            };
+            normalize = ctx.OneOf(n, "featurization.normalize",
+                ("auto", Normalization.Auto), ("none", Normalization.None), ("minMax", Normalization.MinMax), ("meanVariance", Normalization.MeanVariance));
         var missing = MissingValueReplacement.Mean;
         if (fz["missing"] is { } mi)
-            missing = ctx.String(mi, "featurization.missing") switch
-            {
-                "mean" => MissingValueReplacement.Mean,
-                "mostFrequent" => MissingValueReplacement.MostFrequent,
-                "zero" => MissingValueReplacement.Zero,
-                "minimum" => MissingValueReplacement.Minimum,
-                "maximum" => MissingValueReplacement.Maximum,
-                var v => throw ctx.At(DiagnosticCodes.PipelineInvalidValue, mi, $"featurization.missing '{v}' is not one of mean, mostFrequent, zero, minimum, maximum."),
-            };
+            missing = ctx.OneOf(mi, "featurization.missing",
+                ("mean", MissingValueReplacement.Mean), ("mostFrequent", MissingValueReplacement.MostFrequent), ("zero", MissingValueReplacement.Zero),
+                ("minimum", MissingValueReplacement.Minimum), ("maximum", MissingValueReplacement.Maximum));
         int bits = 16;
         if (fz["hashBits"] is { } hb)
         {
@@ -273,16 +261,9 @@ public static partial class PipelineLoader
             ctx.Expect(cols, PositionedJsonKind.Object, "featurization.columns");
             foreach (var (cn, line, col, value) in cols.Members)
             {
-                var handling = ctx.String(value, $"featurization.columns.{cn}") switch
-                {
-                    "auto" => FeatureHandling.Auto,
-                    "oneHot" => FeatureHandling.OneHot,
-                    "oneHotHash" => FeatureHandling.OneHotHash,
-                    "text" => FeatureHandling.Text,
-                    "numeric" => FeatureHandling.Numeric,
-                    "ignore" => FeatureHandling.Ignore,
-                    var v => throw ctx.At(DiagnosticCodes.PipelineInvalidValue, value, $"featurization.columns.{cn} '{v}' is not one of auto, oneHot, oneHotHash, text, numeric, ignore."),
-                };
+                var handling = ctx.OneOf(value, $"featurization.columns.{cn}",
+                    ("auto", FeatureHandling.Auto), ("oneHot", FeatureHandling.OneHot), ("oneHotHash", FeatureHandling.OneHotHash),
+                    ("text", FeatureHandling.Text), ("numeric", FeatureHandling.Numeric), ("ignore", FeatureHandling.Ignore));
                 columns[cn] = (handling, ctx.Pos(line, col));
             }
         }
@@ -326,6 +307,15 @@ public static partial class PipelineLoader
             new(new MlDiagnostic(code, MlSeverity.Error, message, file, line, column));
 
         public MlBuildException At(string code, PositionedJson node, string message) => Error(code, node.Line, node.Column, message);
+
+        /// <summary>A string that must be one of <paramref name="choices"/>; anything else is MLB92xx at the value, listing them.</summary>
+        public T OneOf<T>(PositionedJson node, string where, params (string Word, T Value)[] choices)
+        {
+            var word = String(node, where);
+            foreach (var (w, value) in choices)
+                if (w == word) return value;
+            throw At(DiagnosticCodes.PipelineInvalidValue, node, $"{where} '{word}' is not one of {string.Join(", ", choices.Select(c => c.Word))}.");
+        }
 
         public MlBuildException Missing(PositionedJson parent, string name, string where) =>
             At(DiagnosticCodes.PipelineInvalidValue, parent, $"'{name}' is required in {where}.");
