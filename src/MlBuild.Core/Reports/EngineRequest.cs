@@ -49,13 +49,8 @@ public sealed record EngineRequest(string ProjectDirectory, IReadOnlyList<Engine
     /// <summary>Reads a request file; anything unreadable or of another shape is <see cref="DiagnosticCodes.EngineRequestUnreadable"/>.</summary>
     public static EngineRequest Read(string path)
     {
-        try
+        return EngineRequestFile.Read(path, FormatVersion, root =>
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-            var root = doc.RootElement;
-            var version = root.GetProperty("formatVersion").GetInt32();
-            if (version != FormatVersion)
-                throw new InvalidOperationException($"format version {version}; this engine reads version {FormatVersion}");
             var projectDir = root.GetProperty("projectDirectory").GetString()!;
             var reportDir = root.TryGetProperty("reportDirectory", out var rd) ? rd.GetString() : null;
             var list = new List<EngineRequestDataset>();
@@ -65,18 +60,40 @@ public sealed record EngineRequest(string ProjectDirectory, IReadOnlyList<Engine
                     d.GetProperty("schema").GetString()!)
                 {
                     Reference = d.TryGetProperty("reference", out var r) ? r.GetString() : null,
-                });
-            int maxLocations = root.TryGetProperty("maxLocationsPerCheck", out var ml) ? ml.GetInt32() : Data.Validation.ValidationDiagnostics.DefaultMaxLocationsPerCheck;
-            if (maxLocations < 1)
-                throw new InvalidOperationException($"maxLocationsPerCheck is {maxLocations}; it must be 1 or more");
-            return new EngineRequest(projectDir, list, reportDir)
-            {
-                MaxLocationsPerCheck = maxLocations,
-                PipelineFile = root.TryGetProperty("pipelineFile", out var pf) ? pf.GetString() : null,
-                LockFile = root.TryGetProperty("lockFile", out var lf) ? lf.GetString() : null,
-                LockedMode = root.TryGetProperty("lockedMode", out var lm) && lm.GetBoolean(),
-                InputsFile = root.TryGetProperty("inputsFile", out var inf) ? inf.GetString() : null,
-            };
+            });
+        int maxLocations = root.TryGetProperty("maxLocationsPerCheck", out var ml) ? ml.GetInt32() : Data.Validation.ValidationDiagnostics.DefaultMaxLocationsPerCheck;
+        if (maxLocations < 1)
+            throw new InvalidOperationException($"maxLocationsPerCheck is {maxLocations}; it must be 1 or more");
+        return new EngineRequest(projectDir, list, reportDir)
+        {
+            MaxLocationsPerCheck = maxLocations,
+            PipelineFile = root.TryGetProperty("pipelineFile", out var pf) ? pf.GetString() : null,
+            LockFile = root.TryGetProperty("lockFile", out var lf) ? lf.GetString() : null,
+            LockedMode = root.TryGetProperty("lockedMode", out var lm) && lm.GetBoolean(),
+            InputsFile = root.TryGetProperty("inputsFile", out var inf) ? inf.GetString() : null,
+        };
+        });
+    }
+}
+
+/// <summary>
+/// The one way an engine verb reads the request its MSBuild task wrote: JSON with a <c>formatVersion</c> the verb
+/// must know; anything unreadable or of another shape is <see cref="DiagnosticCodes.EngineRequestUnreadable"/>.
+/// </summary>
+public static class EngineRequestFile
+{
+    /// <summary>Parses <paramref name="path"/>, checks its format version, and builds the request with <paramref name="read"/>
+    /// (which must copy what it keeps: the JSON document is disposed afterwards).</summary>
+    public static T Read<T>(string path, int formatVersion, Func<JsonElement, T> read)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            var root = doc.RootElement;
+            var version = root.GetProperty("formatVersion").GetInt32();
+            if (version != formatVersion)
+                throw new InvalidOperationException($"format version {version}; this engine reads version {formatVersion}");
+            return read(root);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or IOException or UnauthorizedAccessException)
         {

@@ -32,13 +32,8 @@ public sealed record PublishRequest
     /// <summary>Reads a request file; anything unreadable is <see cref="DiagnosticCodes.EngineRequestUnreadable"/>.</summary>
     public static PublishRequest Read(string path)
     {
-        try
+        return EngineRequestFile.Read(path, FormatVersion, root =>
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-            var root = doc.RootElement;
-            var version = root.GetProperty("formatVersion").GetInt32();
-            if (version != FormatVersion)
-                throw new InvalidOperationException($"format version {version}; this engine reads version {FormatVersion}");
             string? Optional(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString()!.Length > 0 ? v.GetString() : null;
             return new PublishRequest
             {
@@ -49,12 +44,7 @@ public sealed record PublishRequest
                 Register = root.TryGetProperty("register", out var r) && r.ValueKind == JsonValueKind.True,
                 ConsumerMlNetVersion = Optional("consumerMlNetVersion"),
             };
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or IOException or UnauthorizedAccessException)
-        {
-            throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.EngineRequestUnreadable, MlSeverity.Error,
-                $"The engine request '{path}' is unreadable: {e.Message}", path));
-        }
+        });
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MlBuild.Core.Diagnostics;
+using MlBuild.Core.Reports;
 
 namespace MlBuild.Core.Models.ModelTests;
 
@@ -19,20 +20,10 @@ public sealed record ModelTestRequest(string ProjectDirectory, string Pipeline, 
     /// <summary>Reads a request file; anything unreadable or of another shape is <see cref="DiagnosticCodes.EngineRequestUnreadable"/>.</summary>
     public static ModelTestRequest Read(string path)
     {
-        try
+        return EngineRequestFile.Read(path, FormatVersion, root =>
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-            var root = doc.RootElement;
-            var version = root.GetProperty("formatVersion").GetInt32();
-            if (version != FormatVersion)
-                throw new InvalidOperationException($"format version {version}; this engine reads version {FormatVersion}");
             return new ModelTestRequest(root.GetProperty("projectDirectory").GetString()!, root.GetProperty("pipeline").GetString()!,
                 root.GetProperty("outputDirectory").GetString()!);
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or IOException or UnauthorizedAccessException)
-        {
-            throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.EngineRequestUnreadable, MlSeverity.Error,
-                $"The engine request '{path}' is unreadable: {e.Message}", path));
-        }
+        });
     }
 }
