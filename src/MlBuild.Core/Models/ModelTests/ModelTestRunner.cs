@@ -52,8 +52,11 @@ public sealed class ModelTestOutcome
         if (Model is { } m)
         {
             var rows = (int n) => n.ToString("N0", CultureInfo.InvariantCulture);
-            yield return $"mlbuild: model '{m.Spec.Name}' ({m.Spec.Task.ToString().ToLowerInvariant()}, {m.Spec.Trainer.Name}, seed {m.Spec.Seed.ToString(CultureInfo.InvariantCulture)}) "
-                + $"quick-trained on {rows(m.TrainView.Rows.Count)} rows, tested on {rows(m.TestView.Rows.Count)} rows";
+            if (m.Spec.External is { Command: null } made) // a model file made elsewhere: evaluated, not trained
+                yield return $"mlbuild: model '{m.Spec.Name}' ({m.Spec.Task.ToString().ToLowerInvariant()}, {m.Spec.Trainer.Name} model {made.Path}) tested on {rows(m.TestView.Rows.Count)} rows";
+            else
+                yield return $"mlbuild: model '{m.Spec.Name}' ({m.Spec.Task.ToString().ToLowerInvariant()}, {m.Spec.Trainer.Name}, seed {m.Spec.Seed.ToString(CultureInfo.InvariantCulture)}) "
+                    + $"quick-trained on {rows(m.TrainView.Rows.Count)} rows, tested on {rows(m.TestView.Rows.Count)} rows";
         }
         if (Gates is { } run)
         {
@@ -89,7 +92,17 @@ public static class ModelTestRunner
         var spec = pipeline.Model ?? throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.ModelTestNoModel, MlSeverity.Error,
             $"'{pipeline.DisplayPath}' declares no model, so there is nothing to test. Add a \"model\" section (see docs/pipeline.md), or set MlBuildTestModel=false.",
             pipeline.DisplayPath));
-        var training = ModelTrainer.Train(pipeline, new TrainingOptions { Quick = true, ReadParallelism = options.Parallelism, Progress = options.Progress });
+        TrainingOutcome training;
+        try
+        {
+            training = ModelTrainer.Train(pipeline, new TrainingOptions { Quick = true, ReadParallelism = options.Parallelism, Progress = options.Progress });
+        }
+        catch (MlBuildException e)
+        {
+            // A model that could not be made or read (a bad model file, a failing training command): this run's result,
+            // so the reports say so instead of the last run's passing gates staying in TestResults/.
+            training = new TrainingOutcome(null, [e.Diagnostic], (int)Verdicts.ExitCode([e.Diagnostic]));
+        }
         var request = new EvaluationRequest
         {
             PredictionsPath = Path.Combine(pipeline.BaseDirectory, pipeline.DisplayPath),
@@ -161,7 +174,7 @@ public static class ModelTestRunner
 
     /// <summary>
     /// The files a model test read besides the pipeline file: every declared dataset's schema and data files (globs
-    /// expanded), full paths in a fixed order. The build keeps them as the inputs of its up-to-date check; a file that
+    /// expanded) and a model file made elsewhere, full paths in a fixed order. The build keeps them as the inputs of its up-to-date check; a file that
     /// cannot be listed (a missing one) is left out, since the test already reported it.
     /// </summary>
     public static IReadOnlyList<string> InputFiles(PipelineFile pipeline)
@@ -180,6 +193,9 @@ public static class ModelTestRunner
                 // A dataset whose files cannot be listed: the run reported it; the pipeline file stays an input.
             }
         }
+        // A model file made elsewhere (model.path, model.onnx) is what is tested: a new file is a new model.
+        if (pipeline.Model?.External is { Command: null, Path: { } model })
+            files.Add(Path.GetFullPath(model, pipeline.BaseDirectory));
         return files.Distinct(StringComparer.Ordinal).ToList();
     }
 
@@ -214,6 +230,13 @@ public static class ModelTestRunner
             TrainingEvidence.Write(evidence, trained, trained.Spec.Name + ".zip", quick: true, outcome.Metrics, outcome.Predictions);
             written.Add(zip);
             written.Add(evidence);
+        }
+        else
+        {
+            // Not trained this time: the last run's model and evidence are not this run's.
+            var spec = outcome.Pipeline.Model;
+            if (spec is not null && File.Exists(Path.Combine(folder, spec.Name + ".zip"))) File.Delete(Path.Combine(folder, spec.Name + ".zip"));
+            if (spec is not null && Directory.Exists(Path.Combine(folder, spec.Name + ".evidence"))) Directory.Delete(Path.Combine(folder, spec.Name + ".evidence"), recursive: true);
         }
         foreach (var (name, bytes) in new[]
         {
