@@ -73,18 +73,22 @@ public sealed class ChurnModelBaselineTests(PackagesFixture packages, ITestOutpu
         Assert.Contains((GateName, (string?)null), JUnitCases(ws));
 
         // 4. A clearly worse candidate (one two-leaf tree instead of the logistic regression, on the same columns, so
-        // still compared paired): a regression against prod, an error at the gate's line with the difference's interval.
+        // still compared paired): a regression against prod, an error at the gate's line with the difference's interval
+        // (so far below prod that it fails the absolute auc gate too).
+        var (aucLine, aucColumn) = GateAt(ws, "\"auc\", \"min\": 0.7");
         EditPipeline(ws, "\"trainer\": \"lbfgs\",", "\"trainer\": \"lightgbm\", \"hyperparameters\": { \"numberOfIterations\": 1, \"numberOfLeaves\": 2 },");
         var worse = ws.Dotnet_("test");
         Assert.Equal(1, worse.ExitCode);
-        var r = Assert.Single(worse.MlbDiagnostics);
-        Assert.Equal((Pipeline, line, column, "error", "MLB4002"), (r.File, r.Line, r.Column, r.Severity, r.Code));
+        Assert.Equal([(Pipeline, aucLine, aucColumn, "error", "MLB4001"), (Pipeline, line, column, "error", "MLB4002")],
+            worse.MlbDiagnostics.Select(x => (x.File, x.Line, x.Column, x.Severity, x.Code)));
+        var r = worse.MlbDiagnostics[1];
         Assert.Matches(@"^Gate 'auc drop vs prod <= 0\.01' failed: auc - prod -0\.\d+ with 95 % interval \[-0\.\d+, -0\.\d+\], bound >= -0\.01\.$", r.Message);
-        Assert.Matches(@"(?m)^\s*FAIL auc drop vs prod <= 0\.01: -0\.\d+ \[-0\.\d+, -0\.\d+\] >= -0\.01, n=746, baseline 0\.\d+ \(churn 1 \(prod\)\), bootstrap 95 % \(2000 resamples, seed 42\)", worse.Output);
-        var failed = Assert.Single(TrxResults(ws), t => t.Outcome != "Passed");
-        Assert.Equal(("churn." + GateName, "Failed"), (failed.Name, failed.Outcome));
-        Assert.Contains("MLB4002", failed.Message, StringComparison.Ordinal);
-        Assert.Equal([(GateName, "MLB4002")], JUnitCases(ws).Where(c => c.Failure is not null));
+        Assert.Matches(@"(?m)^\s*FAIL auc drop vs prod <= 0\.01: -0\.\d+ \[-0\.\d+, -0\.\d+\] >= -0\.01, n=746, baseline 0\.\d+ \(churn 1 \(prod\)\), bootstrap 95 % \(2000 resamples, seed 42\)$", worse.Output);
+        Assert.Contains("gates: 3 passed, 2 failed, 0 inconclusive; result FAIL", worse.Output, StringComparison.Ordinal);
+        Assert.Equal([("churn.auc >= 0.7", "Failed"), ("churn." + GateName, "Failed")],
+            TrxResults(ws).Where(t => t.Outcome != "Passed").Select(t => (t.Name, t.Outcome)));
+        Assert.Contains("MLB4002", TrxResults(ws).Single(t => t.Name == "churn." + GateName).Message, StringComparison.Ordinal);
+        Assert.Equal([("auc >= 0.7", "MLB4001"), (GateName, "MLB4002")], JUnitCases(ws).Where(c => c.Failure is not null));
         NoStackTrace(worse);
         guard.Passed();
     }
