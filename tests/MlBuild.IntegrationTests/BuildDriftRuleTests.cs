@@ -127,6 +127,16 @@ public sealed class BuildDriftRuleTests(PackagesFixture packages, ITestOutputHel
         Assert.Equal((Profile, "error", "MLB2005"), (t.File, t.Severity, t.Code));
         Assert.DoesNotContain("   at ", truncated.Output, StringComparison.Ordinal);
 
+        // A profile written by a newer MlBuild: MLB2006 at the profile.
+        var newer = System.Text.RegularExpressions.Regex.Replace(profile, "\"formatVersion\"\\s*:\\s*\\d+", "\"formatVersion\": 99");
+        Assert.NotEqual(profile, newer);
+        File.WriteAllText(ws.PathOf(Profile), newer);
+        var tooNew = ws.Build();
+        Assert.NotEqual(0, tooNew.ExitCode);
+        var n = Assert.Single(tooNew.MlbDiagnostics);
+        Assert.Equal((Profile, "error", "MLB2006"), (n.File, n.Severity, n.Code));
+        Assert.Contains("is a profile of format version 99", n.Message, StringComparison.Ordinal);
+
         // A profile of another schema (a column renamed): MLB2011 at the profile.
         File.WriteAllText(ws.PathOf(Profile), profile.Replace("\"monthly_charges\"", "\"monthly_fee\"", StringComparison.Ordinal));
         var otherSchema = ws.Build();
