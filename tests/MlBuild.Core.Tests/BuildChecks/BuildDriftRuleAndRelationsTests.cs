@@ -179,6 +179,6 @@ public sealed class BuildDriftRuleAndRelationsTests : IDisposable
         File.Delete(Path.Combine(_dir.Path, "data/test.csv"));
         var outcome = BuildDataCheck.Run(Request(), "test");
         Assert.DoesNotContain(outcome.Diagnostics, d => d.Code is "MLB2101" or "MLB2103");
-        Assert.Contains("relations not checked: dataset 'test' could not be read.", outcome.Messages);
+        Assert.Contains("relations not checked: dataset 'test' was not read (see the errors above).", outcome.Messages);
     }
 }

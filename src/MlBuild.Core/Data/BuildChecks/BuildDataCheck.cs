@@ -13,7 +13,7 @@ namespace MlBuild.Core.Data.BuildChecks;
 /// <summary>What one run of the build's data checks found and read.</summary>
 public sealed class BuildCheckOutcome
 {
-    /// <summary>Every diagnostic, in order: pipeline file, then per dataset validation and drift, then the lock.</summary>
+    /// <summary>Every diagnostic, in order: pipeline file, drift rules, then per dataset validation and drift, then relations, then the lock.</summary>
     public List<MlDiagnostic> Diagnostics { get; } = [];
     /// <summary>Summary lines the build shows at the default verbosity.</summary>
     public List<string> Messages { get; } = [];
@@ -26,8 +26,9 @@ public sealed class BuildCheckOutcome
 /// <summary>
 /// The engine side of <c>dotnet build</c>'s data checks (<c>mlbuild engine validate</c>): the request's datasets joined
 /// with <c>mlbuild.json</c>'s (<see cref="DeclaredDatasets"/>), each validated against its schema, then, where it names a
-/// reference profile, checked for drift in the same process (MLB2020 at the data, naming the columns, with an HTML
-/// report in the report folder), then the data files checked against the data lock. Lists what it read, so the build's
+/// reference profile, checked for drift in the same process by <c>mlbuild.json</c>'s drift rule (MLB2020 at the data,
+/// naming the columns, with an HTML report in the report folder), then the relations between <c>mlbuild.json</c>'s
+/// datasets (<see cref="RunsRelations"/>), then the data files checked against the data lock. Lists what it read, so the build's
 /// next up-to-date check needs no process.
 /// </summary>
 public static class BuildDataCheck
@@ -181,7 +182,7 @@ public static class BuildDataCheck
         var projectDir = request.ProjectDirectory;
         if (pipeline.Datasets.FirstOrDefault(d => !readable.Contains(d.Name)) is { } unread)
         {
-            outcome.Messages.Add($"relations not checked: dataset '{unread.Name}' could not be read.");
+            outcome.Messages.Add($"relations not checked: dataset '{unread.Name}' was not read (see the errors above).");
             return;
         }
         // Paths as the project names them, so the findings read data/train.csv(5) wherever mlbuild.json lives.
