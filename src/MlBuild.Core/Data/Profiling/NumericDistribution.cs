@@ -1,21 +1,22 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace MlBuild.Core.Data.Profiling;
 
 /// <summary>
-/// The finite values of a numeric column, mergeable: exactly (a sorted, compacted value/count list) while the column has
+/// The finite values of a numeric column, mergeable: exactly (sorted distinct values with counts) while the column has
 /// at most <see cref="ExactLimit"/> distinct values, else a log-bucket histogram (<see cref="LogHistogram"/>, bucket
 /// width at most <see cref="LogHistogram.RelativeWidth"/> of the value) with a HyperLogLog distinct count. Both forms
 /// depend only on the multiset of values, never on their order or chunking, so shards merge to the whole exactly.
+/// Values are counted in a hash table of their order-preserving keys (<see cref="QuantileSketch.OrderedKey"/>), which
+/// is sorted (by radix, not by comparisons) only when it fills or when the sorted values are asked for.
 /// </summary>
 public sealed class NumericDistribution
 {
-    const int MinBuffer = 1 << 16;
-    /// <summary>Distinct values counted in a hash table before values are buffered and sorted: a column of few values
-    /// (codes, ages, dates) is counted in O(1) per value and never sorted.</summary>
-    const int FewValues = 1024;
-    Dictionary<double, long>? _few = [];
-    double[] _buffer = new double[MinBuffer];
-    int _buffered;
-    double[] _values = [];
+    /// <summary>Most distinct keys the hash table holds before it is sorted into the kept list (4 MB of table).</summary>
+    const int TableLimit = 1 << 17;
+    KeyCountTable? _table;
+    ulong[] _keys = [];
     long[] _counts = [];
     int _distinct;
 
@@ -27,6 +28,7 @@ public sealed class NumericDistribution
         if (exactLimit < 1) throw new ArgumentOutOfRangeException(nameof(exactLimit));
         ExactLimit = exactLimit;
         SketchBits = sketchBits;
+        _table = new KeyCountTable(Math.Min(TableLimit, exactLimit + 1));
     }
 
     /// <summary>Most distinct values kept exactly.</summary>
@@ -48,52 +50,71 @@ public sealed class NumericDistribution
     /// <summary>Counts a finite value (-0 counts as 0).</summary>
     public void Add(double v)
     {
-        if (v == 0) v = 0;
         Count++;
-        if (_few is not null)
+        ulong key = QuantileSketch.OrderedKey(v);
+        if (Sketch is not null) { AddToSketch(key, 1); return; }
+        if (_table!.Increment(key, 1)) Flush();
+    }
+
+    /// <summary>Counts every value of <paramref name="values"/> (all finite).</summary>
+    public void AddAll(ReadOnlySpan<double> values)
+    {
+        Count += values.Length;
+        if (Sketch is not null)
         {
-            ref long seen = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_few, v, out bool exists);
-            seen++;
-            if (!exists && _few.Count > Math.Min(FewValues, ExactLimit)) { FlushFew(); _few = null; }
+            var sketch = Sketch;
+            var regs = Distinct!.Registers;
+            foreach (var v in values)
+            {
+                ulong key = QuantileSketch.OrderedKey(v);
+                sketch.AddKey((long)(key >> (52 - SketchBits)), 1);
+                HyperLogLog.AddTo(regs, HyperLogLog.HashNumber(v));
+            }
             return;
         }
-        if (Sketch is null && _buffered == _buffer.Length) Flush();
-        if (Sketch is not null) { Sketch.Add(v, 1); Distinct!.Add(HyperLogLog.HashNumber(v)); return; }
-        _buffer[_buffered++] = v;
+        var table = _table!;
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!table.Increment(QuantileSketch.OrderedKey(values[i]), 1)) continue;
+            Flush();
+            if (Sketch is not null)
+            {
+                Count -= values.Length - i - 1;
+                AddAll(values[(i + 1)..]);
+                return;
+            }
+        }
     }
 
     /// <summary>Counts <paramref name="count"/> copies of a finite value.</summary>
     public void Add(double v, long count)
     {
         if (count <= 0) return;
-        if (Sketch is not null)
-        {
-            if (v == 0) v = 0;
-            Count += count;
-            Sketch.Add(v, count);
-            Distinct!.Add(HyperLogLog.HashNumber(v));
-            return;
-        }
-        Flush();
-        if (Sketch is not null) { Add(v, count); return; }
-        MergeSorted([v == 0 ? 0 : v], [count]);
         Count += count;
-        if (_distinct > ExactLimit) ToSketch();
+        ulong key = QuantileSketch.OrderedKey(v);
+        if (Sketch is not null) { AddToSketch(key, count); return; }
+        if (_table!.Increment(key, count)) Flush();
+    }
+
+    void AddToSketch(ulong key, long count)
+    {
+        Sketch!.AddKey((long)(key >> (52 - SketchBits)), count);
+        Distinct!.Add(HyperLogLog.HashNumber(FromKey(key)));
     }
 
     /// <summary>The exact sorted distinct values and their counts (only while <see cref="IsExact"/>).</summary>
     public (double[] Values, long[] Counts) Exact()
     {
         if (!IsExact) throw new InvalidOperationException("the distribution is a sketch");
-        Flush();
-        return (_values[.._distinct], _counts[.._distinct]);
+        var values = new double[_distinct];
+        for (int i = 0; i < values.Length; i++) values[i] = FromKey(_keys[i]);
+        return (values, _counts[.._distinct]);
     }
 
     /// <summary>The number of distinct values: exact, or the HyperLogLog estimate.</summary>
     public long DistinctCount()
     {
         if (!IsExact) return Distinct!.Estimate();
-        Flush();
         return _distinct;
     }
 
@@ -102,15 +123,13 @@ public sealed class NumericDistribution
     {
         if (other.IsExact)
         {
-            var (values, counts) = other.Exact();
             if (IsExact)
             {
-                Flush();
-                MergeSorted(values, counts);
+                MergeSorted(other._keys.AsSpan(0, other._distinct), other._counts.AsSpan(0, other._distinct));
                 Count += other.Count;
                 if (_distinct > ExactLimit) ToSketch();
             }
-            else for (int i = 0; i < values.Length; i++) Add(values[i], counts[i]);
+            else for (int i = 0; i < other._distinct; i++) { Count += other._counts[i]; AddToSketch(other._keys[i], other._counts[i]); }
             return;
         }
         if (IsExact) ToSketch();
@@ -123,76 +142,52 @@ public sealed class NumericDistribution
     public static NumericDistribution FromExact(double[] values, long[] counts, int exactLimit, int sketchBits)
     {
         var d = new NumericDistribution(exactLimit, sketchBits);
-        d.MergeSorted(values, counts);
+        var keys = new ulong[values.Length];
+        for (int i = 0; i < keys.Length; i++) keys[i] = QuantileSketch.OrderedKey(values[i]);
+        d.MergeSorted(keys, counts);
         foreach (var c in counts) d.Count += c;
         if (d._distinct > exactLimit) d.ToSketch();
         return d;
     }
 
     /// <summary>Restores a distribution that was saved as a sketch.</summary>
-    public static NumericDistribution FromSketch(LogHistogram sketch, HyperLogLog distinct, int exactLimit)
+    public static NumericDistribution FromSketch(LogHistogram sketch, HyperLogLog distinct, int exactLimit) =>
+        new(exactLimit, sketch.Bits) { Sketch = sketch, Distinct = distinct, Count = sketch.Count, _table = null };
+
+    /// <summary>The value of an order-preserving key (the inverse of <see cref="QuantileSketch.OrderedKey"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static double FromKey(ulong key)
     {
-        var d = new NumericDistribution(exactLimit, sketch.Bits) { Sketch = sketch, Distinct = distinct, Count = sketch.Count };
-        d._buffer = [];
-        d._few = null;
-        return d;
+        ulong bits = (key & 0x8000_0000_0000_0000UL) != 0 ? key & 0x7FFF_FFFF_FFFF_FFFFUL : ~key;
+        return BitConverter.UInt64BitsToDouble(bits);
     }
 
-    /// <summary>Moves the hash table's counts into the sorted list.</summary>
-    void FlushFew()
-    {
-        if (_few is not { Count: > 0 }) return;
-        var values = _few.Keys.ToArray();
-        Array.Sort(values);
-        var counts = new long[values.Length];
-        for (int i = 0; i < values.Length; i++) counts[i] = _few[values[i]];
-        _few.Clear();
-        MergeSorted(values, counts);
-    }
-
+    /// <summary>Sorts the hash table's counts into the kept list; past the limit, becomes the sketch.</summary>
     void Flush()
     {
-        if (Sketch is not null) return;
-        FlushFew();
-        if (_distinct > ExactLimit) { ToSketch(); return; }
-        if (_buffered == 0) return;
-        var span = _buffer.AsSpan(0, _buffered);
-        span.Sort();
-        // Compact the sorted buffer in place into (value, count) runs, then merge with the kept list.
-        var runValues = new double[CountRuns(span)];
-        var runCounts = new long[runValues.Length];
-        int r = -1;
-        for (int i = 0; i < span.Length; i++)
-        {
-            if (r < 0 || span[i] != runValues[r]) { r++; runValues[r] = span[i]; }
-            runCounts[r]++;
-        }
-        _buffered = 0;
-        MergeSorted(runValues, runCounts);
-        if (_distinct > ExactLimit) { ToSketch(); return; }
-        // The buffer grows with the kept list, so each value is merged O(log n) times in all.
-        if (_buffer.Length < _distinct) _buffer = new double[Math.Min(Math.Max(_distinct, MinBuffer), ExactLimit + 1)];
+        if (Sketch is not null || _table is not { Count: > 0 } table) return;
+        var (keys, counts) = table.Drain();
+        KeyRadixSort.Sort(keys, counts);
+        MergeSorted(keys, counts);
+        if (_distinct > ExactLimit) ToSketch();
     }
 
-    static int CountRuns(ReadOnlySpan<double> sorted)
+    void MergeSorted(ReadOnlySpan<ulong> keys, ReadOnlySpan<long> counts)
     {
-        int n = sorted.Length == 0 ? 0 : 1;
-        for (int i = 1; i < sorted.Length; i++) if (sorted[i] != sorted[i - 1]) n++;
-        return n;
-    }
-
-    void MergeSorted(ReadOnlySpan<double> values, ReadOnlySpan<long> counts)
-    {
-        var mergedValues = new double[_distinct + values.Length];
-        var mergedCounts = new long[mergedValues.Length];
+        if (keys.Length == 0) return;
+        var mergedKeys = new ulong[_distinct + keys.Length];
+        var mergedCounts = new long[mergedKeys.Length];
         int i = 0, j = 0, k = 0;
-        while (i < _distinct || j < values.Length)
+        while (i < _distinct && j < keys.Length)
         {
-            if (j == values.Length || (i < _distinct && _values[i] < values[j])) { mergedValues[k] = _values[i]; mergedCounts[k++] = _counts[i++]; }
-            else if (i == _distinct || values[j] < _values[i]) { mergedValues[k] = values[j]; mergedCounts[k++] = counts[j++]; }
-            else { mergedValues[k] = _values[i]; mergedCounts[k++] = _counts[i++] + counts[j++]; }
+            ulong a = _keys[i], b = keys[j];
+            if (a < b) { mergedKeys[k] = a; mergedCounts[k++] = _counts[i++]; }
+            else if (b < a) { mergedKeys[k] = b; mergedCounts[k++] = counts[j++]; }
+            else { mergedKeys[k] = a; mergedCounts[k++] = _counts[i++] + counts[j++]; }
         }
-        _values = mergedValues;
+        for (; i < _distinct; i++) { mergedKeys[k] = _keys[i]; mergedCounts[k++] = _counts[i]; }
+        for (; j < keys.Length; j++) { mergedKeys[k] = keys[j]; mergedCounts[k++] = counts[j]; }
+        _keys = mergedKeys;
         _counts = mergedCounts;
         _distinct = k;
     }
@@ -201,19 +196,133 @@ public sealed class NumericDistribution
     {
         var sketch = new LogHistogram(SketchBits);
         var hll = new HyperLogLog();
-        for (int i = 0; i < _distinct; i++)
-        {
-            sketch.Add(_values[i], _counts[i]);
-            hll.Add(HyperLogLog.HashNumber(_values[i]));
-        }
-        for (int i = 0; i < _buffered; i++)
-        {
-            sketch.Add(_buffer[i], 1);
-            hll.Add(HyperLogLog.HashNumber(_buffer[i]));
-        }
         Sketch = sketch;
         Distinct = hll;
-        _values = []; _counts = []; _distinct = 0; _buffer = []; _buffered = 0; _few = null;
+        for (int i = 0; i < _distinct; i++) AddToSketch(_keys[i], _counts[i]);
+        if (_table is { Count: > 0 } table)
+        {
+            var (keys, counts) = table.Drain();
+            for (int i = 0; i < keys.Length; i++) AddToSketch(keys[i], counts[i]);
+        }
+        _keys = []; _counts = []; _distinct = 0; _table = null;
+    }
+}
+
+/// <summary>
+/// Counts of 64-bit keys (order-preserving keys of finite doubles, never 0) in an open-addressing table that doubles
+/// as it fills, up to a fixed number of keys.
+/// </summary>
+internal sealed class KeyCountTable(int limit)
+{
+    ulong[] _keys = new ulong[64];
+    long[] _counts = new long[64];
+    int _shift = 64 - 6;
+
+    /// <summary>Distinct keys held.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Adds <paramref name="count"/> to a key; true when the table now holds its limit of keys (drain it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Increment(ulong key, long count)
+    {
+        var keys = _keys;
+        int mask = keys.Length - 1;
+        int i = (int)((key * 0x9E3779B97F4A7C15UL) >> _shift);
+        while (true)
+        {
+            ulong k = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(keys), i);
+            if (k == key) { Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_counts), i) += count; return false; }
+            if (k == 0) break;
+            i = (i + 1) & mask;
+        }
+        keys[i] = key;
+        _counts[i] = count;
+        Count++;
+        if (Count >= limit) return true;
+        if (Count * 2 > keys.Length) Grow();
+        return false;
+    }
+
+    void Grow()
+    {
+        var oldKeys = _keys;
+        var oldCounts = _counts;
+        _keys = new ulong[oldKeys.Length * 2];
+        _counts = new long[_keys.Length];
+        _shift--;
+        int mask = _keys.Length - 1;
+        for (int j = 0; j < oldKeys.Length; j++)
+        {
+            ulong key = oldKeys[j];
+            if (key == 0) continue;
+            int i = (int)((key * 0x9E3779B97F4A7C15UL) >> _shift);
+            while (_keys[i] != 0) i = (i + 1) & mask;
+            _keys[i] = key;
+            _counts[i] = oldCounts[j];
+        }
+    }
+
+    /// <summary>The keys and counts held (unordered), leaving the table empty with its storage.</summary>
+    public (ulong[] Keys, long[] Counts) Drain()
+    {
+        var keys = new ulong[Count];
+        var counts = new long[Count];
+        int n = 0;
+        for (int j = 0; j < _keys.Length; j++)
+        {
+            if (_keys[j] == 0) continue;
+            keys[n] = _keys[j];
+            counts[n++] = _counts[j];
+        }
+        Array.Clear(_keys);
+        Count = 0;
+        return (keys, counts);
+    }
+}
+
+/// <summary>LSD radix sort of 64-bit keys with a companion array: 8-bit digits, a digit all keys share is skipped.</summary>
+internal static class KeyRadixSort
+{
+    /// <summary>Sorts <paramref name="keys"/> ascending, moving <paramref name="counts"/> with them.</summary>
+    public static void Sort(ulong[] keys, long[] counts)
+    {
+        int n = keys.Length;
+        if (n < 64)
+        {
+            Array.Sort(keys, counts);
+            return;
+        }
+        // One pass counts every digit's histogram.
+        var histograms = new int[8 * 256];
+        foreach (ulong k in keys)
+            for (int d = 0; d < 8; d++) histograms[d * 256 + (int)((k >> (d * 8)) & 0xFF)]++;
+        var keysB = new ulong[n];
+        var countsB = new long[n];
+        ulong[] src = keys, dst = keysB;
+        long[] srcC = counts, dstC = countsB;
+        Span<int> offsets = stackalloc int[256];
+        for (int d = 0; d < 8; d++)
+        {
+            var h = histograms.AsSpan(d * 256, 256);
+            if (h[(int)((src[0] >> (d * 8)) & 0xFF)] == n) continue; // every key has this digit
+            int sum = 0;
+            for (int b = 0; b < 256; b++) { offsets[b] = sum; sum += h[b]; }
+            int shift = d * 8;
+            for (int i = 0; i < n; i++)
+            {
+                ulong k = src[i];
+                int o = offsets[(int)((k >> shift) & 0xFF)]++;
+                dst[o] = k;
+                dstC[o] = srcC[i];
+            }
+            (src, dst) = (dst, src);
+            (srcC, dstC) = (dstC, srcC);
+        }
+        if (!ReferenceEquals(src, keys))
+        {
+            src.AsSpan().CopyTo(keys);
+            srcC.AsSpan().CopyTo(counts);
+        }
     }
 }
 
