@@ -56,18 +56,26 @@ public static class PeerBenchProfile
         var options = new ValidationOptions { MaxParallelism = threads };
         var validateRuns = new List<double>();
         var runs = new List<double>();
+        var validateCpu = new List<double>();
+        var cpu = new List<double>();
+        var process = Process.GetCurrentProcess();
+        double Cpu() { process.Refresh(); return process.TotalProcessorTime.TotalSeconds; }
         var phases = new JsonArray();
         for (int r = 0; r < repeat; r++)
         {
             if (!alone)
             {
+                double cpu0 = Cpu();
                 var sw = Stopwatch.StartNew();
                 DatasetValidator.Validate(request, options);
                 validateRuns.Add(sw.Elapsed.TotalSeconds);
+                validateCpu.Add(Cpu() - cpu0);
             }
+            double cpu1 = Cpu();
             var watch = Stopwatch.StartNew();
             var detail = work();
             runs.Add(watch.Elapsed.TotalSeconds);
+            cpu.Add(Cpu() - cpu1);
             phases.Add(detail);
         }
         line["min_s"] = Math.Round(runs.Min(), 4);
@@ -78,6 +86,7 @@ public static class PeerBenchProfile
             line["validate_min_s"] = Math.Round(validateRuns.Min(), 4);
             line["validate_runs"] = new JsonArray(validateRuns.Select(x => (JsonNode)Math.Round(x, 4)).ToArray());
             line["ratio_to_validate"] = Math.Round(runs.Min() / validateRuns.Min(), 3);
+            line["cpu_ratio_to_validate"] = Math.Round(cpu.Min() / validateCpu.Min(), 3);
         }
         line["phases"] = phases;
         line["peak_working_set_mb"] = Process.GetCurrentProcess().PeakWorkingSet64 >> 20;

@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace MlBuild.Core.Data.Profiling;
 
@@ -62,28 +64,31 @@ public sealed class NumericDistribution
         Count += values.Length;
         if (Sketch is not null)
         {
-            var sketch = Sketch;
-            var regs = Distinct!.Registers;
-            foreach (var v in values)
-            {
-                ulong key = QuantileSketch.OrderedKey(v);
-                sketch.AddKey((long)(key >> (52 - SketchBits)), 1);
-                HyperLogLog.AddTo(regs, HyperLogLog.HashNumber(v));
-            }
+            Sketch.AddAll(values, Distinct!.Registers);
             return;
         }
         var table = _table!;
-        for (int i = 0; i < values.Length; i++)
+        int done = 0;
+        while (done < values.Length)
         {
-            if (!table.Increment(QuantileSketch.OrderedKey(values[i]), 1)) continue;
+            int full = table.IncrementAll(values[done..]);
+            if (full < 0) return;
+            done += full + 1;
             Flush();
             if (Sketch is not null)
             {
-                Count -= values.Length - i - 1;
-                AddAll(values[(i + 1)..]);
+                Count -= values.Length - done;
+                AddAll(values[done..]);
                 return;
             }
         }
+    }
+
+    /// <summary>Turns the distribution into its sketch now (the values stay counted): for a column another part of the
+    /// same data already found to have more than <see cref="ExactLimit"/> distinct values, so the whole will be a sketch.</summary>
+    public void BecomeSketch()
+    {
+        if (Sketch is null) ToSketch();
     }
 
     /// <summary>Counts <paramref name="count"/> copies of a finite value.</summary>
@@ -214,8 +219,8 @@ public sealed class NumericDistribution
 /// </summary>
 internal sealed class KeyCountTable(int limit)
 {
-    ulong[] _keys = new ulong[64];
-    long[] _counts = new long[64];
+    // Key and count side by side (slot i at 2i, 2i+1): a probe touches one cache line.
+    ulong[] _slots = new ulong[2 * 64];
     int _shift = 64 - 6;
 
     /// <summary>Distinct keys held.</summary>
@@ -225,40 +230,72 @@ internal sealed class KeyCountTable(int limit)
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Increment(ulong key, long count)
     {
-        var keys = _keys;
-        int mask = keys.Length - 1;
+        var slots = _slots;
+        int mask = (slots.Length >> 1) - 1;
+        ref ulong slot0 = ref MemoryMarshal.GetArrayDataReference(slots);
         int i = (int)((key * 0x9E3779B97F4A7C15UL) >> _shift);
         while (true)
         {
-            ulong k = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(keys), i);
-            if (k == key) { Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_counts), i) += count; return false; }
+            ulong k = Unsafe.Add(ref slot0, 2 * i);
+            if (k == key) { Unsafe.Add(ref slot0, 2 * i + 1) += (ulong)count; return false; }
             if (k == 0) break;
             i = (i + 1) & mask;
         }
-        keys[i] = key;
-        _counts[i] = count;
+        Unsafe.Add(ref slot0, 2 * i) = key;
+        Unsafe.Add(ref slot0, 2 * i + 1) = (ulong)count;
         Count++;
         if (Count >= limit) return true;
-        if (Count * 2 > keys.Length) Grow();
+        if (Count * 4 > slots.Length) Grow();
         return false;
+    }
+
+    /// <summary>
+    /// Counts each value's order-preserving key once. The home slots of a block of values are computed and fetched
+    /// ahead (the table outgrows the caches), then the block is counted. Returns -1, or the index of the value after
+    /// which the table reached its limit (the rest is not counted).
+    /// </summary>
+    public int IncrementAll(ReadOnlySpan<double> values)
+    {
+        const int Block = 16;
+        Span<ulong> keys = stackalloc ulong[Block];
+        int i = 0;
+        while (i < values.Length)
+        {
+            int n = Math.Min(Block, values.Length - i);
+            var slots = _slots;
+            int shift = _shift;
+            for (int k = 0; k < n; k++)
+            {
+                ulong key = QuantileSketch.OrderedKey(values[i + k]);
+                keys[k] = key;
+                if (Sse.IsSupported)
+                    unsafe
+                    {
+                        int home = (int)((key * 0x9E3779B97F4A7C15UL) >> shift);
+                        Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(slots), 2 * home)));
+                    }
+            }
+            for (int k = 0; k < n; k++)
+                if (Increment(keys[k], 1)) return i + k;
+            i += n;
+        }
+        return -1;
     }
 
     void Grow()
     {
-        var oldKeys = _keys;
-        var oldCounts = _counts;
-        _keys = new ulong[oldKeys.Length * 2];
-        _counts = new long[_keys.Length];
+        var old = _slots;
+        _slots = new ulong[old.Length * 2];
         _shift--;
-        int mask = _keys.Length - 1;
-        for (int j = 0; j < oldKeys.Length; j++)
+        int mask = (_slots.Length >> 1) - 1;
+        for (int j = 0; j < old.Length; j += 2)
         {
-            ulong key = oldKeys[j];
+            ulong key = old[j];
             if (key == 0) continue;
             int i = (int)((key * 0x9E3779B97F4A7C15UL) >> _shift);
-            while (_keys[i] != 0) i = (i + 1) & mask;
-            _keys[i] = key;
-            _counts[i] = oldCounts[j];
+            while (_slots[2 * i] != 0) i = (i + 1) & mask;
+            _slots[2 * i] = key;
+            _slots[2 * i + 1] = old[j + 1];
         }
     }
 
@@ -268,13 +305,13 @@ internal sealed class KeyCountTable(int limit)
         var keys = new ulong[Count];
         var counts = new long[Count];
         int n = 0;
-        for (int j = 0; j < _keys.Length; j++)
+        for (int j = 0; j < _slots.Length; j += 2)
         {
-            if (_keys[j] == 0) continue;
-            keys[n] = _keys[j];
-            counts[n++] = _counts[j];
+            if (_slots[j] == 0) continue;
+            keys[n] = _slots[j];
+            counts[n++] = (long)_slots[j + 1];
         }
-        Array.Clear(_keys);
+        Array.Clear(_slots);
         Count = 0;
         return (keys, counts);
     }
@@ -357,6 +394,61 @@ public sealed class LogHistogram
 
     /// <summary>Adds <paramref name="count"/> copies of a value.</summary>
     public void Add(double v, long count) => AddKey(KeyOf(v), count);
+
+    /// <summary>
+    /// Counts every value of <paramref name="values"/> (finite) once, and adds each one's hash
+    /// (<see cref="HyperLogLog.HashNumber(double)"/>) to the HyperLogLog <paramref name="registers"/>: both keys are
+    /// computed four values at a time in vector registers, only the counting stays scalar.
+    /// </summary>
+    public void AddAll(ReadOnlySpan<double> values, byte[] registers)
+    {
+        if (registers.Length != HyperLogLog.RegisterCount) throw new ArgumentException("not a sketch's registers", nameof(registers));
+        int i = 0;
+        int shift = Shift;
+        if (Avx2.IsSupported)
+        {
+            Span<ulong> keys = stackalloc ulong[12]; // per block of four: buckets, registers, ranks
+            ref ulong key0 = ref MemoryMarshal.GetReference(keys);
+            ref byte regs = ref MemoryMarshal.GetArrayDataReference(registers);
+            ref double v0 = ref MemoryMarshal.GetReference(values);
+            var signBit = Vector256.Create(0x8000_0000_0000_0000UL);
+            for (; i <= values.Length - 4; i += 4)
+            {
+                var x = Vector256.LoadUnsafe(ref v0, (nuint)i);
+                var bits = Vector256.AndNot(x.AsUInt64(), Vector256.Equals(x, Vector256<double>.Zero).AsUInt64()); // -0 as 0
+                var ordered = bits ^ (Vector256.LessThan(bits.AsInt64(), Vector256<long>.Zero).AsUInt64() | signBit);
+                Vector256.StoreUnsafe(ordered >>> shift, ref key0);
+                var hash = StableHash.Mix(bits);
+                // Register (top bits) and rank (leading zeros of the other 52 bits, plus one), as NumericSketches does.
+                Vector256.StoreUnsafe(hash >>> (64 - HyperLogLog.Precision), ref key0, 4);
+                var low = (hash & Vector256.Create(0x000F_FFFF_FFFF_FFFFUL)) | Vector256.Create(0x4330_0000_0000_0000UL);
+                var exponent = (low.AsDouble() - Vector256.Create(4503599627370496.0)).AsUInt64() >>> 52;
+                Vector256.StoreUnsafe(Vector256.Min(Vector256.Create(1075UL) - exponent, Vector256.Create(53UL)), ref key0, 8);
+                for (int k = 0; k < 4; k++)
+                {
+                    Slot((long)Unsafe.Add(ref key0, k))++;
+                    HyperLogLog.Raise(ref regs, Unsafe.Add(ref key0, 4 + k), Unsafe.Add(ref key0, 8 + k));
+                }
+            }
+        }
+        for (; i < values.Length; i++)
+        {
+            Slot(KeyOf(values[i]))++;
+            HyperLogLog.AddTo(registers, HyperLogLog.HashNumber(values[i]));
+        }
+        Count += values.Length;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    ref long Slot(long key)
+    {
+        int page = (int)(key >> Bits);
+        var counts = _pages[page] ?? NewPage(page);
+        return ref counts[(int)(key & ((1L << Bits) - 1))];
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    long[] NewPage(int page) => _pages[page] = new long[1 << Bits];
 
     /// <summary>Adds <paramref name="count"/> to bucket <paramref name="key"/>.</summary>
     public void AddKey(long key, long count)

@@ -29,7 +29,8 @@ public static class ProfileBuilder
         limits ??= new ProfileLimits();
         var typesOnly = TypesOnly(request.Schema);
         var columns = typesOnly.Columns.Select(c => new MergeableColumn(c.Name, c.Type, limits)).ToArray();
-        using var perThread = new ThreadLocal<ThreadValues>(() => new ThreadValues(columns, limits), trackAllValues: true);
+        var sketched = new bool[columns.Length];
+        using var perThread = new ThreadLocal<ThreadValues>(() => new ThreadValues(columns, limits, sketched), trackAllValues: true);
         var options = new ValidationOptions
         {
             MaxParallelism = reading.MaxParallelism,
@@ -38,6 +39,8 @@ public static class ProfileBuilder
             Progress = reading.Progress,
             ColumnObserver = (batch, i) => perThread.Value!.Observe(batch, i),
             BatchObserver = batch => Fold(batch, columns),
+            ColumnChecks = false, // a types-only schema has nothing to check, and the observers profile
+
         };
         var result = DatasetValidator.Validate(request with { Schema = typesOnly }, options);
         if (result.InputErrors.Count > 0) throw new MlBuildException(result.InputErrors[0]);
@@ -105,7 +108,9 @@ public static class ProfileBuilder
     }
 
     /// <summary>One reading thread's distributions of every column, and its scratch space.</summary>
-    sealed class ThreadValues(MergeableColumn[] columns, ProfileLimits limits)
+    /// <param name="sketched">Per column, whether some thread's values of it already outgrew the exact limit: then the
+    /// whole column is a sketch, and every thread turns its own into one rather than keep counting exactly.</param>
+    sealed class ThreadValues(MergeableColumn[] columns, ProfileLimits limits, bool[] sketched)
     {
         readonly NumericDistribution?[] _numbers = columns.Select(c => c.Kind == ProfileColumnKind.Numeric ? new NumericDistribution(limits.ExactValues, limits.SketchBits) : null).ToArray();
         readonly Utf8ValueCounter?[] _texts = columns.Select(c => c.Kind == ProfileColumnKind.Categorical && c.Type != ColumnType.Boolean ? new Utf8ValueCounter(limits.Categories) : null).ToArray();
@@ -115,7 +120,7 @@ public static class ProfileBuilder
         {
             if (batch.Columns[i] is not { } v) return null;
             var s = new BatchSummary();
-            if (_numbers[i] is { } numbers) ObserveNumbers(s, numbers, v, batch.RowCount);
+            if (_numbers[i] is { } numbers) ObserveNumbers(s, numbers, v, batch.RowCount, i);
             else ObserveCategories(s, _texts[i], v, batch.RowCount);
             return s;
         }
@@ -129,7 +134,7 @@ public static class ProfileBuilder
             }
         }
 
-        void ObserveNumbers(BatchSummary s, NumericDistribution values, ColumnVector v, int rows)
+        void ObserveNumbers(BatchSummary s, NumericDistribution values, ColumnVector v, int rows, int column)
         {
             var states = v.States.AsSpan(0, rows);
             bool floats = v.Type == ColumnType.Float;
@@ -174,7 +179,9 @@ public static class ProfileBuilder
             s.Min = min; s.Max = max; s.MinInteger = minInteger; s.MaxInteger = maxInteger;
             if (n == 0) return;
             var kept = finite.AsSpan(0, n);
+            if (Volatile.Read(ref sketched[column])) values.BecomeSketch();
             values.AddAll(kept);
+            if (values.Sketch is not null) Volatile.Write(ref sketched[column], true);
             // The batch's moments in two passes (the mean first), then combined with the column's in data order:
             // stable where a running sum of squares cancels.
             double mean = sum / n;

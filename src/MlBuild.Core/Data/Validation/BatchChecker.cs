@@ -188,7 +188,7 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
     internal void CheckColumn(BatchResult r, ColumnPlan p)
     {
         var v = r.Batch.Columns[p.Index];
-        if (v is null) return;
+        if (v is null || !options.ColumnChecks) return;
         switch (p.Schema.Type)
         {
             case ColumnType.Float: CheckDoubles(r, p, v); break;

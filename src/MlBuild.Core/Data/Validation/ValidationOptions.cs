@@ -32,4 +32,9 @@ public sealed class ValidationOptions
     /// and only folds the per-batch results, in data order, on the merging one. Null in validation.
     /// </summary>
     public Func<RowBatch, int, object?>? ColumnObserver { get; init; }
+    /// <summary>
+    /// False: columns are decoded but their values are neither checked nor profiled by the validator (the result's
+    /// column statistics stay empty). For a profile pass with a types-only schema, whose observers do that work.
+    /// </summary>
+    public bool ColumnChecks { get; init; } = true;
 }
