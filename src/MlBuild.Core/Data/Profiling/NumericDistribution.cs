@@ -18,6 +18,9 @@ public sealed class NumericDistribution
     /// <summary>Most distinct keys the hash table holds before it is sorted into the kept list (4 MB of table).</summary>
     const int TableLimit = 1 << 17;
     KeyCountTable? _table;
+    DecimalCounts? _decimals;
+    bool _decimalsTried;
+    double[] _leftovers = [];
     ulong[] _keys = [];
     long[] _counts = [];
     int _distinct;
@@ -67,6 +70,19 @@ public sealed class NumericDistribution
             Sketch.AddAll(values, Distinct!.Registers);
             return;
         }
+        if (!_decimalsTried) { _decimalsTried = true; _decimals = DecimalCounts.For(values); }
+        if (_decimals is not null)
+        {
+            if (_leftovers.Length < values.Length) _leftovers = new double[values.Length];
+            int left = _decimals.CountAll(values, _leftovers);
+            values = _leftovers.AsSpan(0, left);
+        }
+        AddToTable(values);
+        if (_decimals is not null && Sketch is null && (_decimals.Distinct + _table!.Count > ExactLimit || _decimals.Added > 1 << 30)) Flush();
+    }
+
+    void AddToTable(ReadOnlySpan<double> values)
+    {
         var table = _table!;
         int done = 0;
         while (done < values.Length)
@@ -77,8 +93,7 @@ public sealed class NumericDistribution
             Flush();
             if (Sketch is not null)
             {
-                Count -= values.Length - done;
-                AddAll(values[done..]);
+                Sketch.AddAll(values[done..], Distinct!.Registers);
                 return;
             }
         }
@@ -170,10 +185,18 @@ public sealed class NumericDistribution
     /// <summary>Sorts the hash table's counts into the kept list; past the limit, becomes the sketch.</summary>
     void Flush()
     {
-        if (Sketch is not null || _table is not { Count: > 0 } table) return;
-        var (keys, counts) = table.Drain();
-        KeyRadixSort.Sort(keys, counts);
-        MergeSorted(keys, counts);
+        if (Sketch is not null) return;
+        if (_table is { Count: > 0 } table)
+        {
+            var (keys, counts) = table.Drain();
+            KeyRadixSort.Sort(keys, counts);
+            MergeSorted(keys, counts);
+        }
+        if (_decimals is { Distinct: > 0 } decimals)
+        {
+            var (keys, counts) = decimals.Drain();
+            MergeSorted(keys, counts);
+        }
         if (_distinct > ExactLimit) ToSketch();
     }
 
@@ -209,7 +232,118 @@ public sealed class NumericDistribution
             var (keys, counts) = table.Drain();
             for (int i = 0; i < keys.Length; i++) AddToSketch(keys[i], counts[i]);
         }
-        _keys = []; _counts = []; _distinct = 0; _table = null;
+        if (_decimals is { Distinct: > 0 } decimals)
+        {
+            var (keys, counts) = decimals.Drain();
+            for (int i = 0; i < keys.Length; i++) AddToSketch(keys[i], counts[i]);
+        }
+        _keys = []; _counts = []; _distinct = 0; _table = null; _decimals = null; _leftovers = [];
+    }
+}
+
+/// <summary>
+/// Counts of values written with a few decimals (k / 10^s for an integer k in a range), the usual CSV number: a dense
+/// array indexed by k, which stays in the caches where a hash table of the same values does not, and is already in
+/// order. A value counts here only when k / 10^s gives back its exact bits, so the counts are exact; others are
+/// left to the caller.
+/// </summary>
+internal sealed class DecimalCounts
+{
+    /// <summary>Most slots (counts of one k each): 2 MB.</summary>
+    const int MaxSlots = 1 << 19;
+    readonly double _scale;
+    readonly long _base;
+    readonly int[] _counts;
+
+    DecimalCounts(double scale, long lowest, int slots)
+    {
+        _scale = scale;
+        _base = lowest;
+        _counts = new int[slots];
+    }
+
+    /// <summary>Distinct values counted since the last drain.</summary>
+    public int Distinct { get; private set; }
+    /// <summary>Values counted since the last drain.</summary>
+    public long Added { get; private set; }
+
+    /// <summary>
+    /// Counts for a column whose first values are these, or null: the fewest decimals (up to 6) that write the first
+    /// values exactly, and a range of k twice as wide as theirs (they may not have met the tails yet).
+    /// </summary>
+    public static DecimalCounts? For(ReadOnlySpan<double> first)
+    {
+        if (first.Length < 16) return null;
+        var sample = first[..Math.Min(first.Length, 256)];
+        double scale = 1;
+        for (int s = 0; s <= 6; s++, scale *= 10)
+        {
+            bool all = true;
+            long low = long.MaxValue, high = long.MinValue;
+            foreach (var x in sample)
+            {
+                if (!TryIndex(x, scale, out long k)) { all = false; break; }
+                low = Math.Min(low, k);
+                high = Math.Max(high, k);
+            }
+            if (!all) continue;
+            long width = high - low + 1;
+            if (width > MaxSlots / 4) return null;
+            long slots = Math.Min(MaxSlots, Math.Max(1024, width * 4));
+            return new DecimalCounts(scale, low - (slots - width) / 2, (int)slots);
+        }
+        return null;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static bool TryIndex(double x, double scale, out long k)
+    {
+        double y = Math.Round(x * scale);
+        k = (long)y;
+        return Math.Abs(y) < 4e15 && y / scale == x;
+    }
+
+    /// <summary>Counts the values it can hold; copies the others to <paramref name="leftovers"/> and returns how many.</summary>
+    public int CountAll(ReadOnlySpan<double> values, double[] leftovers)
+    {
+        int left = 0, distinct = 0;
+        double scale = _scale;
+        long lowest = _base;
+        var counts = _counts;
+        ref int count0 = ref MemoryMarshal.GetArrayDataReference(counts);
+        uint slots = (uint)counts.Length;
+        foreach (var x in values)
+        {
+            double y = Math.Round(x * scale);
+            long index = (long)y - lowest;
+            if ((ulong)index < slots && y / scale == x && Math.Abs(y) < 4e15)
+            {
+                ref int c = ref Unsafe.Add(ref count0, (nint)index);
+                if (c++ == 0) distinct++;
+            }
+            else leftovers[left++] = x;
+        }
+        Distinct += distinct;
+        Added += values.Length - left;
+        return left;
+    }
+
+    /// <summary>The values counted, ascending, with their counts, as order-preserving keys; leaves it empty.</summary>
+    public (ulong[] Keys, long[] Counts) Drain()
+    {
+        var keys = new ulong[Distinct];
+        var counts = new long[Distinct];
+        int n = 0;
+        for (int i = 0; i < _counts.Length && n < keys.Length; i++)
+        {
+            if (_counts[i] == 0) continue;
+            keys[n] = QuantileSketch.OrderedKey((_base + i) / _scale);
+            counts[n++] = _counts[i];
+        }
+        Array.Clear(_counts);
+        Distinct = 0;
+        Added = 0;
+        return (keys, counts);
     }
 }
 

@@ -138,6 +138,7 @@ public static class ProfileBuilder
         {
             var states = v.States.AsSpan(0, rows);
             bool floats = v.Type == ColumnType.Float;
+            if (floats && states.IndexOfAnyExcept(CellState.Value) < 0 && ObserveDenseFloats(s, values, v.Doubles.AsSpan(0, rows), column)) return;
             if (_finite.Length < rows) _finite = new double[Math.Max(rows, 4096)];
             var finite = _finite;
             int n = 0;
@@ -178,10 +179,35 @@ public static class ProfileBuilder
             }
             s.Min = min; s.Max = max; s.MinInteger = minInteger; s.MaxInteger = maxInteger;
             if (n == 0) return;
-            var kept = finite.AsSpan(0, n);
+            AddValues(s, values, finite.AsSpan(0, n), sum, column);
+        }
+
+        /// <summary>A float column's batch with a finite value in every row (the usual one): no copy, no state checks.
+        /// False (nothing counted) when a value is NaN or infinite.</summary>
+        bool ObserveDenseFloats(BatchSummary s, NumericDistribution values, ReadOnlySpan<double> xs, int column)
+        {
+            if (xs.IsEmpty) return false;
+            double sum = 0, min = double.PositiveInfinity, max = double.NegativeInfinity;
+            foreach (var x in xs)
+            {
+                sum += x;
+                if (x < min) min = x;
+                if (x > max) max = x;
+            }
+            if (!double.IsFinite(min) || !double.IsFinite(max) || double.IsNaN(sum)) return false;
+            s.Count = xs.Length;
+            s.Min = min; s.Max = max;
+            AddValues(s, values, xs, sum, column);
+            return true;
+        }
+
+        /// <summary>Counts a batch's finite values and takes their moments.</summary>
+        void AddValues(BatchSummary s, NumericDistribution values, ReadOnlySpan<double> kept, double sum, int column)
+        {
             if (Volatile.Read(ref sketched[column])) values.BecomeSketch();
             values.AddAll(kept);
             if (values.Sketch is not null) Volatile.Write(ref sketched[column], true);
+            int n = kept.Length;
             // The batch's moments in two passes (the mean first), then combined with the column's in data order:
             // stable where a running sum of squares cancels.
             double mean = sum / n;
