@@ -186,6 +186,8 @@ public sealed class NumericDistribution
     void Flush()
     {
         if (Sketch is not null) return;
+        // More distinct keys in the table alone than the limit: the sketch, without sorting them first.
+        if (_table is { } full && full.Count > ExactLimit) { ToSketch(); return; }
         if (_table is { Count: > 0 } table)
         {
             var (keys, counts) = table.Drain();
