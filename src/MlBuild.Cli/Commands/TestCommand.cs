@@ -43,6 +43,8 @@ internal static class TestCommand
             foreach (var line in outcome.Lines()) context.Out.WriteLine(line);
             var folder = parse.GetValue(output)!;
             ModelTestRunner.WriteOutputs(outcome, Path.GetFullPath(folder, context.WorkingDirectory));
+            foreach (var w in ModelTestRunner.WriteSummary(outcome, Path.GetFullPath(folder, context.WorkingDirectory)).Warnings)
+                context.Out.WriteLine(w.ToCanonicalString());
             context.Out.WriteLine($"mlbuild: reports in {folder}");
             return (int)outcome.ExitCode;
         });
@@ -77,6 +79,12 @@ internal static class TestCommand
             diagnostics.AddRange(outcome.Diagnostics);
             messages.AddRange(outcome.Lines());
             ModelTestRunner.WriteOutputs(outcome, output);
+            // The pull-request summary, with the drift reports the build wrote (drift-*.json), in name order.
+            var drift = request.DriftDirectory is { } dir && Directory.Exists(Path.GetFullPath(dir, request.ProjectDirectory))
+                ? Directory.GetFiles(Path.GetFullPath(dir, request.ProjectDirectory), "drift-*.json").Order(StringComparer.Ordinal)
+                    .Select(f => (f, Path.GetRelativePath(request.ProjectDirectory, f).Replace('\\', '/'))).ToList()
+                : [];
+            diagnostics.AddRange(ModelTestRunner.WriteSummary(outcome, output, drift).Warnings);
         }
         catch (MlBuildException e)
         {
