@@ -161,7 +161,8 @@ public static class ModelTestRunner
 
     /// <summary>
     /// The files a model test read besides the pipeline file: every declared dataset's schema and data files (globs
-    /// expanded), full paths in a fixed order. The build keeps them as the inputs of its up-to-date check; a file that
+    /// expanded), the gates' baseline metrics files and the registry's head file when a gate compares with a registry
+    /// alias, full paths in a fixed order. The build keeps them as the inputs of its up-to-date check; a file that
     /// cannot be listed (a missing one) is left out, since the test already reported it.
     /// </summary>
     public static IReadOnlyList<string> InputFiles(PipelineFile pipeline)
@@ -178,6 +179,29 @@ public static class ModelTestRunner
             catch (MlBuildException)
             {
                 // A dataset whose files cannot be listed: the run reported it; the pipeline file stays an input.
+            }
+        }
+        // Baselines: a metrics file is read as it is; an alias is read from the registry, whose head file
+        // (head.json, rewritten after every event: register, promote, rollback) changes when an alias moves, so that
+        // `dotnet ml promote` makes the next `dotnet test` decide the gates again. Listed whether or not it exists yet:
+        // a missing input keeps the test running until the registry is there. A registry in Azure Blob storage
+        // cannot be watched by the build (docs/testing.md).
+        var references = pipeline.Gates.Gates.OfType<MetricGateSpec>().Select(g => g.Baseline).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        foreach (var reference in references)
+        {
+            var full = Path.GetFullPath(reference, pipeline.BaseDirectory);
+            if (reference.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || File.Exists(full)) files.Add(full);
+        }
+        if (references.Any(r => !r.EndsWith(".json", StringComparison.OrdinalIgnoreCase)))
+        {
+            try
+            {
+                if (BaselineResolver.OpenRegistry(pipeline, new BaselineOptions()).Registry.Store is Registry.FolderStore folder)
+                    files.Add(Path.Combine(folder.Root, "head.json"));
+            }
+            catch (MlBuildException)
+            {
+                // An unusable registry location: the gates reported it.
             }
         }
         return files.Distinct(StringComparer.Ordinal).ToList();
