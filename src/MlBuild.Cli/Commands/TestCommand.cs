@@ -73,6 +73,8 @@ internal static class TestCommand
             var inputsFile = Path.Combine(output, ModelTestRunner.FileNames.Inputs);
             // Emptied first (the build adds the pipeline file itself), so a pipeline file that does not load leaves no stale list.
             AtomicFile.WriteAllText(inputsFile, "");
+            // Nor a stale summary: the task names and appends whatever summary this run leaves.
+            File.Delete(Path.Combine(output, ModelTestRunner.FileNames.Summary));
             var file = PipelineLoader.Load(Path.GetFullPath(request.Pipeline, request.ProjectDirectory), request.Pipeline);
             AtomicFile.WriteAllText(inputsFile, string.Concat(ModelTestRunner.InputFiles(file).Select(f => f + "\n")));
             var outcome = ModelTestRunner.Run(file, new ModelTestOptions { ToolVersion = DataCommand.ToolVersion });
