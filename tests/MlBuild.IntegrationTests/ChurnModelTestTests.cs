@@ -92,6 +92,25 @@ public sealed class ChurnModelTestTests(PackagesFixture packages, ITestOutputHel
     }
 
     [Fact]
+    public void Test_puts_the_drift_the_build_found_into_the_summary()
+    {
+        using var guard = new TestGuard(packages, output);
+        var ws = Workspace("model-summary-drift");
+        // A committed reference profile of the training data: `dotnet build` compares the data with it (docs/drift.md).
+        Assert.Equal(0, ws.Build().ExitCode);
+        Ml(ws, "data", "profile", "data/train.csv", "--schema", "data/train.schema.json", "-o", "data/train.profile.json");
+        EditPipeline(ws, "\"schema\": \"data/train.schema.json\" }", "\"schema\": \"data/train.schema.json\", \"reference\": \"data/train.profile.json\" }");
+
+        var run = ws.Dotnet_("test");
+
+        Assert.Equal(0, run.ExitCode);
+        var summary = File.ReadAllText(ws.PathOf("TestResults/ChurnModel.mlbuild.summary.md"));
+        Assert.Contains("### Data drift: `data/train.csv` ✅ pass\n", summary, StringComparison.Ordinal);
+        Assert.Contains("`data/train.profile.json`", summary, StringComparison.Ordinal);
+        guard.Passed();
+    }
+
+    [Fact]
     public void Test_of_a_multi_targeted_project_runs_the_gates_once_into_one_set_of_files()
     {
         using var guard = new TestGuard(packages, output);
