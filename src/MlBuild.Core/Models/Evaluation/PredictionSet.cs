@@ -62,7 +62,7 @@ public sealed class PredictionSet
     internal double[]? UnitLogLoss { get; }
 
     PredictionSet(ModelTask task, double[] labels, double[]? scores, double[]? probabilities, int[]? predicted,
-                  int classCount, double threshold)
+                  int classCount, double threshold, byte[]? kinds = null, bool? scoresAreProbabilities = null)
     {
         Task = task;
         Count = labels.Length;
@@ -75,8 +75,13 @@ public sealed class PredictionSet
         Units = Count;
         if (task == ModelTask.Binary)
         {
-            ScoresAreProbabilities = Array.TrueForAll(scores!, v => v is >= 0 and <= 1);
-            var (cellScore, cellLabel, cellPredicted, cellCount, unitOfRow) = Cells(scores!, labels, predicted!);
+            ScoresAreProbabilities = scoresAreProbabilities ?? Array.TrueForAll(scores!, v => v is >= 0 and <= 1);
+            if (kinds is null)
+            {
+                kinds = new byte[Count];
+                for (int i = 0; i < kinds.Length; i++) kinds[i] = (byte)((int)labels[i] * 2 + predicted![i]);
+            }
+            var (cellScore, cellLabel, cellPredicted, cellCount, unitOfRow) = ScoreCells.Fold(scores!, kinds);
             Units = cellScore.Length;
             UnitOfRow = unitOfRow;
             UnitCounts = cellCount;
@@ -108,95 +113,29 @@ public sealed class PredictionSet
         }
     }
 
-    /// <summary>
-    /// Folds rows into (score, label, predicted) cells ordered by descending score. Scores with few distinct values (a
-    /// model's rounded probabilities) are grouped by hashing, only the distinct values are sorted, and rows are visited
-    /// in file order; otherwise the rows are sorted by score.
-    /// </summary>
-    static (double[] Score, byte[] Label, byte[] Predicted, int[] Count, int[] UnitOfRow) Cells(double[] scores, double[] labels, int[] predicted)
-    {
-        int n = scores.Length, limit = Math.Max(1024, n / 8);
-        var unitOfRow = new int[n];
-        var ids = new Dictionary<double, int>();
-        bool few = true;
-        for (int i = 0; i < n && few; i++)
-        {
-            ref int id = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(ids, scores[i], out bool exists);
-            if (!exists) { id = ids.Count - 1; few = ids.Count <= limit; }
-            unitOfRow[i] = id;
-        }
-        if (few)
-        {
-            // Rank the distinct scores (descending); a row's cell key is rank * 4 + label * 2 + predicted.
-            var distinct = new double[ids.Count];
-            foreach (var (value, id) in ids) distinct[id] = value;
-            var byRank = new int[distinct.Length];
-            for (int g = 0; g < byRank.Length; g++) byRank[g] = g;
-            Array.Sort(distinct.Select(v => -v).ToArray(), byRank);
-            var rank = new int[distinct.Length];
-            for (int k = 0; k < byRank.Length; k++) rank[byRank[k]] = k;
-            var keyCount = new int[distinct.Length * 4];
-            for (int i = 0; i < n; i++)
-            {
-                int key = rank[unitOfRow[i]] * 4 + (int)labels[i] * 2 + predicted[i];
-                unitOfRow[i] = key;
-                keyCount[key]++;
-            }
-            var cellOfKey = new int[keyCount.Length];
-            int cells = 0;
-            for (int key = 0; key < keyCount.Length; key++) cellOfKey[key] = keyCount[key] > 0 ? cells++ : -1;
-            var score = new double[cells]; var label = new byte[cells]; var pred = new byte[cells]; var count = new int[cells];
-            for (int key = 0; key < keyCount.Length; key++)
-            {
-                int c = cellOfKey[key];
-                if (c < 0) continue;
-                score[c] = distinct[byRank[key / 4]]; label[c] = (byte)(key / 2 % 2); pred[c] = (byte)(key % 2); count[c] = keyCount[key];
-            }
-            for (int i = 0; i < n; i++) unitOfRow[i] = cellOfKey[unitOfRow[i]];
-            return (score, label, pred, count, unitOfRow);
-        }
-        var order = new int[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        var keys = new double[n];
-        for (int i = 0; i < n; i++) keys[i] = -scores[i];
-        Array.Sort(keys, order);
-        var cellScore = new List<double>(); var cellLabel = new List<byte>(); var cellPredicted = new List<byte>(); var cellCount = new List<int>();
-        Span<int> cellOf = stackalloc int[4];
-        for (int i = 0; i < n;)
-        {
-            double s = scores[order[i]];
-            cellOf.Fill(-1);
-            for (; i < n && scores[order[i]] == s; i++)
-            {
-                int r = order[i], kind = (int)labels[r] * 2 + predicted[r];
-                if (cellOf[kind] < 0)
-                {
-                    cellOf[kind] = cellScore.Count;
-                    cellScore.Add(s); cellLabel.Add((byte)labels[r]); cellPredicted.Add((byte)predicted[r]); cellCount.Add(0);
-                }
-                unitOfRow[r] = cellOf[kind];
-                cellCount[cellOf[kind]]++;
-            }
-        }
-        return ([.. cellScore], [.. cellLabel], [.. cellPredicted], [.. cellCount], unitOfRow);
-    }
-
     /// <summary>A binary prediction set. A row is predicted positive when its score is above <paramref name="threshold"/>
     /// (ML.NET's rule), unless <paramref name="predicted"/> gives the predicted labels.</summary>
     public static PredictionSet Binary(bool[] labels, double[] scores, double threshold = 0.5, bool[]? predicted = null)
     {
         Require(scores.Length == labels.Length, "scores and labels differ in length");
         Require(predicted is null || predicted.Length == labels.Length, "predicted labels and labels differ in length");
-        for (int i = 0; i < scores.Length; i++)
-            if (double.IsNaN(scores[i])) throw Bad($"score of row {i + 1} is NaN");
-        var y = new double[labels.Length];
-        var p = new int[labels.Length];
-        for (int i = 0; i < y.Length; i++)
+        int n = labels.Length;
+        var y = GC.AllocateUninitializedArray<double>(n);
+        var p = GC.AllocateUninitializedArray<int>(n);
+        var kinds = GC.AllocateUninitializedArray<byte>(n);
+        bool probabilities = true;
+        // One pass for the per-row arrays and both checks (a pass each cost as much as the cell folding).
+        for (int i = 0; i < n; i++)
         {
-            y[i] = labels[i] ? 1 : 0;
-            p[i] = (predicted is null ? scores[i] > threshold : predicted[i]) ? 1 : 0;
+            double score = scores[i];
+            if (double.IsNaN(score)) throw Bad($"score of row {i + 1} is NaN");
+            probabilities &= score is >= 0 and <= 1;
+            int label = labels[i] ? 1 : 0, positive = (predicted is null ? score > threshold : predicted[i]) ? 1 : 0;
+            y[i] = label;
+            p[i] = positive;
+            kinds[i] = (byte)(label * 2 + positive);
         }
-        return new PredictionSet(ModelTask.Binary, y, scores, null, p, 2, threshold);
+        return new PredictionSet(ModelTask.Binary, y, scores, null, p, 2, threshold, kinds, probabilities);
     }
 
     /// <summary>A multiclass prediction set: labels are class indices in [0, classCount); give probabilities
