@@ -54,7 +54,7 @@ public static class PeerBenchMetrics
             phaseLine[name] = new JsonObject { ["min_s"] = Math.Round(t[0], 4), ["median_s"] = Math.Round(t[t.Count / 2], 4) };
         }
         line["phases"] = phaseLine;
-        line["notes"] = "in-process; runs are read (PredictionsFile: the validator's tokeniser, UTF-8 number parser) + cells + AUC/accuracy/F1; predicted = score >= threshold as the peers";
+        line["notes"] = "in-process; runs are read (PredictionsFile: the validator's tokeniser and UTF-8 number parser, in parallel chunks) + cells (PredictionSet.Binary) + AUC/accuracy/F1; the bootstrap's per-row cell map is made when intervals ask for it, not here; predicted = score >= threshold as the peers";
         line["summary"] = new JsonObject
         {
             ["n"] = r.N,

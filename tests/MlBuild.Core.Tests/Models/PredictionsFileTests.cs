@@ -160,11 +160,13 @@ public sealed class PredictionsFileTests
         Assert.Equal(sorted.Label, counted.Label);
         Assert.Equal(sorted.Predicted, counted.Predicted);
         Assert.Equal(sorted.Count, counted.Count);
-        Assert.Equal(sorted.UnitOfRow, counted.UnitOfRow);
+        Assert.Null(counted.UnitOfRow);
+        var unitOfRow = ScoreCells.UnitOfRow(scores, kinds, counted.Score, counted.Label, counted.Predicted);
+        Assert.Equal(sorted.UnitOfRow, unitOfRow);
         Assert.Equal(n, counted.Count.Sum());
         for (int i = 0; i < n; i += 1009)
         {
-            int cell = counted.UnitOfRow[i];
+            int cell = unitOfRow[i];
             Assert.Equal((scores[i] + 0.0, kinds[i] >> 1, kinds[i] & 1), (counted.Score[cell] + 0.0, (int)counted.Label[cell], (int)counted.Predicted[cell]));
         }
     }

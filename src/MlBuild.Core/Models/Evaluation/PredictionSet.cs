@@ -27,13 +27,13 @@ public sealed class PredictionSet
     /// <summary>Row count.</summary>
     public int Count { get; }
     /// <summary>Binary: 0 or 1; multiclass: class index; regression: the value.</summary>
-    public double[] Labels { get; }
+    public double[] Labels => _labels ?? Once(ref _labels, () => Array.ConvertAll(_kinds!, k => (double)(k >> 1)));
     /// <summary>Binary: the score; regression: the prediction; multiclass: null.</summary>
     public double[]? Scores { get; }
     /// <summary>Multiclass: row-major probabilities (<see cref="Count"/> x <see cref="ClassCount"/>), or null.</summary>
     public double[]? Probabilities { get; }
     /// <summary>Binary: 0/1 predicted label; multiclass: predicted class index; regression: null.</summary>
-    public int[]? Predicted { get; }
+    public int[]? Predicted => _predicted ?? (_kinds is null ? null : Once(ref _predicted, () => Array.ConvertAll(_kinds, k => k & 1)));
     /// <summary>Multiclass: number of classes; binary: 2; regression: 0.</summary>
     public int ClassCount { get; }
     /// <summary>Multiclass: class names by index (default "0", "1", ...), for per-class metrics.</summary>
@@ -51,7 +51,18 @@ public sealed class PredictionSet
     /// <summary>Number of resampling units (binary: cells; otherwise rows).</summary>
     internal int Units { get; }
     /// <summary>The unit of each row, or null when units are rows.</summary>
-    internal int[]? UnitOfRow { get; }
+    internal int[]? UnitOfRow => _unitOfRow ?? (_kinds is null ? null
+        : Once(ref _unitOfRow, () => ScoreCells.UnitOfRow(Scores!, _kinds, CellScore!, CellLabel!, CellPredicted!)));
+
+    // A binary set keeps label * 2 + predicted per row; the per-row arrays above are made from it (and the cells) when
+    // first asked for: the point metrics read only the cells, and a million-row array each cost as much as the cells.
+    readonly byte[]? _kinds;
+    double[]? _labels;
+    int[]? _predicted;
+    int[]? _unitOfRow;
+
+    /// <summary>The value <paramref name="make"/> gives, stored once in <paramref name="field"/> (the first of racing callers wins).</summary>
+    static T Once<T>(ref T? field, Func<T> make) where T : class => Interlocked.CompareExchange(ref field, make(), null) ?? field!;
     /// <summary>Rows per unit: the weights of the point estimate.</summary>
     internal int[] UnitCounts { get; }
     /// <summary>Binary cells: score (descending), label, predicted label.</summary>
@@ -61,15 +72,17 @@ public sealed class PredictionSet
     /// <summary>Log-loss per unit (binary cell with probabilities; multiclass row with probabilities), or null.</summary>
     internal double[]? UnitLogLoss { get; }
 
-    PredictionSet(ModelTask task, double[] labels, double[]? scores, double[]? probabilities, int[]? predicted,
+    /// <summary>A prediction set; a binary one takes <paramref name="labels"/> and <paramref name="predicted"/>, or their
+    /// <paramref name="kinds"/> (label * 2 + predicted per row) alone.</summary>
+    PredictionSet(ModelTask task, double[]? labels, double[]? scores, double[]? probabilities, int[]? predicted,
                   int classCount, double threshold, byte[]? kinds = null, bool? scoresAreProbabilities = null)
     {
         Task = task;
-        Count = labels.Length;
-        Labels = labels;
+        Count = labels?.Length ?? kinds!.Length;
+        _labels = labels;
         Scores = scores;
         Probabilities = probabilities;
-        Predicted = predicted;
+        _predicted = predicted;
         ClassCount = classCount;
         Threshold = threshold;
         Units = Count;
@@ -79,11 +92,12 @@ public sealed class PredictionSet
             if (kinds is null)
             {
                 kinds = new byte[Count];
-                for (int i = 0; i < kinds.Length; i++) kinds[i] = (byte)((int)labels[i] * 2 + predicted![i]);
+                for (int i = 0; i < kinds.Length; i++) kinds[i] = (byte)((int)labels![i] * 2 + predicted![i]);
             }
+            _kinds = kinds;
             var (cellScore, cellLabel, cellPredicted, cellCount, unitOfRow) = ScoreCells.Fold(scores!, kinds);
             Units = cellScore.Length;
-            UnitOfRow = unitOfRow;
+            _unitOfRow = unitOfRow;
             UnitCounts = cellCount;
             CellScore = cellScore; CellLabel = cellLabel; CellPredicted = cellPredicted;
             if (ScoresAreProbabilities)
@@ -107,7 +121,7 @@ public sealed class PredictionSet
             {
                 double sum = 0;
                 for (int c = 0; c < classCount; c++) sum += Math.Clamp(probabilities[i * classCount + c], LogLossEpsilon, 1 - LogLossEpsilon);
-                double p = Math.Clamp(probabilities[i * classCount + (int)labels[i]], LogLossEpsilon, 1 - LogLossEpsilon) / sum;
+                double p = Math.Clamp(probabilities[i * classCount + (int)labels![i]], LogLossEpsilon, 1 - LogLossEpsilon) / sum;
                 UnitLogLoss[i] = -Math.Log(p);
             }
         }
@@ -120,22 +134,18 @@ public sealed class PredictionSet
         Require(scores.Length == labels.Length, "scores and labels differ in length");
         Require(predicted is null || predicted.Length == labels.Length, "predicted labels and labels differ in length");
         int n = labels.Length;
-        var y = GC.AllocateUninitializedArray<double>(n);
-        var p = GC.AllocateUninitializedArray<int>(n);
         var kinds = GC.AllocateUninitializedArray<byte>(n);
         bool probabilities = true;
-        // One pass for the per-row arrays and both checks (a pass each cost as much as the cell folding).
+        // One pass for the kinds and both checks (a pass each cost as much as the cell folding).
         for (int i = 0; i < n; i++)
         {
             double score = scores[i];
             if (double.IsNaN(score)) throw Bad($"score of row {i + 1} is NaN");
             probabilities &= score is >= 0 and <= 1;
-            int label = labels[i] ? 1 : 0, positive = (predicted is null ? score > threshold : predicted[i]) ? 1 : 0;
-            y[i] = label;
-            p[i] = positive;
-            kinds[i] = (byte)(label * 2 + positive);
+            bool positive = predicted is null ? score > threshold : predicted[i];
+            kinds[i] = (byte)((labels[i] ? 2 : 0) + (positive ? 1 : 0));
         }
-        return new PredictionSet(ModelTask.Binary, y, scores, null, p, 2, threshold, kinds, probabilities);
+        return new PredictionSet(ModelTask.Binary, null, scores, null, null, 2, threshold, kinds, probabilities);
     }
 
     /// <summary>A multiclass prediction set: labels are class indices in [0, classCount); give probabilities

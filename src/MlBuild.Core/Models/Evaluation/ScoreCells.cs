@@ -7,36 +7,33 @@ namespace MlBuild.Core.Models.Evaluation;
 /// Folds a binary prediction set's rows into (score, label, predicted) cells ordered by descending score, then by
 /// kind (label * 2 + predicted): every binary metric is then a pass over the cells. Scores with few distinct values (a
 /// model's rounded probabilities) are counted: each block of rows numbers its distinct scores in a small hash table of
-/// their bits, only the distinct scores are sorted, and a second pass maps each row to its cell. Otherwise the rows are
-/// sorted by score. Both give the same cells, in the same order, on any thread count.
+/// their bits and counts rows per (score, kind), and only the distinct scores are sorted; each row's cell (for the
+/// bootstrap) is looked up later, when asked for. Otherwise the rows are sorted by score. Both give the same cells, in
+/// the same order, on any thread count.
 /// </summary>
 internal static class ScoreCells
 {
     /// <summary>Rows per block of the counting pass: the unit of parallel work (the cells do not depend on it).</summary>
     const int BlockRows = 1 << 16;
 
-    /// <summary>The cells of the rows, and the cell of each row. <paramref name="kinds"/>: label * 2 + predicted per row;
-    /// <paramref name="count"/> false sorts whatever the scores (for tests: both ways give the same).</summary>
-    public static (double[] Score, byte[] Label, byte[] Predicted, int[] Count, int[] UnitOfRow) Fold(double[] scores, byte[] kinds, bool count = true)
-    {
-        int n = scores.Length;
-        var unitOfRow = GC.AllocateUninitializedArray<int>(n);
-        return (count ? Counted(scores, kinds, unitOfRow, Math.Max(1024, n / 8)) : null) ?? Sorted(scores, kinds, unitOfRow);
-    }
+    /// <summary>The cells of the rows, and the cell of each row when sorting found it (else null: see <see cref="UnitOfRow"/>).
+    /// <paramref name="kinds"/>: label * 2 + predicted per row; <paramref name="count"/> false sorts whatever the scores
+    /// (for tests: both ways give the same).</summary>
+    public static (double[] Score, byte[] Label, byte[] Predicted, int[] Count, int[]? UnitOfRow) Fold(double[] scores, byte[] kinds, bool count = true) =>
+        (count ? Counted(scores, kinds, Math.Max(1024, scores.Length / 8)) : null) ?? Sorted(scores, kinds);
 
-    /// <summary>Counts rows per (distinct score, kind); null when a block has more than <paramref name="limit"/> distinct scores.</summary>
-    static (double[], byte[], byte[], int[], int[])? Counted(double[] scores, byte[] kinds, int[] unitOfRow, int limit)
+    /// <summary>Counts rows per (distinct score, kind); null when there are more than <paramref name="limit"/> distinct scores.</summary>
+    static (double[], byte[], byte[], int[], int[]?)? Counted(double[] scores, byte[] kinds, int limit)
     {
         int n = scores.Length, blocks = (n + BlockRows - 1) / BlockRows;
         var tables = new ScoreTable?[blocks];
         var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
-        // Pass 1, per block: a local number per distinct score, and rows per (local number, kind); unitOfRow keeps
-        // local number * 4 + kind until pass 2.
+        // Per block: a local number per distinct score, and rows per (local number, kind).
         Parallel.For(0, blocks, options, (b, state) =>
         {
             int from = b * BlockRows, to = Math.Min(n, from + BlockRows);
             var table = new ScoreTable();
-            if (table.Count(scores, kinds, unitOfRow, from, to, limit)) tables[b] = table;
+            if (table.Count(scores, kinds, from, to, limit)) tables[b] = table;
             else state.Stop();
         });
         if (Array.Exists(tables, t => t is null)) return null;
@@ -52,14 +49,11 @@ internal static class ScoreCells
         for (int k = 0; k < values.Length; k++) rankOf[ScoreTable.Key(values[k])] = k;
         var keyCount = new int[values.Length * 4];
         foreach (var t in tables)
-        {
-            t!.Rank = new int[t.Distinct];
-            for (int id = 0; id < t.Distinct; id++)
+            for (int id = 0; id < t!.Distinct; id++)
             {
-                int rank = t.Rank[id] = rankOf[t.Bits[id]];
+                int rank = rankOf[t.Bits[id]];
                 for (int kind = 0; kind < 4; kind++) keyCount[rank * 4 + kind] += t.Counts[id * 4 + kind];
             }
-        }
         var cellOfKey = new int[keyCount.Length];
         int cells = 0;
         for (int key = 0; key < keyCount.Length; key++) cellOfKey[key] = keyCount[key] > 0 ? cells++ : -1;
@@ -70,25 +64,35 @@ internal static class ScoreCells
             if (c < 0) continue;
             score[c] = values[key / 4]; label[c] = (byte)(key / 2 % 2); predicted[c] = (byte)(key % 2); count[c] = keyCount[key];
         }
+        return (score, label, predicted, count, null);
+    }
 
-        // Pass 2: each row's local key to its cell.
-        Parallel.For(0, blocks, options, b =>
+    /// <summary>The cell of each row, given the cells <see cref="Fold"/> made of these rows: the cells' scores numbered
+    /// by rank in a hash table, each row looked up in it.</summary>
+    public static int[] UnitOfRow(double[] scores, byte[] kinds, double[] cellScore, byte[] cellLabel, byte[] cellPredicted)
+    {
+        var table = new ScoreTable();
+        var cellOfKey = new int[cellScore.Length * 4];
+        for (int c = 0, rank = -1; c < cellScore.Length; c++)
         {
-            var t = tables[b]!;
-            var cellOfLocal = new int[t.Distinct * 4];
-            for (int id = 0; id < t.Distinct; id++)
-                for (int kind = 0; kind < 4; kind++) cellOfLocal[id * 4 + kind] = cellOfKey[t.Rank[id] * 4 + kind];
-            var rows = unitOfRow.AsSpan(b * BlockRows, Math.Min(n, (b + 1) * BlockRows) - b * BlockRows);
-            ref int map = ref MemoryMarshal.GetArrayDataReference(cellOfLocal);
-            foreach (ref int unit in rows) unit = Unsafe.Add(ref map, unit); // local keys are below Distinct * 4
+            if (c == 0 || cellScore[c] != cellScore[c - 1]) rank = table.Add(cellScore[c]);
+            cellOfKey[rank * 4 + cellLabel[c] * 2 + cellPredicted[c]] = c;
+        }
+        int n = scores.Length;
+        var unitOfRow = GC.AllocateUninitializedArray<int>(n);
+        Parallel.For(0, (n + BlockRows - 1) / BlockRows, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, b =>
+        {
+            for (int i = b * BlockRows, to = Math.Min(n, i + BlockRows); i < to; i++)
+                unitOfRow[i] = cellOfKey[table.Find(scores[i]) * 4 + kinds[i]];
         });
-        return (score, label, predicted, count, unitOfRow);
+        return unitOfRow;
     }
 
     /// <summary>Many distinct scores: the rows sorted by descending score, each tie group split by kind.</summary>
-    static (double[], byte[], byte[], int[], int[]) Sorted(double[] scores, byte[] kinds, int[] unitOfRow)
+    static (double[], byte[], byte[], int[], int[]?) Sorted(double[] scores, byte[] kinds)
     {
         int n = scores.Length;
+        var unitOfRow = new int[n];
         var order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
         var keys = new double[n];
@@ -134,7 +138,6 @@ internal static class ScoreCells
         public long[] Bits = new long[1024];
         public double[] Values = new double[1024];
         public int[] Counts = new int[4096];
-        public int[] Rank = [];
         public int Distinct;
 
         /// <summary>The key of a score: its bits, with -0 as 0 (they are one score).</summary>
@@ -147,9 +150,9 @@ internal static class ScoreCells
 
         /// <summary>Numbers rows <paramref name="from"/>..<paramref name="to"/>; false past <paramref name="limit"/> distinct scores.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public bool Count(double[] scores, byte[] kinds, int[] unitOfRow, int from, int to, int limit)
+        public bool Count(double[] scores, byte[] kinds, int from, int to, int limit)
         {
-            if ((uint)to > (uint)scores.Length || (uint)to > (uint)kinds.Length || (uint)to > (uint)unitOfRow.Length) throw new ArgumentOutOfRangeException(nameof(to));
+            if ((uint)to > (uint)scores.Length || (uint)to > (uint)kinds.Length) throw new ArgumentOutOfRangeException(nameof(to));
             // The table in locals (re-read after an insert, which may grow it); unchecked refs: slots are masked, keys
             // are below Distinct * 4 <= Counts.Length, rows are below 'to' (checked above).
             ref long slotBits = ref MemoryMarshal.GetArrayDataReference(_slotBits);
@@ -166,7 +169,7 @@ internal static class ScoreCells
                     if (Unsafe.Add(ref slotBits, slot) == bits && id >= 0) break;
                     if (id < 0)
                     {
-                        id = Add(bits, scores[i], slot);
+                        id = Insert(bits, scores[i], slot);
                         if (Distinct > limit) return false;
                         slotBits = ref MemoryMarshal.GetArrayDataReference(_slotBits);
                         slotId = ref MemoryMarshal.GetArrayDataReference(_slotId);
@@ -176,14 +179,33 @@ internal static class ScoreCells
                     }
                     slot = (slot + 1) & mask;
                 }
-                int key = id * 4 + kinds[i];
-                Unsafe.Add(ref counts, key)++;
-                unitOfRow[i] = key;
+                Unsafe.Add(ref counts, id * 4 + kinds[i])++;
             }
             return true;
         }
 
-        int Add(long bits, double value, int slot)
+        /// <summary>Numbers a score not in the table yet.</summary>
+        public int Add(double score)
+        {
+            long bits = Key(score);
+            int slot = SlotOf(bits);
+            while (_slotId[slot] != 0) slot = (slot + 1) & (_slotId.Length - 1);
+            return Insert(bits, score, slot);
+        }
+
+        /// <summary>The number of a score in the table (it must be there).</summary>
+        public int Find(double score)
+        {
+            long bits = Key(score);
+            int mask = _slotId.Length - 1;
+            for (int slot = SlotOf(bits); ; slot = (slot + 1) & mask)
+            {
+                if (_slotId[slot] == 0) throw new InvalidOperationException("A score is missing from its cells.");
+                if (_slotBits[slot] == bits) return _slotId[slot] - 1;
+            }
+        }
+
+        int Insert(long bits, double value, int slot)
         {
             int id = Distinct++;
             if (id == Bits.Length)
