@@ -27,6 +27,8 @@ namespace MlBuild.Tasks
         public string? LockFile { get; set; }
         public bool LockedMode { get; set; }
         public string? InputsFile { get; set; }
+        /// <summary>False: the engine does not check the relations of the pipeline file's datasets (written only then).</summary>
+        public bool CheckRelations { get; set; } = true;
     }
 
     /// <summary>
@@ -59,6 +61,8 @@ namespace MlBuild.Tasks
                 if (settings.LockedMode)
                     sb.Append(",\"lockedMode\":true");
                 AppendOptional(sb, "inputsFile", settings.InputsFile);
+                if (!settings.CheckRelations)
+                    sb.Append(",\"checkRelations\":false");
             }
             sb.Append(",\"datasets\":[");
             bool firstSet = true;

@@ -45,6 +45,11 @@ namespace MlBuild.Tasks
         /// <summary>Report drift from a reference profile (MLB2020) as a warning instead of an error (<c>MlBuildDriftAsWarnings</c>).</summary>
         public bool DriftAsWarnings { get; set; }
 
+        /// <summary>Check duplicates, conflicting labels and train/test leakage across the pipeline file's datasets
+        /// (<c>MlBuildCheckRelations</c>, default true; they run when <c>mlbuild.json</c> declares more than one dataset or a
+        /// <c>relations</c> section).</summary>
+        public bool CheckRelations { get; set; } = true;
+
         /// <summary>Where the engine lists the files it read (data, globs, schemas, references, pipeline file, lock), for the
         /// target's up-to-date check.</summary>
         public string? InputsFile { get; set; }
@@ -97,6 +102,7 @@ namespace MlBuild.Tasks
                 LockFile = string.IsNullOrEmpty(LockFile) ? null : Resolve(LockFile!),
                 LockedMode = LockedMode,
                 InputsFile = string.IsNullOrEmpty(InputsFile) ? null : Path.GetFullPath(InputsFile),
+                CheckRelations = CheckRelations,
             };
             requestJson = EngineRequest.ToJson(ProjectDirectory, datasets,
                 string.IsNullOrEmpty(ReportDirectory) ? null : Path.GetFullPath(ReportDirectory), MaxLocationsPerCheck, settings);

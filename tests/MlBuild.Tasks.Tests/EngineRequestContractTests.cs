@@ -63,6 +63,11 @@ public sealed class EngineRequestContractTests : IDisposable
         File.WriteAllText(_path, EngineRequest.ToJson("/p", [plain]));
         var without = CoreRequest.Read(_path);
         Assert.Equal((null, null, false, null), (without.PipelineFile, without.LockFile, without.LockedMode, without.InputsFile));
+        Assert.True(without.CheckRelations);
+        Assert.True(read.CheckRelations);
+
+        File.WriteAllText(_path, EngineRequest.ToJson("/p", [plain], settings: new RequestSettings { CheckRelations = false }));
+        Assert.False(CoreRequest.Read(_path).CheckRelations);
     }
 
     [Theory]

@@ -117,18 +117,21 @@ internal static class ProfileDriftCommands
         var thresholds = new Option<string[]>("--threshold") { Description = "Per-column threshold of the main effect (Wasserstein or Jensen-Shannon), as column=value; repeatable.", AllowMultipleArgumentsPerToken = true };
         var ignore = new Option<string[]>("--ignore") { Description = "Columns left out (identifiers, timestamps); repeatable.", AllowMultipleArgumentsPerToken = true };
         var alpha = new Option<double?>("--alpha") { Description = "False discovery rate for the Benjamini-Hochberg corrected p-values (default 0.05)." };
+        var pipelineOption = new Option<string?>("--pipeline", "-p") { Description = "Take the rule from this pipeline file's 'drift' section (as dotnet build does); --rule, --threshold, --ignore and --alpha replace its members." };
+        var datasetOption = new Option<string?>("--dataset") { Description = "With --pipeline: also apply this dataset's own 'drift' section." };
         var exact = ExactLimitOption();
         var categories = CategoryLimitOption();
         var threads = ThreadsOption();
         var cmd = new Command("drift", "Compare current data with a reference profile or reference data; exit 1 when the dataset rule says it drifted.")
         {
-            reference, current, schema, json, html, sarif, junit, markdown, ruleOption, thresholds, ignore, alpha, exact, categories, threads,
+            reference, current, schema, json, html, sarif, junit, markdown, ruleOption, thresholds, ignore, alpha, pipelineOption, datasetOption, exact, categories, threads,
         };
         cmd.SetAction(parse =>
         {
             var referenceText = parse.GetValue(reference)!;
             var currentFiles = parse.GetValue(current)!;
-            var rule = ParseRule(parse.GetValue(ruleOption), parse.GetValue(thresholds) ?? [], parse.GetValue(ignore) ?? [], parse.GetValue(alpha));
+            var fileRule = PipelineRule(context, parse.GetValue(pipelineOption), parse.GetValue(datasetOption));
+            var rule = ParseRule(parse.GetValue(ruleOption), parse.GetValue(thresholds) ?? [], parse.GetValue(ignore) ?? [], parse.GetValue(alpha), fileRule?.Rule);
             var givenSchema = LoadSchema(context, parse.GetValue(schema));
             int parallelism = parse.GetValue(threads) ?? 0;
             var referenceFull = Path.GetFullPath(referenceText, context.WorkingDirectory);
@@ -147,6 +150,8 @@ internal static class ProfileDriftCommands
                 referenceProfile = ProgressDisplay.Run(context, $"profiling {referenceName}", progress =>
                     ProfileBuilder.Build(new Core.Data.Validation.DatasetRequest(referenceName, [referenceText], currentSchema, context.WorkingDirectory), limits, parallelism, progress));
             }
+            if (fileRule?.UnknownColumn(referenceProfile.Columns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal), referenceText) is { } unknown)
+                throw new MlBuildException(unknown);
             var currentDisplay = string.Join(" ", currentFiles);
             var currentName = Path.GetFileNameWithoutExtension(currentFiles[0].Replace('*', '_'));
             // A saved profile as the current side: the merged profile of a partitioned dataset, or one written elsewhere.
@@ -175,13 +180,31 @@ internal static class ProfileDriftCommands
         HtmlDriftReport.Write(result.ToReportInput(reference, current));
 
 
-    /// <summary>The dataset rule from the command line; MLB2009 for a rule that does not parse.</summary>
-    internal static DriftRule ParseRule(string? text, string[] thresholds, string[] ignore, double? alpha)
+    /// <summary>The rule of a pipeline file's <c>drift</c> section (and a dataset's), as the build reads it; null without <c>--pipeline</c>.</summary>
+    static Core.Data.BuildChecks.PipelineDriftRule? PipelineRule(CliContext context, string? pipelinePath, string? dataset)
     {
-        var rule = new DriftRule { Ignore = ignore.SelectMany(i => i.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray() };
+        if (pipelinePath is null)
+            return dataset is null ? null : throw Usage("--dataset names a dataset of the pipeline file; give the file with --pipeline.");
+        var pipeline = Core.Pipeline.PipelineLoader.Load(Path.GetFullPath(pipelinePath, context.WorkingDirectory), pipelinePath);
+        if (dataset is not null && pipeline.Dataset(dataset) is null)
+            throw Usage($"--dataset '{dataset}' is not a dataset of {pipelinePath} ({string.Join(", ", pipeline.Datasets.Select(d => d.Name))}).");
+        return Core.Data.BuildChecks.PipelineDriftRule.Read(pipeline, dataset);
+    }
+
+    /// <summary>
+    /// The dataset rule from the command line over <paramref name="baseRule"/> (the pipeline file's, else the default):
+    /// each option given replaces that member. MLB2009 for a rule that does not parse.
+    /// </summary>
+    internal static DriftRule ParseRule(string? text, string[] thresholds, string[] ignore, double? alpha, DriftRule? baseRule = null)
+    {
+        var rule = baseRule ?? new DriftRule();
+        if (ignore.Length > 0)
+            rule = rule with { Ignore = ignore.SelectMany(i => i.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray() };
         if (alpha is { } a)
             rule = rule with { Alpha = a is > 0 and < 1 ? a : throw InvalidRule($"--alpha {a} must lie between 0 and 1") };
-        if (!string.IsNullOrWhiteSpace(text) && text.Trim() != "any")
+        if (!string.IsNullOrWhiteSpace(text) && text.Trim() == "any")
+            rule = rule with { Kind = DatasetRuleKind.AnyColumn };
+        else if (!string.IsNullOrWhiteSpace(text))
         {
             var t = text.Trim();
             if (t.StartsWith("share:", StringComparison.Ordinal)
@@ -200,7 +223,7 @@ internal static class ProfileDriftCommands
                 throw InvalidRule($"--threshold '{item}' is not column=value with a positive value");
             perColumn[item[..eq]] = value;
         }
-        return rule with { ColumnThresholds = perColumn };
+        return thresholds.Length > 0 ? rule with { ColumnThresholds = perColumn } : rule;
     }
 
     static MlBuildException InvalidRule(string message) => new(new MlDiagnostic(DriftCodes.InvalidRule, MlSeverity.Error, message));

@@ -24,7 +24,7 @@ public static partial class PipelineLoader
     };
 
     static readonly string[] RootKeys = ["$schema", "description", "datasets", "model", "gates", "gateDefaults", "registry", "drift", "relations"];
-    static readonly string[] DatasetKeys = ["path", "schema", "reference", "description"];
+    static readonly string[] DatasetKeys = ["path", "schema", "reference", "drift", "description"];
     static readonly string[] ModelKeys = ["name", "task", "label", "positiveClass", "features", "trainer", "hyperparameters",
         "featurization", "seed", "dataset", "split", "quickTrain", "description", .. ExternalModelKeys];
     static readonly string[] SplitKeys = ["test", "key", "testDataset"];

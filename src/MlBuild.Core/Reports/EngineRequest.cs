@@ -21,7 +21,8 @@ public sealed record EngineRequestDataset(string Name, IReadOnlyList<string> Fil
 /// <c>reportDirectory</c> is optional, and so is <c>maxLocationsPerCheck</c> (the build's <c>MlBuildMaxLocationsPerCheck</c>),
 /// a dataset's <c>reference</c> (a profile to check drift against), <c>pipelineFile</c> (the project's <c>mlbuild.json</c>,
 /// whose datasets are validated too), <c>lockFile</c> and <c>lockedMode</c> (the data lock), and <c>inputsFile</c> (where
-/// the engine lists the files it read, for the build's up-to-date check).
+/// the engine lists the files it read, for the build's up-to-date check), and <c>checkRelations</c> (false: the relations
+/// of the pipeline file's datasets are not checked).
 /// </summary>
 /// <param name="ProjectDirectory">The directory relative paths are resolved against.</param>
 /// <param name="Datasets">The datasets to validate, in the task's order.</param>
@@ -45,6 +46,9 @@ public sealed record EngineRequest(string ProjectDirectory, IReadOnlyList<Engine
 
     /// <summary>Where the engine writes the files (and globs) it read, one per line, or null.</summary>
     public string? InputsFile { get; init; }
+
+    /// <summary>Whether the relations of the pipeline file's datasets are checked (<c>checkRelations</c>, default true; the build's <c>MlBuildCheckRelations</c>).</summary>
+    public bool CheckRelations { get; init; } = true;
 
     /// <summary>Reads a request file; anything unreadable or of another shape is <see cref="DiagnosticCodes.EngineRequestUnreadable"/>.</summary>
     public static EngineRequest Read(string path)
@@ -71,6 +75,7 @@ public sealed record EngineRequest(string ProjectDirectory, IReadOnlyList<Engine
             LockFile = root.TryGetProperty("lockFile", out var lf) ? lf.GetString() : null,
             LockedMode = root.TryGetProperty("lockedMode", out var lm) && lm.GetBoolean(),
             InputsFile = root.TryGetProperty("inputsFile", out var inf) ? inf.GetString() : null,
+            CheckRelations = !root.TryGetProperty("checkRelations", out var cr) || cr.GetBoolean(),
         };
         });
     }

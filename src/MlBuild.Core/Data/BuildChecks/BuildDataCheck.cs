@@ -1,6 +1,7 @@
 using MlBuild.Core.Data.Drift;
 using MlBuild.Core.Data.Lock;
 using MlBuild.Core.Data.Profiling;
+using MlBuild.Core.Data.Relations;
 using MlBuild.Core.Data.Schema;
 using MlBuild.Core.Data.Validation;
 using MlBuild.Core.Diagnostics;
@@ -12,7 +13,7 @@ namespace MlBuild.Core.Data.BuildChecks;
 /// <summary>What one run of the build's data checks found and read.</summary>
 public sealed class BuildCheckOutcome
 {
-    /// <summary>Every diagnostic, in order: pipeline file, then per dataset validation and drift, then the lock.</summary>
+    /// <summary>Every diagnostic, in order: pipeline file, drift rules, then per dataset validation and drift, then relations, then the lock.</summary>
     public List<MlDiagnostic> Diagnostics { get; } = [];
     /// <summary>Summary lines the build shows at the default verbosity.</summary>
     public List<string> Messages { get; } = [];
@@ -25,8 +26,9 @@ public sealed class BuildCheckOutcome
 /// <summary>
 /// The engine side of <c>dotnet build</c>'s data checks (<c>mlbuild engine validate</c>): the request's datasets joined
 /// with <c>mlbuild.json</c>'s (<see cref="DeclaredDatasets"/>), each validated against its schema, then, where it names a
-/// reference profile, checked for drift in the same process (MLB2020 at the data, naming the columns, with an HTML
-/// report in the report folder), then the data files checked against the data lock. Lists what it read, so the build's
+/// reference profile, checked for drift in the same process by <c>mlbuild.json</c>'s drift rule (MLB2020 at the data,
+/// naming the columns, with an HTML report in the report folder), then the relations between <c>mlbuild.json</c>'s
+/// datasets (<see cref="RunsRelations"/>), then the data files checked against the data lock. Lists what it read, so the build's
 /// next up-to-date check needs no process.
 /// </summary>
 public static class BuildDataCheck
@@ -51,6 +53,18 @@ public static class BuildDataCheck
             catch (MlBuildException e) { outcome.Diagnostics.Add(e.Diagnostic); }
         }
         var datasets = DeclaredDatasets.Join(items, pipeline, projectDir, outcome.Diagnostics);
+        // The drift rules of mlbuild.json are checked whether or not a dataset has a reference: a mistake is MLB2009 at
+        // its line and column, and no drift is judged by a rule that did not read.
+        bool driftRulesRead = true;
+        if (pipeline is not null)
+        {
+            try
+            {
+                PipelineDriftRule.Read(pipeline, null);
+                foreach (var d in pipeline.Datasets) PipelineDriftRule.Read(pipeline, d.Name);
+            }
+            catch (MlBuildException e) { outcome.Diagnostics.Add(e.Diagnostic); driftRulesRead = false; }
+        }
 
         string? reportPath = request.ReportDirectory is { } dir ? Display(Path.Combine(Path.GetFullPath(dir, projectDir), "data-report.json")) : null;
         var options = new ValidationOptions
@@ -75,12 +89,15 @@ public static class BuildDataCheck
             if (result.InputErrors.Count > 0) continue;
             var files = DatasetValidator.ResolveFiles(dataset).Select(f => new DatasetFile(f.FullPath, f.Display)).ToList();
             readable.Add((d.Name, files));
-            if (d.Reference is not null && files.Count > 0)
+            if (d.Reference is not null && files.Count > 0 && driftRulesRead)
             {
-                try { CheckDrift(request, d, dataset, files[0].Display, toolVersion, outcome); }
+                var rule = PipelineDriftRule.Read(pipeline, pipeline?.Dataset(d.Name) is null ? null : d.Name);
+                try { CheckDrift(request, d, dataset, rule, files[0].Display, toolVersion, outcome); }
                 catch (MlBuildException e) { outcome.Diagnostics.Add(e.Diagnostic); }
             }
         }
+        if (pipeline is not null && RunsRelations(request, pipeline))
+            CheckRelations(request, pipeline, readable.Select(r => r.Name).ToHashSet(StringComparer.Ordinal), toolVersion, outcome);
         CheckLock(request, readable, outcome);
         return outcome;
     }
@@ -88,7 +105,7 @@ public static class BuildDataCheck
     static string Slashes(string path) => path.Replace('\\', '/');
 
     /// <summary>Drift of one validated dataset against its reference; diagnostics at <paramref name="firstFile"/>, its first data file.</summary>
-    static void CheckDrift(EngineRequest request, DeclaredDataset declared, DatasetRequest dataset, string firstFile, string toolVersion, BuildCheckOutcome outcome)
+    static void CheckDrift(EngineRequest request, DeclaredDataset declared, DatasetRequest dataset, PipelineDriftRule rule, string firstFile, string toolVersion, BuildCheckOutcome outcome)
     {
         var projectDir = request.ProjectDirectory;
         var referenceDisplay = declared.Reference!;
@@ -103,9 +120,14 @@ public static class BuildDataCheck
         }
         var reference = ProfileJson.ReadFile(referenceFull, referenceDisplay);
         CheckSchemaMatches(dataset.Schema, reference, referenceDisplay);
+        if (rule.UnknownColumn(reference.Columns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal), referenceDisplay) is { } unknown)
+        {
+            outcome.Diagnostics.Add(unknown);
+            return;
+        }
         var current = ProfileBuilder.Build(dataset, reference.Limits);
         var currentDisplay = string.Join(" ", dataset.Files);
-        var result = DriftAnalyzer.Analyze(reference, current, new DriftRule(), referenceDisplay, currentDisplay);
+        var result = DriftAnalyzer.Analyze(reference, current, rule.Rule, referenceDisplay, currentDisplay);
 
         string? htmlDisplay = null;
         if (request.ReportDirectory is { } dir)
@@ -139,6 +161,56 @@ public static class BuildDataCheck
             firstFile));
         if (htmlDisplay is not null)
             outcome.Messages.Add($"{currentDisplay}: drift report written to {htmlDisplay}");
+    }
+
+    /// <summary>
+    /// Whether the build checks the relations of the pipeline file's datasets: unless the request turns them off
+    /// (<c>MlBuildCheckRelations=false</c>), when the file declares more than one dataset or a <c>relations</c> section.
+    /// A single dataset without the section is left alone: its duplicates are often real, and the check reads the data
+    /// a second time.
+    /// </summary>
+    public static bool RunsRelations(EngineRequest request, PipelineFile pipeline) =>
+        request.CheckRelations && (pipeline.Datasets.Count > 1 || pipeline.Root?["relations"] is not null);
+
+    /// <summary>
+    /// Duplicates, conflicting labels and train/test leakage across the pipeline file's datasets (docs/relations.md),
+    /// with the levels of its <c>relations</c> section; each finding at the file and line of an example row. Skipped
+    /// (with a message) when one of the datasets could not be read: validation has reported why.
+    /// </summary>
+    static void CheckRelations(EngineRequest request, PipelineFile pipeline, HashSet<string> readable, string toolVersion, BuildCheckOutcome outcome)
+    {
+        var projectDir = request.ProjectDirectory;
+        if (pipeline.Datasets.FirstOrDefault(d => !readable.Contains(d.Name)) is { } unread)
+        {
+            outcome.Messages.Add($"relations not checked: dataset '{unread.Name}' was not read (see the errors above).");
+            return;
+        }
+        // Paths as the project names them, so the findings read data/train.csv(5) wherever mlbuild.json lives.
+        var rebased = pipeline with
+        {
+            BaseDirectory = projectDir,
+            Datasets = pipeline.Datasets.Select(d => d with
+            {
+                Files = d.Files.Select(f => DeclaredDatasets.Rebase(f, pipeline.BaseDirectory, projectDir)).ToList(),
+                Schema = DeclaredDatasets.Rebase(d.Schema, pipeline.BaseDirectory, projectDir),
+            }).ToList(),
+        };
+        RelationsResult result;
+        try { result = PipelineRelations.Check(rebased, new RelationsOptions { MaxExamples = request.MaxLocationsPerCheck }); }
+        catch (MlBuildException e)
+        {
+            outcome.Diagnostics.Add(e.Diagnostic);
+            return;
+        }
+        var report = RelationsReport.Document(result, toolVersion);
+        outcome.Diagnostics.AddRange(report.AllDiagnostics());
+        foreach (var section in report.Sections)
+            outcome.Messages.Add($"relations of {section.Id}: {section.Verdict.Word()}: {section.Summary}");
+        if (request.ReportDirectory is { } dir)
+        {
+            var json = Path.Combine(Path.GetFullPath(dir, projectDir), "data-relations.json");
+            AtomicFile.WriteOutput(json, Path.GetRelativePath(projectDir, json), ReportWriters.Json(report));
+        }
     }
 
     static string SafeName(string name) =>
