@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Unicode;
 using MlBuild.Core.Data.Csv;
@@ -269,7 +270,10 @@ public sealed class PredictionsFile
         return values;
     }
 
+    // The column loops below run once or twice per file: optimized from the first call, not after tiering.
+
     /// <summary>Plain decimals in the parser's vector loop, any other cell (an exponent, spaces, an empty cell) one by one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static int ParseNumbers(byte[] bytes, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, Span<double> values)
     {
         var states = ArrayPool<CellState>.Shared.Rent(starts.Length);
@@ -300,6 +304,7 @@ public sealed class PredictionsFile
         return values;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static int ParseBooleans(byte[] bytes, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, Span<bool> values)
     {
         for (int r = 0; r < starts.Length; r++)
