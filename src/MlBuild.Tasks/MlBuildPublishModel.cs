@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.Build.Framework;
 
 namespace MlBuild.Tasks
@@ -9,20 +8,8 @@ namespace MlBuild.Tasks
     /// artifact, runs every gate and writes the model zip and its evidence into <see cref="OutputDirectory"/>; a failing
     /// gate comes back as an MLB error at the gate's line in the pipeline file.
     /// </summary>
-    public sealed class MlBuildPublishModel : MlBuildEngineTask
+    public sealed class MlBuildPublishModel : MlBuildModelTask
     {
-        /// <summary>The pipeline file (<c>MlBuildPipelineFile</c>, default <c>mlbuild.json</c> in the project directory).</summary>
-        [Required]
-        public string PipelineFile { get; set; } = "";
-
-        /// <summary>The project directory: diagnostics name files relative to it.</summary>
-        [Required]
-        public string ProjectDirectory { get; set; } = "";
-
-        /// <summary>Where the engine writes the files to publish (the targets add them to the publish folder).</summary>
-        [Required]
-        public string OutputDirectory { get; set; } = "";
-
         /// <summary>Where the engine lists the files the model was made from (the target's incremental inputs).</summary>
         public string? InputsFile { get; set; }
 
@@ -38,13 +25,7 @@ namespace MlBuild.Tasks
         /// <inheritdoc />
         protected override bool TryCreateRequest(out string? requestJson)
         {
-            var sb = new StringBuilder();
-            sb.Append("{\"formatVersion\":1,\"projectDirectory\":");
-            EngineRequest.AppendString(sb, ProjectDirectory);
-            sb.Append(",\"pipeline\":");
-            EngineRequest.AppendString(sb, PipelineFile);
-            sb.Append(",\"outputDirectory\":");
-            EngineRequest.AppendString(sb, System.IO.Path.GetFullPath(OutputDirectory));
+            var sb = StartModelRequest();
             if (!string.IsNullOrEmpty(InputsFile))
             {
                 sb.Append(",\"inputsFile\":");

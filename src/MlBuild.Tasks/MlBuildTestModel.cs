@@ -1,3 +1,4 @@
+using System;
 using System.IO;
 using System.Text;
 using Microsoft.Build.Framework;
@@ -11,19 +12,21 @@ namespace MlBuild.Tasks
     /// MLB4xxx at its line in the pipeline file. With <see cref="ReplayOnly"/> it starts nothing and replays the stored
     /// result of the last run (the target is up to date).
     /// </summary>
-    public sealed class MlBuildTestModel : MlBuildEngineTask
+    public sealed class MlBuildTestModel : MlBuildModelTask
     {
-        /// <summary>The pipeline file, relative to <see cref="ProjectDirectory"/> (diagnostics name it so) or rooted.</summary>
-        [Required]
-        public string PipelineFile { get; set; } = "";
+        /// <summary>Where the build wrote its drift reports (<c>drift-*.json</c>): the summary shows them. Optional.</summary>
+        public string? DriftDirectory { get; set; }
 
-        /// <summary>The directory relative paths are resolved against (the project directory).</summary>
-        [Required]
-        public string ProjectDirectory { get; set; } = "";
+        /// <summary>The pull-request summary the engine writes (in <see cref="OutputDirectory"/>). Optional: without it,
+        /// no summary line and nothing appended to <c>$GITHUB_STEP_SUMMARY</c>.</summary>
+        public string? SummaryFile { get; set; }
 
-        /// <summary>Where the engine writes the model, its evidence, the reports and the list of files it read.</summary>
-        [Required]
-        public string OutputDirectory { get; set; } = "";
+        /// <summary>The summary as the output names it (its copy under <c>TestResults/</c>).</summary>
+        public string? SummaryDisplay { get; set; }
+
+        /// <summary>GitHub Actions' job summary file (<c>$(GITHUB_STEP_SUMMARY)</c>, the environment variable the step has);
+        /// empty when not on GitHub Actions. The summary is appended to it.</summary>
+        public string? StepSummaryFile { get; set; }
 
         /// <summary>Replay the stored result file instead of starting the engine.</summary>
         public bool ReplayOnly { get; set; }
@@ -49,19 +52,63 @@ namespace MlBuild.Tasks
             if (ReplayOnly)
             {
                 Log.LogMessage(MessageImportance.High, "mlbuild: nothing changed since the last model test; its stored verdicts (no training):");
-                return ReplayStoredResult();
+                bool replayed = ReplayStoredResult();
+                ReportSummary(fresh: false);
+                return replayed;
             }
             Started = true;
             bool ok = base.Execute();
             ResultRecorded = _requested && ResultFileReader.TryRead(Path.GetFullPath(ResultFile), out _) != null;
+            if (ResultRecorded)
+                ReportSummary(fresh: true);
             return ok;
+        }
+
+        /// <summary>
+        /// Names the summary file in the output and appends it to GitHub Actions' job summary (<c>$GITHUB_STEP_SUMMARY</c>)
+        /// when that is set: always after a run; after a replay only when this step's summary file has not had it yet
+        /// (a second <c>dotnet test</c> in the same CI step does not add a second copy, a later step gets its own).
+        /// </summary>
+        void ReportSummary(bool fresh)
+        {
+            if (string.IsNullOrEmpty(SummaryFile))
+                return;
+            var summary = Path.GetFullPath(SummaryFile);
+            if (!File.Exists(summary))
+                return;
+            var stepSummary = StepSummaryFile;
+            var record = summary + ".step-summary";
+            bool append = !string.IsNullOrEmpty(stepSummary)
+                && (fresh || !File.Exists(record) || File.ReadAllText(record) != stepSummary);
+            if (append)
+            {
+                try
+                {
+                    using (var to = new FileStream(stepSummary!, FileMode.Append, FileAccess.Write, FileShare.ReadWrite))
+                    {
+                        var bytes = File.ReadAllBytes(summary);
+                        to.Write(bytes, 0, bytes.Length);
+                    }
+                    File.WriteAllText(record, stepSummary, new UTF8Encoding(false));
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is NotSupportedException || ex is ArgumentException)
+                {
+                    Log.LogWarning(null, DiagnosticCodes.StepSummaryNotWritten.Code, null, ProjectFile, 0, 0, 0, 0,
+                        "The job summary was not written: GITHUB_STEP_SUMMARY names '{0}', and {1}. Point GITHUB_STEP_SUMMARY at a writable file.",
+                        stepSummary, ex.Message.TrimEnd('.'));
+                    append = false;
+                }
+            }
+            Log.LogMessage(MessageImportance.High, "mlbuild: pull-request summary: {0}{1}",
+                string.IsNullOrEmpty(SummaryDisplay) ? summary : SummaryDisplay,
+                append ? " (appended to $GITHUB_STEP_SUMMARY)" : "");
         }
 
         /// <inheritdoc />
         protected override bool TryCreateRequest(out string? requestJson)
         {
             requestJson = null;
-            var full = Path.GetFullPath(Path.IsPathRooted(PipelineFile) ? PipelineFile : Path.Combine(ProjectDirectory, PipelineFile));
+            var full = PipelineFullPath;
             if (!File.Exists(full))
             {
                 LogCodedError(DiagnosticCodes.ModelTestPipelineMissing,
@@ -69,13 +116,12 @@ namespace MlBuild.Tasks
                     PipelineFile, full);
                 return false;
             }
-            var sb = new StringBuilder();
-            sb.Append("{\"formatVersion\":1,\"projectDirectory\":");
-            EngineRequest.AppendString(sb, ProjectDirectory);
-            sb.Append(",\"pipeline\":");
-            EngineRequest.AppendString(sb, PipelineFile);
-            sb.Append(",\"outputDirectory\":");
-            EngineRequest.AppendString(sb, Path.GetFullPath(Path.IsPathRooted(OutputDirectory) ? OutputDirectory : Path.Combine(ProjectDirectory, OutputDirectory)));
+            var sb = StartModelRequest();
+            if (!string.IsNullOrEmpty(DriftDirectory))
+            {
+                sb.Append(",\"driftDirectory\":");
+                EngineRequest.AppendString(sb, FullPath(DriftDirectory!));
+            }
             sb.Append("}\n");
             requestJson = sb.ToString();
             _requested = true;

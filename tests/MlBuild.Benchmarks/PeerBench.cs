@@ -15,7 +15,8 @@ public static class PeerBench
 {
     public static int Run(string[] args)
     {
-        string? task = null, specPath = null;
+        string? task = null, specPath = null, outPath = null;
+        bool alone = false;
         int repeat = 5, threads = Environment.ProcessorCount, chunkKb = 0;
         var files = new List<string>();
         for (int i = 0; i < args.Length; i++)
@@ -27,6 +28,8 @@ public static class PeerBench
                 case "--repeat": repeat = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--threads": threads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--chunk-kb": chunkKb = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--out": outPath = args[++i]; break;
+                case "--alone": alone = true; break;
                 default: files.Add(args[i]); break;
             }
         }
@@ -62,6 +65,14 @@ public static class PeerBench
             if (files.Count < 2) { Console.Error.WriteLine("usage: peer-bench --task drift --spec spec.json REF CUR"); return 2; }
             line["current_file"] = Path.GetFileName(files[1]);
             return Drift(line, spec, files[0], files[1], repeat, threads);
+        }
+        if (task == "profile")
+            return PeerBenchProfile.Profile(line, spec, files[0], repeat, threads, outPath, alone);
+        if (task == "drift-profile")
+        {
+            if (files.Count < 2) { Console.Error.WriteLine("usage: peer-bench --task drift-profile --spec spec.json REFERENCE.json CUR"); return 2; }
+            line["current_file"] = Path.GetFileName(files[1]);
+            return PeerBenchProfile.DriftAgainstProfile(line, spec, files[0], files[1], repeat, threads, alone);
         }
         if (task != "validate")
         {

@@ -104,6 +104,29 @@ public sealed class SummaryCommandTests : CliWorkspace
     }
 
     [Fact]
+    public void The_model_test_writes_the_same_summary_as_the_verb_with_the_gates_alias_beside_it()
+    {
+        ServeV1();
+        Write("mlbuild.json", Pipeline(Worse));
+
+        // `dotnet ml test` (the run `dotnet test` makes): a failing gate against prod, and the summary in its output folder.
+        var test = Run("test", "-o", "out");
+        Assert.Equal(1, test.Exit);
+        var md = File.ReadAllText(Full("out/model-test.summary.md"));
+        Assert.StartsWith("## MlBuild: model `churn` ❌ fail\n\n**Candidate**: `churn` (binary, lightgbm, seed 42), trained on ", md);
+        Assert.True(md.Contains(" rows (quick-train sample), ", StringComparison.Ordinal), md);
+        Assert.True(md.Contains("**Serving**: `churn` version 1 (`prod` in registry `reg`)\n", StringComparison.Ordinal), md);
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(md, @"\| auc drop vs prod <= 0\.01 \| ❌ fail MLB4002 \| -0\.\d+ \[-0\.\d+, -0\.\d+\] \| >= -0\.01 \| churn 1 \(prod\): 0\.\d+ \|"), md);
+        // The gate results are kept in the evidence, as `train --gate` keeps them.
+        Assert.True(File.Exists(Full("out/churn.evidence/gates.json")));
+
+        // The verb composes the same summary from the same evidence: one composition, two doors.
+        var verb = Run("summary", "out/churn.evidence", "-o", "pr.md");
+        Assert.True(verb.Exit == 0, verb.Err);
+        Assert.Equal(md, File.ReadAllText(Full("pr.md")));
+    }
+
+    [Fact]
     public void The_summary_shows_a_schema_change_and_the_data_s_drift_and_is_appended_to_the_job_summary()
     {
         ServeV1();

@@ -108,4 +108,25 @@ public sealed class TestCommandTests : CliWorkspace
         Assert.Equal([Path_("data/train.schema.json"), Path_("data/train.csv")],
             File.ReadAllLines(Path_("obj/test/model-test.inputs")));
     }
+
+    [Fact]
+    public void Engine_test_model_writes_the_summary_with_the_build_s_drift_reports_and_leaves_no_stale_one()
+    {
+        // What `dotnet build`'s drift rule leaves in obj/mlbuild/: a drift report per dataset.
+        var drift = Run("data", "drift", "-r", "data/train.csv", "-c", "data/train.csv", "-s", "data/train.schema.json", "--json", "obj/drift-train.json");
+        Assert.True(drift.Exit == 0, drift.Err + drift.Out);
+        File.WriteAllText(Path_("request.json"),
+            $$"""{"formatVersion":1,"projectDirectory":{{System.Text.Json.JsonSerializer.Serialize(_dir)}},"pipeline":"mlbuild.json","outputDirectory":"obj/test","driftDirectory":"obj"}""");
+
+        Assert.Equal(0, Run("engine", "test-model", "--request", "request.json", "--result", "result.tsv").Exit);
+
+        var md = File.ReadAllText(Path_("obj/test/model-test.summary.md"));
+        Assert.StartsWith("## MlBuild: model `churn` ✅ pass\n", md);
+        Assert.True(md.Contains("### Data drift: `data/train.csv` ✅ pass\n\nAgainst `data/train.csv`. ", StringComparison.Ordinal), md);
+
+        // A pipeline file that no longer loads: an error, and no summary of the earlier run left to be posted.
+        File.WriteAllText(Path_("mlbuild.json"), "{ \"model\": ");
+        Assert.Equal(2, Run("engine", "test-model", "--request", "request.json", "--result", "result.tsv").Exit);
+        Assert.False(File.Exists(Path_("obj/test/model-test.summary.md")));
+    }
 }

@@ -35,13 +35,110 @@ public sealed class ChurnModelTestTests(PackagesFixture packages, ITestOutputHel
         File.WriteAllText(ws.PathOf(Pipeline), text.Replace(from, to, StringComparison.Ordinal));
     }
 
+    /// <summary>`dotnet test` as <see cref="SampleWorkspace.Dotnet_"/> runs it, with extra environment variables.</summary>
+    DotnetRun TestWithEnvironment(SampleWorkspace ws, Dictionary<string, string?> environment, params string[] extraArgs)
+    {
+        var env = packages.ConsumerEnvironment();
+        foreach (var (k, v) in environment) env[k] = v;
+        var run = Dotnet.Run(ws.ProjectDirectory, env, TimeSpan.FromMinutes(5),
+            ["test", ws.ProjectFile, "-nodeReuse:false", "-tl:off", "-nologo", "-m:1", .. extraArgs]);
+        output.WriteLine(run.ToString());
+        return run;
+    }
+
+    /// <summary>`dotnet ml VERB ...` with the packed package's engine, in the sample's folder.</summary>
+    DotnetRun Ml(SampleWorkspace ws, params string[] args)
+    {
+        var engine = Path.Combine(packages.PackagesFolder, "mlbuild", packages.Version, "tools", "net10.0", "mlbuild.dll");
+        var run = Dotnet.Run(ws.ProjectDirectory, packages.ConsumerEnvironment(), TimeSpan.FromMinutes(3), ["exec", engine, .. args]);
+        output.WriteLine(run.ToString());
+        Assert.True(run.ExitCode == 0, run.ToString());
+        return run;
+    }
+
+    [Fact]
+    public void Test_decides_a_prod_baseline_gate_again_when_dotnet_ml_promote_moves_prod()
+    {
+        using var guard = new TestGuard(packages, output);
+        var ws = Workspace("model-registry-alias");
+        EditPipeline(ws, "{ \"metric\": \"auc\", \"min\": 0.7 },", "{ \"metric\": \"auc\", \"min\": 0.7 },\n    { \"metric\": \"auc\", \"maxDrop\": 0.05, \"baseline\": \"prod\" },");
+        EditPipeline(ws, "\"gateDefaults\"", "\"registry\": { \"store\": \".mlregistry\" },\n  \"gateDefaults\"");
+        // Version 1, fully trained, serves as prod.
+        Ml(ws, "train", "-o", "v1/churn.zip");
+        Ml(ws, "register", "churn", "v1/churn.zip", "--evidence", "v1/churn.evidence");
+        Ml(ws, "promote", "churn", "1", "--to", "prod");
+
+        var first = ws.Dotnet_("test", "-v:n");
+        Assert.Equal(0, first.ExitCode);
+        Assert.Contains(EngineStarted, first.Output, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^\s*PASS auc drop vs prod <= 0\.05: .*churn 1 \(prod\)", first.Output);
+        Assert.Contains("**Serving**: `churn` version 1 (`prod` in registry `.mlregistry`)", File.ReadAllText(ws.PathOf("TestResults/ChurnModel.mlbuild.summary.md")), StringComparison.Ordinal);
+
+        // Nothing moved: the stored verdicts.
+        var second = ws.Dotnet_("test", "-v:n");
+        Assert.Equal(0, second.ExitCode);
+        Assert.DoesNotContain(EngineStarted, second.Output, StringComparison.Ordinal);
+        Assert.Contains(Replayed, second.Output, StringComparison.Ordinal);
+
+        // Another version takes prod (the quick-trained candidate with its evidence): the gates are decided again.
+        Ml(ws, "register", "churn", "obj/Debug/net10.0/mlbuild/test/churn.zip", "--evidence", "obj/Debug/net10.0/mlbuild/test/churn.evidence");
+        Ml(ws, "promote", "churn", "2", "--to", "prod");
+        var third = ws.Dotnet_("test", "-v:n");
+        Assert.Equal(0, third.ExitCode);
+        Assert.Contains(EngineStarted, third.Output, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^\s*PASS auc drop vs prod <= 0\.05: .*churn 2 \(prod\)", third.Output);
+        Assert.Contains("**Serving**: `churn` version 2 (`prod` in registry `.mlregistry`)", File.ReadAllText(ws.PathOf("TestResults/ChurnModel.mlbuild.summary.md")), StringComparison.Ordinal);
+        guard.Passed();
+    }
+
+    [Fact]
+    public void Test_puts_the_drift_the_build_found_into_the_summary()
+    {
+        using var guard = new TestGuard(packages, output);
+        var ws = Workspace("model-summary-drift");
+        // A committed reference profile of the training data: `dotnet build` compares the data with it (docs/drift.md).
+        Assert.Equal(0, ws.Build().ExitCode);
+        Ml(ws, "data", "profile", "data/train.csv", "--schema", "data/train.schema.json", "-o", "data/train.profile.json");
+        EditPipeline(ws, "\"schema\": \"data/train.schema.json\" }", "\"schema\": \"data/train.schema.json\", \"reference\": \"data/train.profile.json\" }");
+
+        var run = ws.Dotnet_("test");
+
+        Assert.Equal(0, run.ExitCode);
+        var summary = File.ReadAllText(ws.PathOf("TestResults/ChurnModel.mlbuild.summary.md"));
+        Assert.Contains("### Data drift: `data/train.csv` ✅ pass\n", summary, StringComparison.Ordinal);
+        Assert.Contains("`data/train.profile.json`", summary, StringComparison.Ordinal);
+        guard.Passed();
+    }
+
+    [Fact]
+    public void Test_of_a_multi_targeted_project_runs_the_gates_once_into_one_set_of_files()
+    {
+        using var guard = new TestGuard(packages, output);
+        var ws = Workspace("model-multi-tfm");
+        ws.EditProject(p => p.Replace("<TargetFramework>net10.0</TargetFramework>",
+            "<TargetFrameworks>net10.0;net9.0</TargetFrameworks>\n    <UseAppHost>false</UseAppHost>", StringComparison.Ordinal));
+
+        var run = ws.Dotnet_("test", "-v:n");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Empty(run.MlbDiagnostics);
+        Assert.Contains(EngineStarted, run.Output, StringComparison.Ordinal);
+        Assert.Single(Regex.Matches(run.Output, "mlbuild: gates: 4 passed, 0 failed, 0 inconclusive; result PASS"));
+        Assert.Contains("mlbuild: the model is tested once per project, in its net10.0 build (the first of TargetFrameworks); nothing to do for net9.0", run.Output, StringComparison.Ordinal);
+        Assert.Equal(["ChurnModel.mlbuild.junit.xml", "ChurnModel.mlbuild.summary.md", "ChurnModel.mlbuild.trx"],
+            Directory.GetFiles(ws.PathOf("TestResults")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.False(Directory.Exists(ws.PathOf("obj/Debug/net9.0/mlbuild/test")));
+        guard.Passed();
+    }
+
     [Fact]
     public void Test_passes_the_gates_writes_trx_and_junit_then_replays_without_training_until_the_data_changes()
     {
         using var guard = new TestGuard(packages, output);
         var ws = Workspace("model-pass");
 
-        var first = ws.Dotnet_("test", "-v:n");
+        var jobSummary = Path.Combine(ws.Root, "step-summary.md");
+        var first = TestWithEnvironment(ws, new() { ["GITHUB_STEP_SUMMARY"] = jobSummary }, "-v:n");
         Assert.Equal(0, first.ExitCode);
         Assert.Empty(first.MlbDiagnostics);
         Assert.Contains(EngineStarted, first.Output, StringComparison.Ordinal);
@@ -67,9 +164,20 @@ public sealed class ChurnModelTestTests(PackagesFixture packages, ITestOutputHel
         Assert.True(File.Exists(ws.PathOf("obj/Debug/net10.0/mlbuild/test/churn.zip")));
         var trxBytes = File.ReadAllBytes(ws.PathOf("TestResults/ChurnModel.mlbuild.trx"));
 
+        // The pull-request summary: named in the output, written under TestResults/, appended to the job summary.
+        Assert.Contains("mlbuild: pull-request summary: TestResults/ChurnModel.mlbuild.summary.md (appended to $GITHUB_STEP_SUMMARY)", first.Output, StringComparison.Ordinal);
+        var summary = File.ReadAllText(ws.PathOf("TestResults/ChurnModel.mlbuild.summary.md"));
+        Assert.StartsWith("## MlBuild: model `churn` ✅ pass\n\n**Candidate**: `churn` (binary, lbfgs, seed 42), trained on 2,000 rows (quick-train sample), ", summary);
+        Assert.Matches(@"\| auc ↑ \| 0\.\d+ \[0\.\d+, 0\.\d+\] \|", summary);
+        Assert.Contains("4 gates: 4 pass.", summary, StringComparison.Ordinal);
+        Assert.Equal(summary, File.ReadAllText(jobSummary));
+
         // Nothing changed: no engine, no training; the stored verdict lines are replayed.
-        var second = ws.Dotnet_("test", "-v:n");
+        var second = TestWithEnvironment(ws, new() { ["GITHUB_STEP_SUMMARY"] = jobSummary }, "-v:n");
         Assert.Equal(0, second.ExitCode);
+        // Replayed in the same CI step: named, not appended a second time.
+        Assert.Contains("mlbuild: pull-request summary: TestResults/ChurnModel.mlbuild.summary.md", second.Output, StringComparison.Ordinal);
+        Assert.Equal(summary, File.ReadAllText(jobSummary));
         Assert.DoesNotContain(EngineStarted, second.Output, StringComparison.Ordinal);
         Assert.Contains("Skipping target \"_MlBuildRunTestModel\" because all output files are up-to-date", second.Output, StringComparison.Ordinal);
         Assert.Contains(Replayed, second.Output, StringComparison.Ordinal);
@@ -110,7 +218,12 @@ public sealed class ChurnModelTestTests(PackagesFixture packages, ITestOutputHel
         var trx = XDocument.Load(ws.PathOf("TestResults/ChurnModel.mlbuild.trx"));
         var failed = Assert.Single(trx.Root!.Element(Trx + "Results")!.Elements(Trx + "UnitTestResult"), r => (string)r.Attribute("outcome")! != "Passed");
         Assert.Equal(("churn.auc >= 0.95", "Failed"), ((string)failed.Attribute("testName")!, (string)failed.Attribute("outcome")!));
-        Assert.Contains("MLB4001", failed.Descendants(Trx + "Message").Single().Value, StringComparison.Ordinal);
+        // The pipeline file is named as the diagnostics name it, relative to the project; no machine path in the files.
+        var message = failed.Descendants(Trx + "Message").Single().Value;
+        Assert.Contains($"{Pipeline}({line},{column}): error MLB4001: Gate 'auc >= 0.95' failed", message, StringComparison.Ordinal);
+        foreach (var file in new[] { "TestResults/ChurnModel.mlbuild.trx", "TestResults/ChurnModel.mlbuild.junit.xml", "TestResults/ChurnModel.mlbuild.summary.md" })
+            Assert.DoesNotContain(ws.Root, File.ReadAllText(ws.PathOf(file)), StringComparison.Ordinal);
+        Assert.Contains("| auc >= 0.95 | ❌ fail MLB4001 |", File.ReadAllText(ws.PathOf("TestResults/ChurnModel.mlbuild.summary.md")), StringComparison.Ordinal);
 
         // An unchanged failing model fails again with the same diagnostic, from the stored result.
         var again = ws.Dotnet_("test", "-v:n");

@@ -78,4 +78,65 @@ public sealed class MlBuildTestModelTests : IDisposable
         Assert.Equal("MLB9020", error.Code);
         Assert.Contains("models/churn.json", error.Message);
     }
+
+    const string PassingResult =
+        "MLBUILD-RESULT\t2\t0\n" +
+        "M\tmlbuild: gates: 1 passed, 0 failed, 0 inconclusive; result PASS\n";
+
+    [UnixFact]
+    public void The_summary_is_named_and_appended_to_the_job_summary_once_per_step_file_replays_included()
+    {
+        _ws.WriteFile("mlbuild.json", "{}");
+        // The engine's summary (the fake engine writes none: it stands in for the one the engine left).
+        _ws.WriteFile("obj/mlbuild/test/model-test.summary.md", "## MlBuild: model `churn` ✅ pass\n");
+        var step1 = Path.Combine(_ws.Root, "step1.md");
+        var step2 = Path.Combine(_ws.Root, "step2.md");
+        File.WriteAllText(step1, "earlier\n");
+        MlBuildTestModel With(MlBuildTestModel t, string? stepSummary)
+        {
+            t.SummaryFile = Path.Combine(_ws.Project, "obj", "mlbuild", "test", "model-test.summary.md");
+            t.SummaryDisplay = "TestResults/project.mlbuild.summary.md";
+            t.StepSummaryFile = stepSummary;
+            return t;
+        }
+
+        _ws.Prepare(0, PassingResult);
+        Assert.True(With(Task(), step1).Execute());
+        Assert.Equal("earlier\n## MlBuild: model `churn` ✅ pass\n", File.ReadAllText(step1));
+        Assert.Contains(_ws.Engine.Messages, m => m.Message == "mlbuild: pull-request summary: TestResults/project.mlbuild.summary.md (appended to $GITHUB_STEP_SUMMARY)");
+
+        // Up to date, same CI step: replayed, named, not appended a second time.
+        _ws.Engine.Messages.Clear();
+        Assert.True(With(Task(replay: true), step1).Execute());
+        Assert.Equal("earlier\n## MlBuild: model `churn` ✅ pass\n", File.ReadAllText(step1));
+        Assert.Contains(_ws.Engine.Messages, m => m.Message == "mlbuild: pull-request summary: TestResults/project.mlbuild.summary.md");
+
+        // Up to date, a later CI step (its own summary file): that step gets the summary too.
+        Assert.True(With(Task(replay: true), step2).Execute());
+        Assert.Equal("## MlBuild: model `churn` ✅ pass\n", File.ReadAllText(step2));
+
+        // Not on GitHub Actions: named only.
+        _ws.Engine.Messages.Clear();
+        Assert.True(With(Task(replay: true), null).Execute());
+        Assert.Contains(_ws.Engine.Messages, m => m.Message == "mlbuild: pull-request summary: TestResults/project.mlbuild.summary.md");
+        Assert.Empty(_ws.Engine.Warnings);
+    }
+
+    [UnixFact]
+    public void A_pipeline_file_given_by_full_path_is_named_relative_to_the_project_and_the_drift_folder_is_passed()
+    {
+        _ws.WriteFile("models/churn.json", "{}");
+        _ws.Prepare(0, PassingResult);
+        var task = Task();
+        task.PipelineFile = Path.Combine(_ws.Project, "models", "churn.json");
+        task.DriftDirectory = "obj/mlbuild/";
+
+        Assert.True(task.Execute());
+
+        var requestPath = Path.Combine(_ws.Root, "request.json");
+        File.WriteAllText(requestPath, _ws.RecordedRequest);
+        var request = ModelTestRequest.Read(requestPath);
+        Assert.Equal("models/churn.json", request.Pipeline); // so diagnostics, TRX and JUnit read models/churn.json(l,c)
+        Assert.Equal(Path.Combine(_ws.Project, "obj", "mlbuild") + Path.DirectorySeparatorChar, request.DriftDirectory);
+    }
 }

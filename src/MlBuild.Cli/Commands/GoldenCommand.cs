@@ -33,6 +33,7 @@ internal static class GoldenCommand
         var file = PipelineLoader.Load(Path.GetFullPath(pipelinePath, context.WorkingDirectory), pipelinePath);
         // With a model given, a quick train only supplies the held-out rows (the split does not depend on the sample).
         var outcome = ModelTrainer.Train(file, new TrainingOptions { Quick = modelPath is not null });
+        using var owned = outcome.Model; // an ONNX model's native session is released when the command ends
         foreach (var d in outcome.Diagnostics)
             (d.Severity == MlSeverity.Error ? context.Error : context.Out).WriteLine(d.ToCanonicalString());
         if (outcome.Model is not { } trained) return outcome.ExitCode;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using MlBuild.Core.Diagnostics;
-using MlBuild.Core.Models.Baselines;
 using MlBuild.Core.Pipeline;
 using MlBuild.Core.Reports;
 
@@ -32,31 +31,23 @@ internal static class SummaryCommand
             string Full(string path) => Path.GetFullPath(path, context.WorkingDirectory);
             var evidenceDisplay = parse.GetValue(evidence)!;
             var gatesDisplay = parse.GetValue(gates);
-            var candidate = CandidateEvidence.Read(Full(evidenceDisplay), evidenceDisplay.Replace('\\', '/').TrimEnd('/'),
-                gatesDisplay is null ? null : Full(gatesDisplay), gatesDisplay);
-            var input = new PullRequestSummaryInput
-            {
-                Candidate = candidate,
-                Drift = (parse.GetValue(drift) ?? []).SelectMany(d => DriftSummary.Read(Full(d), d)).ToList(),
-            };
             var pipelinePath = parse.GetValue(pipeline);
             var file = pipelinePath is not null || File.Exists(Full(PipelineLoader.DefaultFileName))
                 ? PipelineLoader.Load(Full(pipelinePath ?? PipelineLoader.DefaultFileName), pipelinePath ?? PipelineLoader.DefaultFileName)
                 : null;
-            // Without --baseline: the registry alias the pipeline file's gates compare with, when they name exactly one.
-            var aliases = (file?.Gates.Gates ?? []).OfType<Core.Models.Gates.MetricGateSpec>()
-                .Select(g => g.Baseline).Where(b => b is not null && !b.EndsWith(".json", StringComparison.OrdinalIgnoreCase)).Distinct().ToList();
-            if ((parse.GetValue(baseline) ?? (aliases.Count == 1 ? aliases[0] : null)) is { } alias)
+            var input = PullRequestSummary.Compose(new PullRequestSummarySources
             {
-                var name = parse.GetValue(model) ?? candidate.Model ?? file?.Model?.Name
-                    ?? throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.CommandLine, MlSeverity.Error,
-                        "The evidence names no model; pass --model NAME to look up the serving version."));
-                var (reg, display) = BaselineResolver.OpenRegistry(file, new BaselineOptions { Registry = parse.GetValue(registry), WorkingDirectory = context.WorkingDirectory });
-                var found = BaselineResolver.Find(reg, display, name, alias);
-                input = found.Comparison == BaselineComparison.Missing
-                    ? input with { ServingMissing = found.Reason }
-                    : input with { Serving = new ServingModel(name, found.Version!.Value, alias, display, found.Metrics, found.Registered?.Schema) };
-            }
+                EvidenceFolder = Full(evidenceDisplay),
+                EvidenceDisplay = evidenceDisplay.Replace('\\', '/').TrimEnd('/'),
+                GatesFile = gatesDisplay is null ? null : Full(gatesDisplay),
+                GatesDisplay = gatesDisplay,
+                DriftReports = [.. (parse.GetValue(drift) ?? []).Select(d => (Full(d), d))],
+                Pipeline = file,
+                Baseline = parse.GetValue(baseline),
+                Registry = parse.GetValue(registry),
+                Model = parse.GetValue(model),
+                WorkingDirectory = context.WorkingDirectory,
+            });
             var markdown = PullRequestSummary.Markdown(input);
             var bytes = new System.Text.UTF8Encoding(false).GetBytes(markdown);
             bool appended = Core.Reports.StepSummary.Path() is not null;

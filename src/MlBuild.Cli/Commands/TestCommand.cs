@@ -43,6 +43,8 @@ internal static class TestCommand
             foreach (var line in outcome.Lines()) context.Out.WriteLine(line);
             var folder = parse.GetValue(output)!;
             ModelTestRunner.WriteOutputs(outcome, Path.GetFullPath(folder, context.WorkingDirectory));
+            foreach (var w in ModelTestRunner.WriteSummary(outcome, Path.GetFullPath(folder, context.WorkingDirectory)).Warnings)
+                context.Out.WriteLine(w.ToCanonicalString());
             context.Out.WriteLine($"mlbuild: reports in {folder}");
             return (int)outcome.ExitCode;
         });
@@ -71,12 +73,20 @@ internal static class TestCommand
             var inputsFile = Path.Combine(output, ModelTestRunner.FileNames.Inputs);
             // Emptied first (the build adds the pipeline file itself), so a pipeline file that does not load leaves no stale list.
             AtomicFile.WriteAllText(inputsFile, "");
+            // Nor a stale summary: the task names and appends whatever summary this run leaves.
+            File.Delete(Path.Combine(output, ModelTestRunner.FileNames.Summary));
             var file = PipelineLoader.Load(Path.GetFullPath(request.Pipeline, request.ProjectDirectory), request.Pipeline);
             AtomicFile.WriteAllText(inputsFile, string.Concat(ModelTestRunner.InputFiles(file).Select(f => f + "\n")));
             var outcome = ModelTestRunner.Run(file, new ModelTestOptions { ToolVersion = DataCommand.ToolVersion });
             diagnostics.AddRange(outcome.Diagnostics);
             messages.AddRange(outcome.Lines());
             ModelTestRunner.WriteOutputs(outcome, output);
+            // The pull-request summary, with the drift reports the build wrote (drift-*.json), in name order.
+            var drift = request.DriftDirectory is { } dir && Directory.Exists(Path.GetFullPath(dir, request.ProjectDirectory))
+                ? Directory.GetFiles(Path.GetFullPath(dir, request.ProjectDirectory), "drift-*.json").Order(StringComparer.Ordinal)
+                    .Select(f => (f, Path.GetRelativePath(request.ProjectDirectory, f).Replace('\\', '/'))).ToList()
+                : [];
+            diagnostics.AddRange(ModelTestRunner.WriteSummary(outcome, output, drift).Warnings);
         }
         catch (MlBuildException e)
         {

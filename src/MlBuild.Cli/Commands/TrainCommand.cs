@@ -43,6 +43,7 @@ internal static class TrainCommand
             ReadParallelism = threads is > 0 ? threads.Value : Environment.ProcessorCount,
             Progress = interactive ? message => context.Out.WriteLine($"mlbuild: {message}...") : null,
         });
+        using var owned = outcome.Model; // an ONNX model's native session is released when the command ends
         foreach (var d in outcome.Diagnostics)
             (d.Severity == MlSeverity.Error ? context.Error : context.Out).WriteLine(d.ToCanonicalString());
         if (outcome.Model is not { } trained)

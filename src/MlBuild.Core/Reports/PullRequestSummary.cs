@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using MlBuild.Core.Diagnostics;
 using MlBuild.Core.Models;
+using MlBuild.Core.Pipeline;
 using MlBuild.Core.Registry;
 
 namespace MlBuild.Core.Reports;
@@ -226,6 +227,32 @@ public sealed record PullRequestSummaryInput
     public IReadOnlyList<DriftSummary> Drift { get; init; } = [];
 }
 
+/// <summary>Where a pull-request summary's parts come from: what <c>dotnet ml summary</c> is given on its command line,
+/// and what <c>dotnet test</c>'s model test has at hand.</summary>
+public sealed record PullRequestSummarySources
+{
+    /// <summary>The candidate's evidence folder (full path).</summary>
+    public required string EvidenceFolder { get; init; }
+    /// <summary>The evidence folder as the user names it.</summary>
+    public required string EvidenceDisplay { get; init; }
+    /// <summary>Gate results JSON (full path); null: <c>gates.json</c> in the evidence folder, when present.</summary>
+    public string? GatesFile { get; init; }
+    /// <summary>The gate results as the user names them.</summary>
+    public string? GatesDisplay { get; init; }
+    /// <summary>Drift report JSON files (full path and display), in order.</summary>
+    public IReadOnlyList<(string Path, string Display)> DriftReports { get; init; } = [];
+    /// <summary>The pipeline file (its registry and the alias its gates compare with), or null.</summary>
+    public PipelineFile? Pipeline { get; init; }
+    /// <summary>The alias of the serving version; null: the one registry alias the pipeline file's gates compare with, if any.</summary>
+    public string? Baseline { get; init; }
+    /// <summary>A registry location overriding the pipeline file's (relative to <see cref="WorkingDirectory"/>).</summary>
+    public string? Registry { get; init; }
+    /// <summary>The model's name in the registry; null: the evidence's, else the pipeline file's.</summary>
+    public string? Model { get; init; }
+    /// <summary>The folder relative locations are resolved against.</summary>
+    public required string WorkingDirectory { get; init; }
+}
+
 /// <summary>
 /// A Markdown summary for a pull request that puts the candidate beside the serving model: metrics with intervals and
 /// the change against the serving version, the gate verdicts, slices, the data's drift, and what changed in the
@@ -234,6 +261,53 @@ public sealed record PullRequestSummaryInput
 /// </summary>
 public static class PullRequestSummary
 {
+    /// <summary>
+    /// Gathers a summary's parts: the candidate's evidence, the drift reports, and the serving model, which is the
+    /// registry version holding <see cref="PullRequestSummarySources.Baseline"/> (default: the one registry alias the
+    /// pipeline file's gates compare with). A missing registry, model or alias is said in the summary, not an error;
+    /// unreadable evidence or drift reports are MLB4210 and MLB4211.
+    /// </summary>
+    public static PullRequestSummaryInput Compose(PullRequestSummarySources sources)
+    {
+        var candidate = CandidateEvidence.Read(sources.EvidenceFolder, sources.EvidenceDisplay, sources.GatesFile, sources.GatesDisplay);
+        var input = new PullRequestSummaryInput
+        {
+            Candidate = candidate,
+            Drift = sources.DriftReports.SelectMany(d => DriftSummary.Read(d.Path, d.Display)).ToList(),
+        };
+        if ((sources.Baseline ?? GateBaselineAlias(sources.Pipeline)) is not { } alias) return input;
+        var name = sources.Model ?? candidate.Model ?? sources.Pipeline?.Model?.Name
+            ?? throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.CommandLine, MlSeverity.Error,
+                "The evidence names no model; pass --model NAME to look up the serving version."));
+        var (registry, display) = Models.Baselines.BaselineResolver.OpenRegistry(sources.Pipeline,
+            new Models.Baselines.BaselineOptions { Registry = sources.Registry, WorkingDirectory = sources.WorkingDirectory });
+        var found = Models.Baselines.BaselineResolver.Find(registry, display, name, alias);
+        return found.Comparison == Models.Baselines.BaselineComparison.Missing
+            ? input with { ServingMissing = found.Reason }
+            : input with { Serving = new ServingModel(name, found.Version!.Value, alias, display, found.Metrics, found.Registered?.Schema) };
+    }
+
+    /// <summary>The registry alias the pipeline file's gates compare with, when they name exactly one (metrics files
+    /// are not aliases); null otherwise.</summary>
+    public static string? GateBaselineAlias(PipelineFile? pipeline)
+    {
+        var aliases = (pipeline?.Gates.Gates ?? []).OfType<Models.Gates.MetricGateSpec>()
+            .Select(g => g.Baseline).Where(b => b is not null && !b.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+            .Distinct(StringComparer.Ordinal).ToList();
+        return aliases.Count == 1 ? aliases[0] : null;
+    }
+
+    /// <summary>The summary of a model test whose model was not trained: what stopped it, so the pull request says so.</summary>
+    public static string NotTrained(string model, IEnumerable<MlDiagnostic> diagnostics)
+    {
+        var sb = new StringBuilder();
+        sb.Append("## MlBuild: model `").Append(Code(model)).Append("` ").Append(Badge(Verdict.Error)).Append("\n\n");
+        sb.Append("The model was not trained, so its gates did not run:\n\n");
+        foreach (var d in diagnostics.Where(d => d.Severity == MlSeverity.Error))
+            sb.Append("- ").Append(Escape(d.ToCanonicalString())).Append('\n');
+        return sb.ToString();
+    }
+
     /// <summary>The summary's Markdown.</summary>
     public static string Markdown(PullRequestSummaryInput input)
     {

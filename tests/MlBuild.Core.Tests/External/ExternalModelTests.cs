@@ -139,7 +139,12 @@ public sealed class ExternalModelTests : IDisposable
 
         // Detected from the file too: model.path naming the .onnx file gives the same scores.
         WritePipeline("\"path\": \"models/user.onnx\"");
-        Assert.Equal(predictions.Set.Scores!, TestPredictions.Of(TrainOk()).Set.Scores!);
+        using (var detected = TrainOk())
+            Assert.Equal(predictions.Set.Scores!, TestPredictions.Of(detected).Set.Scores!);
+
+        // Disposing the trained model releases ONNX Runtime's native session: it no longer scores.
+        trained.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => TestPredictions.Of(trained));
     }
 
     [Fact]

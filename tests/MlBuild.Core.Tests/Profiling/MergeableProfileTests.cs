@@ -150,6 +150,51 @@ public sealed class MergeableProfileTests : IDisposable
         Assert.Equal(sketched, ProfileJson.Write(ProfileJson.Read(sketched, "s.json")));
     }
 
+    [Theory]
+    [InlineData(1_000_000)] // every numeric column exact
+    [InlineData(3_000)]     // id and x outgrow the exact limit on some reading threads before others
+    public void The_profile_is_byte_identical_for_any_thread_count_with_many_chunks(int exactValues)
+    {
+        _dir.Write("d.csv", GeneratedData.Csv(GeneratedData.Rows(60_000, 11, nullRate: 0.05)));
+        var limits = new ProfileLimits { ExactValues = exactValues };
+        byte[] Saved(int threads, int chunkBytes) => ProfileJson.Write(ProfileBuilder.Build(
+            new DatasetRequest("d", ["d.csv"], GeneratedData.Schema, _dir.Path), limits,
+            new ValidationOptions { MaxParallelism = threads, ChunkBytes = chunkBytes }));
+        // 16 KB chunks: about 130 batches, shared out among the threads differently on every run.
+        var one = Saved(1, 16 << 10);
+        Assert.Equal(one, Saved(2, 16 << 10));
+        Assert.Equal(one, Saved(3, 16 << 10));
+        // Other chunk sizes cut the batches elsewhere: only the moments' rounding may differ.
+        static string WithoutMoments(byte[] json) =>
+            System.Text.RegularExpressions.Regex.Replace(Encoding.UTF8.GetString(json), "\"moments\":\\s*\\{[^}]*\\}", "");
+        Assert.DoesNotContain("\"moments\"", WithoutMoments(one));
+        Assert.Equal(WithoutMoments(one), WithoutMoments(Saved(2, 1 << 20)));
+    }
+
+    [Fact]
+    public void Values_with_few_decimals_others_and_far_tails_are_counted_exactly()
+    {
+        // Mostly two decimals in [0, 10] (counted by value x 100), some with every digit, some far outside the first
+        // values' range: every value must be counted once, at its exact bits.
+        var rng = new Random(21);
+        var values = Enumerable.Range(0, 50_000).Select(i => (i % 20) switch
+        {
+            0 => rng.NextDouble() * 10,
+            1 => Math.Round(1e6 + rng.NextDouble() * 100, 2),
+            2 => -Math.Round(rng.NextDouble() * 3, 2),
+            _ => Math.Round(rng.NextDouble() * 10, 2),
+        }).ToArray();
+        _dir.Write("v.csv", "v\n" + string.Concat(values.Select(v => v.ToString("R", CultureInfo.InvariantCulture) + "\n")));
+        var schema = new DatasetSchema { Columns = [new ColumnSchema { Name = "v", Type = ColumnType.Float }] };
+        var profile = ProfileBuilder.Build(new DatasetRequest("v", ["v.csv"], schema, _dir.Path), new ProfileLimits(),
+            new ValidationOptions { MaxParallelism = 2, ChunkBytes = 32 << 10 });
+
+        var (distinct, counts) = profile.Columns[0].Values!.Exact();
+        var expected = values.Select(v => v == 0 ? 0 : v).GroupBy(v => v).OrderBy(g => g.Key).ToArray();
+        Assert.Equal(expected.Select(g => g.Key), distinct);
+        Assert.Equal(expected.Select(g => (long)g.Count()), counts);
+    }
+
     [Fact]
     public void A_parquet_file_profiles_as_the_same_data_in_csv()
     {

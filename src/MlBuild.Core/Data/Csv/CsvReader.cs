@@ -416,6 +416,7 @@ internal static class CsvReader
 
         DecodeColumns(plan, vectors, chunk.Buffer, tokens, result, checker, checkEach: true);
         checker.CheckRules(result);
+        checker.Observe(batch, batch);
         return result;
     }
 

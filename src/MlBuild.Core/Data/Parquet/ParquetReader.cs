@@ -101,6 +101,7 @@ internal static class ParquetReader
                 throw Corrupt(displayPath, $"row group {g} declares {rg.NumRows} rows");
             int rows = (int)rg.NumRows;
             var batch = new RowBatch { Columns = new ColumnVector?[plan.Columns.Length], DataColumnPositions = positions, RowCount = rows };
+            if (options.ColumnObserver is not null) batch.ColumnStates = new object?[plan.Columns.Length];
             batch.Locator = new ParquetRowLocator(displayPath, g, firstRow);
             foreach (var b in bindings)
                 batch.Columns[b.Plan.Index] = VectorArrays.Rent(b.Target, rows, b.IsText);
@@ -192,6 +193,7 @@ internal static class ParquetReader
             }
         }
         checker.Check(view);
+        checker.Observe(partial, batch);
         // Uniqueness against the earlier row groups (all merged by now) runs here, beside the other columns' work,
         // instead of on the merge's single thread; each column has its own set.
         foreach (var b in group)

@@ -60,6 +60,13 @@ public sealed class CategoryCounts(int limit)
         _distinct!.Merge(other._distinct!);
     }
 
+    /// <summary>Adds the distinct-count sketch of values counted elsewhere past the limit: the counts are dropped.</summary>
+    internal void MergeDistinct(HyperLogLog distinct)
+    {
+        if (_counts is not null) ToSketch();
+        _distinct!.Merge(distinct);
+    }
+
     /// <summary>Restores counts saved past the limit.</summary>
     public static CategoryCounts FromSketch(HyperLogLog distinct, int limit) => new(limit) { _counts = null, _distinct = distinct };
 

@@ -1,21 +1,27 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace MlBuild.Core.Data.Profiling;
 
 /// <summary>
-/// The finite values of a numeric column, mergeable: exactly (a sorted, compacted value/count list) while the column has
+/// The finite values of a numeric column, mergeable: exactly (sorted distinct values with counts) while the column has
 /// at most <see cref="ExactLimit"/> distinct values, else a log-bucket histogram (<see cref="LogHistogram"/>, bucket
 /// width at most <see cref="LogHistogram.RelativeWidth"/> of the value) with a HyperLogLog distinct count. Both forms
 /// depend only on the multiset of values, never on their order or chunking, so shards merge to the whole exactly.
+/// Values are counted in a hash table of their order-preserving keys (<see cref="QuantileSketch.OrderedKey"/>), which
+/// is sorted (by radix, not by comparisons) only when it fills or when the sorted values are asked for.
 /// </summary>
 public sealed class NumericDistribution
 {
-    const int MinBuffer = 1 << 16;
-    /// <summary>Distinct values counted in a hash table before values are buffered and sorted: a column of few values
-    /// (codes, ages, dates) is counted in O(1) per value and never sorted.</summary>
-    const int FewValues = 1024;
-    Dictionary<double, long>? _few = [];
-    double[] _buffer = new double[MinBuffer];
-    int _buffered;
-    double[] _values = [];
+    /// <summary>Most distinct keys the hash table holds before it is sorted into the kept list (4 MB of table).</summary>
+    const int TableLimit = 1 << 17;
+    KeyCountTable? _table;
+    DecimalCounts? _decimals;
+    bool _decimalsTried;
+    double[] _leftovers = [];
+    ulong[] _keys = [];
     long[] _counts = [];
     int _distinct;
 
@@ -27,6 +33,7 @@ public sealed class NumericDistribution
         if (exactLimit < 1) throw new ArgumentOutOfRangeException(nameof(exactLimit));
         ExactLimit = exactLimit;
         SketchBits = sketchBits;
+        _table = new KeyCountTable(Math.Min(TableLimit, exactLimit + 1));
     }
 
     /// <summary>Most distinct values kept exactly.</summary>
@@ -48,52 +55,86 @@ public sealed class NumericDistribution
     /// <summary>Counts a finite value (-0 counts as 0).</summary>
     public void Add(double v)
     {
-        if (v == 0) v = 0;
         Count++;
-        if (_few is not null)
+        ulong key = QuantileSketch.OrderedKey(v);
+        if (Sketch is not null) { AddToSketch(key, 1); return; }
+        if (_table!.Increment(key, 1)) Flush();
+    }
+
+    /// <summary>Counts every value of <paramref name="values"/> (all finite).</summary>
+    public void AddAll(ReadOnlySpan<double> values)
+    {
+        Count += values.Length;
+        if (Sketch is not null)
         {
-            ref long seen = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_few, v, out bool exists);
-            seen++;
-            if (!exists && _few.Count > Math.Min(FewValues, ExactLimit)) { FlushFew(); _few = null; }
+            Sketch.AddAll(values, Distinct!.Registers);
             return;
         }
-        if (Sketch is null && _buffered == _buffer.Length) Flush();
-        if (Sketch is not null) { Sketch.Add(v, 1); Distinct!.Add(HyperLogLog.HashNumber(v)); return; }
-        _buffer[_buffered++] = v;
+        if (!_decimalsTried) { _decimalsTried = true; _decimals = DecimalCounts.For(values); }
+        if (_decimals is not null)
+        {
+            if (_leftovers.Length < values.Length) _leftovers = new double[values.Length];
+            int left = _decimals.CountAll(values, _leftovers);
+            values = _leftovers.AsSpan(0, left);
+        }
+        AddToTable(values);
+        if (_decimals is not null && Sketch is null && (_decimals.Distinct + _table!.Count > ExactLimit || _decimals.Added > 1 << 30)) Flush();
+    }
+
+    void AddToTable(ReadOnlySpan<double> values)
+    {
+        var table = _table!;
+        int done = 0;
+        while (done < values.Length)
+        {
+            int full = table.IncrementAll(values[done..]);
+            if (full < 0) return;
+            done += full + 1;
+            Flush();
+            if (Sketch is not null)
+            {
+                Sketch.AddAll(values[done..], Distinct!.Registers);
+                return;
+            }
+        }
+    }
+
+    /// <summary>Turns the distribution into its sketch now (the values stay counted): for a column another part of the
+    /// same data already found to have more than <see cref="ExactLimit"/> distinct values, so the whole will be a sketch.</summary>
+    public void BecomeSketch()
+    {
+        if (Sketch is null) ToSketch();
     }
 
     /// <summary>Counts <paramref name="count"/> copies of a finite value.</summary>
     public void Add(double v, long count)
     {
         if (count <= 0) return;
-        if (Sketch is not null)
-        {
-            if (v == 0) v = 0;
-            Count += count;
-            Sketch.Add(v, count);
-            Distinct!.Add(HyperLogLog.HashNumber(v));
-            return;
-        }
-        Flush();
-        if (Sketch is not null) { Add(v, count); return; }
-        MergeSorted([v == 0 ? 0 : v], [count]);
         Count += count;
-        if (_distinct > ExactLimit) ToSketch();
+        ulong key = QuantileSketch.OrderedKey(v);
+        if (Sketch is not null) { AddToSketch(key, count); return; }
+        if (_table!.Increment(key, count)) Flush();
+    }
+
+    void AddToSketch(ulong key, long count)
+    {
+        Sketch!.AddKey((long)(key >> (52 - SketchBits)), count);
+        Distinct!.Add(HyperLogLog.HashNumber(FromKey(key)));
     }
 
     /// <summary>The exact sorted distinct values and their counts (only while <see cref="IsExact"/>).</summary>
     public (double[] Values, long[] Counts) Exact()
     {
         if (!IsExact) throw new InvalidOperationException("the distribution is a sketch");
-        Flush();
-        return (_values[.._distinct], _counts[.._distinct]);
+        var values = new double[_distinct];
+        for (int i = 0; i < values.Length; i++) values[i] = FromKey(_keys[i]);
+        return (values, _counts[.._distinct]);
     }
 
     /// <summary>The number of distinct values: exact, or the HyperLogLog estimate.</summary>
     public long DistinctCount()
     {
         if (!IsExact) return Distinct!.Estimate();
-        Flush();
         return _distinct;
     }
 
@@ -102,15 +143,13 @@ public sealed class NumericDistribution
     {
         if (other.IsExact)
         {
-            var (values, counts) = other.Exact();
             if (IsExact)
             {
-                Flush();
-                MergeSorted(values, counts);
+                MergeSorted(other._keys.AsSpan(0, other._distinct), other._counts.AsSpan(0, other._distinct));
                 Count += other.Count;
                 if (_distinct > ExactLimit) ToSketch();
             }
-            else for (int i = 0; i < values.Length; i++) Add(values[i], counts[i]);
+            else for (int i = 0; i < other._distinct; i++) { Count += other._counts[i]; AddToSketch(other._keys[i], other._counts[i]); }
             return;
         }
         if (IsExact) ToSketch();
@@ -123,76 +162,62 @@ public sealed class NumericDistribution
     public static NumericDistribution FromExact(double[] values, long[] counts, int exactLimit, int sketchBits)
     {
         var d = new NumericDistribution(exactLimit, sketchBits);
-        d.MergeSorted(values, counts);
+        var keys = new ulong[values.Length];
+        for (int i = 0; i < keys.Length; i++) keys[i] = QuantileSketch.OrderedKey(values[i]);
+        d.MergeSorted(keys, counts);
         foreach (var c in counts) d.Count += c;
         if (d._distinct > exactLimit) d.ToSketch();
         return d;
     }
 
     /// <summary>Restores a distribution that was saved as a sketch.</summary>
-    public static NumericDistribution FromSketch(LogHistogram sketch, HyperLogLog distinct, int exactLimit)
+    public static NumericDistribution FromSketch(LogHistogram sketch, HyperLogLog distinct, int exactLimit) =>
+        new(exactLimit, sketch.Bits) { Sketch = sketch, Distinct = distinct, Count = sketch.Count, _table = null };
+
+    /// <summary>The value of an order-preserving key (the inverse of <see cref="QuantileSketch.OrderedKey"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static double FromKey(ulong key)
     {
-        var d = new NumericDistribution(exactLimit, sketch.Bits) { Sketch = sketch, Distinct = distinct, Count = sketch.Count };
-        d._buffer = [];
-        d._few = null;
-        return d;
+        ulong bits = (key & 0x8000_0000_0000_0000UL) != 0 ? key & 0x7FFF_FFFF_FFFF_FFFFUL : ~key;
+        return BitConverter.UInt64BitsToDouble(bits);
     }
 
-    /// <summary>Moves the hash table's counts into the sorted list.</summary>
-    void FlushFew()
-    {
-        if (_few is not { Count: > 0 }) return;
-        var values = _few.Keys.ToArray();
-        Array.Sort(values);
-        var counts = new long[values.Length];
-        for (int i = 0; i < values.Length; i++) counts[i] = _few[values[i]];
-        _few.Clear();
-        MergeSorted(values, counts);
-    }
-
+    /// <summary>Sorts the hash table's counts into the kept list; past the limit, becomes the sketch.</summary>
     void Flush()
     {
         if (Sketch is not null) return;
-        FlushFew();
-        if (_distinct > ExactLimit) { ToSketch(); return; }
-        if (_buffered == 0) return;
-        var span = _buffer.AsSpan(0, _buffered);
-        span.Sort();
-        // Compact the sorted buffer in place into (value, count) runs, then merge with the kept list.
-        var runValues = new double[CountRuns(span)];
-        var runCounts = new long[runValues.Length];
-        int r = -1;
-        for (int i = 0; i < span.Length; i++)
+        // More distinct keys in the table alone than the limit: the sketch, without sorting them first.
+        if (_table is { } full && full.Count > ExactLimit) { ToSketch(); return; }
+        if (_table is { Count: > 0 } table)
         {
-            if (r < 0 || span[i] != runValues[r]) { r++; runValues[r] = span[i]; }
-            runCounts[r]++;
+            var (keys, counts) = table.Drain();
+            KeyRadixSort.Sort(keys, counts);
+            MergeSorted(keys, counts);
         }
-        _buffered = 0;
-        MergeSorted(runValues, runCounts);
-        if (_distinct > ExactLimit) { ToSketch(); return; }
-        // The buffer grows with the kept list, so each value is merged O(log n) times in all.
-        if (_buffer.Length < _distinct) _buffer = new double[Math.Min(Math.Max(_distinct, MinBuffer), ExactLimit + 1)];
+        if (_decimals is { Distinct: > 0 } decimals)
+        {
+            var (keys, counts) = decimals.Drain();
+            MergeSorted(keys, counts);
+        }
+        if (_distinct > ExactLimit) ToSketch();
     }
 
-    static int CountRuns(ReadOnlySpan<double> sorted)
+    void MergeSorted(ReadOnlySpan<ulong> keys, ReadOnlySpan<long> counts)
     {
-        int n = sorted.Length == 0 ? 0 : 1;
-        for (int i = 1; i < sorted.Length; i++) if (sorted[i] != sorted[i - 1]) n++;
-        return n;
-    }
-
-    void MergeSorted(ReadOnlySpan<double> values, ReadOnlySpan<long> counts)
-    {
-        var mergedValues = new double[_distinct + values.Length];
-        var mergedCounts = new long[mergedValues.Length];
+        if (keys.Length == 0) return;
+        var mergedKeys = new ulong[_distinct + keys.Length];
+        var mergedCounts = new long[mergedKeys.Length];
         int i = 0, j = 0, k = 0;
-        while (i < _distinct || j < values.Length)
+        while (i < _distinct && j < keys.Length)
         {
-            if (j == values.Length || (i < _distinct && _values[i] < values[j])) { mergedValues[k] = _values[i]; mergedCounts[k++] = _counts[i++]; }
-            else if (i == _distinct || values[j] < _values[i]) { mergedValues[k] = values[j]; mergedCounts[k++] = counts[j++]; }
-            else { mergedValues[k] = _values[i]; mergedCounts[k++] = _counts[i++] + counts[j++]; }
+            ulong a = _keys[i], b = keys[j];
+            if (a < b) { mergedKeys[k] = a; mergedCounts[k++] = _counts[i++]; }
+            else if (b < a) { mergedKeys[k] = b; mergedCounts[k++] = counts[j++]; }
+            else { mergedKeys[k] = a; mergedCounts[k++] = _counts[i++] + counts[j++]; }
         }
-        _values = mergedValues;
+        for (; i < _distinct; i++) { mergedKeys[k] = _keys[i]; mergedCounts[k++] = _counts[i]; }
+        for (; j < keys.Length; j++) { mergedKeys[k] = keys[j]; mergedCounts[k++] = counts[j]; }
+        _keys = mergedKeys;
         _counts = mergedCounts;
         _distinct = k;
     }
@@ -201,19 +226,318 @@ public sealed class NumericDistribution
     {
         var sketch = new LogHistogram(SketchBits);
         var hll = new HyperLogLog();
-        for (int i = 0; i < _distinct; i++)
-        {
-            sketch.Add(_values[i], _counts[i]);
-            hll.Add(HyperLogLog.HashNumber(_values[i]));
-        }
-        for (int i = 0; i < _buffered; i++)
-        {
-            sketch.Add(_buffer[i], 1);
-            hll.Add(HyperLogLog.HashNumber(_buffer[i]));
-        }
         Sketch = sketch;
         Distinct = hll;
-        _values = []; _counts = []; _distinct = 0; _buffer = []; _buffered = 0; _few = null;
+        for (int i = 0; i < _distinct; i++) AddToSketch(_keys[i], _counts[i]);
+        if (_table is { Count: > 0 } table)
+        {
+            var (keys, counts) = table.Drain();
+            for (int i = 0; i < keys.Length; i++) AddToSketch(keys[i], counts[i]);
+        }
+        if (_decimals is { Distinct: > 0 } decimals)
+        {
+            var (keys, counts) = decimals.Drain();
+            for (int i = 0; i < keys.Length; i++) AddToSketch(keys[i], counts[i]);
+        }
+        _keys = []; _counts = []; _distinct = 0; _table = null; _decimals = null; _leftovers = [];
+    }
+}
+
+/// <summary>
+/// Counts of values written with a few decimals (k / 10^s for an integer k in a range), the usual CSV number: a dense
+/// array indexed by k, which stays in the caches where a hash table of the same values does not, and is already in
+/// order. A value counts here only when k / 10^s gives back its exact bits, so the counts are exact; others are
+/// left to the caller.
+/// </summary>
+internal sealed class DecimalCounts
+{
+    /// <summary>Most slots (counts of one k each): 2 MB.</summary>
+    const int MaxSlots = 1 << 19;
+    /// <summary>|k| stays below this (under 2^51), where it converts exactly to and from a double.</summary>
+    const double IndexRange = 2e15;
+    readonly double _scale;
+    readonly long _base;
+    readonly int[] _counts;
+
+    DecimalCounts(double scale, long lowest, int slots)
+    {
+        _scale = scale;
+        _base = lowest;
+        _counts = new int[slots];
+    }
+
+    /// <summary>Distinct values counted since the last drain.</summary>
+    public int Distinct { get; private set; }
+    /// <summary>Values counted since the last drain.</summary>
+    public long Added { get; private set; }
+
+    /// <summary>
+    /// Counts for a column whose first values are these, or null: the fewest decimals (up to 6) that write the first
+    /// values exactly, and a range of k twice as wide as theirs (they may not have met the tails yet).
+    /// </summary>
+    public static DecimalCounts? For(ReadOnlySpan<double> first)
+    {
+        if (first.Length < 16) return null;
+        var sample = first[..Math.Min(first.Length, 256)];
+        double scale = 1;
+        for (int s = 0; s <= 6; s++, scale *= 10)
+        {
+            bool all = true;
+            long low = long.MaxValue, high = long.MinValue;
+            foreach (var x in sample)
+            {
+                if (!TryIndex(x, scale, out long k)) { all = false; break; }
+                low = Math.Min(low, k);
+                high = Math.Max(high, k);
+            }
+            if (!all) continue;
+            long width = high - low + 1;
+            if (width > MaxSlots / 4) return null;
+            long slots = Math.Min(MaxSlots, Math.Max(1024, width * 4));
+            return new DecimalCounts(scale, low - (slots - width) / 2, (int)slots);
+        }
+        return null;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static bool TryIndex(double x, double scale, out long k)
+    {
+        double y = Math.Round(x * scale);
+        k = (long)y;
+        return Math.Abs(y) < IndexRange && y / scale == x;
+    }
+
+    /// <summary>Counts the values it can hold; copies the others to <paramref name="leftovers"/> and returns how many.</summary>
+    public int CountAll(ReadOnlySpan<double> values, double[] leftovers)
+    {
+        int left = 0, distinct = 0, i = 0;
+        double scale = _scale;
+        long lowest = _base;
+        var counts = _counts;
+        ref int count0 = ref MemoryMarshal.GetArrayDataReference(counts);
+        uint slots = (uint)counts.Length;
+        if (Avx.IsSupported && values.Length >= 4)
+        {
+            // Four values at a time: k = round(x 10^s), checked by dividing back (exact, as the scalar test), and made an
+            // integer by adding 1.5 * 2^52, which puts it in the low mantissa bits.
+            var vScale = Vector256.Create(scale);
+            var magic = Vector256.Create(6755399441055744.0);
+            var range = Vector256.Create(IndexRange);
+            var vLowest = Vector256.Create(lowest);
+            var vSlots = Vector256.Create((ulong)slots);
+            Span<long> index = stackalloc long[4];
+            ref long index0 = ref MemoryMarshal.GetReference(index);
+            ref double v0 = ref MemoryMarshal.GetReference(values);
+            for (; i <= values.Length - 4; i += 4)
+            {
+                var x = Vector256.LoadUnsafe(ref v0, (nuint)i);
+                var y = Avx.RoundToNearestInteger(x * vScale);
+                var k = (y + magic).AsInt64() - magic.AsInt64();
+                var slot = k - vLowest;
+                var ok = Vector256.Equals(y / vScale, x).AsUInt64() & Vector256.LessThan(Vector256.Abs(y), range).AsUInt64()
+                    & Vector256.LessThan(slot.AsUInt64(), vSlots);
+                uint mask = ok.ExtractMostSignificantBits();
+                if (mask == 0b1111)
+                {
+                    slot.StoreUnsafe(ref index0);
+                    for (int lane = 0; lane < 4; lane++)
+                        if (Unsafe.Add(ref count0, (nint)Unsafe.Add(ref index0, lane))++ == 0) distinct++;
+                    continue;
+                }
+                slot.StoreUnsafe(ref index0);
+                for (int lane = 0; lane < 4; lane++)
+                {
+                    if ((mask & (1u << lane)) != 0)
+                    {
+                        if (Unsafe.Add(ref count0, (nint)Unsafe.Add(ref index0, lane))++ == 0) distinct++;
+                    }
+                    else leftovers[left++] = Unsafe.Add(ref v0, i + lane);
+                }
+            }
+        }
+        for (; i < values.Length; i++)
+        {
+            double x = values[i];
+            double y = Math.Round(x * scale);
+            long index = (long)y - lowest;
+            if ((ulong)index < slots && y / scale == x && Math.Abs(y) < IndexRange)
+            {
+                ref int c = ref Unsafe.Add(ref count0, (nint)index);
+                if (c++ == 0) distinct++;
+            }
+            else leftovers[left++] = x;
+        }
+        Distinct += distinct;
+        Added += values.Length - left;
+        return left;
+    }
+
+    /// <summary>The values counted, ascending, with their counts, as order-preserving keys; leaves it empty.</summary>
+    public (ulong[] Keys, long[] Counts) Drain()
+    {
+        var keys = new ulong[Distinct];
+        var counts = new long[Distinct];
+        int n = 0;
+        for (int i = 0; i < _counts.Length && n < keys.Length; i++)
+        {
+            if (_counts[i] == 0) continue;
+            keys[n] = QuantileSketch.OrderedKey((_base + i) / _scale);
+            counts[n++] = _counts[i];
+        }
+        Array.Clear(_counts);
+        Distinct = 0;
+        Added = 0;
+        return (keys, counts);
+    }
+}
+
+/// <summary>
+/// Counts of 64-bit keys (order-preserving keys of finite doubles, never 0) in an open-addressing table that doubles
+/// as it fills, up to a fixed number of keys.
+/// </summary>
+internal sealed class KeyCountTable(int limit)
+{
+    // Key and count side by side (slot i at 2i, 2i+1): a probe touches one cache line.
+    ulong[] _slots = new ulong[2 * 64];
+    int _shift = 64 - 6;
+
+    /// <summary>Distinct keys held.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Adds <paramref name="count"/> to a key; true when the table now holds its limit of keys (drain it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Increment(ulong key, long count)
+    {
+        var slots = _slots;
+        int mask = (slots.Length >> 1) - 1;
+        ref ulong slot0 = ref MemoryMarshal.GetArrayDataReference(slots);
+        int i = (int)((key * 0x9E3779B97F4A7C15UL) >> _shift);
+        while (true)
+        {
+            ulong k = Unsafe.Add(ref slot0, 2 * i);
+            if (k == key) { Unsafe.Add(ref slot0, 2 * i + 1) += (ulong)count; return false; }
+            if (k == 0) break;
+            i = (i + 1) & mask;
+        }
+        Unsafe.Add(ref slot0, 2 * i) = key;
+        Unsafe.Add(ref slot0, 2 * i + 1) = (ulong)count;
+        Count++;
+        if (Count >= limit) return true;
+        if (Count * 4 > slots.Length) Grow();
+        return false;
+    }
+
+    /// <summary>
+    /// Counts each value's order-preserving key once. The home slots of a block of values are computed and fetched
+    /// ahead (the table outgrows the caches), then the block is counted. Returns -1, or the index of the value after
+    /// which the table reached its limit (the rest is not counted).
+    /// </summary>
+    public int IncrementAll(ReadOnlySpan<double> values)
+    {
+        const int Block = 16;
+        Span<ulong> keys = stackalloc ulong[Block];
+        int i = 0;
+        while (i < values.Length)
+        {
+            int n = Math.Min(Block, values.Length - i);
+            var slots = _slots;
+            int shift = _shift;
+            for (int k = 0; k < n; k++)
+            {
+                ulong key = QuantileSketch.OrderedKey(values[i + k]);
+                keys[k] = key;
+                if (Sse.IsSupported)
+                    unsafe
+                    {
+                        int home = (int)((key * 0x9E3779B97F4A7C15UL) >> shift);
+                        Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(slots), 2 * home)));
+                    }
+            }
+            for (int k = 0; k < n; k++)
+                if (Increment(keys[k], 1)) return i + k;
+            i += n;
+        }
+        return -1;
+    }
+
+    void Grow()
+    {
+        var old = _slots;
+        _slots = new ulong[old.Length * 2];
+        _shift--;
+        int mask = (_slots.Length >> 1) - 1;
+        for (int j = 0; j < old.Length; j += 2)
+        {
+            ulong key = old[j];
+            if (key == 0) continue;
+            int i = (int)((key * 0x9E3779B97F4A7C15UL) >> _shift);
+            while (_slots[2 * i] != 0) i = (i + 1) & mask;
+            _slots[2 * i] = key;
+            _slots[2 * i + 1] = old[j + 1];
+        }
+    }
+
+    /// <summary>The keys and counts held (unordered), leaving the table empty with its storage.</summary>
+    public (ulong[] Keys, long[] Counts) Drain()
+    {
+        var keys = new ulong[Count];
+        var counts = new long[Count];
+        int n = 0;
+        for (int j = 0; j < _slots.Length; j += 2)
+        {
+            if (_slots[j] == 0) continue;
+            keys[n] = _slots[j];
+            counts[n++] = (long)_slots[j + 1];
+        }
+        Array.Clear(_slots);
+        Count = 0;
+        return (keys, counts);
+    }
+}
+
+/// <summary>LSD radix sort of 64-bit keys with a companion array: 8-bit digits, a digit all keys share is skipped.</summary>
+internal static class KeyRadixSort
+{
+    /// <summary>Sorts <paramref name="keys"/> ascending, moving <paramref name="counts"/> with them.</summary>
+    public static void Sort(ulong[] keys, long[] counts)
+    {
+        int n = keys.Length;
+        if (n < 64)
+        {
+            Array.Sort(keys, counts);
+            return;
+        }
+        // One pass counts every digit's histogram.
+        var histograms = new int[8 * 256];
+        foreach (ulong k in keys)
+            for (int d = 0; d < 8; d++) histograms[d * 256 + (int)((k >> (d * 8)) & 0xFF)]++;
+        var keysB = new ulong[n];
+        var countsB = new long[n];
+        ulong[] src = keys, dst = keysB;
+        long[] srcC = counts, dstC = countsB;
+        Span<int> offsets = stackalloc int[256];
+        for (int d = 0; d < 8; d++)
+        {
+            var h = histograms.AsSpan(d * 256, 256);
+            if (h[(int)((src[0] >> (d * 8)) & 0xFF)] == n) continue; // every key has this digit
+            int sum = 0;
+            for (int b = 0; b < 256; b++) { offsets[b] = sum; sum += h[b]; }
+            int shift = d * 8;
+            for (int i = 0; i < n; i++)
+            {
+                ulong k = src[i];
+                int o = offsets[(int)((k >> shift) & 0xFF)]++;
+                dst[o] = k;
+                dstC[o] = srcC[i];
+            }
+            (src, dst) = (dst, src);
+            (srcC, dstC) = (dstC, srcC);
+        }
+        if (!ReferenceEquals(src, keys))
+        {
+            src.AsSpan().CopyTo(keys);
+            srcC.AsSpan().CopyTo(counts);
+        }
     }
 }
 
@@ -248,6 +572,61 @@ public sealed class LogHistogram
 
     /// <summary>Adds <paramref name="count"/> copies of a value.</summary>
     public void Add(double v, long count) => AddKey(KeyOf(v), count);
+
+    /// <summary>
+    /// Counts every value of <paramref name="values"/> (finite) once, and adds each one's hash
+    /// (<see cref="HyperLogLog.HashNumber(double)"/>) to the HyperLogLog <paramref name="registers"/>: both keys are
+    /// computed four values at a time in vector registers, only the counting stays scalar.
+    /// </summary>
+    public void AddAll(ReadOnlySpan<double> values, byte[] registers)
+    {
+        if (registers.Length != HyperLogLog.RegisterCount) throw new ArgumentException("not a sketch's registers", nameof(registers));
+        int i = 0;
+        int shift = Shift;
+        if (Avx2.IsSupported)
+        {
+            Span<ulong> keys = stackalloc ulong[12]; // per block of four: buckets, registers, ranks
+            ref ulong key0 = ref MemoryMarshal.GetReference(keys);
+            ref byte regs = ref MemoryMarshal.GetArrayDataReference(registers);
+            ref double v0 = ref MemoryMarshal.GetReference(values);
+            var signBit = Vector256.Create(0x8000_0000_0000_0000UL);
+            for (; i <= values.Length - 4; i += 4)
+            {
+                var x = Vector256.LoadUnsafe(ref v0, (nuint)i);
+                var bits = Vector256.AndNot(x.AsUInt64(), Vector256.Equals(x, Vector256<double>.Zero).AsUInt64()); // -0 as 0
+                var ordered = bits ^ (Vector256.LessThan(bits.AsInt64(), Vector256<long>.Zero).AsUInt64() | signBit);
+                Vector256.StoreUnsafe(ordered >>> shift, ref key0);
+                var hash = StableHash.Mix(bits);
+                // Register (top bits) and rank (leading zeros of the other 52 bits, plus one), as NumericSketches does.
+                Vector256.StoreUnsafe(hash >>> (64 - HyperLogLog.Precision), ref key0, 4);
+                var low = (hash & Vector256.Create(0x000F_FFFF_FFFF_FFFFUL)) | Vector256.Create(0x4330_0000_0000_0000UL);
+                var exponent = (low.AsDouble() - Vector256.Create(4503599627370496.0)).AsUInt64() >>> 52;
+                Vector256.StoreUnsafe(Vector256.Min(Vector256.Create(1075UL) - exponent, Vector256.Create(53UL)), ref key0, 8);
+                for (int k = 0; k < 4; k++)
+                {
+                    Slot((long)Unsafe.Add(ref key0, k))++;
+                    HyperLogLog.Raise(ref regs, Unsafe.Add(ref key0, 4 + k), Unsafe.Add(ref key0, 8 + k));
+                }
+            }
+        }
+        for (; i < values.Length; i++)
+        {
+            Slot(KeyOf(values[i]))++;
+            HyperLogLog.AddTo(registers, HyperLogLog.HashNumber(values[i]));
+        }
+        Count += values.Length;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    ref long Slot(long key)
+    {
+        int page = (int)(key >> Bits);
+        var counts = _pages[page] ?? NewPage(page);
+        return ref counts[(int)(key & ((1L << Bits) - 1))];
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    long[] NewPage(int page) => _pages[page] = new long[1 << Bits];
 
     /// <summary>Adds <paramref name="count"/> to bucket <paramref name="key"/>.</summary>
     public void AddKey(long key, long count)

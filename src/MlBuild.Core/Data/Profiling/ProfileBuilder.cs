@@ -6,8 +6,12 @@ namespace MlBuild.Core.Data.Profiling;
 
 /// <summary>
 /// Builds a <see cref="MergeableProfile"/> of a dataset in one pass of MlBuild's own CSV and Parquet readers: the
-/// validator runs with a schema reduced to the column types (no checks to fail), and every decoded batch is handed,
-/// in data order, to the column accumulators here. Validation itself is untouched by this: it passes no observer.
+/// validator runs with a schema reduced to the column types (no checks to fail). Each reading thread counts the values
+/// of the batches it decoded into its own distributions (<see cref="NumericDistribution"/>, <see cref="Utf8ValueCounter"/>),
+/// which depend only on the multiset of values, and sums up each batch's counts, extremes and moments; the merging
+/// thread folds those batch summaries in data order (moments are order-sensitive to rounding), and the threads'
+/// distributions are merged at the end. So the profile is the same for any thread count: batches are cut by the file
+/// (chunk bytes, row groups), never by the threads. Validation itself is untouched by this: it passes no observer.
 /// </summary>
 public static class ProfileBuilder
 {
@@ -15,19 +19,32 @@ public static class ProfileBuilder
     /// Profiles <paramref name="request"/>'s files with its schema's column types (checks are ignored). Throws
     /// <see cref="MlBuildException"/> for unreadable input, as validation reports it.
     /// </summary>
-    public static MergeableProfile Build(DatasetRequest request, ProfileLimits? limits = null, int maxParallelism = 0, Action<long, long>? progress = null)
+    public static MergeableProfile Build(DatasetRequest request, ProfileLimits? limits = null, int maxParallelism = 0, Action<long, long>? progress = null) =>
+        Build(request, limits, new ValidationOptions { MaxParallelism = maxParallelism > 0 ? maxParallelism : Environment.ProcessorCount, Progress = progress });
+
+    /// <summary>Profiles with the reading options of <paramref name="reading"/> (threads, chunk bytes, progress); its
+    /// observers are replaced by the profile's.</summary>
+    public static MergeableProfile Build(DatasetRequest request, ProfileLimits? limits, ValidationOptions reading)
     {
         limits ??= new ProfileLimits();
         var typesOnly = TypesOnly(request.Schema);
         var columns = typesOnly.Columns.Select(c => new MergeableColumn(c.Name, c.Type, limits)).ToArray();
+        var sketched = new bool[columns.Length];
+        using var perThread = new ThreadLocal<ThreadValues>(() => new ThreadValues(columns, limits, sketched), trackAllValues: true);
         var options = new ValidationOptions
         {
-            MaxParallelism = maxParallelism > 0 ? maxParallelism : Environment.ProcessorCount,
-            Progress = progress,
-            BatchObserver = batch => Observe(batch, columns),
+            MaxParallelism = reading.MaxParallelism,
+            ChunkBytes = reading.ChunkBytes,
+            MaxRecordBytes = reading.MaxRecordBytes,
+            Progress = reading.Progress,
+            ColumnObserver = (batch, i) => perThread.Value!.Observe(batch, i),
+            BatchObserver = batch => Fold(batch, columns),
+            ColumnChecks = false, // a types-only schema has nothing to check, and the observers profile
+
         };
         var result = DatasetValidator.Validate(request with { Schema = typesOnly }, options);
         if (result.InputErrors.Count > 0) throw new MlBuildException(result.InputErrors[0]);
+        foreach (var values in perThread.Values) values.PourInto(columns);
         var profile = new MergeableProfile(limits) { Rows = result.Records };
         var present = result.Profile?.Columns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal) ?? [];
         profile.Columns.AddRange(columns.Where(c => present.Contains(c.Name)));
@@ -53,114 +70,189 @@ public static class ProfileBuilder
         SourcePath = schema.SourcePath,
     };
 
-    static void Observe(RowBatch batch, MergeableColumn[] columns)
+    /// <summary>Folds each column's batch summary into the dataset's, in data order (the merging thread).</summary>
+    static void Fold(RowBatch batch, MergeableColumn[] columns)
     {
+        if (batch.ColumnStates is not { } states) return;
         for (int i = 0; i < columns.Length; i++)
+            if (states[i] is BatchSummary s) s.FoldInto(columns[i]);
+    }
+
+    /// <summary>A column's counts, extremes and moments in one batch.</summary>
+    sealed class BatchSummary
+    {
+        public long Count, Nulls, Invalid, NaN, PositiveInfinity, NegativeInfinity, Trues, Falses;
+        public double Min = double.PositiveInfinity, Max = double.NegativeInfinity;
+        public long MinInteger = long.MaxValue, MaxInteger = long.MinValue;
+        public long Finite;
+        public double Mean, M2;
+
+        public void FoldInto(MergeableColumn c)
         {
-            if (batch.Columns[i] is not { } v) continue;
-            var c = columns[i];
-            int rows = batch.RowCount;
-            if (c.Kind == ProfileColumnKind.Numeric) ObserveNumbers(c, v, rows);
-            else ObserveCategories(c, v, rows);
+            c.Count += Count; c.Nulls += Nulls; c.Invalid += Invalid;
+            c.NaN += NaN; c.PositiveInfinity += PositiveInfinity; c.NegativeInfinity += NegativeInfinity;
+            if (c.Kind == ProfileColumnKind.Categorical)
+            {
+                if (Falses > 0) c.Categories!.Add("false", Falses);
+                if (Trues > 0) c.Categories!.Add("true", Trues);
+                return;
+            }
+            c.Min = Math.Min(c.Min, Min); c.Max = Math.Max(c.Max, Max);
+            if (MinInteger <= MaxInteger)
+            {
+                c.MinInteger = Math.Min(c.MinInteger ?? long.MaxValue, MinInteger);
+                c.MaxInteger = Math.Max(c.MaxInteger ?? long.MinValue, MaxInteger);
+            }
+            if (Finite > 0) c.AddMoments(Finite, Mean, M2);
         }
     }
 
-    static void ObserveNumbers(MergeableColumn c, ColumnVector v, int rows)
+    /// <summary>One reading thread's distributions of every column, and its scratch space.</summary>
+    /// <param name="sketched">Per column, whether some thread's values of it already outgrew the exact limit: then the
+    /// whole column is a sketch, and every thread turns its own into one rather than keep counting exactly.</param>
+    sealed class ThreadValues(MergeableColumn[] columns, ProfileLimits limits, bool[] sketched)
     {
-        var states = v.States.AsSpan(0, rows);
-        bool floats = v.Type == ColumnType.Float;
-        var values = c.Values!;
-        long finite = 0;
-        double sum = 0, min = c.Min, max = c.Max;
-        long minInteger = c.MinInteger ?? long.MaxValue, maxInteger = c.MaxInteger ?? long.MinValue;
-        for (int r = 0; r < rows; r++)
+        readonly NumericDistribution?[] _numbers = columns.Select(c => c.Kind == ProfileColumnKind.Numeric ? new NumericDistribution(limits.ExactValues, limits.SketchBits) : null).ToArray();
+        readonly Utf8ValueCounter?[] _texts = columns.Select(c => c.Kind == ProfileColumnKind.Categorical && c.Type != ColumnType.Boolean ? new Utf8ValueCounter(limits.Categories) : null).ToArray();
+        double[] _finite = [];
+
+        public BatchSummary? Observe(RowBatch batch, int i)
         {
-            switch (states[r])
-            {
-                case CellState.Null: c.Nulls++; continue;
-                case CellState.Invalid: c.Invalid++; continue;
-                case CellState.Skipped: continue;
-            }
-            c.Count++;
-            double x = floats ? v.Doubles[r] : v.Longs[r];
-            if (!floats)
-            {
-                minInteger = Math.Min(minInteger, v.Longs[r]);
-                maxInteger = Math.Max(maxInteger, v.Longs[r]);
-            }
-            if (!double.IsFinite(x))
-            {
-                if (double.IsNaN(x)) c.NaN++;
-                else if (x > 0) c.PositiveInfinity++;
-                else c.NegativeInfinity++;
-                continue;
-            }
-            values.Add(x);
-            finite++;
-            sum += x;
-            if (x < min) min = x;
-            if (x > max) max = x;
+            if (batch.Columns[i] is not { } v) return null;
+            var s = new BatchSummary();
+            if (_numbers[i] is { } numbers) ObserveNumbers(s, numbers, v, batch.RowCount, i);
+            else ObserveCategories(s, _texts[i], v, batch.RowCount);
+            return s;
         }
-        c.Min = min; c.Max = max;
-        if (!floats && minInteger <= maxInteger) { c.MinInteger = minInteger; c.MaxInteger = maxInteger; }
-        if (finite == 0) return;
-        // The batch's moments in two passes (the mean first), then combined with the column's: stable where a running
-        // sum of squares cancels.
-        double mean = sum / finite;
-        if (!double.IsFinite(mean)) mean = MeanScaled(v, states, floats);
-        double m2 = 0;
-        for (int r = 0; r < rows; r++)
+
+        public void PourInto(MergeableColumn[] into)
         {
-            if (states[r] != CellState.Value) continue;
-            double x = floats ? v.Doubles[r] : v.Longs[r];
-            if (!double.IsFinite(x)) continue;
-            double d = x - mean;
-            m2 += d * d;
+            for (int i = 0; i < into.Length; i++)
+            {
+                if (_numbers[i] is { } numbers) into[i].Values!.Merge(numbers);
+                else _texts[i]?.PourInto(into[i].Categories!);
+            }
         }
-        c.AddMoments(finite, mean, m2);
+
+        void ObserveNumbers(BatchSummary s, NumericDistribution values, ColumnVector v, int rows, int column)
+        {
+            var states = v.States.AsSpan(0, rows);
+            bool floats = v.Type == ColumnType.Float;
+            if (floats && states.IndexOfAnyExcept(CellState.Value) < 0 && ObserveDenseFloats(s, values, v.Doubles.AsSpan(0, rows), column)) return;
+            if (_finite.Length < rows) _finite = new double[Math.Max(rows, 4096)];
+            var finite = _finite;
+            int n = 0;
+            double sum = 0, min = double.PositiveInfinity, max = double.NegativeInfinity;
+            long minInteger = long.MaxValue, maxInteger = long.MinValue;
+            for (int r = 0; r < rows; r++)
+            {
+                switch (states[r])
+                {
+                    case CellState.Null: s.Nulls++; continue;
+                    case CellState.Invalid: s.Invalid++; continue;
+                    case CellState.Skipped: continue;
+                }
+                s.Count++;
+                double x;
+                if (floats)
+                {
+                    x = v.Doubles[r];
+                    if (!double.IsFinite(x))
+                    {
+                        if (double.IsNaN(x)) s.NaN++;
+                        else if (x > 0) s.PositiveInfinity++;
+                        else s.NegativeInfinity++;
+                        continue;
+                    }
+                }
+                else
+                {
+                    long l = v.Longs[r];
+                    minInteger = Math.Min(minInteger, l);
+                    maxInteger = Math.Max(maxInteger, l);
+                    x = l;
+                }
+                finite[n++] = x;
+                sum += x;
+                if (x < min) min = x;
+                if (x > max) max = x;
+            }
+            s.Min = min; s.Max = max; s.MinInteger = minInteger; s.MaxInteger = maxInteger;
+            if (n == 0) return;
+            AddValues(s, values, finite.AsSpan(0, n), sum, column);
+        }
+
+        /// <summary>A float column's batch with a finite value in every row (the usual one): no copy, no state checks.
+        /// False (nothing counted) when a value is NaN or infinite.</summary>
+        bool ObserveDenseFloats(BatchSummary s, NumericDistribution values, ReadOnlySpan<double> xs, int column)
+        {
+            if (xs.IsEmpty) return false;
+            double sum = 0, min = double.PositiveInfinity, max = double.NegativeInfinity;
+            foreach (var x in xs)
+            {
+                sum += x;
+                if (x < min) min = x;
+                if (x > max) max = x;
+            }
+            if (!double.IsFinite(min) || !double.IsFinite(max) || double.IsNaN(sum)) return false;
+            s.Count = xs.Length;
+            s.Min = min; s.Max = max;
+            AddValues(s, values, xs, sum, column);
+            return true;
+        }
+
+        /// <summary>Counts a batch's finite values and takes their moments.</summary>
+        void AddValues(BatchSummary s, NumericDistribution values, ReadOnlySpan<double> kept, double sum, int column)
+        {
+            if (Volatile.Read(ref sketched[column])) values.BecomeSketch();
+            values.AddAll(kept);
+            if (values.Sketch is not null) Volatile.Write(ref sketched[column], true);
+            int n = kept.Length;
+            // The batch's moments in two passes (the mean first), then combined with the column's in data order:
+            // stable where a running sum of squares cancels.
+            double mean = sum / n;
+            if (!double.IsFinite(mean)) mean = MeanScaled(kept);
+            double m2 = 0;
+            foreach (var x in kept)
+            {
+                double d = x - mean;
+                m2 += d * d;
+            }
+            s.Finite = n; s.Mean = mean; s.M2 = m2;
+        }
+
+        static void ObserveCategories(BatchSummary s, Utf8ValueCounter? counter, ColumnVector v, int rows)
+        {
+            var states = v.States.AsSpan(0, rows);
+            bool booleans = v.Type == ColumnType.Boolean;
+            for (int r = 0; r < rows; r++)
+            {
+                switch (states[r])
+                {
+                    case CellState.Null: s.Nulls++; continue;
+                    case CellState.Invalid: s.Invalid++; continue;
+                    case CellState.Skipped: continue;
+                }
+                s.Count++;
+                if (booleans)
+                {
+                    if (v.Longs[r] != 0) s.Trues++; else s.Falses++;
+                }
+                else counter!.Add(v.Bytes, v.Starts[r], v.Lengths[r]);
+            }
+        }
     }
 
     /// <summary>The mean when the plain sum overflows (values near the double range's ends): a running mean.</summary>
-    static double MeanScaled(ColumnVector v, ReadOnlySpan<CellState> states, bool floats)
+    static double MeanScaled(ReadOnlySpan<double> values)
     {
         double mean = 0;
         long n = 0;
-        for (int r = 0; r < states.Length; r++)
+        foreach (var x in values)
         {
-            if (states[r] != CellState.Value) continue;
-            double x = floats ? v.Doubles[r] : v.Longs[r];
-            if (!double.IsFinite(x)) continue;
             n++;
             mean += x / n - mean / n;
         }
         return mean;
-    }
-
-    static void ObserveCategories(MergeableColumn c, ColumnVector v, int rows)
-    {
-        var states = v.States.AsSpan(0, rows);
-        var counts = c.Categories!;
-        bool booleans = v.Type == ColumnType.Boolean;
-        long trues = 0, falses = 0;
-        for (int r = 0; r < rows; r++)
-        {
-            switch (states[r])
-            {
-                case CellState.Null: c.Nulls++; continue;
-                case CellState.Invalid: c.Invalid++; continue;
-                case CellState.Skipped: continue;
-            }
-            c.Count++;
-            if (booleans)
-            {
-                if (v.Longs[r] != 0) trues++; else falses++;
-            }
-            else counts.Add(v.Utf8(r));
-        }
-        if (booleans)
-        {
-            counts.Add("false", falses);
-            counts.Add("true", trues);
-        }
     }
 }

@@ -330,9 +330,9 @@ public static class ProfileJson
             c.AddMoments(Required(moments, "n", display).GetInt64(), Required(moments, "mean", display).GetDouble(), Required(moments, "m2", display).GetDouble());
             if (e.TryGetProperty("values", out var exact) && exact.ValueKind == JsonValueKind.Object)
             {
-                var xs = Required(exact, "value", display).EnumerateArray().Select(x => x.GetDouble()).ToArray();
-                var ns = Required(exact, "count", display).EnumerateArray().Select(x => x.GetInt64()).ToArray();
-                if (xs.Length != ns.Length || ns.Any(n => n <= 0) || xs.Zip(xs.Skip(1)).Any(p => !(p.First < p.Second)))
+                var xs = Doubles(Required(exact, "value", display));
+                var ns = Longs(Required(exact, "count", display));
+                if (xs.Length != ns.Length || ns.Any(n => n <= 0) || !Ascending(xs))
                     throw Unreadable(display, $"column '{name}' has exact values that are not sorted, distinct and counted");
                 c.Values = NumericDistribution.FromExact(xs, ns, limits.ExactValues, limits.SketchBits);
             }
@@ -341,8 +341,8 @@ public static class ProfileJson
                 var s = Required(e, "sketch", display);
                 var sketch = new LogHistogram(Required(s, "bits", display).GetInt32());
                 if (sketch.Bits != limits.SketchBits) throw Unreadable(display, $"column '{name}' has a sketch of {sketch.Bits} bits, its limits say {limits.SketchBits}");
-                var keys = Required(s, "key", display).EnumerateArray().Select(x => x.GetInt64()).ToArray();
-                var ns = Required(s, "count", display).EnumerateArray().Select(x => x.GetInt64()).ToArray();
+                var keys = Longs(Required(s, "key", display));
+                var ns = Longs(Required(s, "count", display));
                 long maxKey = 1L << (12 + sketch.Bits);
                 if (keys.Length != ns.Length || ns.Any(n => n <= 0) || keys.Any(k => k < 0 || k >= maxKey))
                     throw Unreadable(display, $"column '{name}' has a sketch whose keys and counts do not match");
@@ -359,7 +359,7 @@ public static class ProfileJson
                 // The exact extremes when written and consistent with the doubles (a profile from before them has none).
                 if (ReadInteger(e, "minText", type) is { } lo && ReadInteger(e, "maxText", type) is { } hi && lo <= hi && (double)lo == c.Min && (double)hi == c.Max)
                 { c.MinInteger = lo; c.MaxInteger = hi; }
-                if (c.Values.IsExact && (c.Values.Exact().Values[0] != c.Min || c.Values.Exact().Values[^1] != c.Max))
+                if (c.Values.IsExact && c.Values.Exact().Values is var exactValues && (exactValues[0] != c.Min || exactValues[^1] != c.Max))
                     throw Unreadable(display, $"column '{name}' has a min or max that is not its smallest or largest value");
             }
         }
@@ -378,6 +378,29 @@ public static class ProfileJson
         else
             c.Categories = CategoryCounts.FromSketch(ReadHyperLogLog(Required(e, "categorySketch", display), name, display), limits.Categories);
         return c;
+    }
+
+    static double[] Doubles(JsonElement array)
+    {
+        var xs = new double[array.GetArrayLength()];
+        int i = 0;
+        foreach (var x in array.EnumerateArray()) xs[i++] = x.GetDouble();
+        return xs;
+    }
+
+    static long[] Longs(JsonElement array)
+    {
+        var xs = new long[array.GetArrayLength()];
+        int i = 0;
+        foreach (var x in array.EnumerateArray()) xs[i++] = x.GetInt64();
+        return xs;
+    }
+
+    static bool Ascending(double[] xs)
+    {
+        for (int i = 1; i < xs.Length; i++)
+            if (!(xs[i - 1] < xs[i])) return false;
+        return true;
     }
 
     static HyperLogLog ReadHyperLogLog(JsonElement e, string column, string display)

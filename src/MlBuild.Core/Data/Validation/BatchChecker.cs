@@ -141,6 +141,19 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
         };
     }
 
+    /// <summary>
+    /// Runs <see cref="ValidationOptions.ColumnObserver"/> on the columns of <paramref name="view"/> (a batch, or a view of
+    /// some of its columns), keeping what it returns in <paramref name="batch"/>'s <see cref="RowBatch.ColumnStates"/>.
+    /// Nothing without an observer.
+    /// </summary>
+    public void Observe(RowBatch view, RowBatch batch)
+    {
+        if (options.ColumnObserver is not { } observe) return;
+        var states = batch.ColumnStates ??= new object?[batch.Columns.Length]; // Parquet batches come with theirs: views of one run concurrently
+        for (int i = 0; i < view.Columns.Length; i++)
+            if (view.Columns[i] is not null) states[i] = observe(view, i);
+    }
+
     public void Check(BatchResult r)
     {
         foreach (var p in plan.Columns) CheckColumn(r, p);
@@ -175,7 +188,7 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
     internal void CheckColumn(BatchResult r, ColumnPlan p)
     {
         var v = r.Batch.Columns[p.Index];
-        if (v is null) return;
+        if (v is null || !options.ColumnChecks) return;
         switch (p.Schema.Type)
         {
             case ColumnType.Float: CheckDoubles(r, p, v); break;

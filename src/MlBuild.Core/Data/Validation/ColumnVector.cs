@@ -92,4 +92,6 @@ public sealed class RowBatch
     public int RowCount;
     /// <summary>Locates rows for diagnostics.</summary>
     public IRowLocator Locator = null!;
+    /// <summary>What <see cref="ValidationOptions.ColumnObserver"/> returned for each column (null without one).</summary>
+    public object?[]? ColumnStates;
 }

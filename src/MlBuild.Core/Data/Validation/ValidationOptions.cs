@@ -25,4 +25,16 @@ public sealed class ValidationOptions
     /// validation, which then pays nothing for it.
     /// </summary>
     public Action<RowBatch>? BatchObserver { get; init; }
+    /// <summary>
+    /// Called on the reading thread that decoded a batch's column (concurrently, in any order), with the batch and the
+    /// schema column index, before <see cref="BatchObserver"/> sees the batch; what it returns is kept in
+    /// <see cref="RowBatch.ColumnStates"/> for it. How a profile pass does its per-value work on every reading thread
+    /// and only folds the per-batch results, in data order, on the merging one. Null in validation.
+    /// </summary>
+    public Func<RowBatch, int, object?>? ColumnObserver { get; init; }
+    /// <summary>
+    /// False: columns are decoded but their values are neither checked nor profiled by the validator (the result's
+    /// column statistics stay empty). For a profile pass with a types-only schema, whose observers do that work.
+    /// </summary>
+    public bool ColumnChecks { get; init; } = true;
 }

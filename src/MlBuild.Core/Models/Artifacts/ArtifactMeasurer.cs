@@ -93,7 +93,8 @@ public static class ArtifactMeasurer
 
         ReproducibilityResult? reproducibility = null;
         if (gates.Gates.OfType<ReproducibilityGateSpec>().FirstOrDefault() is { } rg && retrain?.Invoke() is { } second)
-            reproducibility = Reproducibility.Compare(trained, second, rg.Tolerance, options.Intervals);
+            using (second) // the retrained model is only compared
+                reproducibility = Reproducibility.Compare(trained, second, rg.Tolerance, options.Intervals);
 
         var saved = SavedMlNetVersion(trained.ModelZipBytes);
         var diagnostics = new List<MlDiagnostic>();

@@ -104,6 +104,7 @@ public static class ModelPublisher
 
         var training = new TrainingOptions { Quick = false };
         var outcome = ModelTrainer.Train(pipeline, training);
+        using var owned = outcome.Model; // an ONNX model's native session is released when publishing ends
         diagnostics.AddRange(outcome.Diagnostics);
         if (outcome.Model is not { } trained)
             return new PublishOutcome(outcome.ExitCode, diagnostics, messages, []);

@@ -27,13 +27,13 @@ public sealed class PredictionSet
     /// <summary>Row count.</summary>
     public int Count { get; }
     /// <summary>Binary: 0 or 1; multiclass: class index; regression: the value.</summary>
-    public double[] Labels { get; }
+    public double[] Labels => _labels ?? Once(ref _labels, () => Array.ConvertAll(_kinds!, k => (double)(k >> 1)));
     /// <summary>Binary: the score; regression: the prediction; multiclass: null.</summary>
     public double[]? Scores { get; }
     /// <summary>Multiclass: row-major probabilities (<see cref="Count"/> x <see cref="ClassCount"/>), or null.</summary>
     public double[]? Probabilities { get; }
     /// <summary>Binary: 0/1 predicted label; multiclass: predicted class index; regression: null.</summary>
-    public int[]? Predicted { get; }
+    public int[]? Predicted => _predicted ?? (_kinds is null ? null : Once(ref _predicted, () => Array.ConvertAll(_kinds, k => k & 1)));
     /// <summary>Multiclass: number of classes; binary: 2; regression: 0.</summary>
     public int ClassCount { get; }
     /// <summary>Multiclass: class names by index (default "0", "1", ...), for per-class metrics.</summary>
@@ -51,7 +51,18 @@ public sealed class PredictionSet
     /// <summary>Number of resampling units (binary: cells; otherwise rows).</summary>
     internal int Units { get; }
     /// <summary>The unit of each row, or null when units are rows.</summary>
-    internal int[]? UnitOfRow { get; }
+    internal int[]? UnitOfRow => _unitOfRow ?? (_kinds is null ? null
+        : Once(ref _unitOfRow, () => ScoreCells.UnitOfRow(Scores!, _kinds, CellScore!, CellLabel!, CellPredicted!)));
+
+    // A binary set keeps label * 2 + predicted per row; the per-row arrays above are made from it (and the cells) when
+    // first asked for: the point metrics read only the cells, and a million-row array each cost as much as the cells.
+    readonly byte[]? _kinds;
+    double[]? _labels;
+    int[]? _predicted;
+    int[]? _unitOfRow;
+
+    /// <summary>The value <paramref name="make"/> gives, stored once in <paramref name="field"/> (the first of racing callers wins).</summary>
+    static T Once<T>(ref T? field, Func<T> make) where T : class => Interlocked.CompareExchange(ref field, make(), null) ?? field!;
     /// <summary>Rows per unit: the weights of the point estimate.</summary>
     internal int[] UnitCounts { get; }
     /// <summary>Binary cells: score (descending), label, predicted label.</summary>
@@ -61,24 +72,32 @@ public sealed class PredictionSet
     /// <summary>Log-loss per unit (binary cell with probabilities; multiclass row with probabilities), or null.</summary>
     internal double[]? UnitLogLoss { get; }
 
-    PredictionSet(ModelTask task, double[] labels, double[]? scores, double[]? probabilities, int[]? predicted,
-                  int classCount, double threshold)
+    /// <summary>A prediction set; a binary one takes <paramref name="labels"/> and <paramref name="predicted"/>, or their
+    /// <paramref name="kinds"/> (label * 2 + predicted per row) alone.</summary>
+    PredictionSet(ModelTask task, double[]? labels, double[]? scores, double[]? probabilities, int[]? predicted,
+                  int classCount, double threshold, byte[]? kinds = null, bool? scoresAreProbabilities = null)
     {
         Task = task;
-        Count = labels.Length;
-        Labels = labels;
+        Count = labels?.Length ?? kinds!.Length;
+        _labels = labels;
         Scores = scores;
         Probabilities = probabilities;
-        Predicted = predicted;
+        _predicted = predicted;
         ClassCount = classCount;
         Threshold = threshold;
         Units = Count;
         if (task == ModelTask.Binary)
         {
-            ScoresAreProbabilities = Array.TrueForAll(scores!, v => v is >= 0 and <= 1);
-            var (cellScore, cellLabel, cellPredicted, cellCount, unitOfRow) = Cells(scores!, labels, predicted!);
+            ScoresAreProbabilities = scoresAreProbabilities ?? Array.TrueForAll(scores!, v => v is >= 0 and <= 1);
+            if (kinds is null)
+            {
+                kinds = new byte[Count];
+                for (int i = 0; i < kinds.Length; i++) kinds[i] = (byte)((int)labels![i] * 2 + predicted![i]);
+            }
+            _kinds = kinds;
+            var (cellScore, cellLabel, cellPredicted, cellCount, unitOfRow) = ScoreCells.Fold(scores!, kinds);
             Units = cellScore.Length;
-            UnitOfRow = unitOfRow;
+            _unitOfRow = unitOfRow;
             UnitCounts = cellCount;
             CellScore = cellScore; CellLabel = cellLabel; CellPredicted = cellPredicted;
             if (ScoresAreProbabilities)
@@ -102,83 +121,10 @@ public sealed class PredictionSet
             {
                 double sum = 0;
                 for (int c = 0; c < classCount; c++) sum += Math.Clamp(probabilities[i * classCount + c], LogLossEpsilon, 1 - LogLossEpsilon);
-                double p = Math.Clamp(probabilities[i * classCount + (int)labels[i]], LogLossEpsilon, 1 - LogLossEpsilon) / sum;
+                double p = Math.Clamp(probabilities[i * classCount + (int)labels![i]], LogLossEpsilon, 1 - LogLossEpsilon) / sum;
                 UnitLogLoss[i] = -Math.Log(p);
             }
         }
-    }
-
-    /// <summary>
-    /// Folds rows into (score, label, predicted) cells ordered by descending score. Scores with few distinct values (a
-    /// model's rounded probabilities) are grouped by hashing, only the distinct values are sorted, and rows are visited
-    /// in file order; otherwise the rows are sorted by score.
-    /// </summary>
-    static (double[] Score, byte[] Label, byte[] Predicted, int[] Count, int[] UnitOfRow) Cells(double[] scores, double[] labels, int[] predicted)
-    {
-        int n = scores.Length, limit = Math.Max(1024, n / 8);
-        var unitOfRow = new int[n];
-        var ids = new Dictionary<double, int>();
-        bool few = true;
-        for (int i = 0; i < n && few; i++)
-        {
-            ref int id = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(ids, scores[i], out bool exists);
-            if (!exists) { id = ids.Count - 1; few = ids.Count <= limit; }
-            unitOfRow[i] = id;
-        }
-        if (few)
-        {
-            // Rank the distinct scores (descending); a row's cell key is rank * 4 + label * 2 + predicted.
-            var distinct = new double[ids.Count];
-            foreach (var (value, id) in ids) distinct[id] = value;
-            var byRank = new int[distinct.Length];
-            for (int g = 0; g < byRank.Length; g++) byRank[g] = g;
-            Array.Sort(distinct.Select(v => -v).ToArray(), byRank);
-            var rank = new int[distinct.Length];
-            for (int k = 0; k < byRank.Length; k++) rank[byRank[k]] = k;
-            var keyCount = new int[distinct.Length * 4];
-            for (int i = 0; i < n; i++)
-            {
-                int key = rank[unitOfRow[i]] * 4 + (int)labels[i] * 2 + predicted[i];
-                unitOfRow[i] = key;
-                keyCount[key]++;
-            }
-            var cellOfKey = new int[keyCount.Length];
-            int cells = 0;
-            for (int key = 0; key < keyCount.Length; key++) cellOfKey[key] = keyCount[key] > 0 ? cells++ : -1;
-            var score = new double[cells]; var label = new byte[cells]; var pred = new byte[cells]; var count = new int[cells];
-            for (int key = 0; key < keyCount.Length; key++)
-            {
-                int c = cellOfKey[key];
-                if (c < 0) continue;
-                score[c] = distinct[byRank[key / 4]]; label[c] = (byte)(key / 2 % 2); pred[c] = (byte)(key % 2); count[c] = keyCount[key];
-            }
-            for (int i = 0; i < n; i++) unitOfRow[i] = cellOfKey[unitOfRow[i]];
-            return (score, label, pred, count, unitOfRow);
-        }
-        var order = new int[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        var keys = new double[n];
-        for (int i = 0; i < n; i++) keys[i] = -scores[i];
-        Array.Sort(keys, order);
-        var cellScore = new List<double>(); var cellLabel = new List<byte>(); var cellPredicted = new List<byte>(); var cellCount = new List<int>();
-        Span<int> cellOf = stackalloc int[4];
-        for (int i = 0; i < n;)
-        {
-            double s = scores[order[i]];
-            cellOf.Fill(-1);
-            for (; i < n && scores[order[i]] == s; i++)
-            {
-                int r = order[i], kind = (int)labels[r] * 2 + predicted[r];
-                if (cellOf[kind] < 0)
-                {
-                    cellOf[kind] = cellScore.Count;
-                    cellScore.Add(s); cellLabel.Add((byte)labels[r]); cellPredicted.Add((byte)predicted[r]); cellCount.Add(0);
-                }
-                unitOfRow[r] = cellOf[kind];
-                cellCount[cellOf[kind]]++;
-            }
-        }
-        return ([.. cellScore], [.. cellLabel], [.. cellPredicted], [.. cellCount], unitOfRow);
     }
 
     /// <summary>A binary prediction set. A row is predicted positive when its score is above <paramref name="threshold"/>
@@ -187,16 +133,26 @@ public sealed class PredictionSet
     {
         Require(scores.Length == labels.Length, "scores and labels differ in length");
         Require(predicted is null || predicted.Length == labels.Length, "predicted labels and labels differ in length");
-        for (int i = 0; i < scores.Length; i++)
-            if (double.IsNaN(scores[i])) throw Bad($"score of row {i + 1} is NaN");
-        var y = new double[labels.Length];
-        var p = new int[labels.Length];
-        for (int i = 0; i < y.Length; i++)
+        var (kinds, probabilities) = Kinds(labels, scores, threshold, predicted);
+        return new PredictionSet(ModelTask.Binary, null, scores, null, null, 2, threshold, kinds, probabilities);
+    }
+
+    /// <summary>Label * 2 + predicted per row, and whether every score is a probability, in one pass (a pass each cost as
+    /// much as the cell folding); optimized from the first call, as a set is made once per file.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    static (byte[] Kinds, bool Probabilities) Kinds(bool[] labels, double[] scores, double threshold, bool[]? predicted)
+    {
+        var kinds = GC.AllocateUninitializedArray<byte>(labels.Length);
+        bool probabilities = true;
+        for (int i = 0; i < kinds.Length; i++)
         {
-            y[i] = labels[i] ? 1 : 0;
-            p[i] = (predicted is null ? scores[i] > threshold : predicted[i]) ? 1 : 0;
+            double score = scores[i];
+            if (double.IsNaN(score)) throw Bad($"score of row {i + 1} is NaN");
+            probabilities &= score is >= 0 and <= 1;
+            bool positive = predicted is null ? score > threshold : predicted[i];
+            kinds[i] = (byte)((labels[i] ? 2 : 0) + (positive ? 1 : 0));
         }
-        return new PredictionSet(ModelTask.Binary, y, scores, null, p, 2, threshold);
+        return (kinds, probabilities);
     }
 
     /// <summary>A multiclass prediction set: labels are class indices in [0, classCount); give probabilities

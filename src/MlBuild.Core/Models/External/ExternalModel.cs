@@ -33,9 +33,10 @@ internal sealed class LoadedModel
 /// A model made elsewhere, run through the same steps as a built-in trainer's (see docs/pipeline.md, "Bring your own
 /// model"): an ML.NET zip or an ONNX model is loaded before the data is read (so a bad file fails fast), the user's
 /// training command runs on the seeded quick-train sample; either way the result is a <see cref="TrainedModel"/> over
-/// the same test rows, which <see cref="TestPredictions"/>, the evaluation and the gates read unchanged.
+/// the same test rows, which <see cref="TestPredictions"/>, the evaluation and the gates read unchanged. It owns a
+/// loaded ONNX scorer (a native session) until the <see cref="TrainedModel"/> it builds takes it over.
 /// </summary>
-internal sealed class ExternalModel
+internal sealed class ExternalModel : IDisposable
 {
     readonly PipelineFile _pipeline;
     readonly ModelSpec _spec;
@@ -124,12 +125,21 @@ internal sealed class ExternalModel
         };
     }
 
+    /// <summary>Disposes the loaded ONNX scorer unless a trained model took it over.</summary>
+    public void Dispose()
+    {
+        _loaded?.Onnx?.Dispose();
+        _loaded = null;
+    }
+
     /// <summary>Runs the command when there is one, then scores the test rows; every failure is a diagnostic in the outcome.</summary>
     public TrainingOutcome Finish(PreparedData data, TrainingOptions options)
     {
         try
         {
-            return new TrainingOutcome(Build(data, options), data.Diagnostics, 0);
+            var trained = Build(data, options);
+            _loaded = null; // the trained model owns the scorer now
+            return new TrainingOutcome(trained, data.Diagnostics, 0);
         }
         catch (MlBuildException ex)
         {
@@ -250,8 +260,11 @@ internal sealed class ExternalModel
             var loaded = Load(File.ReadAllBytes(output), _external.Format, display, _spec, _external, _schema, command.Position);
             var missing = loaded.InputColumns.Where(c => !columns.Contains(c)).ToList();
             if (missing.Count > 0)
+            {
+                loaded.Onnx?.Dispose();
                 throw Error(DiagnosticCodes.ExternalModelInputMismatch,
                     $"The model the command wrote reads column(s) {string.Join(", ", missing)}, which are not features of the model section (its features: {string.Join(", ", Plan.Features.Select(f => f.Column))}).", command.Position);
+            }
             return loaded;
         }
         finally

@@ -242,6 +242,7 @@ internal sealed class OnnxScorer : ITransformer, IDisposable
     /// <inheritdoc/>
     public IDataView Transform(IDataView input)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this); // ONNX Runtime's native session is gone
         var columns = Columns.ToList();
         var (values, texts, labels, rows) = ReadInputs(input, columns);
         var scores = Score(values, texts, rows, columns);
@@ -390,8 +391,14 @@ internal sealed class OnnxScorer : ITransformer, IDisposable
         }
     }
 
-    /// <inheritdoc/>
-    public void Dispose() => _session.Dispose();
+    bool _disposed;
+
+    /// <summary>Releases the native ONNX Runtime session; scoring afterwards throws <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        _session.Dispose();
+    }
 
     /// <summary>The input view with computed columns appended (values by row position; rows in input order).</summary>
     sealed class AppendedView(IDataView input, DataViewSchema schema, int rows, Delegate[] appended) : IDataView

@@ -174,7 +174,8 @@ public static class ModelTestRunner
 
     /// <summary>
     /// The files a model test read besides the pipeline file: every declared dataset's schema and data files (globs
-    /// expanded) and a model file made elsewhere, full paths in a fixed order. The build keeps them as the inputs of its up-to-date check; a file that
+    /// expanded), a model file made elsewhere, the gates' baseline metrics files and the registry's head file when a
+    /// gate compares with a registry alias, full paths in a fixed order. The build keeps them as the inputs of its up-to-date check; a file that
     /// cannot be listed (a missing one) is left out, since the test already reported it.
     /// </summary>
     public static IReadOnlyList<string> InputFiles(PipelineFile pipeline)
@@ -196,6 +197,29 @@ public static class ModelTestRunner
         // A model file made elsewhere (model.path, model.onnx) is what is tested: a new file is a new model.
         if (pipeline.Model?.External is { Command: null, Path: { } model })
             files.Add(Path.GetFullPath(model, pipeline.BaseDirectory));
+        // Baselines: a metrics file is read as it is; an alias is read from the registry, whose head file
+        // (head.json, rewritten after every event: register, promote, rollback) changes when an alias moves, so that
+        // `dotnet ml promote` makes the next `dotnet test` decide the gates again. Listed whether or not it exists yet:
+        // a missing input keeps the test running until the registry is there. A registry in Azure Blob storage
+        // cannot be watched by the build (docs/testing.md).
+        var references = pipeline.Gates.Gates.OfType<MetricGateSpec>().Select(g => g.Baseline).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        foreach (var reference in references)
+        {
+            var full = Path.GetFullPath(reference, pipeline.BaseDirectory);
+            if (reference.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || File.Exists(full)) files.Add(full);
+        }
+        if (references.Any(r => !r.EndsWith(".json", StringComparison.OrdinalIgnoreCase)))
+        {
+            try
+            {
+                if (BaselineResolver.OpenRegistry(pipeline, new BaselineOptions()).Registry.Store is Registry.FolderStore folder)
+                    files.Add(Path.Combine(folder.Root, "head.json"));
+            }
+            catch (MlBuildException)
+            {
+                // An unusable registry location: the gates reported it.
+            }
+        }
         return files.Distinct(StringComparer.Ordinal).ToList();
     }
 
@@ -210,6 +234,10 @@ public static class ModelTestRunner
         public const string Trx = "model-test.trx";
         /// <summary>The files the test read, one full path a line (the engine verb writes it for the build's up-to-date check).</summary>
         public const string Inputs = "model-test.inputs";
+        /// <summary>The pull-request summary (Markdown): the candidate beside the serving model.</summary>
+        public const string Summary = "model-test.summary.md";
+        /// <summary>The gate results in the evidence folder, the JSON of <c>dotnet ml gate --json</c>.</summary>
+        public const string Gates = "gates.json";
     }
 
     /// <summary>
@@ -228,6 +256,19 @@ public static class ModelTestRunner
             AtomicFile.WriteAllBytes(zip, trained.ModelZipBytes);
             var evidence = Path.Combine(folder, trained.Spec.Name + ".evidence");
             TrainingEvidence.Write(evidence, trained, trained.Spec.Name + ".zip", quick: true, outcome.Metrics, outcome.Predictions);
+            if (outcome.Gates is { } gates && outcome.Predictions is { } predictions)
+            {
+                // The gate results beside the metrics, as `dotnet ml train --gate` keeps them: the summary and
+                // `dotnet ml register --evidence` read them from there.
+                var request = new EvaluationRequest
+                {
+                    PredictionsPath = Path.Combine(evidence, "predictions.csv"),
+                    PredictionsDisplay = trained.Spec.Name + ".evidence/predictions.csv",
+                    Task = trained.Spec.Task, Label = trained.Spec.Label,
+                };
+                AtomicFile.WriteAllText(Path.Combine(evidence, FileNames.Gates),
+                    EvaluationRunner.Json(new EvaluationOutcome(predictions.Set.Count, outcome.Metrics, gates), request));
+            }
             written.Add(zip);
             written.Add(evidence);
         }
@@ -250,6 +291,59 @@ public static class ModelTestRunner
             written.Add(path);
         }
         return written;
+    }
+
+    /// <summary>
+    /// Writes the pull-request summary (<see cref="FileNames.Summary"/>) of an outcome whose outputs
+    /// <see cref="WriteOutputs"/> wrote into <paramref name="folder"/>: the quick-trained candidate beside the serving
+    /// model (the registry version holding the alias the gates compare with, when they name one), its metrics with
+    /// intervals, the gates, slices, the drift reports given and the schema change (<see cref="PullRequestSummary"/>).
+    /// A model that was not trained gets a summary that says why. A drift report or registry that cannot be read leaves
+    /// its part out with a warning (returned), never failing the test.
+    /// </summary>
+    /// <returns>The summary file and the warnings.</returns>
+    public static (string Path, IReadOnlyList<MlDiagnostic> Warnings) WriteSummary(ModelTestOutcome outcome, string folder,
+        IReadOnlyList<(string Path, string Display)>? driftReports = null)
+    {
+        var warnings = new List<MlDiagnostic>();
+        var path = Path.Combine(folder, FileNames.Summary);
+        if (outcome.Model is not { } trained)
+        {
+            AtomicFile.WriteAllText(path, PullRequestSummary.NotTrained(outcome.Pipeline.Model?.Name ?? outcome.Pipeline.DisplayPath, outcome.Diagnostics));
+            return (path, warnings);
+        }
+        var sources = new PullRequestSummarySources
+        {
+            EvidenceFolder = Path.Combine(folder, trained.Spec.Name + ".evidence"),
+            EvidenceDisplay = trained.Spec.Name + ".evidence",
+            Pipeline = outcome.Pipeline,
+            WorkingDirectory = outcome.Pipeline.BaseDirectory,
+        };
+        PullRequestSummaryInput input;
+        try
+        {
+            input = PullRequestSummary.Compose(sources);
+        }
+        catch (MlBuildException e)
+        {
+            // The registry could not be read for the serving model (the gates said so already): the candidate alone.
+            warnings.Add(e.Diagnostic with { Severity = MlSeverity.Warning });
+            input = PullRequestSummary.Compose(sources with { Pipeline = null });
+        }
+        var drift = new List<DriftSummary>();
+        foreach (var (file, display) in driftReports ?? [])
+        {
+            try
+            {
+                drift.AddRange(DriftSummary.Read(file, display));
+            }
+            catch (MlBuildException e)
+            {
+                warnings.Add(e.Diagnostic with { Severity = MlSeverity.Warning });
+            }
+        }
+        AtomicFile.WriteAllText(path, PullRequestSummary.Markdown(input with { Drift = drift }));
+        return (path, warnings);
     }
 
     static bool IsPublishGate(GateSpec gate) => gate is RoundTripGateSpec or GoldenGateSpec or LatencyGateSpec or ReproducibilityGateSpec;

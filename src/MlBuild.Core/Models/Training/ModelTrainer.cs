@@ -35,8 +35,9 @@ public sealed record FeatureColumnPlan(string Column, ColumnType Type, FeatureHa
 /// <param name="Rows">Rows read.</param>
 public sealed record DatasetDigest(string Name, IReadOnlyList<(string Path, string Sha256, long Bytes)> Files, long Rows);
 
-/// <summary>A trained model with everything needed to evaluate it and to record how it was made.</summary>
-public sealed class TrainedModel
+/// <summary>A trained model with everything needed to evaluate it and to record how it was made. Dispose it when done:
+/// an ONNX model holds a native ONNX Runtime session.</summary>
+public sealed class TrainedModel : IDisposable
 {
     /// <summary>The ML.NET context (seeded) the model was trained in.</summary>
     public required MLContext Context { get; init; }
@@ -71,6 +72,9 @@ public sealed class TrainedModel
 
     /// <summary>The model's predictions on the test rows.</summary>
     public IDataView PredictTest() => Model.Transform(TestView);
+
+    /// <summary>Releases the model's native resources (an ONNX model's session); the model cannot score afterwards.</summary>
+    public void Dispose() => (Model as IDisposable)?.Dispose();
 }
 
 /// <summary>The outcome of <see cref="ModelTrainer.Train"/>: a model, or the diagnostics that stopped training.</summary>
@@ -97,7 +101,8 @@ public static class ModelTrainer
             ?? throw Config(DiagnosticCodes.PipelineUnknownDataset, $"The model trains on dataset '{spec.Dataset}'; declare it under 'datasets' with its path and schema.", pipeline.DisplayPath, spec.DatasetPosition ?? spec.Position);
         var schema = LoadSchema(pipeline, trainDecl);
         // A model made elsewhere (docs/pipeline.md, "Bring your own model") is loaded first, and reads its own columns.
-        var external = spec.External is { } ext ? ExternalModel.Open(pipeline, spec, ext, schema, () => Plan(pipeline, spec, schema)) : null;
+        // It owns a loaded ONNX session until the trained model takes it: disposed here when training stops before.
+        using var external = spec.External is { } ext ? ExternalModel.Open(pipeline, spec, ext, schema, () => Plan(pipeline, spec, schema)) : null;
         var plan = external?.Plan ?? Plan(pipeline, spec, schema);
 
         var diagnostics = new List<MlDiagnostic>();

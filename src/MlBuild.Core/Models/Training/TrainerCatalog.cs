@@ -42,44 +42,39 @@ public static class TrainerCatalog
         _ => trainer,
     };
 
+    /// <summary>What every trainer's options get: the columns and the hyperparameters (<see cref="Apply{T}"/>), and the seed.</summary>
+    sealed record TrainerInputs(TrainerSpec Spec, int Seed, string Label, string Features)
+    {
+        public T Options<T>(T options) where T : TrainerInputBaseWithLabel
+        {
+            options.LabelColumnName = Label;
+            options.FeatureColumnName = Features;
+            return Apply(options, Spec);
+        }
+    }
+
+    /// <summary>Per task and trainer, its estimator: one thread, and the seed where the trainer takes one.</summary>
+    static readonly Dictionary<(ModelTask, string), Func<MLContext, TrainerInputs, IEstimator<ITransformer>>> Trainers = new()
+    {
+        [(ModelTask.Binary, "lbfgs")] = (ml, i) => ml.BinaryClassification.Trainers.LbfgsLogisticRegression(i.Options(new LbfgsLogisticRegressionBinaryTrainer.Options { NumberOfThreads = 1 })),
+        [(ModelTask.Binary, "sdca")] = (ml, i) => ml.BinaryClassification.Trainers.SdcaLogisticRegression(i.Options(new SdcaLogisticRegressionBinaryTrainer.Options { NumberOfThreads = 1 })),
+        [(ModelTask.Binary, "lightgbm")] = (ml, i) => ml.BinaryClassification.Trainers.LightGbm(i.Options(new LightGbmBinaryTrainer.Options { NumberOfThreads = 1, Seed = i.Seed })),
+        [(ModelTask.Binary, "fasttree")] = (ml, i) => ml.BinaryClassification.Trainers.FastTree(i.Options(new FastTreeBinaryTrainer.Options { NumberOfThreads = 1, Seed = i.Seed })),
+        [(ModelTask.Multiclass, "lbfgs")] = (ml, i) => ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(i.Options(new LbfgsMaximumEntropyMulticlassTrainer.Options { NumberOfThreads = 1 })),
+        [(ModelTask.Multiclass, "lightgbm")] = (ml, i) => ml.MulticlassClassification.Trainers.LightGbm(i.Options(new LightGbmMulticlassTrainer.Options { NumberOfThreads = 1, Seed = i.Seed })),
+        [(ModelTask.Regression, "sdca")] = (ml, i) => ml.Regression.Trainers.Sdca(i.Options(new SdcaRegressionTrainer.Options { NumberOfThreads = 1 })),
+        [(ModelTask.Regression, "lightgbm")] = (ml, i) => ml.Regression.Trainers.LightGbm(i.Options(new LightGbmRegressionTrainer.Options { NumberOfThreads = 1, Seed = i.Seed })),
+        [(ModelTask.Regression, "fasttree")] = (ml, i) => ml.Regression.Trainers.FastTree(i.Options(new FastTreeRegressionTrainer.Options { NumberOfThreads = 1, Seed = i.Seed })),
+    };
+
     /// <summary>The estimator for a trainer, with its hyperparameters applied, single-threaded and seeded.</summary>
     public static IEstimator<ITransformer> Create(MLContext ml, ModelTask task, TrainerSpec spec, int seed, string label, string features)
     {
-        switch (task, spec.Name)
-        {
-            case (ModelTask.Binary, "lbfgs"):
-                return ml.BinaryClassification.Trainers.LbfgsLogisticRegression(Apply(new LbfgsLogisticRegressionBinaryTrainer.Options
-                { LabelColumnName = label, FeatureColumnName = features, NumberOfThreads = 1 }, spec));
-            case (ModelTask.Binary, "sdca"):
-                return ml.BinaryClassification.Trainers.SdcaLogisticRegression(Apply(new SdcaLogisticRegressionBinaryTrainer.Options
-                { LabelColumnName = label, FeatureColumnName = features, NumberOfThreads = 1 }, spec));
-            case (ModelTask.Binary, "lightgbm"):
-                return ml.BinaryClassification.Trainers.LightGbm(Apply(new LightGbmBinaryTrainer.Options
-                { LabelColumnName = label, FeatureColumnName = features, NumberOfThreads = 1, Seed = seed }, spec));
-            case (ModelTask.Binary, "fasttree"):
-                return ml.BinaryClassification.Trainers.FastTree(Apply(new FastTreeBinaryTrainer.Options
-                { LabelColumnName = label, FeatureColumnName = features, NumberOfThreads = 1, Seed = seed }, spec));
-            case (ModelTask.Multiclass, "lbfgs"):
-                return ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(Apply(new LbfgsMaximumEntropyMulticlassTrainer.Options
-                { LabelColumnName = label, FeatureColumnName = features, NumberOfThreads = 1 }, spec));
-            case (ModelTask.Multiclass, "lightgbm"):
-                return ml.MulticlassClassification.Trainers.LightGbm(Apply(new LightGbmMulticlassTrainer.Options
-                { LabelColumnName = label, FeatureColumnName = features, NumberOfThreads = 1, Seed = seed }, spec));
-            case (ModelTask.Regression, "sdca"):
-                return ml.Regression.Trainers.Sdca(Apply(new SdcaRegressionTrainer.Options
-                { LabelColumnName = label, FeatureColumnName = features, NumberOfThreads = 1 }, spec));
-            case (ModelTask.Regression, "lightgbm"):
-                return ml.Regression.Trainers.LightGbm(Apply(new LightGbmRegressionTrainer.Options
-                { LabelColumnName = label, FeatureColumnName = features, NumberOfThreads = 1, Seed = seed }, spec));
-            case (ModelTask.Regression, "fasttree"):
-                return ml.Regression.Trainers.FastTree(Apply(new FastTreeRegressionTrainer.Options
-                { LabelColumnName = label, FeatureColumnName = features, NumberOfThreads = 1, Seed = seed }, spec));
-            default:
-                var pos = spec.Position;
-                throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.PipelineUnknownTrainer, MlSeverity.Error,
-                    $"Trainer '{spec.Name}' does not train {task.ToString().ToLowerInvariant()} models; use one of {string.Join(", ", PipelineLoader.TrainersByTask[task])}.",
-                    pos.File, pos.Line, pos.Column));
-        }
+        if (Trainers.TryGetValue((task, spec.Name), out var create)) return create(ml, new TrainerInputs(spec, seed, label, features));
+        var pos = spec.Position;
+        throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.PipelineUnknownTrainer, MlSeverity.Error,
+            $"Trainer '{spec.Name}' does not train {task.ToString().ToLowerInvariant()} models; use one of {string.Join(", ", PipelineLoader.TrainersByTask[task])}.",
+            pos.File, pos.Line, pos.Column));
     }
 
     /// <summary>

@@ -118,8 +118,8 @@ public static class KolmogorovSmirnov
             for (int side = 0; side < 2; side++)
             {
                 bool below = side == 1;
-                var (aMin, aMax) = a.CountBounds(x, below);
-                var (bMin, bMax) = b.CountBounds(x, below);
+                var (aMin, aMax) = a.CountBoundsAscending(x, below);
+                var (bMin, bMax) = b.CountBoundsAscending(x, below);
                 double fa0 = (double)aMin / n1, fa1 = (double)aMax / n1;
                 double fb0 = (double)bMin / n2, fb1 = (double)bMax / n2;
                 highD = Math.Max(highD, Math.Max(fa1 - fb0, fb1 - fa0));
@@ -154,6 +154,24 @@ public static class KolmogorovSmirnov
         }
 
         public long Total => _prefix[^1];
+
+        // Cursors of CountBoundsAscending: how many highs and lows are <= (or <) the last x asked.
+        int _highsAtOrBelow, _highsBelow, _lowsAtOrBelow, _lowsBelow;
+
+        /// <summary>
+        /// <see cref="CountBounds"/> for calls whose x never decreases (an ascending walk over the edges): the counts
+        /// only grow, so each is a cursor moved forward instead of a binary search.
+        /// </summary>
+        public (long Min, long Max) CountBoundsAscending(double x, bool below) => below
+            ? (_prefix[Advance(_highs, x, true, ref _highsBelow)], _prefix[Advance(_lows, x, true, ref _lowsBelow)])
+            : (_prefix[Advance(_highs, x, false, ref _highsAtOrBelow)], _prefix[Advance(_lows, x, false, ref _lowsAtOrBelow)]);
+
+        static int Advance(double[] ascending, double x, bool strict, ref int cursor)
+        {
+            int i = cursor;
+            while (i < ascending.Length && (strict ? ascending[i] < x : ascending[i] <= x)) i++;
+            return cursor = i;
+        }
 
         /// <summary>
         /// How many values surely lie at or below x (bins with High &lt;= x) and how many possibly do (bins with

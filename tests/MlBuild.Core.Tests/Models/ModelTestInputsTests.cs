@@ -1,0 +1,75 @@
+using MlBuild.Core.Models.ModelTests;
+using MlBuild.Core.Pipeline;
+using MlBuild.Core.Reports;
+
+namespace MlBuild.Core.Tests.Models;
+
+/// <summary>
+/// What the model test lists as the inputs of `dotnet test`'s up-to-date check, and which alias its summary puts
+/// beside the candidate: a gate against a registry alias makes the registry's head file an input (so a promote makes
+/// the next run decide again), a metrics-file baseline makes that file one.
+/// </summary>
+public sealed class ModelTestInputsTests : IDisposable
+{
+    readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    PipelineFile Load(string gates, string registry = "")
+    {
+        _dir.Write("data/train.csv", "id,x,y\n1,0.5,true\n");
+        _dir.Write("data/train.schema.json", "{}");
+        var path = _dir.Write("mlbuild.json", $$"""
+            {
+              "datasets": { "train": { "path": "data/train.csv", "schema": "data/train.schema.json" } },
+              "model": { "name": "churn", "task": "binary", "label": "y", "trainer": "lbfgs", "seed": 1, "split": { "test": 0.5, "key": "id" } },
+              "gates": [ {{gates}} ]{{registry}}
+            }
+            """);
+        return PipelineLoader.Load(path, "mlbuild.json");
+    }
+
+    string Full(string relative) => Path.GetFullPath(Path.Combine(_dir.Path, relative));
+
+    [Fact]
+    public void A_gate_against_a_registry_alias_lists_the_registry_head_file_even_before_the_registry_exists()
+    {
+        var pipeline = Load("""{ "metric": "auc", "maxDrop": 0.01, "baseline": "prod" }, { "metric": "auc", "min": 0.7 }""",
+            """, "registry": { "store": "shared/reg" }""");
+
+        var inputs = ModelTestRunner.InputFiles(pipeline);
+
+        Assert.Equal([Full("data/train.schema.json"), Full("data/train.csv"), Full("shared/reg/head.json")], inputs);
+        Assert.Equal("prod", PullRequestSummary.GateBaselineAlias(pipeline));
+    }
+
+    [Fact]
+    public void A_metrics_file_baseline_is_an_input_and_no_registry_alias_for_the_summary()
+    {
+        _dir.Write("baseline.json", """{ "metrics": { "auc": 0.8 } }""");
+        var pipeline = Load("""{ "metric": "auc", "maxDrop": 0.01, "baseline": "baseline.json" }""");
+
+        var inputs = ModelTestRunner.InputFiles(pipeline);
+
+        Assert.Equal([Full("data/train.schema.json"), Full("data/train.csv"), Full("baseline.json")], inputs);
+        Assert.Null(PullRequestSummary.GateBaselineAlias(pipeline));
+    }
+
+    [Fact]
+    public void Without_baselines_only_the_data_and_schemas_are_inputs()
+    {
+        var pipeline = Load("""{ "metric": "auc", "min": 0.7 }""");
+
+        Assert.Equal([Full("data/train.schema.json"), Full("data/train.csv")], ModelTestRunner.InputFiles(pipeline));
+        Assert.Null(PullRequestSummary.GateBaselineAlias(pipeline));
+    }
+
+    [Fact]
+    public void Two_aliases_leave_the_summary_without_a_default_serving_model_but_both_watch_the_registry()
+    {
+        var pipeline = Load("""{ "metric": "auc", "maxDrop": 0.01, "baseline": "prod" }, { "metric": "auc", "maxDrop": 0.05, "baseline": "staging" }""");
+
+        Assert.Null(PullRequestSummary.GateBaselineAlias(pipeline));
+        Assert.Contains(Full(".mlregistry/head.json"), ModelTestRunner.InputFiles(pipeline));
+    }
+}
