@@ -21,9 +21,12 @@ public sealed record ModelTestOptions
 }
 
 /// <summary>The outcome of one model test: the quick-trained model (when training got that far), its metrics, the gates
-/// and the one report of it all.</summary>
-public sealed class ModelTestOutcome
+/// and the one report of it all. Disposing it releases the model (an ONNX model holds a native session).</summary>
+public sealed class ModelTestOutcome : IDisposable
 {
+    /// <summary>Releases the quick-trained or loaded model.</summary>
+    public void Dispose() => Model?.Dispose();
+
     /// <summary>The pipeline file tested.</summary>
     public required PipelineFile Pipeline { get; init; }
     /// <summary>The quick-trained model, or null when training stopped (the diagnostics say why).</summary>
