@@ -24,12 +24,29 @@ public static class ProfileBuilder
 
     /// <summary>Profiles with the reading options of <paramref name="reading"/> (threads, chunk bytes, progress); its
     /// observers are replaced by the profile's.</summary>
-    public static MergeableProfile Build(DatasetRequest request, ProfileLimits? limits, ValidationOptions reading)
+    public static MergeableProfile Build(DatasetRequest request, ProfileLimits? limits, ValidationOptions reading) => Build(request, limits, reading, null);
+
+    /// <summary>
+    /// Profiles the current data to compare with <paramref name="reference"/> (<see cref="Drift.DriftAnalyzer"/>), with its
+    /// limits. A numeric column the reference holds as a sketch is counted as a sketch from the start: the comparison puts
+    /// both sides on the sketch's buckets then, which an exact count gives the same, so the drift found is the same as
+    /// with <see cref="Build(DatasetRequest, ProfileLimits?, int, Action{long, long}?)"/> and only cheaper. The profile is
+    /// for this comparison, not for saving (such a column may be a sketch where a profile of its own would be exact).
+    /// </summary>
+    public static MergeableProfile BuildForDrift(DatasetRequest current, MergeableProfile reference, int maxParallelism = 0, Action<long, long>? progress = null)
+    {
+        var sketches = reference.Columns.Where(c => c.Kind == ProfileColumnKind.Numeric && !c.Values!.IsExact).Select(c => (c.Name, c.Type)).ToHashSet();
+        return Build(current, reference.Limits,
+            new ValidationOptions { MaxParallelism = maxParallelism > 0 ? maxParallelism : Environment.ProcessorCount, Progress = progress }, sketches);
+    }
+
+    static MergeableProfile Build(DatasetRequest request, ProfileLimits? limits, ValidationOptions reading, HashSet<(string Name, ColumnType Type)>? sketches)
     {
         limits ??= new ProfileLimits();
         var typesOnly = TypesOnly(request.Schema);
         var columns = typesOnly.Columns.Select(c => new MergeableColumn(c.Name, c.Type, limits)).ToArray();
-        var sketched = new bool[columns.Length];
+        // Per column, whether it is counted as a sketch (a reading thread sets it when its values outgrow the exact limit).
+        var sketched = columns.Select(c => c.Kind == ProfileColumnKind.Numeric && sketches is not null && sketches.Contains((c.Name, c.Type))).ToArray();
         using var perThread = new ThreadLocal<ThreadValues>(() => new ThreadValues(columns, limits, sketched), trackAllValues: true);
         var options = new ValidationOptions
         {

@@ -413,7 +413,9 @@ public static class ProfileJson
     }
 
     /// <summary>Reads a profile file, with MLB2005 for one that cannot be read.</summary>
-    public static MergeableProfile ReadFile(string fullPath, string display)
+    public static MergeableProfile ReadFile(string fullPath, string display) => Read(ReadBytes(fullPath, display), display);
+
+    static byte[] ReadBytes(string fullPath, string display)
     {
         byte[] bytes;
         try { bytes = File.ReadAllBytes(fullPath); }
@@ -422,6 +424,6 @@ public static class ProfileJson
             throw new MlBuildException(new MlDiagnostic(e is FileNotFoundException or DirectoryNotFoundException ? DiagnosticCodes.DataFileNotFound : DriftCodes.ProfileUnreadable,
                 MlSeverity.Error, $"Cannot read profile '{display}': {e.Message}", display));
         }
-        return Read(bytes, display);
+        return bytes;
     }
 }
