@@ -28,10 +28,11 @@ public static class ProfileBuilder
 
     /// <summary>
     /// Profiles the current data to compare with <paramref name="reference"/> (<see cref="Drift.DriftAnalyzer"/>), with its
-    /// limits. A numeric column the reference holds as a sketch is counted as a sketch from the start: the comparison puts
-    /// both sides on the sketch's buckets then, which an exact count gives the same, so the drift found is the same as
-    /// with <see cref="Build(DatasetRequest, ProfileLimits?, int, Action{long, long}?)"/> and only cheaper. The profile is
-    /// for this comparison, not for saving (such a column may be a sketch where a profile of its own would be exact).
+    /// limits. A numeric column the reference holds as a sketch is counted as a sketch from the start, without a distinct
+    /// count: the comparison puts both sides on the sketch's buckets then, which an exact count gives the same, so the
+    /// drift found is the same as with <see cref="Build(DatasetRequest, ProfileLimits?, int, Action{long, long}?)"/> and
+    /// only cheaper. The profile is for this comparison, not for saving (such a column may be a sketch where a profile of
+    /// its own would be exact, and has no distinct count: writing it throws).
     /// </summary>
     public static MergeableProfile BuildForDrift(DatasetRequest current, MergeableProfile reference, int maxParallelism = 0, Action<long, long>? progress = null)
     {
@@ -47,7 +48,9 @@ public static class ProfileBuilder
         var columns = typesOnly.Columns.Select(c => new MergeableColumn(c.Name, c.Type, limits)).ToArray();
         // Per column, whether it is counted as a sketch (a reading thread sets it when its values outgrow the exact limit).
         var sketched = columns.Select(c => c.Kind == ProfileColumnKind.Numeric && sketches is not null && sketches.Contains((c.Name, c.Type))).ToArray();
-        using var perThread = new ThreadLocal<ThreadValues>(() => new ThreadValues(columns, limits, sketched), trackAllValues: true);
+        // Those sketched for the reference only compare on their buckets: they skip the distinct count.
+        var uncounted = (bool[])sketched.Clone();
+        using var perThread = new ThreadLocal<ThreadValues>(() => new ThreadValues(columns, limits, sketched, uncounted), trackAllValues: true);
         var options = new ValidationOptions
         {
             MaxParallelism = reading.MaxParallelism,
@@ -127,9 +130,18 @@ public static class ProfileBuilder
     /// <summary>One reading thread's distributions of every column, and its scratch space.</summary>
     /// <param name="sketched">Per column, whether some thread's values of it already outgrew the exact limit: then the
     /// whole column is a sketch, and every thread turns its own into one rather than keep counting exactly.</param>
-    sealed class ThreadValues(MergeableColumn[] columns, ProfileLimits limits, bool[] sketched)
+    /// <param name="uncounted">Per column, whether its sketch skips the distinct count (it is never saved).</param>
+    sealed class ThreadValues(MergeableColumn[] columns, ProfileLimits limits, bool[] sketched, bool[] uncounted)
     {
-        readonly NumericDistribution?[] _numbers = columns.Select(c => c.Kind == ProfileColumnKind.Numeric ? new NumericDistribution(limits.ExactValues, limits.SketchBits) : null).ToArray();
+        readonly NumericDistribution?[] _numbers = columns.Select((c, i) => c.Kind != ProfileColumnKind.Numeric ? null
+            : uncounted[i] ? Sketched(new NumericDistribution(limits.ExactValues, limits.SketchBits)) : new NumericDistribution(limits.ExactValues, limits.SketchBits)).ToArray();
+
+        static NumericDistribution Sketched(NumericDistribution d)
+        {
+            d.BecomeSketch(countDistinct: false);
+            return d;
+        }
+
         readonly Utf8ValueCounter?[] _texts = columns.Select(c => c.Kind == ProfileColumnKind.Categorical && c.Type != ColumnType.Boolean ? new Utf8ValueCounter(limits.Categories) : null).ToArray();
         double[] _finite = [];
 
