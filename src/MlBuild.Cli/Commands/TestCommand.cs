@@ -33,7 +33,7 @@ internal static class TestCommand
         {
             var pipelinePath = parse.GetValue(pipeline)!;
             var file = PipelineLoader.Load(Path.GetFullPath(pipelinePath, context.WorkingDirectory), pipelinePath);
-            var outcome = ModelTestRunner.Run(file, new ModelTestOptions
+            using var outcome = ModelTestRunner.Run(file, new ModelTestOptions
             {
                 ToolVersion = DataCommand.ToolVersion,
                 Parallelism = parse.GetValue(threads) ?? Environment.ProcessorCount,
@@ -77,7 +77,7 @@ internal static class TestCommand
             File.Delete(Path.Combine(output, ModelTestRunner.FileNames.Summary));
             var file = PipelineLoader.Load(Path.GetFullPath(request.Pipeline, request.ProjectDirectory), request.Pipeline);
             AtomicFile.WriteAllText(inputsFile, string.Concat(ModelTestRunner.InputFiles(file).Select(f => f + "\n")));
-            var outcome = ModelTestRunner.Run(file, new ModelTestOptions { ToolVersion = DataCommand.ToolVersion });
+            using var outcome = ModelTestRunner.Run(file, new ModelTestOptions { ToolVersion = DataCommand.ToolVersion });
             diagnostics.AddRange(outcome.Diagnostics);
             messages.AddRange(outcome.Lines());
             ModelTestRunner.WriteOutputs(outcome, output);

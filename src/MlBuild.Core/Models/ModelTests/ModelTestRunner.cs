@@ -21,9 +21,12 @@ public sealed record ModelTestOptions
 }
 
 /// <summary>The outcome of one model test: the quick-trained model (when training got that far), its metrics, the gates
-/// and the one report of it all.</summary>
-public sealed class ModelTestOutcome
+/// and the one report of it all. Disposing it releases the model (an ONNX model holds a native session).</summary>
+public sealed class ModelTestOutcome : IDisposable
 {
+    /// <summary>Releases the quick-trained or loaded model.</summary>
+    public void Dispose() => Model?.Dispose();
+
     /// <summary>The pipeline file tested.</summary>
     public required PipelineFile Pipeline { get; init; }
     /// <summary>The quick-trained model, or null when training stopped (the diagnostics say why).</summary>
@@ -52,8 +55,11 @@ public sealed class ModelTestOutcome
         if (Model is { } m)
         {
             var rows = (int n) => n.ToString("N0", CultureInfo.InvariantCulture);
-            yield return $"mlbuild: model '{m.Spec.Name}' ({m.Spec.Task.ToString().ToLowerInvariant()}, {m.Spec.Trainer.Name}, seed {m.Spec.Seed.ToString(CultureInfo.InvariantCulture)}) "
-                + $"quick-trained on {rows(m.TrainView.Rows.Count)} rows, tested on {rows(m.TestView.Rows.Count)} rows";
+            if (m.Spec.External is { Command: null } made) // a model file made elsewhere: evaluated, not trained
+                yield return $"mlbuild: model '{m.Spec.Name}' ({m.Spec.Task.ToString().ToLowerInvariant()}, {m.Spec.Trainer.Name} model {made.Path}) tested on {rows(m.TestView.Rows.Count)} rows";
+            else
+                yield return $"mlbuild: model '{m.Spec.Name}' ({m.Spec.Task.ToString().ToLowerInvariant()}, {m.Spec.Trainer.Name}, seed {m.Spec.Seed.ToString(CultureInfo.InvariantCulture)}) "
+                    + $"quick-trained on {rows(m.TrainView.Rows.Count)} rows, tested on {rows(m.TestView.Rows.Count)} rows";
         }
         if (Gates is { } run)
         {
@@ -89,7 +95,17 @@ public static class ModelTestRunner
         var spec = pipeline.Model ?? throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.ModelTestNoModel, MlSeverity.Error,
             $"'{pipeline.DisplayPath}' declares no model, so there is nothing to test. Add a \"model\" section (see docs/pipeline.md), or set MlBuildTestModel=false.",
             pipeline.DisplayPath));
-        var training = ModelTrainer.Train(pipeline, new TrainingOptions { Quick = true, ReadParallelism = options.Parallelism, Progress = options.Progress });
+        TrainingOutcome training;
+        try
+        {
+            training = ModelTrainer.Train(pipeline, new TrainingOptions { Quick = true, ReadParallelism = options.Parallelism, Progress = options.Progress });
+        }
+        catch (MlBuildException e)
+        {
+            // A model that could not be made or read (a bad model file, a failing training command): this run's result,
+            // so the reports say so instead of the last run's passing gates staying in TestResults/.
+            training = new TrainingOutcome(null, [e.Diagnostic], (int)Verdicts.ExitCode([e.Diagnostic]));
+        }
         var request = new EvaluationRequest
         {
             PredictionsPath = Path.Combine(pipeline.BaseDirectory, pipeline.DisplayPath),
@@ -161,8 +177,8 @@ public static class ModelTestRunner
 
     /// <summary>
     /// The files a model test read besides the pipeline file: every declared dataset's schema and data files (globs
-    /// expanded), the gates' baseline metrics files and the registry's head file when a gate compares with a registry
-    /// alias, full paths in a fixed order. The build keeps them as the inputs of its up-to-date check; a file that
+    /// expanded), a model file made elsewhere, the gates' baseline metrics files and the registry's head file when a
+    /// gate compares with a registry alias, full paths in a fixed order. The build keeps them as the inputs of its up-to-date check; a file that
     /// cannot be listed (a missing one) is left out, since the test already reported it.
     /// </summary>
     public static IReadOnlyList<string> InputFiles(PipelineFile pipeline)
@@ -181,6 +197,9 @@ public static class ModelTestRunner
                 // A dataset whose files cannot be listed: the run reported it; the pipeline file stays an input.
             }
         }
+        // A model file made elsewhere (model.path, model.onnx) is what is tested: a new file is a new model.
+        if (pipeline.Model?.External is { Command: null, Path: { } model })
+            files.Add(Path.GetFullPath(model, pipeline.BaseDirectory));
         // Baselines: a metrics file is read as it is; an alias is read from the registry, whose head file
         // (head.json, rewritten after every event: register, promote, rollback) changes when an alias moves, so that
         // `dotnet ml promote` makes the next `dotnet test` decide the gates again. Listed whether or not it exists yet:
@@ -255,6 +274,13 @@ public static class ModelTestRunner
             }
             written.Add(zip);
             written.Add(evidence);
+        }
+        else
+        {
+            // Not trained this time: the last run's model and evidence are not this run's.
+            var spec = outcome.Pipeline.Model;
+            if (spec is not null && File.Exists(Path.Combine(folder, spec.Name + ".zip"))) File.Delete(Path.Combine(folder, spec.Name + ".zip"));
+            if (spec is not null && Directory.Exists(Path.Combine(folder, spec.Name + ".evidence"))) Directory.Delete(Path.Combine(folder, spec.Name + ".evidence"), recursive: true);
         }
         foreach (var (name, bytes) in new[]
         {
