@@ -37,7 +37,7 @@ public static class PeerBenchProfile
             var phases = Stopwatch.StartNew();
             var reference = ProfileJson.ReadFile(Path.GetFullPath(referencePath), referencePath);
             double read = phases.Elapsed.TotalSeconds;
-            var current = ProfileBuilder.Build(request, reference.Limits, threads);
+            var current = ProfileBuilder.BuildForDrift(request, reference, threads);
             double built = phases.Elapsed.TotalSeconds;
             var result = DriftAnalyzer.Analyze(reference, current, new DriftRule(), referencePath, currentPath);
             return new JsonObject

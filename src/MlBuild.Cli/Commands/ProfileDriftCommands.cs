@@ -158,7 +158,7 @@ internal static class ProfileDriftCommands
             var currentProfile = currentFiles is [var one] && one.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
                 ? ProfileJson.ReadFile(Path.GetFullPath(one, context.WorkingDirectory), one)
                 : ProgressDisplay.Run(context, $"profiling {currentName}", progress =>
-                    ProfileBuilder.Build(new Core.Data.Validation.DatasetRequest(currentName, currentFiles, currentSchema, context.WorkingDirectory), referenceProfile.Limits, parallelism, progress));
+                    ProfileBuilder.BuildForDrift(new Core.Data.Validation.DatasetRequest(currentName, currentFiles, currentSchema, context.WorkingDirectory), referenceProfile, parallelism, progress));
             var result = DriftAnalyzer.Analyze(referenceProfile, currentProfile, rule, referenceText, currentDisplay);
             foreach (var d in result.Diagnostics(currentDisplay))
                 (d.Severity == MlSeverity.Error ? context.Error : context.Out).WriteLine(d.ToCanonicalString());

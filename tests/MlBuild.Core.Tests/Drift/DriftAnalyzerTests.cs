@@ -131,4 +131,31 @@ public sealed class DriftAnalyzerTests : IDisposable
         var b = MlBuild.Core.Reports.ReportWriters.Json(DriftReport.Document(Compare(ProfileJson.Read(ProfileJson.Write(reference), "r"), current), "ref", "cur", "1.0.0"));
         Assert.Equal(a, b);
     }
+
+    [Theory]
+    [InlineData(3_000)]
+    [InlineData(20_000)]
+    public void Profiling_for_a_reference_with_sketches_finds_the_same_drift_bytes(int currentRows)
+    {
+        // Past 5,000 distinct values the reference keeps x, z and id as sketches; 3,000 current rows a profile of their
+        // own keeps exactly. Counted as sketches from the start for this reference, the report must not change.
+        var limits = new ProfileLimits { ExactValues = 5_000 };
+        var reference = ProfileJson.Read(ProfileJson.Write(Profile("ref.csv", GeneratedData.Rows(20_000, 1, nullRate: 0.05), limits)), "ref.json");
+        Assert.False(reference.Columns.Single(c => c.Name == "x").Values!.IsExact);
+        _dir.Write("cur.csv", GeneratedData.Csv(GeneratedData.Rows(currentRows, 2, shift: 0.05, catShift: 0.05, nullRate: 0.05)));
+        var request = new DatasetRequest("cur.csv", ["cur.csv"], GeneratedData.Schema, _dir.Path);
+        var own = ProfileBuilder.Build(request, limits, 1);
+        Assert.Equal(currentRows < limits.ExactValues, own.Columns.Single(c => c.Name == "x").Values!.IsExact);
+        byte[] Report(MergeableProfile current) =>
+            MlBuild.Core.Reports.ReportWriters.Json(DriftReport.Document(Compare(reference, current, new DriftRule()), "ref", "cur", "1.0.0"));
+        var expected = Report(own);
+        foreach (int threads in new[] { 1, 2, 4 })
+        {
+            var forDrift = ProfileBuilder.BuildForDrift(request, reference, threads);
+            var x = forDrift.Columns.Single(c => c.Name == "x").Values!;
+            Assert.False(x.IsExact);
+            Assert.Throws<InvalidOperationException>(() => x.DistinctCount()); // compared on buckets only, never saved
+            Assert.Equal(expected, Report(forDrift));
+        }
+    }
 }

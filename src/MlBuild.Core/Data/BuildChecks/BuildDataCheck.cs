@@ -125,7 +125,7 @@ public static class BuildDataCheck
             outcome.Diagnostics.Add(unknown);
             return;
         }
-        var current = ProfileBuilder.Build(dataset, reference.Limits);
+        var current = ProfileBuilder.BuildForDrift(dataset, reference);
         var currentDisplay = string.Join(" ", dataset.Files);
         var result = DriftAnalyzer.Analyze(reference, current, rule.Rule, referenceDisplay, currentDisplay);
 

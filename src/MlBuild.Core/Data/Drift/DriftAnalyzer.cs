@@ -206,11 +206,20 @@ public static class DriftAnalyzer
                 throw new MlBuildException(new MlDiagnostic(DriftCodes.InvalidRule, MlSeverity.Error,
                     $"The drift rule names column '{n}', which the reference does not have (it has {string.Join(", ", names.Order(StringComparer.Ordinal))}).", referenceDisplay));
 
+        // The numeric columns' statistics, the costly part, each column on its own (in parallel); used in order below.
+        var numeric = new NumericComparison?[reference.Columns.Count];
+        Parallel.For(0, numeric.Length, i =>
+        {
+            var r = reference.Columns[i];
+            if (r.Kind == ProfileColumnKind.Numeric && !rule.Ignore.Contains(r.Name) && currentByName.TryGetValue(r.Name, out var c) && c.Type == r.Type)
+                numeric[i] = CompareValues(r, c);
+        });
         var result = new DriftResult { Rule = rule, ReferenceRows = reference.Rows, CurrentRows = current.Rows };
         // Tests whose p-values are corrected together, each with the criteria it backs (column, criterion index).
         var tests = new List<Test>();
-        foreach (var r in reference.Columns)
+        for (int index = 0; index < reference.Columns.Count; index++)
         {
+            var r = reference.Columns[index];
             var column = new ColumnDriftResult
             {
                 Name = r.Name, Type = ProfileJson.TypeName(r.Type), Kind = r.Kind == ProfileColumnKind.Numeric ? "numeric" : "categorical",
@@ -236,7 +245,7 @@ public static class DriftAnalyzer
             }
 
             // The values first (their effects lead ties), then what every column has: nulls and type.
-            if (r.Kind == ProfileColumnKind.Numeric) CompareNumbers(column, r, c, rule, tests);
+            if (r.Kind == ProfileColumnKind.Numeric) CompareNumbers(column, r, c, numeric[index], rule, tests);
             else CompareCategories(column, r, c, rule, tests);
             var nullChange = ColumnDrift.NullRateChange(r.Nulls, reference.Rows, c.Nulls, current.Rows);
             column.Statistics.Add(nullChange);
@@ -307,22 +316,42 @@ public static class DriftAnalyzer
         test.Criteria.Add((column, column.Criteria.Count - 1));
     }
 
-    static void CompareNumbers(ColumnDriftResult column, MergeableColumn r, MergeableColumn c, DriftRule rule, List<Test> tests)
+    /// <summary>A numeric column's distribution statistics and picture (null fields when a side has no finite value).</summary>
+    sealed record NumericComparison(DriftStatistic Ks, DriftStatistic Psi, DriftStatistic Wasserstein, DriftReportDistribution Distribution);
+
+    static void CompareNumbers(ColumnDriftResult column, MergeableColumn r, MergeableColumn c, NumericComparison? compared, DriftRule rule, List<Test> tests)
     {
-        if (r.Values!.Count == 0 || c.Values!.Count == 0)
+        if (compared is null)
         {
             column.Status = ColumnDriftStatus.NotCompared;
-            column.Note = r.Values.Count == 0 ? "the reference has no finite value" : "the current data has no finite value";
+            column.Note = r.Values!.Count == 0 ? "the reference has no finite value" : "the current data has no finite value";
             return;
         }
-        DriftStatistic ks, psi, wasserstein;
+        var (ks, psi, wasserstein, distribution) = compared;
+        column.Distribution = distribution;
         double meanShift = (c.Mean - r.Mean) / Math.Max(Math.Sqrt(r.M2 / r.MomentCount), Statistics.Wasserstein.MinimumScale);
+        column.Statistics.Add(ks);
+        column.Statistics.Add(psi);
+        column.Statistics.Add(wasserstein);
+        var test = NewTest(tests, ks.PValue);
+        AddTested(column, test, "wasserstein", wasserstein.Value, rule.ColumnThresholds.GetValueOrDefault(column.Name, rule.Wasserstein));
+        AddTested(column, test, "psi", psi.Value, rule.Psi);
+        column.Direction = $"current {(meanShift >= 0 ? "higher" : "lower")} by {Math.Abs(meanShift).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} reference SD (mean)";
+    }
+
+    /// <summary>KS, PSI and Wasserstein of a numeric column and the two histograms; null when a side has no finite value.
+    /// Reads only the two columns, so columns are compared in parallel.</summary>
+    static NumericComparison? CompareValues(MergeableColumn r, MergeableColumn c)
+    {
+        if (r.Values!.Count == 0 || c.Values!.Count == 0) return null;
+        DriftStatistic ks, psi, wasserstein;
+        DriftReportDistribution distribution;
         if (r.Values.IsExact && c.Values.IsExact)
         {
             var rs = Sample(r.Values);
             var cs = Sample(c.Values);
             ks = KolmogorovSmirnov.Test(rs, cs);
-            column.Distribution = DriftReportDistribution.Numeric(rs, cs);
+            distribution = DriftReportDistribution.Numeric(rs, cs);
             psi = PopulationStabilityIndex.Compute(rs, cs);
             wasserstein = Statistics.Wasserstein.Normalized(rs, cs);
         }
@@ -335,19 +364,13 @@ public static class DriftAnalyzer
             ks = KolmogorovSmirnov.TestFromBins(rb, cb);
             var rs = Midpoints(rb);
             var cs = Midpoints(cb);
-            column.Distribution = DriftReportDistribution.Numeric(rs, cs);
+            distribution = DriftReportDistribution.Numeric(rs, cs);
             double width = Math.ScaleB(1.0, -r.Values.SketchBits) * Math.Max(Math.Max(Math.Abs(r.Min), Math.Abs(r.Max)), Math.Max(Math.Abs(c.Min), Math.Abs(c.Max)));
             psi = PopulationStabilityIndex.Compute(rs, cs) with { IsExact = false };
             var w = Statistics.Wasserstein.Normalized(rs, cs);
             wasserstein = w with { IsExact = false, ErrorBound = width / Math.Max(Statistics.Wasserstein.PopulationStandardDeviation(rs), Statistics.Wasserstein.MinimumScale) };
         }
-        column.Statistics.Add(ks);
-        column.Statistics.Add(psi);
-        column.Statistics.Add(wasserstein);
-        var test = NewTest(tests, ks.PValue);
-        AddTested(column, test, "wasserstein", wasserstein.Value, rule.ColumnThresholds.GetValueOrDefault(column.Name, rule.Wasserstein));
-        AddTested(column, test, "psi", psi.Value, rule.Psi);
-        column.Direction = $"current {(meanShift >= 0 ? "higher" : "lower")} by {Math.Abs(meanShift).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} reference SD (mean)";
+        return new NumericComparison(ks, psi, wasserstein, distribution);
     }
 
     static SortedSample Sample(NumericDistribution d)

@@ -42,8 +42,11 @@ public sealed class NumericDistribution
     public int SketchBits { get; }
     /// <summary>The sketch, once the column outgrew <see cref="ExactLimit"/>; null while exact.</summary>
     public LogHistogram? Sketch { get; private set; }
-    /// <summary>The distinct-count sketch, with <see cref="Sketch"/>.</summary>
+    /// <summary>The distinct-count sketch, with <see cref="Sketch"/> (not fed when <see cref="DistinctCounted"/> is false).</summary>
     public HyperLogLog? Distinct { get; private set; }
+    /// <summary>False for a sketch told not to count distinct values (<see cref="BecomeSketch"/>): it only compares, it is
+    /// not saved; <see cref="DistinctCount"/> then throws.</summary>
+    public bool DistinctCounted { get; private set; } = true;
     /// <summary>Values counted.</summary>
     public long Count { get; private set; }
     /// <summary>Whether every value is still held exactly.</summary>
@@ -67,7 +70,7 @@ public sealed class NumericDistribution
         Count += values.Length;
         if (Sketch is not null)
         {
-            Sketch.AddAll(values, Distinct!.Registers);
+            Sketch.AddAll(values, DistinctCounted ? Distinct!.Registers : null);
             return;
         }
         if (!_decimalsTried) { _decimalsTried = true; _decimals = DecimalCounts.For(values); }
@@ -93,7 +96,7 @@ public sealed class NumericDistribution
             Flush();
             if (Sketch is not null)
             {
-                Sketch.AddAll(values[done..], Distinct!.Registers);
+                Sketch.AddAll(values[done..], DistinctCounted ? Distinct!.Registers : null);
                 return;
             }
         }
@@ -101,9 +104,12 @@ public sealed class NumericDistribution
 
     /// <summary>Turns the distribution into its sketch now (the values stay counted): for a column another part of the
     /// same data already found to have more than <see cref="ExactLimit"/> distinct values, so the whole will be a sketch.</summary>
-    public void BecomeSketch()
+    /// <param name="countDistinct">False to stop counting distinct values (cheaper), for a distribution that is only
+    /// compared on its buckets, never saved or asked its distinct count.</param>
+    public void BecomeSketch(bool countDistinct = true)
     {
         if (Sketch is null) ToSketch();
+        if (!countDistinct) DistinctCounted = false;
     }
 
     /// <summary>Counts <paramref name="count"/> copies of a finite value.</summary>
@@ -119,7 +125,7 @@ public sealed class NumericDistribution
     void AddToSketch(ulong key, long count)
     {
         Sketch!.AddKey((long)(key >> (52 - SketchBits)), count);
-        Distinct!.Add(HyperLogLog.HashNumber(FromKey(key)));
+        if (DistinctCounted) Distinct!.Add(HyperLogLog.HashNumber(FromKey(key)));
     }
 
     /// <summary>The exact sorted distinct values and their counts (only while <see cref="IsExact"/>).</summary>
@@ -134,7 +140,7 @@ public sealed class NumericDistribution
     /// <summary>The number of distinct values: exact, or the HyperLogLog estimate.</summary>
     public long DistinctCount()
     {
-        if (!IsExact) return Distinct!.Estimate();
+        if (!IsExact) return DistinctCounted ? Distinct!.Estimate() : throw new InvalidOperationException("the sketch does not count distinct values");
         return _distinct;
     }
 
@@ -154,7 +160,8 @@ public sealed class NumericDistribution
         }
         if (IsExact) ToSketch();
         Sketch!.Merge(other.Sketch!);
-        Distinct!.Merge(other.Distinct!);
+        if (!other.DistinctCounted) DistinctCounted = false;
+        if (DistinctCounted) Distinct!.Merge(other.Distinct!);
         Count += other.Count;
     }
 
@@ -575,11 +582,12 @@ public sealed class LogHistogram
 
     /// <summary>
     /// Counts every value of <paramref name="values"/> (finite) once, and adds each one's hash
-    /// (<see cref="HyperLogLog.HashNumber(double)"/>) to the HyperLogLog <paramref name="registers"/>: both keys are
-    /// computed four values at a time in vector registers, only the counting stays scalar.
+    /// (<see cref="HyperLogLog.HashNumber(double)"/>) to the HyperLogLog <paramref name="registers"/> unless null: both
+    /// keys are computed four values at a time in vector registers, only the counting stays scalar.
     /// </summary>
-    public void AddAll(ReadOnlySpan<double> values, byte[] registers)
+    public void AddAll(ReadOnlySpan<double> values, byte[]? registers)
     {
+        if (registers is null) { AddAllBuckets(values); return; }
         if (registers.Length != HyperLogLog.RegisterCount) throw new ArgumentException("not a sketch's registers", nameof(registers));
         int i = 0;
         int shift = Shift;
@@ -614,6 +622,30 @@ public sealed class LogHistogram
             Slot(KeyOf(values[i]))++;
             HyperLogLog.AddTo(registers, HyperLogLog.HashNumber(values[i]));
         }
+        Count += values.Length;
+    }
+
+    /// <summary>Counts every value of <paramref name="values"/> (finite) once, bucket keys four at a time.</summary>
+    void AddAllBuckets(ReadOnlySpan<double> values)
+    {
+        int i = 0;
+        int shift = Shift;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Span<ulong> keys = stackalloc ulong[4];
+            ref ulong key0 = ref MemoryMarshal.GetReference(keys);
+            ref double v0 = ref MemoryMarshal.GetReference(values);
+            var signBit = Vector256.Create(0x8000_0000_0000_0000UL);
+            for (; i <= values.Length - 4; i += 4)
+            {
+                var x = Vector256.LoadUnsafe(ref v0, (nuint)i);
+                var bits = Vector256.AndNot(x.AsUInt64(), Vector256.Equals(x, Vector256<double>.Zero).AsUInt64()); // -0 as 0
+                var ordered = bits ^ (Vector256.LessThan(bits.AsInt64(), Vector256<long>.Zero).AsUInt64() | signBit);
+                Vector256.StoreUnsafe(ordered >>> shift, ref key0);
+                for (int k = 0; k < 4; k++) Slot((long)Unsafe.Add(ref key0, k))++;
+            }
+        }
+        for (; i < values.Length; i++) Slot(KeyOf(values[i]))++;
         Count += values.Length;
     }
 

@@ -24,13 +24,33 @@ public static class ProfileBuilder
 
     /// <summary>Profiles with the reading options of <paramref name="reading"/> (threads, chunk bytes, progress); its
     /// observers are replaced by the profile's.</summary>
-    public static MergeableProfile Build(DatasetRequest request, ProfileLimits? limits, ValidationOptions reading)
+    public static MergeableProfile Build(DatasetRequest request, ProfileLimits? limits, ValidationOptions reading) => Build(request, limits, reading, null);
+
+    /// <summary>
+    /// Profiles the current data to compare with <paramref name="reference"/> (<see cref="Drift.DriftAnalyzer"/>), with its
+    /// limits. A numeric column the reference holds as a sketch is counted as a sketch from the start, without a distinct
+    /// count: the comparison puts both sides on the sketch's buckets then, which an exact count gives the same, so the
+    /// drift found is the same as with <see cref="Build(DatasetRequest, ProfileLimits?, int, Action{long, long}?)"/> and
+    /// only cheaper. The profile is for this comparison, not for saving (such a column may be a sketch where a profile of
+    /// its own would be exact, and has no distinct count: writing it throws).
+    /// </summary>
+    public static MergeableProfile BuildForDrift(DatasetRequest current, MergeableProfile reference, int maxParallelism = 0, Action<long, long>? progress = null)
+    {
+        var sketches = reference.Columns.Where(c => c.Kind == ProfileColumnKind.Numeric && !c.Values!.IsExact).Select(c => (c.Name, c.Type)).ToHashSet();
+        return Build(current, reference.Limits,
+            new ValidationOptions { MaxParallelism = maxParallelism > 0 ? maxParallelism : Environment.ProcessorCount, Progress = progress }, sketches);
+    }
+
+    static MergeableProfile Build(DatasetRequest request, ProfileLimits? limits, ValidationOptions reading, HashSet<(string Name, ColumnType Type)>? sketches)
     {
         limits ??= new ProfileLimits();
         var typesOnly = TypesOnly(request.Schema);
         var columns = typesOnly.Columns.Select(c => new MergeableColumn(c.Name, c.Type, limits)).ToArray();
-        var sketched = new bool[columns.Length];
-        using var perThread = new ThreadLocal<ThreadValues>(() => new ThreadValues(columns, limits, sketched), trackAllValues: true);
+        // Per column, whether it is counted as a sketch (a reading thread sets it when its values outgrow the exact limit).
+        var sketched = columns.Select(c => c.Kind == ProfileColumnKind.Numeric && sketches is not null && sketches.Contains((c.Name, c.Type))).ToArray();
+        // Those sketched for the reference only compare on their buckets: they skip the distinct count.
+        var uncounted = (bool[])sketched.Clone();
+        using var perThread = new ThreadLocal<ThreadValues>(() => new ThreadValues(columns, limits, sketched, uncounted), trackAllValues: true);
         var options = new ValidationOptions
         {
             MaxParallelism = reading.MaxParallelism,
@@ -110,9 +130,18 @@ public static class ProfileBuilder
     /// <summary>One reading thread's distributions of every column, and its scratch space.</summary>
     /// <param name="sketched">Per column, whether some thread's values of it already outgrew the exact limit: then the
     /// whole column is a sketch, and every thread turns its own into one rather than keep counting exactly.</param>
-    sealed class ThreadValues(MergeableColumn[] columns, ProfileLimits limits, bool[] sketched)
+    /// <param name="uncounted">Per column, whether its sketch skips the distinct count (it is never saved).</param>
+    sealed class ThreadValues(MergeableColumn[] columns, ProfileLimits limits, bool[] sketched, bool[] uncounted)
     {
-        readonly NumericDistribution?[] _numbers = columns.Select(c => c.Kind == ProfileColumnKind.Numeric ? new NumericDistribution(limits.ExactValues, limits.SketchBits) : null).ToArray();
+        readonly NumericDistribution?[] _numbers = columns.Select((c, i) => c.Kind != ProfileColumnKind.Numeric ? null
+            : uncounted[i] ? Sketched(new NumericDistribution(limits.ExactValues, limits.SketchBits)) : new NumericDistribution(limits.ExactValues, limits.SketchBits)).ToArray();
+
+        static NumericDistribution Sketched(NumericDistribution d)
+        {
+            d.BecomeSketch(countDistinct: false);
+            return d;
+        }
+
         readonly Utf8ValueCounter?[] _texts = columns.Select(c => c.Kind == ProfileColumnKind.Categorical && c.Type != ColumnType.Boolean ? new Utf8ValueCounter(limits.Categories) : null).ToArray();
         double[] _finite = [];
 
@@ -141,6 +170,7 @@ public static class ProfileBuilder
             if (floats && states.IndexOfAnyExcept(CellState.Value) < 0 && ObserveDenseFloats(s, values, v.Doubles.AsSpan(0, rows), column)) return;
             if (_finite.Length < rows) _finite = new double[Math.Max(rows, 4096)];
             var finite = _finite;
+            if (!floats && rows > 0 && states.IndexOfAnyExcept(CellState.Value) < 0) { ObserveDenseIntegers(s, values, v.Longs.AsSpan(0, rows), finite, column); return; }
             int n = 0;
             double sum = 0, min = double.PositiveInfinity, max = double.NegativeInfinity;
             long minInteger = long.MaxValue, maxInteger = long.MinValue;
@@ -180,6 +210,28 @@ public static class ProfileBuilder
             s.Min = min; s.Max = max; s.MinInteger = minInteger; s.MaxInteger = maxInteger;
             if (n == 0) return;
             AddValues(s, values, finite.AsSpan(0, n), sum, column);
+        }
+
+        /// <summary>An integer, date or datetime column's batch with a value in every row (the usual one): no state checks.
+        /// The same figures as the general loop (the conversion to double keeps order, so the extremes convert).</summary>
+        void ObserveDenseIntegers(BatchSummary s, NumericDistribution values, ReadOnlySpan<long> longs, double[] finite, int column)
+        {
+            double sum = 0;
+            long minInteger = long.MaxValue, maxInteger = long.MinValue;
+            var kept = finite.AsSpan(0, longs.Length);
+            for (int r = 0; r < longs.Length; r++)
+            {
+                long l = longs[r];
+                if (l < minInteger) minInteger = l;
+                if (l > maxInteger) maxInteger = l;
+                double x = l;
+                kept[r] = x;
+                sum += x;
+            }
+            s.Count = longs.Length;
+            s.MinInteger = minInteger; s.MaxInteger = maxInteger;
+            s.Min = minInteger; s.Max = maxInteger;
+            AddValues(s, values, kept, sum, column);
         }
 
         /// <summary>A float column's batch with a finite value in every row (the usual one): no copy, no state checks.

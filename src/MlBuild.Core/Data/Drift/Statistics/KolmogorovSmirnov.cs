@@ -108,10 +108,7 @@ public static class KolmogorovSmirnov
         if (n1 == 0 || n2 == 0) throw new ArgumentException("A Kolmogorov-Smirnov test needs values in both samples.");
         // Each ECDF bound is a step function that moves only at bin edges, so the extremes of their differences are at an
         // edge or just below one: evaluate at every edge x and at x-.
-        var edges = new List<double>(2 * (reference.Count + current.Count));
-        foreach (var bin in reference) { edges.Add(bin.Low); edges.Add(bin.High); }
-        foreach (var bin in current) { edges.Add(bin.Low); edges.Add(bin.High); }
-        edges.Sort();
+        var edges = SortedEdges(reference, current);
         double lowD = 0, highD = 0;
         foreach (var x in edges)
         {
@@ -127,6 +124,38 @@ public static class KolmogorovSmirnov
             }
         }
         return (lowD, highD, n1, n2);
+    }
+
+    /// <summary>Every bin's low and high end, ascending: merged from the four ascending lists sorted bins give (a sketch's
+    /// always), else sorted.</summary>
+    static double[] SortedEdges(IReadOnlyList<ValueBin> reference, IReadOnlyList<ValueBin> current)
+    {
+        var lists = new[] { reference.Select(b => b.Low).ToArray(), reference.Select(b => b.High).ToArray(),
+                            current.Select(b => b.Low).ToArray(), current.Select(b => b.High).ToArray() };
+        if (!lists.All(Ascending))
+        {
+            var all = lists.SelectMany(x => x).ToArray();
+            Array.Sort(all);
+            return all;
+        }
+        return Merge(Merge(lists[0], lists[1]), Merge(lists[2], lists[3]));
+
+        static bool Ascending(double[] xs)
+        {
+            for (int i = 1; i < xs.Length; i++)
+                if (!(xs[i - 1] <= xs[i])) return false;
+            return xs.Length == 0 || !double.IsNaN(xs[0]);
+        }
+
+        static double[] Merge(double[] a, double[] b)
+        {
+            var merged = new double[a.Length + b.Length];
+            int i = 0, j = 0, k = 0;
+            while (i < a.Length && j < b.Length) merged[k++] = b[j] < a[i] ? b[j++] : a[i++];
+            while (i < a.Length) merged[k++] = a[i++];
+            while (j < b.Length) merged[k++] = b[j++];
+            return merged;
+        }
     }
 
     /// <summary>Bounds on a sample's ECDF from its bins: prefix sums over bins ordered by both ends.</summary>
