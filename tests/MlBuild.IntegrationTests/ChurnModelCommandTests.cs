@@ -18,7 +18,7 @@ public sealed class ChurnModelCommandTests(PackagesFixture packages, ITestOutput
         // Beside the app's project, not inside it (its sources would compile into the app).
         WriteTrainerProject(Path.Combine(ws.Root, "Trainer"));
         EditPipeline(ws, "    \"trainer\": \"lbfgs\",\n", """
-                "command": { "run": ["dotnet", "run", "--project", "../Trainer", "--", "{trainData}", "{modelOutput}"], "timeoutSeconds": 600 },
+                "command": { "run": ["dotnet", "run", "--project", "../Trainer", "--", "{trainData}", "{modelOutput}"], "timeoutSeconds": 600, "inputs": ["../Trainer/*.cs"] },
 
             """);
         var (line, column) = At(ws, "\"command\"", "{");
@@ -36,6 +36,16 @@ public sealed class ChurnModelCommandTests(PackagesFixture packages, ITestOutput
         Assert.Equal([("auc >= 0.7", null), ("accuracy >= 0.7", null), ("log-loss <= 0.6", null), ("model size <= 5 MB", null)], JUnitCases(ws));
         // The model the project wrote, quick-trained on MlBuild's sample, is what was evaluated.
         Assert.True(File.Exists(ws.PathOf("obj/Debug/net10.0/mlbuild/test/churn.zip")));
+
+        // Nothing changed: replayed. The training code (model.command.inputs) changed: trained again.
+        var again = ws.Dotnet_("test");
+        Assert.Equal(0, again.ExitCode);
+        Assert.Contains("nothing changed since the last model test", again.Output, StringComparison.Ordinal);
+        File.AppendAllText(Path.Combine(ws.Root, "Trainer", "Program.cs"), "\n// a change to the training code\n");
+        var retrained = ws.Dotnet_("test");
+        Assert.Equal(0, retrained.ExitCode);
+        Assert.DoesNotContain("nothing changed since the last model test", retrained.Output, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^\s*mlbuild: model 'churn' \(binary, command, seed 42\) quick-trained on 2,000 rows", retrained.Output);
 
         // The sample no longer has a column the project needs: it exits with 3; one coded line at `command`.
         EditPipeline(ws, "\"allBut\": [\"signup_date\", \"last_active_date\"]", "\"allBut\": [\"signup_date\", \"last_active_date\", \"contract\"]");
