@@ -170,10 +170,13 @@ public sealed class ExternalModelTests : IDisposable
             { "artifact": "size", "maxMB": 5 },
             { "artifact": "roundtrip" },
             { "latency": "p95", "maxMs": 1000 },
+            { "artifact": "golden", "file": "golden.csv" },
             { "artifact": "reproducibility", "require": "identical" }
           ]
         }
         """);
+        using (var recorded = TrainOk()) // the golden rows as `dotnet ml golden record` records them
+            File.WriteAllBytes(Path.Combine(_dir.Path, "golden.csv"), GoldenFile.Record(recorded, 20, 11));
         var output = Path.Combine(_dir.Path, "out");
 
         var outcome = ModelPublisher.Run(new PublishRequest { ProjectDirectory = _dir.Path, Pipeline = "mlbuild.json", OutputDirectory = output });
@@ -190,6 +193,7 @@ public sealed class ExternalModelTests : IDisposable
             Assert.Equal(0, verdicts["round-trip"].GetProperty("value").GetDouble()); // loaded back, it scores exactly as before
             Assert.Equal("PASS", verdicts["latency"].GetProperty("verdict").GetString());
             Assert.Equal("PASS", verdicts["size"].GetProperty("verdict").GetString());
+            Assert.Equal("PASS", verdicts["golden"].GetProperty("verdict").GetString()); // the published file scores the golden rows as recorded
             Assert.Equal(given.Length / 1e6, verdicts["size"].GetProperty("value").GetDouble(), 9);
             Assert.Equal("SKIPPED", verdicts["reproducibility"].GetProperty("verdict").GetString());
         }
