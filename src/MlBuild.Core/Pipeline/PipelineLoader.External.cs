@@ -14,7 +14,7 @@ public static partial class PipelineLoader
     static string[] ExternalModelKeys => ["path", "onnx", "command"];
 
     static readonly string[] OnnxKeys = ["path", "inputs", "output", "outputIndex", "threshold", "classes"];
-    static readonly string[] CommandKeys = ["run", "timeoutSeconds", "workingDirectory"];
+    static readonly string[] CommandKeys = ["run", "timeoutSeconds", "workingDirectory", "inputs"];
     static readonly string[] TrainerOnlyKeys = ["trainer", "hyperparameters", "featurization"];
 
     /// <summary>The external model the section names, or null when MlBuild trains it (MLB9210 for settings that contradict each other).</summary>
@@ -69,6 +69,7 @@ public static partial class PipelineLoader
             PositionedJson run = commandNode;
             int timeout = TrainingCommandSpec.DefaultTimeoutSeconds;
             string? workingDirectory = null;
+            IReadOnlyList<string> inputs = [];
             if (commandNode.Kind == PositionedJsonKind.Object)
             {
                 ctx.CheckKeys(commandNode, CommandKeys, "model.command");
@@ -79,6 +80,7 @@ public static partial class PipelineLoader
                     if (timeout < 1) throw ctx.At(DiagnosticCodes.PipelineInvalidValue, t, $"model.command.timeoutSeconds must be at least 1, not {timeout}.");
                 }
                 if (commandNode["workingDirectory"] is { } wd) workingDirectory = ctx.String(wd, "model.command.workingDirectory");
+                if (commandNode["inputs"] is { } ins) inputs = ctx.StringList(ins, "model.command.inputs");
             }
             else if (commandNode.Kind != PositionedJsonKind.Array)
                 throw ctx.At(DiagnosticCodes.PipelineInvalidValue, commandNode,
@@ -86,7 +88,7 @@ public static partial class PipelineLoader
             var args = ctx.StringList(run, "model.command.run");
             if (args.Count == 0 || args[0].Length == 0)
                 throw ctx.At(DiagnosticCodes.PipelineInvalidValue, run, "model.command names no program; its first item is the program to run.");
-            command = new TrainingCommandSpec { Run = args, TimeoutSeconds = timeout, WorkingDirectory = workingDirectory, Position = ctx.Pos(commandNode) };
+            command = new TrainingCommandSpec { Run = args, TimeoutSeconds = timeout, WorkingDirectory = workingDirectory, Inputs = inputs, Position = ctx.Pos(commandNode) };
         }
         else if (path is null)
             throw ctx.At(DiagnosticCodes.ExternalModelConflict, onnxNode!, "model.onnx gives the mapping of an ONNX model but no file; set its \"path\" (or model.path).");

@@ -72,4 +72,26 @@ public sealed class ModelTestInputsTests : IDisposable
         Assert.Null(PullRequestSummary.GateBaselineAlias(pipeline));
         Assert.Contains(Full(".mlregistry/head.json"), ModelTestRunner.InputFiles(pipeline));
     }
+    [Fact]
+    public void A_training_commands_listed_code_is_an_input_and_a_pattern_that_matches_nothing_adds_nothing()
+    {
+        _dir.Write("data/train.csv", "id,x,y\n1,0.5,true\n");
+        _dir.Write("data/train.schema.json", "{}");
+        _dir.Write("Trainer/Program.cs", "// trains");
+        _dir.Write("Trainer/Features.cs", "// featurises");
+        _dir.Write("Trainer/Trainer.csproj", "<Project />");
+        var path = _dir.Write("app/mlbuild.json", """
+            {
+              "datasets": { "train": { "path": "../data/train.csv", "schema": "../data/train.schema.json" } },
+              "model": { "name": "churn", "task": "binary", "label": "y", "seed": 1, "split": { "test": 0.5, "key": "id" },
+                         "command": { "run": ["dotnet", "run", "--project", "../Trainer", "--", "{trainData}", "{modelOutput}"],
+                                      "inputs": ["../Trainer/*.cs", "../Trainer/Trainer.csproj", "../Trainer/*.fs"] } },
+              "gates": [ { "metric": "auc", "min": 0.7 } ]
+            }
+            """);
+        var pipeline = PipelineLoader.Load(path, "mlbuild.json");
+
+        Assert.Equal([Full("data/train.schema.json"), Full("data/train.csv"), Full("Trainer/Features.cs"), Full("Trainer/Program.cs"), Full("Trainer/Trainer.csproj")],
+            ModelTestRunner.InputFiles(pipeline));
+    }
 }

@@ -49,6 +49,9 @@ public sealed record TrainingCommandSpec
     public const int DefaultTimeoutSeconds = 600;
     /// <summary>The folder it runs in, relative to the pipeline file (null: the pipeline file's folder).</summary>
     public string? WorkingDirectory { get; init; }
+    /// <summary>The training code's files (paths or globs relative to the pipeline file, e.g. <c>../Trainer/**/*.cs</c>):
+    /// inputs of <c>dotnet test</c>'s up-to-date check, so a change to the training code trains again.</summary>
+    public IReadOnlyList<string> Inputs { get; init; } = [];
     /// <summary>Where the command is declared.</summary>
     public required SourcePosition Position { get; init; }
 }

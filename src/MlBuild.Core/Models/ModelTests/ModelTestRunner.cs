@@ -203,6 +203,22 @@ public static class ModelTestRunner
         // A model file made elsewhere (model.path, model.onnx) is what is tested: a new file is a new model.
         if (pipeline.Model?.External is { Command: null, Path: { } model })
             files.Add(Path.GetFullPath(model, pipeline.BaseDirectory));
+        // The user's training code, as the pipeline file lists it (model.command.inputs): a pattern that matches nothing
+        // adds nothing (the project's own Compile items are inputs of the target already).
+        if (pipeline.Model?.External?.Command is { Inputs.Count: > 0 } command)
+        {
+            foreach (var pattern in command.Inputs)
+            {
+                try
+                {
+                    files.AddRange(Data.Validation.DatasetValidator.ResolveFiles(new Data.Validation.DatasetRequest("model.command.inputs", [pattern], null!, pipeline.BaseDirectory))
+                        .Select(f => f.FullPath));
+                }
+                catch (MlBuildException)
+                {
+                }
+            }
+        }
         // Baselines: a metrics file is read as it is; an alias is read from the registry, whose head file
         // (head.json, rewritten after every event: register, promote, rollback) changes when an alias moves, so that
         // `dotnet ml promote` makes the next `dotnet test` decide the gates again. Listed whether or not it exists yet:
