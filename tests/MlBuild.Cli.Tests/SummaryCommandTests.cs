@@ -112,6 +112,10 @@ public sealed class SummaryCommandTests : CliWorkspace
         // `dotnet ml test` (the run `dotnet test` makes): a failing gate against prod, and the summary in its output folder.
         var test = Run("test", "-o", "out");
         Assert.Equal(1, test.Exit);
+        // The output says what the baseline resolved to and how it was compared, as `train --gate` does, before the gates.
+        var baseline = System.Text.RegularExpressions.Regex.Match(test.Out, @"(?m)^mlbuild: baseline 'prod' is churn 1 \(prod\) from registry 'reg', scored on the same \d+ test rows \(paired\)\r?$");
+        Assert.True(baseline.Success, test.Out);
+        Assert.True(baseline.Index < test.Out.IndexOf("FAIL auc drop vs prod", StringComparison.Ordinal), test.Out);
         var md = File.ReadAllText(Full("out/model-test.summary.md"));
         Assert.StartsWith("## MlBuild: model `churn` ❌ fail\n\n**Candidate**: `churn` (binary, lightgbm, seed 42), trained on ", md);
         Assert.True(md.Contains(" rows (quick-train sample), ", StringComparison.Ordinal), md);

@@ -232,6 +232,14 @@ public sealed class ChurnModelTestTests(PackagesFixture packages, ITestOutputHel
         Assert.Contains(Replayed, again.Output, StringComparison.Ordinal);
         var e = Assert.Single(again.MlbDiagnostics);
         Assert.Equal((Pipeline, line, column, "error", "MLB4001"), (e.File, e.Line, e.Column, e.Severity, e.Code));
+
+        // `dotnet clean` removes the model test's files too (they are written after Build lists its files).
+        var state = ws.PathOf("obj/Debug/net10.0/mlbuild");
+        Assert.NotEmpty(Directory.GetFiles(state, "test-model.*"));
+        var clean = ws.Dotnet_("clean");
+        Assert.Equal(0, clean.ExitCode);
+        Assert.Empty(Directory.Exists(state) ? Directory.GetFiles(state, "test-model.*") : []);
+        Assert.False(Directory.Exists(Path.Combine(state, "test")));
         guard.Passed();
     }
 

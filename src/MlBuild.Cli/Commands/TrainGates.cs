@@ -24,12 +24,7 @@ internal static class TrainGates
     {
         var baselines = BaselineResolver.Resolve(pipeline, trained, new BaselineOptions { Registry = registry, WorkingDirectory = context.WorkingDirectory });
         foreach (var r in baselines.Resolved)
-            context.Out.WriteLine(r.Comparison switch
-            {
-                BaselineComparison.Paired => $"mlbuild: baseline '{r.Reference}' is {r.Source} from registry '{r.Registry}', scored on the same {trained.TestView.Rows.Count} test rows (paired)",
-                BaselineComparison.Unpaired => $"mlbuild: baseline '{r.Reference}' is {r.Source}{(r.Registry is null ? "" : $" from registry '{r.Registry}'")}, compared by its metrics (unpaired)",
-                _ => $"mlbuild: baseline '{r.Reference}' is missing: {r.Reason}",
-            });
+            context.Out.WriteLine(r.Line(trained.TestView.Rows.Count));
         foreach (var d in baselines.Diagnostics) context.Out.WriteLine(d.ToCanonicalString());
 
         var run = GateEvaluator.Evaluate(pipeline.Gates, new GateInputs

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using System.Text.Json;
 using MlBuild.Core.Diagnostics;
+using MlBuild.Core.Models.Artifacts;
 using MlBuild.Core.Models.Evaluation;
 using MlBuild.Core.Models.Training;
 using MlBuild.Core.Pipeline;
@@ -145,6 +147,64 @@ public sealed class ExternalModelTests : IDisposable
         // Disposing the trained model releases ONNX Runtime's native session: it no longer scores.
         trained.Dispose();
         Assert.Throws<ObjectDisposedException>(() => TestPredictions.Of(trained));
+    }
+
+    [Theory]
+    [InlineData("onnx", "user.onnx", "m.onnx")]
+    [InlineData("path", "user.zip", "m.zip")]
+    public void A_model_made_elsewhere_is_published_as_its_own_file_with_its_artifact_gates(string key, string file, string published)
+    {
+        TrainingData.WriteAll(_dir, 600, "{}");
+        TrainUserModel<Customer>("user.zip", "user.onnx");
+        _dir.Write("mlbuild.json", $$"""
+        {
+          "datasets": { "train": { "path": "train.csv", "schema": "train.schema.json" } },
+          "model": {
+            "name": "m", "task": "binary", "label": "y_bin",
+            "split": { "test": 0.25, "key": "id" },
+            "seed": 11,
+            "{{key}}": "models/{{file}}"
+          },
+          "gates": [
+            { "metric": "auc", "min": 0.6 },
+            { "artifact": "size", "maxMB": 5 },
+            { "artifact": "roundtrip" },
+            { "latency": "p95", "maxMs": 1000 },
+            { "artifact": "golden", "file": "golden.csv" },
+            { "artifact": "reproducibility", "require": "identical" }
+          ]
+        }
+        """);
+        using (var recorded = TrainOk()) // the golden rows as `dotnet ml golden record` records them
+            File.WriteAllBytes(Path.Combine(_dir.Path, "golden.csv"), GoldenFile.Record(recorded, 20, 11));
+        var output = Path.Combine(_dir.Path, "out");
+
+        var outcome = ModelPublisher.Run(new PublishRequest { ProjectDirectory = _dir.Path, Pipeline = "mlbuild.json", OutputDirectory = output });
+
+        Assert.True(outcome.ExitCode == 0, TrainingData.Lines(outcome.Diagnostics));
+        Assert.Equal(new[] { "gates.json", "lineage.json", "metrics.json", published, "model-card.md", "schema.json" }.Order(StringComparer.Ordinal), outcome.Files);
+        var given = File.ReadAllBytes(Path.Combine(_dir.Path, "models", file));
+        if (key == "onnx") Assert.Equal(given, File.ReadAllBytes(Path.Combine(output, published))); // the ONNX bytes as given
+        using (var gates = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(output, "gates.json"))))
+        {
+            var verdicts = gates.RootElement.GetProperty("gates").EnumerateArray().ToDictionary(g => g.GetProperty("kind").GetString()!, g => g);
+            Assert.Equal("PASS", gates.RootElement.GetProperty("verdict").GetString());
+            Assert.Equal("PASS", verdicts["round-trip"].GetProperty("verdict").GetString());
+            Assert.Equal(0, verdicts["round-trip"].GetProperty("value").GetDouble()); // loaded back, it scores exactly as before
+            Assert.Equal("PASS", verdicts["latency"].GetProperty("verdict").GetString());
+            Assert.Equal("PASS", verdicts["size"].GetProperty("verdict").GetString());
+            Assert.Equal("PASS", verdicts["golden"].GetProperty("verdict").GetString()); // the published file scores the golden rows as recorded
+            Assert.Equal(given.Length / 1e6, verdicts["size"].GetProperty("value").GetDouble(), 9);
+            Assert.Equal("SKIPPED", verdicts["reproducibility"].GetProperty("verdict").GetString());
+        }
+        var skipped = Assert.Single(outcome.Diagnostics, d => d.Code == DiagnosticCodes.NotReproducible);
+        Assert.Equal(MlSeverity.Info, skipped.Severity);
+        Assert.Contains($"does not apply: the model is the file 'models/{file}' made elsewhere", skipped.Message, StringComparison.Ordinal);
+        using (var lineage = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(output, "lineage.json"))))
+            Assert.Equal(published, lineage.RootElement.GetProperty("modelFile").GetString());
+        Assert.Contains($"- File: `{published}`, {given.Length.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} bytes", File.ReadAllText(Path.Combine(output, "model-card.md")), StringComparison.Ordinal);
+        if (key == "onnx") Assert.Contains("- Format: ONNX, scored with ONNX Runtime", File.ReadAllText(Path.Combine(output, "model-card.md")), StringComparison.Ordinal);
+        Assert.Contains(outcome.Messages, m => m.StartsWith("m: trained ", StringComparison.Ordinal) && m.Contains($"; {published} sha256:", StringComparison.Ordinal));
     }
 
     [Fact]

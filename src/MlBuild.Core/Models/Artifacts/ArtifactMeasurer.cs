@@ -5,6 +5,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlBuild.Core.Diagnostics;
 using MlBuild.Core.Models.Evaluation;
+using MlBuild.Core.Models.External;
 using MlBuild.Core.Models.Gates;
 using MlBuild.Core.Models.Training;
 
@@ -42,6 +43,8 @@ public sealed record ArtifactReport
     public IReadOnlyDictionary<string, GoldenComparison> Golden { get; init; } = new Dictionary<string, GoldenComparison>();
     /// <summary>The train-twice comparison, when a reproducibility gate asked for it.</summary>
     public ReproducibilityResult? Reproducibility { get; init; }
+    /// <summary>Why a reproducibility gate does not apply to this model (a model made elsewhere), or null.</summary>
+    public string? ReproducibilityNotApplicable { get; init; }
     /// <summary>The ML.NET version recorded in the zip (<c>TrainingInfo/Version.txt</c>), or null.</summary>
     public string? SavedMlNetVersion { get; init; }
     /// <summary>The ML.NET version the consumer references, when known.</summary>
@@ -60,6 +63,7 @@ public sealed record ArtifactReport
         GoldenByFile = Golden,
         RoundTripMaxDifference = RoundTripMaxDifference,
         Reproducibility = Reproducibility?.Level,
+        ReproducibilityNotApplicable = ReproducibilityNotApplicable,
     };
 }
 
@@ -76,7 +80,9 @@ public static class ArtifactMeasurer
     {
         options ??= new ArtifactOptions();
         var task = trained.Spec.Task;
-        var loaded = Load(trained.ModelZipBytes);
+        // An ONNX model is published as its .onnx bytes: it comes back through ONNX Runtime, not as an ML.NET zip.
+        using var reloadedOnnx = trained.Model is OnnxScorer onnx ? onnx.Reload(trained.ModelZipBytes) : null;
+        ITransformer loaded = reloadedOnnx ?? Load(trained.ModelZipBytes);
 
         // Round trip: the shipped bytes, loaded back, must score the test rows as the in-memory model did.
         var inMemory = ModelScores.Read(trained.Model.Transform(trained.TestView), task);
@@ -84,7 +90,9 @@ public static class ArtifactMeasurer
         double roundTrip = ModelScores.MaxAbsDifference(inMemory.Values, fromZip.Values);
 
         var warmup = gates.Gates.OfType<LatencyGateSpec>().Select(g => g.WarmupRows).DefaultIfEmpty(options.WarmupRows).Max();
-        var latencies = Latencies(loaded, ScoringRows.From(trained.TestView), task, warmup, options.LatencyRows, options.Seed);
+        var latencies = reloadedOnnx is not null
+            ? OnnxLatencies(reloadedOnnx, trained.TestView, warmup, options.LatencyRows, options.Seed)
+            : Latencies(loaded, ScoringRows.From(trained.TestView), task, warmup, options.LatencyRows, options.Seed);
 
         var golden = new Dictionary<string, GoldenComparison>(StringComparer.Ordinal);
         foreach (var g in gates.Gates.OfType<GoldenGateSpec>())
@@ -92,7 +100,12 @@ public static class ArtifactMeasurer
                 golden[g.File] = GoldenFile.Compare(Path.GetFullPath(g.File, options.BaseDirectory), g.File, trained, loaded, g.Tolerance);
 
         ReproducibilityResult? reproducibility = null;
-        if (gates.Gates.OfType<ReproducibilityGateSpec>().FirstOrDefault() is { } rg && retrain?.Invoke() is { } second)
+        // A model made elsewhere (a file the pipeline names, no training command) is not trained here, so training it
+        // twice does not apply: the gate is skipped with that reason rather than judged.
+        string? reproducibilityNotApplicable = trained.Spec.External is { Command: null } external
+            ? $"the model is the file '{external.Path ?? "?"}' made elsewhere (no training command), so MlBuild cannot train it twice"
+            : null;
+        if (reproducibilityNotApplicable is null && gates.Gates.OfType<ReproducibilityGateSpec>().FirstOrDefault() is { } rg && retrain?.Invoke() is { } second)
             using (second) // the retrained model is only compared
                 reproducibility = Reproducibility.Compare(trained, second, rg.Tolerance, options.Intervals);
 
@@ -109,6 +122,7 @@ public static class ArtifactMeasurer
             LatenciesMs = latencies,
             Golden = golden,
             Reproducibility = reproducibility,
+            ReproducibilityNotApplicable = reproducibilityNotApplicable,
             SavedMlNetVersion = saved,
             ConsumerMlNetVersion = options.ConsumerMlNetVersion,
             Diagnostics = diagnostics,
@@ -172,6 +186,24 @@ public static class ArtifactMeasurer
             input.Index = random.Next(rows.Count);
             long start = Stopwatch.GetTimestamp();
             predict();
+            latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+        return latencies;
+    }
+
+    /// <summary>Per-row latency of an ONNX model: one row at a time through ONNX Runtime, seeded rows, after the warm-up.</summary>
+    static List<double> OnnxLatencies(OnnxScorer scorer, IDataView testView, int warmup, int count, int seed)
+    {
+        var (rows, predict) = scorer.SingleRowPredictor(testView);
+        if (rows == 0 || count <= 0) return [];
+        var random = new Random(seed);
+        for (int i = 0; i < warmup; i++) predict(random.Next(rows));
+        var latencies = new List<double>(count);
+        for (int i = 0; i < count; i++)
+        {
+            int row = random.Next(rows);
+            long start = Stopwatch.GetTimestamp();
+            predict(row);
             latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
         return latencies;

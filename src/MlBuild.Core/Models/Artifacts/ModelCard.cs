@@ -33,8 +33,9 @@ public static class ModelCard
              (s.Trainer.Hyperparameters.Count > 0 ? ", " + string.Join(", ", s.Trainer.Hyperparameters.OrderBy(h => h.Name, StringComparer.Ordinal).Select(h => $"{h.Name} = {F(h.Value)}")) : "") +
              $", seed {s.Seed}");
         Line($"- Features: {string.Join(", ", t.Features.Select(f => $"`{f.Column}` ({f.Handling.ToString().ToLowerInvariant()})"))}");
-        Line($"- File: `{s.Name}.zip`, {artifacts.ModelBytes.ToString("N0", CultureInfo.InvariantCulture)} bytes, canonical hash `{t.CanonicalHash}`");
-        Line($"- Saved by ML.NET {artifacts.SavedMlNetVersion ?? "unknown"}" + (artifacts.ConsumerMlNetVersion is { } c ? $"; the app references Microsoft.ML {c}" : "; the app references no Microsoft.ML package"));
+        Line($"- File: `{s.Name}{t.ModelFileExtension}`, {artifacts.ModelBytes.ToString("N0", CultureInfo.InvariantCulture)} bytes, canonical hash `{t.CanonicalHash}`");
+        if (t.ModelFileExtension == ".onnx") Line("- Format: ONNX, scored with ONNX Runtime");
+        else Line($"- Saved by ML.NET {artifacts.SavedMlNetVersion ?? "unknown"}" + (artifacts.ConsumerMlNetVersion is { } c ? $"; the app references Microsoft.ML {c}" : "; the app references no Microsoft.ML package"));
         Line();
         Line("## Data");
         Line();

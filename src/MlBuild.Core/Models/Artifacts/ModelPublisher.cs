@@ -131,7 +131,7 @@ public static class ModelPublisher
         // The files: written fresh (a stale file of a previous model must never be published beside this one).
         var output = request.OutputDirectory;
         if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
-        var modelFile = spec.Name + ".zip";
+        var modelFile = spec.Name + trained.ModelFileExtension; // NAME.onnx for an ONNX model, its bytes as given
         TrainingEvidence.Write(output, trained, modelFile, quick: false, metrics);
         AtomicFile.WriteAllBytes(Path.Combine(output, modelFile), trained.ModelZipBytes);
         AtomicFile.WriteAllBytes(Path.Combine(output, "gates.json"), Json(w => WriteGates(w, run)));
@@ -144,7 +144,7 @@ public static class ModelPublisher
         File.Delete(Path.Combine(output, "training.json")); // folded into lineage.json
 
         messages.Add($"{spec.Name}: trained {spec.Trainer.Name} (seed {spec.Seed}) on {N(trained.TrainView.Rows.Count)} rows, tested on {N(trained.TestView.Rows.Count)}; {modelFile} {trained.CanonicalHash}");
-        messages.Add($"{spec.Name}: model {N(artifacts.ModelBytes)} bytes, round trip max difference {ArtifactMeasurer.F(artifacts.RoundTripMaxDifference)}, latency per row p50 {Ms(artifacts.LatencyPercentile(50))} p95 {Ms(artifacts.LatencyPercentile(95))} p99 {Ms(artifacts.LatencyPercentile(99))} ms, saved by ML.NET {artifacts.SavedMlNetVersion ?? "unknown"}");
+        messages.Add($"{spec.Name}: model {N(artifacts.ModelBytes)} bytes, round trip max difference {ArtifactMeasurer.F(artifacts.RoundTripMaxDifference)}, latency per row p50 {Ms(artifacts.LatencyPercentile(50))} p95 {Ms(artifacts.LatencyPercentile(95))} p99 {Ms(artifacts.LatencyPercentile(99))} ms, {(trained.ModelFileExtension == ".onnx" ? "ONNX, scored with ONNX Runtime" : $"saved by ML.NET {artifacts.SavedMlNetVersion ?? "unknown"}")}");
         foreach (var r in run.Results) messages.Add($"{spec.Name}: {r.ToLine()}");
         messages.Add($"{spec.Name}: {run.Totals()}");
 
@@ -226,7 +226,7 @@ public static class ModelPublisher
         w.WriteStartObject();
         w.WriteNumber("formatVersion", LineageFormatVersion);
         w.WriteString("model", t.Spec.Name);
-        w.WriteString("modelFile", t.Spec.Name + ".zip");
+        w.WriteString("modelFile", t.Spec.Name + t.ModelFileExtension);
         w.WriteString("canonicalHash", t.CanonicalHash);
         w.WriteString("fileSha256", tr.GetProperty("fileSha256").GetString());
         w.WriteStartObject("git");

@@ -57,6 +57,17 @@ public sealed record ResolvedBaseline
     /// <summary>Why it is missing, or why it is compared unpaired; null for a paired baseline.</summary>
     public string? Reason { get; init; }
 
+    /// <summary>
+    /// The line <c>dotnet ml train --gate</c> and <c>dotnet test</c> print for it: what the reference resolved to and
+    /// whether it was compared paired (scored on the candidate's <paramref name="testRows"/> test rows), unpaired, or is missing.
+    /// </summary>
+    public string Line(int testRows) => Comparison switch
+    {
+        BaselineComparison.Paired => $"mlbuild: baseline '{Reference}' is {Source} from registry '{Registry}', scored on the same {testRows.ToString(CultureInfo.InvariantCulture)} test rows (paired)",
+        BaselineComparison.Unpaired => $"mlbuild: baseline '{Reference}' is {Source}{(Registry is null ? "" : $" from registry '{Registry}'")}, compared by its metrics (unpaired)",
+        _ => $"mlbuild: baseline '{Reference}' is missing: {Reason}",
+    };
+
     /// <summary>How results name it: <c>churn 3 (prod)</c> for a registered version, else the reference.</summary>
     public string Source => Model is not null && Version is { } v
         ? $"{Model} {v.ToString(CultureInfo.InvariantCulture)} ({Reference})"

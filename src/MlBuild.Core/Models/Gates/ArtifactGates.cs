@@ -28,6 +28,12 @@ internal static class ArtifactGates
             RoundTripGateSpec r => m?.RoundTripMaxDifference is { } diff
                 ? Check(gate, context, "round-trip", gate.Name ?? $"save/load round trip within {F(r.Tolerance)}", "max-abs-difference", diff, r.Tolerance, DiagnosticCodes.RoundTripMismatch)
                 : NotMeasured(gate, context, "round-trip", "save/load round trip"),
+            ReproducibilityGateSpec p when m?.ReproducibilityNotApplicable is { } reason => new GateResult
+            {
+                Name = gate.Name ?? $"reproducibility at least {Word(p.Require)}", Kind = "reproducibility", Decision = Verdict.Skipped, Verdict = Verdict.Skipped,
+                Diagnostic = context.Diagnostic(DiagnosticCodes.NotReproducible, MlSeverity.Info,
+                    $"Gate '{gate.Name ?? $"reproducibility at least {Word(p.Require)}"}' does not apply: {reason}."),
+            },
             ReproducibilityGateSpec p => m?.Reproducibility is { } level
                 ? Check(gate, context, "reproducibility", gate.Name ?? $"reproducibility at least {Word(p.Require)}", "level",
                         (double)level, (double)p.Require, DiagnosticCodes.NotReproducible, detail: $"reached {Word(level)}, required {Word(p.Require)}")

@@ -36,6 +36,8 @@ public sealed record ArtifactMeasurements
     public double? RoundTripMaxDifference { get; init; }
     /// <summary>Level a train-twice comparison reached.</summary>
     public ReproducibilityLevel? Reproducibility { get; init; }
+    /// <summary>Why reproducibility does not apply to this model (one made elsewhere): the gate is skipped with it.</summary>
+    public string? ReproducibilityNotApplicable { get; init; }
 }
 
 /// <summary>Everything gates are judged on.</summary>

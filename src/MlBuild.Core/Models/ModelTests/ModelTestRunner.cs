@@ -37,6 +37,8 @@ public sealed class ModelTestOutcome : IDisposable
     public IReadOnlyList<MetricEstimate> Metrics { get; init; } = [];
     /// <summary>The gate results, or null when training stopped.</summary>
     public GateRun? Gates { get; init; }
+    /// <summary>The baselines the gates name, as they resolved (paired, unpaired or missing), in gate order.</summary>
+    public IReadOnlyList<ResolvedBaseline> Baselines { get; init; } = [];
 
     /// <summary>The pipeline file's gates on the published artifact (round trip, golden, latency, reproducibility), which
     /// judge the model <c>dotnet publish</c> builds, not a quick-trained one: named once, not run here.</summary>
@@ -63,6 +65,7 @@ public sealed class ModelTestOutcome : IDisposable
         }
         if (Gates is { } run)
         {
+            foreach (var b in Baselines) yield return b.Line(Model!.TestView.Rows.Count);
             foreach (var r in run.Results)
             {
                 yield return "  " + r.ToLine();
@@ -168,7 +171,7 @@ public static class ModelTestRunner
         report.Sections.Add(model);
         return new ModelTestOutcome
         {
-            Pipeline = pipeline, Model = trained, Predictions = predictions, Metrics = metrics, Gates = gates,
+            Pipeline = pipeline, Model = trained, Predictions = predictions, Metrics = metrics, Gates = gates, Baselines = baselines.Resolved,
             LeftToPublish = [.. publishGates.Select(PublishGateName)],
             Diagnostics = [.. training.Diagnostics, .. baselines.Diagnostics, .. gates.Diagnostics],
             Report = report,
