@@ -151,6 +151,24 @@ public sealed class MergeableProfileTests : IDisposable
     }
 
     [Fact]
+    public void Values_near_the_ends_of_the_double_range_save_and_read_back_with_an_infinite_second_moment()
+    {
+        _dir.Write("huge.csv", "x\n1.7e308\n-1.7e308\n1.5e308\n");
+        var schema = new DatasetSchema { Columns = [new ColumnSchema { Name = "x", Type = ColumnType.Float }] };
+        var profile = Profile("huge.csv", schema: schema);
+
+        var saved = ProfileJson.Write(profile);
+        var moments = Column(profile, "x").GetProperty("moments");
+
+        Assert.Equal(JsonValueKind.Null, moments.GetProperty("m2").ValueKind);
+        Assert.Equal(JsonValueKind.Null, moments.GetProperty("variance").ValueKind);
+        Assert.Equal(3, moments.GetProperty("n").GetInt64());
+        var read = ProfileJson.Read(saved, "huge.json");
+        Assert.True(double.IsPositiveInfinity(read.Columns.Single().M2));
+        Assert.Equal(saved, ProfileJson.Write(read));
+    }
+
+    [Fact]
     public void Exact_values_of_every_length_read_back_to_the_same_bits()
     {
         // Values with 0 to 17 significant digits, both signs, -0, tiny and huge: short decimals are read by dividing

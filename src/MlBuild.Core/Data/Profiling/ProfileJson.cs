@@ -85,7 +85,9 @@ public static class ProfileJson
             w.WriteStartObject("moments");
             w.WriteNumber("n", c.MomentCount);
             w.WriteNumber("mean", c.Mean);
-            w.WriteNumber("m2", c.M2);
+            // Values near the ends of the double range square past it: the sum of squares is then infinite, which JSON
+            // cannot hold; null reads back as infinite.
+            WriteNumberOrNull(w, "m2", c.M2);
             WriteNumberOrNull(w, "variance", c.Variance);
             WriteNumberOrNull(w, "stdDev", c.Variance is { } v ? Math.Sqrt(v) : null);
             w.WriteEndObject();
@@ -180,7 +182,11 @@ public static class ProfileJson
         if (values.Count == 0) return;
         var counts = new long[c.Min == c.Max ? 1 : HistogramBins];
         double width = (c.Max - c.Min) / counts.Length;
-        int Bin(double x) => counts.Length == 1 || !double.IsFinite(width) || width == 0 ? 0 : Math.Clamp((int)((x - c.Min) / width), 0, counts.Length - 1);
+        // A range wider than the double range (values near both ends) is binned and edged on halves, which cannot overflow.
+        bool halved = !double.IsFinite(width);
+        if (halved) width = (c.Max / 2 - c.Min / 2) / counts.Length;
+        int Bin(double x) => counts.Length == 1 || width == 0 ? 0
+            : Math.Clamp((int)((halved ? x / 2 - c.Min / 2 : x - c.Min) / width), 0, counts.Length - 1);
         if (values.IsExact)
         {
             var (xs, ns) = values.Exact();
@@ -195,7 +201,7 @@ public static class ProfileJson
         w.WriteStartObject("histogram");
         w.WriteBoolean("exact", values.IsExact);
         w.WriteStartArray("edges");
-        for (int i = 0; i <= counts.Length; i++) w.WriteNumberValue(i == counts.Length ? c.Max : c.Min + i * width);
+        for (int i = 0; i <= counts.Length; i++) w.WriteNumberValue(i == counts.Length ? c.Max : halved ? 2 * (c.Min / 2 + i * width) : c.Min + i * width);
         w.WriteEndArray();
         w.WriteStartArray("counts");
         foreach (var n in counts) w.WriteNumberValue(n);
@@ -304,6 +310,10 @@ public static class ProfileJson
         return profile;
     }
 
+    /// <summary>The sum of squared deviations; null is written when it overflowed the double range.</summary>
+    static double SecondMoment(JsonElement moments, string display) =>
+        moments.TryGetProperty("m2", out var m2) && m2.ValueKind == JsonValueKind.Null ? double.PositiveInfinity : Required(moments, "m2", display).GetDouble();
+
     static JsonElement Required(JsonElement e, string name, string display) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null
             ? v : throw Unreadable(display, $"field \"{name}\" is missing");
@@ -327,7 +337,7 @@ public static class ProfileJson
             c.PositiveInfinity = Required(e, "positiveInfinity", display).GetInt64();
             c.NegativeInfinity = Required(e, "negativeInfinity", display).GetInt64();
             var moments = Required(e, "moments", display);
-            c.AddMoments(Required(moments, "n", display).GetInt64(), Required(moments, "mean", display).GetDouble(), Required(moments, "m2", display).GetDouble());
+            c.AddMoments(Required(moments, "n", display).GetInt64(), Required(moments, "mean", display).GetDouble(), SecondMoment(moments, display));
             if (e.TryGetProperty("values", out var exact) && exact.ValueKind == JsonValueKind.Object)
             {
                 var xs = Doubles(Required(exact, "value", display));
