@@ -16,9 +16,6 @@ namespace MlBuild.Cli.Commands;
 /// </summary>
 internal static class TrainGates
 {
-    /// <summary>The file the gate results are written to, in the evidence folder.</summary>
-    public const string FileName = "gates.json";
-
     public static int Run(CliContext context, PipelineFile pipeline, TrainedModel trained, TestPredictions predictions,
         IReadOnlyList<MetricEstimate> metrics, string evidenceFull, string evidenceDisplay, string? registry, int threads)
     {
@@ -42,15 +39,7 @@ internal static class TrainGates
             (d.Severity == MlSeverity.Error ? context.Error : context.Out).WriteLine(d.ToCanonicalString());
         context.Out.WriteLine(run.Totals());
 
-        // The same JSON as `dotnet ml gate --json`, over the evidence's predictions.csv.
-        var request = new EvaluationRequest
-        {
-            PredictionsPath = Path.Combine(evidenceFull, "predictions.csv"),
-            PredictionsDisplay = evidenceDisplay.Replace('\\', '/').TrimEnd('/') + "/predictions.csv",
-            Task = trained.Spec.Task, Label = trained.Spec.Label,
-        };
-        AtomicFile.WriteAllBytes(Path.Combine(evidenceFull, FileName),
-            System.Text.Encoding.UTF8.GetBytes(EvaluationRunner.Json(new EvaluationOutcome(predictions.Set.Count, metrics, run), request)));
+        TrainingEvidence.WriteGates(evidenceFull, evidenceDisplay, trained, predictions, metrics, run);
         return (int)run.ExitCode;
     }
 }

@@ -258,8 +258,6 @@ public static class ModelTestRunner
         public const string Inputs = "model-test.inputs";
         /// <summary>The pull-request summary (Markdown): the candidate beside the serving model.</summary>
         public const string Summary = "model-test.summary.md";
-        /// <summary>The gate results in the evidence folder, the JSON of <c>dotnet ml gate --json</c>.</summary>
-        public const string Gates = "gates.json";
     }
 
     /// <summary>
@@ -282,14 +280,7 @@ public static class ModelTestRunner
             {
                 // The gate results beside the metrics, as `dotnet ml train --gate` keeps them: the summary and
                 // `dotnet ml register --evidence` read them from there.
-                var request = new EvaluationRequest
-                {
-                    PredictionsPath = Path.Combine(evidence, "predictions.csv"),
-                    PredictionsDisplay = trained.Spec.Name + ".evidence/predictions.csv",
-                    Task = trained.Spec.Task, Label = trained.Spec.Label,
-                };
-                AtomicFile.WriteAllText(Path.Combine(evidence, FileNames.Gates),
-                    EvaluationRunner.Json(new EvaluationOutcome(predictions.Set.Count, outcome.Metrics, gates), request));
+                TrainingEvidence.WriteGates(evidence, trained.Spec.Name + ".evidence", trained, predictions, outcome.Metrics, gates);
             }
             written.Add(zip);
             written.Add(evidence);

@@ -18,6 +18,26 @@ public static class TrainingEvidence
     /// <summary>The format version of <c>training.json</c>.</summary>
     public const int FormatVersion = 1;
 
+    /// <summary>The gate results in the evidence folder, which <c>dotnet ml register</c> records and the pull-request
+    /// summary reads.</summary>
+    public const string GatesFileName = "gates.json";
+
+    /// <summary>Writes the gate results into the evidence folder as <see cref="GatesFileName"/>: the JSON of
+    /// <c>dotnet ml gate --json</c> over the folder's <c>predictions.csv</c> (<c>dotnet ml train --gate</c> and the
+    /// model test of <c>dotnet test</c> both keep them so).</summary>
+    public static void WriteGates(string folder, string folderDisplay, TrainedModel trained, TestPredictions predictions,
+        IReadOnlyList<MetricEstimate> metrics, Gates.GateRun run)
+    {
+        var request = new EvaluationRequest
+        {
+            PredictionsPath = Path.Combine(folder, "predictions.csv"),
+            PredictionsDisplay = folderDisplay.Replace('\\', '/').TrimEnd('/') + "/predictions.csv",
+            Task = trained.Spec.Task, Label = trained.Spec.Label,
+        };
+        AtomicFile.WriteAllText(Path.Combine(folder, GatesFileName),
+            EvaluationRunner.Json(new EvaluationOutcome(predictions.Set.Count, metrics, run), request));
+    }
+
     /// <summary>Writes the evidence files into <paramref name="folder"/> (created if needed).</summary>
     /// <param name="folder">The evidence folder.</param>
     /// <param name="trained">The trained model.</param>
