@@ -309,7 +309,7 @@ public static partial class ProfileJson
                     if (n == _doubles.Length) Array.Resize(ref _doubles, 2 * n);
                     _doubles[n++] = x;
                 }
-                else { problem = NotANumber(r.TokenType, "number"); r.Skip(); }
+                else { problem = NotANumber(r.TokenType, "a double"); r.Skip(); }
             }
             return new(kind, problem is null ? _doubles.AsSpan(0, n).ToArray() : null, problem);
         }
@@ -330,7 +330,7 @@ public static partial class ProfileJson
                     if (n == _longs.Length) Array.Resize(ref _longs, 2 * n);
                     _longs[n++] = x;
                 }
-                else { problem = NotANumber(r.TokenType, "integer"); r.Skip(); }
+                else { problem = NotANumber(r.TokenType, "an integer in range"); r.Skip(); }
             }
             return new(kind, problem is null ? _longs.AsSpan(0, n).ToArray() : null, problem);
         }
@@ -496,7 +496,7 @@ public static partial class ProfileJson
         }
 
         static string NotANumber(JsonTokenType kind, string expected) =>
-            kind == JsonTokenType.Number ? $"a number that is not a finite {expected} in range" : $"{KindName(kind)} in an array of numbers";
+            kind == JsonTokenType.Number ? $"a number that is not {expected}" : $"{KindName(kind)} in an array of numbers";
     }
 
     /// <summary>How a token kind reads in a message.</summary>
@@ -578,20 +578,20 @@ public static partial class ProfileJson
         long Int64(Scalar s, string name) => Required(s, name) switch
         {
             { Kind: JsonTokenType.Number, Integer: { } v } => v,
-            { Kind: JsonTokenType.Number } => throw WrongType(name, "not an integer in range"),
+            { Kind: JsonTokenType.Number } => throw WrongType(name, "a number that is not an integer in range"),
             var other => throw WrongType(name, $"{KindName(other.Kind)} where an integer belongs"),
         };
 
         int Int32(Scalar s, string name)
         {
             long v = Int64(s, name);
-            return v is >= int.MinValue and <= int.MaxValue ? (int)v : throw WrongType(name, "not an integer in range");
+            return v is >= int.MinValue and <= int.MaxValue ? (int)v : throw WrongType(name, "a number that is not an integer in range");
         }
 
         double Double(Scalar s, string name) => Required(s, name) switch
         {
             { Kind: JsonTokenType.Number, Number: { } v } => v,
-            { Kind: JsonTokenType.Number } => throw WrongType(name, "not a finite number"),
+            { Kind: JsonTokenType.Number } => throw WrongType(name, "a number that is not a double"),
             var other => throw WrongType(name, $"{KindName(other.Kind)} where a number belongs"),
         };
 
@@ -713,6 +713,10 @@ public static partial class ProfileJson
             {
                 c.Min = Double(e.Min, "min");
                 c.Max = Double(e.Max, "max");
+                // Dates and datetimes are shown as such (reports, quantiles): a hand-edited extreme past the calendar
+                // would fail there, far from the file.
+                if (c.Type is ColumnType.Date or ColumnType.DateTime && !(InCalendar(c.Type, c.Min) && InCalendar(c.Type, c.Max)))
+                    throw Unreadable($"column '{name}' has a min or max that is not a {TypeName(c.Type)}");
                 // The exact extremes when written and consistent with the doubles (a profile from before them has none).
                 if (Integer(e.MinText, c.Type) is { } lo && Integer(e.MaxText, c.Type) is { } hi && lo <= hi && (double)lo == c.Min && (double)hi == c.Max)
                 { c.MinInteger = lo; c.MaxInteger = hi; }
@@ -720,6 +724,10 @@ public static partial class ProfileJson
                     throw Unreadable($"column '{name}' has a min or max that is not its smallest or largest value");
             }
         }
+
+        /// <summary>Whether a date's day number or a datetime's ticks is one <see cref="FormatValue"/> can show.</summary>
+        static bool InCalendar(ColumnType type, double value) =>
+            value >= 0 && (long)value <= (type == ColumnType.Date ? DateOnly.MaxValue.DayNumber : DateTime.MaxValue.Ticks);
 
         /// <summary>An exact extreme written as <c>minText</c>/<c>maxText</c> (<see cref="FormatInteger"/>), or null when absent or not one.</summary>
         static long? Integer(Scalar text, ColumnType type)
