@@ -252,6 +252,11 @@ public sealed class ProfileJsonReaderTests : IDisposable
         Unreadable(good.Replace("\"format\": \"mlbuild-profile\"", "\"format\": \"other\""), "it has no \"format\": \"mlbuild-profile\" field");
         Unreadable("[1, 2]", "it has no \"format\"");
 
+        // A date past the calendar would fail when shown in a report, far from the file: it fails here.
+        int day = good.IndexOf("\"name\": \"day\"", StringComparison.Ordinal);
+        int min = good.IndexOf("\"min\": ", day, StringComparison.Ordinal) + "\"min\": ".Length;
+        Unreadable(good[..min] + "-1" + good[good.IndexOf(',', min)..], "column 'day' has a min or max that is not a date");
+
         // Text that is not UTF-8 in a category: a coded diagnostic, not a crash.
         var bytes = Encoding.UTF8.GetBytes(good);
         int category = good.IndexOf("\"categories\": {", StringComparison.Ordinal);

@@ -186,8 +186,8 @@ public static partial class ProfileJson
         }
 
         /// <summary>Reads an object-valued property with <paramref name="field"/> reading each of its properties. Returns
-        /// null when the value is null (or not an object and <paramref name="requireObject"/>); an object of another kind
-        /// gives the empty record, whose fields then are missing.</summary>
+        /// null when the value is null (or not an object and <paramref name="requireObject"/>); any other value that is not
+        /// an object gives the empty record, whose fields then are missing (as looking them up in it would find none).</summary>
         static T? ReadObject<T>(ref Utf8JsonReader r, FieldReader<T> field, T record, bool requireObject) where T : class
         {
             r.Read();
