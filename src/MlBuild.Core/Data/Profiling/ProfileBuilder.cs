@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using MlBuild.Core.Data.Schema;
 using MlBuild.Core.Data.Validation;
 using MlBuild.Core.Diagnostics;
@@ -239,13 +240,7 @@ public static class ProfileBuilder
         bool ObserveDenseFloats(BatchSummary s, NumericDistribution values, ReadOnlySpan<double> xs, int column)
         {
             if (xs.IsEmpty) return false;
-            double sum = 0, min = double.PositiveInfinity, max = double.NegativeInfinity;
-            foreach (var x in xs)
-            {
-                sum += x;
-                if (x < min) min = x;
-                if (x > max) max = x;
-            }
+            var (sum, min, max) = Moments.SumMinMax(xs);
             if (!double.IsFinite(min) || !double.IsFinite(max) || double.IsNaN(sum)) return false;
             s.Count = xs.Length;
             s.Min = min; s.Max = max;
@@ -264,34 +259,27 @@ public static class ProfileBuilder
             // stable where a running sum of squares cancels.
             double mean = sum / n;
             if (!double.IsFinite(mean)) mean = MeanScaled(kept);
-            double m2 = 0;
-            foreach (var x in kept)
-            {
-                double d = x - mean;
-                m2 += d * d;
-            }
+            double m2 = Moments.SquaredDeviations(kept, mean);
             s.Finite = n; s.Mean = mean; s.M2 = m2;
         }
 
         static void ObserveCategories(BatchSummary s, Utf8ValueCounter? counter, ColumnVector v, int rows)
         {
             var states = v.States.AsSpan(0, rows);
-            bool booleans = v.Type == ColumnType.Boolean;
-            for (int r = 0; r < rows; r++)
+            var bytes = MemoryMarshal.Cast<CellState, byte>(states);
+            s.Nulls = bytes.Count((byte)CellState.Null);
+            s.Invalid = bytes.Count((byte)CellState.Invalid);
+            s.Count = bytes.Count((byte)CellState.Value);
+            if (v.Type != ColumnType.Boolean)
             {
-                switch (states[r])
-                {
-                    case CellState.Null: s.Nulls++; continue;
-                    case CellState.Invalid: s.Invalid++; continue;
-                    case CellState.Skipped: continue;
-                }
-                s.Count++;
-                if (booleans)
+                counter!.AddAll(states, v.Starts.AsSpan(0, rows), v.Lengths.AsSpan(0, rows), v.Bytes);
+                return;
+            }
+            for (int r = 0; r < rows; r++)
+                if (states[r] == CellState.Value)
                 {
                     if (v.Longs[r] != 0) s.Trues++; else s.Falses++;
                 }
-                else counter!.Add(v.Bytes, v.Starts[r], v.Lengths[r]);
-            }
         }
     }
 
