@@ -65,7 +65,12 @@ public static class ProfileBuilder
         };
         var result = DatasetValidator.Validate(request with { Schema = typesOnly }, options);
         if (result.InputErrors.Count > 0) throw new MlBuildException(result.InputErrors[0]);
-        foreach (var values in perThread.Values) values.PourInto(columns);
+        // Each column's thread distributions merge on their own (counts add, in any order): columns in parallel.
+        var threads = perThread.Values;
+        Parallel.For(0, columns.Length, new ParallelOptions { MaxDegreeOfParallelism = reading.MaxParallelism }, i =>
+        {
+            foreach (var values in threads) values.PourInto(columns[i], i);
+        });
         var profile = new MergeableProfile(limits) { Rows = result.Records };
         var present = result.Profile?.Columns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal) ?? [];
         profile.Columns.AddRange(columns.Where(c => present.Contains(c.Name)));
@@ -155,13 +160,16 @@ public static class ProfileBuilder
             return s;
         }
 
-        public void PourInto(MergeableColumn[] into)
+        /// <summary>Adds what this thread counted of column <paramref name="i"/> to <paramref name="into"/>.</summary>
+        public void PourInto(MergeableColumn into, int i)
         {
-            for (int i = 0; i < into.Length; i++)
+            if (_numbers[i] is { } numbers)
             {
-                if (_numbers[i] is { } numbers) into[i].Values!.Merge(numbers);
-                else _texts[i]?.PourInto(into[i].Categories!);
+                // The first thread's distribution is taken as it is rather than copied into the empty one.
+                if (into.Values!.Count == 0 && into.Values.IsExact) into.Values = numbers;
+                else into.Values!.Merge(numbers);
             }
+            else _texts[i]?.PourInto(into.Categories!);
         }
 
         void ObserveNumbers(BatchSummary s, NumericDistribution values, ColumnVector v, int rows, int column)
