@@ -18,8 +18,9 @@ public static class ModelFileScorer
     /// <summary>
     /// Loads <paramref name="path"/> (named <paramref name="display"/> in diagnostics) to score the rows of
     /// <paramref name="trained"/>. A <c>.onnx</c> file, or a file that is not a zip, is ONNX: its inputs are the test
-    /// rows' columns by name (or the pipeline's <c>model.onnx</c> mapping), the class order of a multiclass model is the
-    /// pipeline model's (or <c>model.onnx.classes</c>). Anything else is an ML.NET zip. A missing file is MLB3306, a zip
+    /// rows' columns by name (or the pipeline's <c>model.onnx</c> mapping); a multiclass model must give one value per
+    /// class of the pipeline's model, recorded in its output's order (named after <c>model.onnx.classes</c>, or else the
+    /// pipeline model's classes, which a golden file does not record). Anything else is an ML.NET zip. A missing file is MLB3306, a zip
     /// ML.NET cannot load MLB3411, a file ONNX Runtime cannot load MLB3412, inputs the rows cannot feed MLB3413, no
     /// usable output MLB3414. An ONNX scorer holds a native session: dispose the result when it is an
     /// <see cref="IDisposable"/>.
@@ -64,7 +65,7 @@ public static class ModelFileScorer
         }
     }
 
-    /// <summary>The class names in the order of the pipeline model's scores (its label key's values).</summary>
+    /// <summary>The pipeline model's class names (its label key's values): the ONNX scorer needs names and their count.</summary>
     static IReadOnlyList<string>? ClassesOf(TrainedModel trained)
     {
         var output = trained.Model.GetOutputSchema(trained.TestView.Schema);
