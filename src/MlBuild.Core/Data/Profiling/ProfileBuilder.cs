@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using MlBuild.Core.Data.Schema;
 using MlBuild.Core.Data.Validation;
 using MlBuild.Core.Diagnostics;
@@ -64,7 +65,12 @@ public static class ProfileBuilder
         };
         var result = DatasetValidator.Validate(request with { Schema = typesOnly }, options);
         if (result.InputErrors.Count > 0) throw new MlBuildException(result.InputErrors[0]);
-        foreach (var values in perThread.Values) values.PourInto(columns);
+        // Each column's thread distributions merge on their own (counts add, in any order): columns in parallel.
+        var threads = perThread.Values;
+        Parallel.For(0, columns.Length, new ParallelOptions { MaxDegreeOfParallelism = reading.MaxParallelism }, i =>
+        {
+            foreach (var values in threads) values.PourInto(columns[i], i);
+        });
         var profile = new MergeableProfile(limits) { Rows = result.Records };
         var present = result.Profile?.Columns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal) ?? [];
         profile.Columns.AddRange(columns.Where(c => present.Contains(c.Name)));
@@ -154,13 +160,16 @@ public static class ProfileBuilder
             return s;
         }
 
-        public void PourInto(MergeableColumn[] into)
+        /// <summary>Adds what this thread counted of column <paramref name="i"/> to <paramref name="into"/>.</summary>
+        public void PourInto(MergeableColumn into, int i)
         {
-            for (int i = 0; i < into.Length; i++)
+            if (_numbers[i] is { } numbers)
             {
-                if (_numbers[i] is { } numbers) into[i].Values!.Merge(numbers);
-                else _texts[i]?.PourInto(into[i].Categories!);
+                // The first thread's distribution is taken as it is rather than copied into the empty one.
+                if (into.Values!.Count == 0 && into.Values.IsExact) into.Values = numbers;
+                else into.Values!.Merge(numbers);
             }
+            else _texts[i]?.PourInto(into.Categories!);
         }
 
         void ObserveNumbers(BatchSummary s, NumericDistribution values, ColumnVector v, int rows, int column)
@@ -239,13 +248,7 @@ public static class ProfileBuilder
         bool ObserveDenseFloats(BatchSummary s, NumericDistribution values, ReadOnlySpan<double> xs, int column)
         {
             if (xs.IsEmpty) return false;
-            double sum = 0, min = double.PositiveInfinity, max = double.NegativeInfinity;
-            foreach (var x in xs)
-            {
-                sum += x;
-                if (x < min) min = x;
-                if (x > max) max = x;
-            }
+            var (sum, min, max) = Moments.SumMinMax(xs);
             if (!double.IsFinite(min) || !double.IsFinite(max) || double.IsNaN(sum)) return false;
             s.Count = xs.Length;
             s.Min = min; s.Max = max;
@@ -264,34 +267,27 @@ public static class ProfileBuilder
             // stable where a running sum of squares cancels.
             double mean = sum / n;
             if (!double.IsFinite(mean)) mean = MeanScaled(kept);
-            double m2 = 0;
-            foreach (var x in kept)
-            {
-                double d = x - mean;
-                m2 += d * d;
-            }
+            double m2 = Moments.SquaredDeviations(kept, mean);
             s.Finite = n; s.Mean = mean; s.M2 = m2;
         }
 
         static void ObserveCategories(BatchSummary s, Utf8ValueCounter? counter, ColumnVector v, int rows)
         {
             var states = v.States.AsSpan(0, rows);
-            bool booleans = v.Type == ColumnType.Boolean;
-            for (int r = 0; r < rows; r++)
+            var bytes = MemoryMarshal.Cast<CellState, byte>(states);
+            s.Nulls = bytes.Count((byte)CellState.Null);
+            s.Invalid = bytes.Count((byte)CellState.Invalid);
+            s.Count = bytes.Count((byte)CellState.Value);
+            if (v.Type != ColumnType.Boolean)
             {
-                switch (states[r])
-                {
-                    case CellState.Null: s.Nulls++; continue;
-                    case CellState.Invalid: s.Invalid++; continue;
-                    case CellState.Skipped: continue;
-                }
-                s.Count++;
-                if (booleans)
+                counter!.AddAll(states, v.Starts.AsSpan(0, rows), v.Lengths.AsSpan(0, rows), v.Bytes);
+                return;
+            }
+            for (int r = 0; r < rows; r++)
+                if (states[r] == CellState.Value)
                 {
                     if (v.Longs[r] != 0) s.Trues++; else s.Falses++;
                 }
-                else counter!.Add(v.Bytes, v.Starts[r], v.Lengths[r]);
-            }
         }
     }
 
