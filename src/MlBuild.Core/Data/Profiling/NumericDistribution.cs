@@ -299,8 +299,8 @@ internal sealed class DecimalCounts
             }
             if (!all) continue;
             long width = high - low + 1;
-            if (width > MaxSlots / 4) return null;
-            long slots = Math.Min(MaxSlots, Math.Max(1024, width * 4));
+            if (width > MaxSlots / 2) return null;
+            long slots = Math.Min(MaxSlots, Math.Max(1024, width * 2));
             return new DecimalCounts(scale, low - (slots - width) / 2, (int)slots);
         }
         return null;

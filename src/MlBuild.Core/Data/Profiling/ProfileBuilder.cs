@@ -35,14 +35,39 @@ public static class ProfileBuilder
     /// only cheaper. The profile is for this comparison, not for saving (such a column may be a sketch where a profile of
     /// its own would be exact, and has no distinct count: writing it throws).
     /// </summary>
-    public static MergeableProfile BuildForDrift(DatasetRequest current, MergeableProfile reference, int maxParallelism = 0, Action<long, long>? progress = null)
+    public static MergeableProfile BuildForDrift(DatasetRequest current, MergeableProfile reference, int maxParallelism = 0, Action<long, long>? progress = null) =>
+        Build(current, reference.Limits,
+            new ValidationOptions { MaxParallelism = maxParallelism > 0 ? maxParallelism : Environment.ProcessorCount, Progress = progress }, SketchedIn(reference));
+
+    /// <summary>
+    /// Validates <paramref name="current"/> with its schema's checks and, in the same pass over its files, profiles it as
+    /// <see cref="BuildForDrift"/> does: how <c>dotnet build</c> checks a dataset with a reference profile without reading
+    /// it twice. The validation result is what <see cref="DatasetValidator.Validate"/> gives with
+    /// <paramref name="options"/>; the profile is null when the result has input errors (then there is no drift to judge).
+    /// </summary>
+    public static (ValidationResult Result, MergeableProfile? Profile) ValidateForDrift(DatasetRequest current, MergeableProfile reference, ValidationOptions options)
     {
-        var sketches = reference.Columns.Where(c => c.Kind == ProfileColumnKind.Numeric && !c.Values!.IsExact).Select(c => (c.Name, c.Type)).ToHashSet();
-        return Build(current, reference.Limits,
-            new ValidationOptions { MaxParallelism = maxParallelism > 0 ? maxParallelism : Environment.ProcessorCount, Progress = progress }, sketches);
+        var (result, profile) = Run(current, reference.Limits, options, SketchedIn(reference), validate: true);
+        return (result, result.InputErrors.Count > 0 ? null : profile);
     }
 
+    static HashSet<(string Name, ColumnType Type)> SketchedIn(MergeableProfile reference) =>
+        reference.Columns.Where(c => c.Kind == ProfileColumnKind.Numeric && !c.Values!.IsExact).Select(c => (c.Name, c.Type)).ToHashSet();
+
     static MergeableProfile Build(DatasetRequest request, ProfileLimits? limits, ValidationOptions reading, HashSet<(string Name, ColumnType Type)>? sketches)
+    {
+        var (result, profile) = Run(request, limits, reading, sketches, validate: false);
+        if (result.InputErrors.Count > 0) throw new MlBuildException(result.InputErrors[0]);
+        return profile;
+    }
+
+    /// <summary>
+    /// One pass of the validator over <paramref name="request"/>'s files with the profile's observers: with the schema's
+    /// checks (<paramref name="validate"/>), or with its column types only. The observers see the same cells either way:
+    /// a cell's state (value, null, invalid, skipped) depends on its column's type, not on the checks.
+    /// </summary>
+    static (ValidationResult Result, MergeableProfile Profile) Run(DatasetRequest request, ProfileLimits? limits, ValidationOptions reading,
+        HashSet<(string Name, ColumnType Type)>? sketches, bool validate)
     {
         limits ??= new ProfileLimits();
         var typesOnly = TypesOnly(request.Schema);
@@ -52,19 +77,13 @@ public static class ProfileBuilder
         // Those sketched for the reference only compare on their buckets: they skip the distinct count.
         var uncounted = (bool[])sketched.Clone();
         using var perThread = new ThreadLocal<ThreadValues>(() => new ThreadValues(columns, limits, sketched, uncounted), trackAllValues: true);
-        var options = new ValidationOptions
+        var options = reading with
         {
-            MaxParallelism = reading.MaxParallelism,
-            ChunkBytes = reading.ChunkBytes,
-            MaxRecordBytes = reading.MaxRecordBytes,
-            Progress = reading.Progress,
             ColumnObserver = (batch, i) => perThread.Value!.Observe(batch, i),
             BatchObserver = batch => Fold(batch, columns),
-            ColumnChecks = false, // a types-only schema has nothing to check, and the observers profile
-
+            ColumnChecks = validate, // a types-only schema has nothing to check, and the observers profile
         };
-        var result = DatasetValidator.Validate(request with { Schema = typesOnly }, options);
-        if (result.InputErrors.Count > 0) throw new MlBuildException(result.InputErrors[0]);
+        var result = DatasetValidator.Validate(validate ? request : request with { Schema = typesOnly }, options);
         // Each column's thread distributions merge on their own (counts add, in any order): columns in parallel.
         var threads = perThread.Values;
         Parallel.For(0, columns.Length, new ParallelOptions { MaxDegreeOfParallelism = reading.MaxParallelism }, i =>
@@ -74,7 +93,7 @@ public static class ProfileBuilder
         var profile = new MergeableProfile(limits) { Rows = result.Records };
         var present = result.Profile?.Columns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal) ?? [];
         profile.Columns.AddRange(columns.Where(c => present.Contains(c.Name)));
-        return profile;
+        return (result, profile);
     }
 
     /// <summary>Profiles files with a schema inferred from them (<see cref="SchemaInferrer"/>) when none is given.</summary>
