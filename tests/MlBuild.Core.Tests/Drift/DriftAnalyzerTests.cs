@@ -158,4 +158,111 @@ public sealed class DriftAnalyzerTests : IDisposable
             Assert.Equal(expected, Report(forDrift));
         }
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void Validating_and_profiling_in_one_pass_gives_what_two_passes_give(int threads)
+    {
+        // The build validates a dataset with a reference profile and profiles it in one pass. With checks that fail
+        // (x below its minimum, z null where it may not be, a cell of k that is not an integer, a column the schema
+        // lacks), the validation report and the drift must be those of a validation and a separate profile.
+        var limits = new ProfileLimits { ExactValues = 5_000 };
+        var reference = ProfileJson.Read(ProfileJson.Write(Profile("ref.csv", GeneratedData.Rows(20_000, 1, nullRate: 0.05), limits)), "ref.json");
+        var lines = GeneratedData.Csv(GeneratedData.Rows(30_000, 2, shift: 0.3, catShift: 0.05, nullRate: 0.05)).TrimEnd('\n').Split('\n')
+            .Select((l, i) => i == 0 ? l + ",extra" : l + "," + (i % 7)).ToList(); // a column the schema lacks
+        lines[100] = string.Join(',', lines[100].Split(',').Select((f, j) => j == 2 ? "seven" : f)); // k not an integer
+        _dir.Write("cur.csv", string.Join('\n', lines) + "\n");
+        _dir.Write("checked.schema.json", """
+            {"schemaVersion": 1, "columns": [
+              {"name": "id", "type": "integer"},
+              {"name": "x", "type": "float", "min": 8},
+              {"name": "k", "type": "integer"},
+              {"name": "cat", "type": "category"},
+              {"name": "z", "type": "float", "nullable": false}]}
+            """);
+        var schema = MlBuild.Core.Data.Schema.SchemaLoader.Load(Path.Combine(_dir.Path, "checked.schema.json"), "checked.schema.json");
+        var request = new DatasetRequest("cur", ["cur.csv"], schema, _dir.Path);
+        var options = new ValidationOptions { MaxParallelism = threads, ChunkBytes = 64 << 10 };
+
+        var (result, profile) = ProfileBuilder.ValidateForDrift(request, reference, options);
+        var validated = DatasetValidator.Validate(request, options);
+        Assert.Equal(Verdict.Fail, validated.Verdict);
+        Assert.Equal(ValidationReport.Json([validated], "1.0.0"), ValidationReport.Json([result], "1.0.0"));
+        Assert.NotNull(profile);
+        byte[] Report(MergeableProfile current) =>
+            MlBuild.Core.Reports.ReportWriters.Json(DriftReport.Document(Compare(reference, current, new DriftRule()), "ref", "cur", "1.0.0"));
+        Assert.Equal(Report(ProfileBuilder.BuildForDrift(request, reference, threads)), Report(profile!));
+    }
+
+    [Theory]
+    [InlineData("before")]
+    [InlineData("midway")]
+    [InlineData("after")]
+    public void A_reference_that_arrives_while_the_current_data_is_profiled_finds_the_same_drift_bytes(string arrives)
+    {
+        // The reference is read on its own thread while the current data is profiled; its sketched columns turn to
+        // sketches from whichever batch follows its arrival. Before the first batch, half way, or after the last: the
+        // report must be the one of reading the reference first.
+        var limits = new ProfileLimits { ExactValues = 5_000 };
+        var reference = ProfileJson.Read(ProfileJson.Write(Profile("ref.csv", GeneratedData.Rows(20_000, 1, nullRate: 0.05), limits)), "ref.json");
+        _dir.Write("cur.csv", GeneratedData.Csv(GeneratedData.Rows(120_000, 2, shift: 0.05, catShift: 0.05, nullRate: 0.05)));
+        var request = new DatasetRequest("cur.csv", ["cur.csv"], GeneratedData.Schema, _dir.Path);
+        byte[] Report(MergeableProfile current) =>
+            MlBuild.Core.Reports.ReportWriters.Json(DriftReport.Document(Compare(reference, current, new DriftRule()), "ref", "cur", "1.0.0"));
+        var expected = Report(ProfileBuilder.BuildForDrift(request, reference, 2));
+
+        var arrival = new TaskCompletionSource<MergeableProfile>();
+        if (arrives == "before") arrival.SetResult(reference);
+        long reported = 0;
+        var profile = ProfileBuilder.BuildForDrift(request, arrival.Task, limits, 2, (read, total) =>
+        {
+            reported = read;
+            if (arrives == "midway" && read * 2 >= total) arrival.TrySetResult(reference);
+        });
+        Assert.True(reported > 2 << 20, "the file spans several chunks");
+        var x = profile.Columns.Single(c => c.Name == "x").Values!;
+        // x outgrows the exact limit either way; it skips the distinct count only when the reference came in time to say so.
+        Assert.False(x.IsExact);
+        Assert.Equal(arrives == "after", x.DistinctCounted);
+        arrival.TrySetResult(reference);
+        Assert.Equal(expected, Report(profile));
+    }
+
+    [Fact]
+    public void Reading_the_reference_beside_the_current_data_reports_as_reading_it_first()
+    {
+        var limits = new ProfileLimits { ExactValues = 5_000 };
+        _dir.WriteBytes("ref.json", ProfileJson.Write(Profile("ref.csv", GeneratedData.Rows(20_000, 1), limits)));
+        _dir.Write("cur.csv", GeneratedData.Csv(GeneratedData.Rows(20_000, 2, shift: 0.2)));
+        var request = new DatasetRequest("cur.csv", ["cur.csv"], GeneratedData.Schema, _dir.Path);
+        string refPath = Path.Combine(_dir.Path, "ref.json");
+        byte[] Report(MergeableProfile reference, MergeableProfile current) =>
+            MlBuild.Core.Reports.ReportWriters.Json(DriftReport.Document(Compare(reference, current, new DriftRule()), "ref", "cur", "1.0.0"));
+
+        var first = ProfileJson.ReadFile(refPath, "ref.json");
+        var (read, profiled) = ReferenceOverlap.ReadAndProfile(refPath, "ref.json", request);
+        Assert.Equal(Report(first, ProfileBuilder.BuildForDrift(request, first)), Report(read, profiled));
+        Assert.Equal(limits, ReferenceOverlap.ReadLimits(refPath));
+
+        // The reference's check runs before the current data's error is reported, and a broken reference comes first.
+        var missing = request with { Files = ["nowhere.csv"] };
+        var checkedFirst = Assert.Throws<MlBuildException>(() => ReferenceOverlap.ReadAndProfile(refPath, "ref.json", missing,
+            _ => throw new MlBuildException(new MlDiagnostic(DriftCodes.ProfileOfAnotherSchema, MlSeverity.Error, "schema differs", "ref.json"))));
+        Assert.Equal("MLB2011", checkedFirst.Diagnostic.Code);
+        Assert.Equal("MLB1108", Assert.Throws<MlBuildException>(() => ReferenceOverlap.ReadAndProfile(refPath, "ref.json", missing)).Diagnostic.Code);
+        var bytes = File.ReadAllBytes(refPath);
+        _dir.WriteBytes("cut.json", bytes[..(bytes.Length / 2)]);
+        var cut = Assert.Throws<MlBuildException>(() => ReferenceOverlap.ReadAndProfile(Path.Combine(_dir.Path, "cut.json"), "cut.json", missing));
+        Assert.Equal("MLB2005", cut.Diagnostic.Code);
+
+        // Limits written after the columns (a hand-edited file): read first, then profiled; the same report.
+        var text = System.Text.Encoding.UTF8.GetString(bytes);
+        int at = text.IndexOf("\"limits\"", StringComparison.Ordinal), end = text.IndexOf('}', at) + 1;
+        var moved = text.Remove(at, end - at + 1).TrimEnd().TrimEnd('}') + ", " + text[at..end] + "}\n";
+        _dir.Write("moved.json", moved);
+        Assert.Null(ReferenceOverlap.ReadLimits(Path.Combine(_dir.Path, "moved.json")));
+        var (movedRead, movedProfile) = ReferenceOverlap.ReadAndProfile(Path.Combine(_dir.Path, "moved.json"), "moved.json", request);
+        Assert.Equal(Report(first, ProfileBuilder.BuildForDrift(request, first)), Report(movedRead, movedProfile));
+    }
 }
