@@ -252,6 +252,11 @@ public sealed class ProfileJsonReaderTests : IDisposable
         Unreadable(good.Replace("\"format\": \"mlbuild-profile\"", "\"format\": \"other\""), "it has no \"format\": \"mlbuild-profile\" field");
         Unreadable("[1, 2]", "it has no \"format\"");
 
+        // Extremes out of order: a sketch's quantiles, clamped to them, would fail when shown.
+        int x = good.IndexOf("\"name\": \"x\"", StringComparison.Ordinal);
+        int xMin = good.IndexOf("\"min\": ", x, StringComparison.Ordinal) + "\"min\": ".Length;
+        Unreadable(good[..xMin] + "1e300" + good[good.IndexOf(',', xMin)..], "column 'x' has a min above its max");
+
         // A date past the calendar would fail when shown in a report, far from the file: it fails here.
         int day = good.IndexOf("\"name\": \"day\"", StringComparison.Ordinal);
         int min = good.IndexOf("\"min\": ", day, StringComparison.Ordinal) + "\"min\": ".Length;

@@ -243,7 +243,7 @@ public static partial class ProfileJson
 
         bool ColumnField(ref Utf8JsonReader r, SavedColumn c)
         {
-            // Most frequent first; the derived figures (kind, distinct, quantiles, histogram) are skipped by the caller.
+            // In the writer's order; the derived figures (kind, distinct, quantiles, histogram) are skipped by the caller.
             if (r.ValueTextEquals("name"u8)) c.Name = ReadScalar(ref r);
             else if (r.ValueTextEquals("type"u8)) c.Type = ReadScalar(ref r);
             else if (r.ValueTextEquals("count"u8)) c.Count = ReadScalar(ref r);
@@ -288,7 +288,7 @@ public static partial class ProfileJson
             r.Read();
             if (r.TokenType != JsonTokenType.StartObject) { r.Skip(); return null; }
             var categories = new List<(string?, Scalar)>();
-            // Every property counts, a repeated value too (the counts then add, as enumerating the object did).
+            // Every property counts, a repeated value too (its counts add up).
             while (NextProperty(ref r)) categories.Add((TextOrNull(ref r), ReadScalar(ref r)));
             return categories;
         }
@@ -713,6 +713,8 @@ public static partial class ProfileJson
             {
                 c.Min = Double(e.Min, "min");
                 c.Max = Double(e.Max, "max");
+                // Quantiles and histograms of a sketch are clamped to the extremes, which needs them in order.
+                if (!(c.Min <= c.Max)) throw Unreadable($"column '{name}' has a min above its max");
                 // Dates and datetimes are shown as such (reports, quantiles): a hand-edited extreme past the calendar
                 // would fail there, far from the file.
                 if (c.Type is ColumnType.Date or ColumnType.DateTime && !(InCalendar(c.Type, c.Min) && InCalendar(c.Type, c.Max)))
