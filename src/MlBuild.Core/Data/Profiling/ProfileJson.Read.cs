@@ -543,8 +543,9 @@ public static partial class ProfileJson
 
     static readonly double[] PowersOfTen = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
-    /// <summary>An integer of at most 18 digits (it cannot overflow): its value, as <see cref="Utf8JsonReader.GetInt64"/>
-    /// gives it. False for any other text (a fraction, an exponent, more digits: then the caller parses it).</summary>
+    /// <summary>A number token the reader has checked that is an integer of at most 18 digits (it cannot overflow): its
+    /// value, as <see cref="Utf8JsonReader.GetInt64"/> gives it, faster. False for any other text (a fraction, an
+    /// exponent, more digits: then the caller parses it).</summary>
     static bool ShortInteger(ReadOnlySpan<byte> text, out long value)
     {
         value = 0;

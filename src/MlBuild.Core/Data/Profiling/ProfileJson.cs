@@ -1,9 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
-using MlBuild.Core.Data.Drift;
 using MlBuild.Core.Data.Schema;
 using MlBuild.Core.Data.Validation;
-using MlBuild.Core.Diagnostics;
 
 namespace MlBuild.Core.Data.Profiling;
 
