@@ -241,6 +241,8 @@ public sealed class ProfileJsonReaderTests : IDisposable
         Unreadable(good.Replace("\"value\": [", "\"value\": [\"1\", "), "field \"value\" has the wrong type or value (a string in an array of numbers)");
         Unreadable(good.Replace("\"count\": [", "\"count\": [1.5, "), "field \"count\" has the wrong type or value (a number that is not an integer in range)");
         Unreadable(good.Replace("\"count\": [", "\"count\": [99999999999999999999, "), "not an integer in range");
+        Unreadable(good.Replace("\"mean\": ", "\"mean\": 1e999, \"m\": "), "field \"mean\" has the wrong type or value (a number past the double range)");
+        Unreadable(good.Replace("\"value\": [", "\"value\": [-1e999, "), "field \"value\" has the wrong type or value (a number that is not in the double range)");
         Unreadable(good.Replace("\"value\": [", "\"value\": [true, "), "field \"value\" has the wrong type or value (a boolean in an array of numbers)");
         Unreadable(good.Replace("\"value\": [", "\"value\": {}, \"v\": ["), "field \"value\" has the wrong type or value (an object where an array belongs)");
         Unreadable(good.Replace("\"value\": [", "\"value\": [1e-300, 1e-300, "), "exact values that are not sorted, distinct and counted");

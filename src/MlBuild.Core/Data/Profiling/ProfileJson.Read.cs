@@ -304,12 +304,12 @@ public static partial class ProfileJson
             while (r.Read() && r.TokenType != JsonTokenType.EndArray)
             {
                 if (problem is not null) { r.Skip(); continue; }
-                if (r.TokenType == JsonTokenType.Number && (ShortDecimal(r.ValueSpan, out double x) || r.TryGetDouble(out x)))
+                if (r.TokenType == JsonTokenType.Number && (ShortDecimal(r.ValueSpan, out double x) || (r.TryGetDouble(out x) && double.IsFinite(x))))
                 {
                     if (n == _doubles.Length) Array.Resize(ref _doubles, 2 * n);
                     _doubles[n++] = x;
                 }
-                else { problem = NotANumber(r.TokenType, "a double"); r.Skip(); }
+                else { problem = NotANumber(r.TokenType, "in the double range"); r.Skip(); }
             }
             return new(kind, problem is null ? _doubles.AsSpan(0, n).ToArray() : null, problem);
         }
@@ -492,7 +492,7 @@ public static partial class ProfileJson
         {
             var reader = new Utf8JsonReader(number);
             reader.Read();
-            return reader.TryGetDouble(out value);
+            return reader.TryGetDouble(out value) && double.IsFinite(value);
         }
 
         static string NotANumber(JsonTokenType kind, string expected) =>
@@ -591,8 +591,9 @@ public static partial class ProfileJson
 
         double Double(Scalar s, string name) => Required(s, name) switch
         {
-            { Kind: JsonTokenType.Number, Number: { } v } => v,
-            { Kind: JsonTokenType.Number } => throw WrongType(name, "a number that is not a double"),
+            // The reader reads a number past the double range (1e999) as infinite, which no profile holds.
+            { Kind: JsonTokenType.Number, Number: { } v } when double.IsFinite(v) => v,
+            { Kind: JsonTokenType.Number } => throw WrongType(name, "a number past the double range"),
             var other => throw WrongType(name, $"{KindName(other.Kind)} where a number belongs"),
         };
 
