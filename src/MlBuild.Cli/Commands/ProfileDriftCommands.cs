@@ -135,27 +135,9 @@ internal static class ProfileDriftCommands
             var givenSchema = LoadSchema(context, parse.GetValue(schema));
             int parallelism = parse.GetValue(threads) ?? 0;
             var referenceFull = Path.GetFullPath(referenceText, context.WorkingDirectory);
-            var currentDisplay = string.Join(" ", currentFiles);
-            var currentName = Path.GetFileNameWithoutExtension(currentFiles[0].Replace('*', '_'));
-            bool currentIsProfile = currentFiles is [var one] && one.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
             MergeableProfile referenceProfile;
-            MergeableProfile? currentProfile = null;
             DatasetSchema currentSchema;
-            if (referenceText.EndsWith(".json", StringComparison.OrdinalIgnoreCase) && givenSchema is not null && !currentIsProfile)
-            {
-                // The schema is given: the reference is read beside the current data's profile, not before it.
-                currentSchema = givenSchema;
-                (referenceProfile, currentProfile) = ProgressDisplay.Run(context, $"profiling {currentName}", progress =>
-                    ReferenceOverlap.ReadAndProfile(referenceFull, referenceText,
-                        new Core.Data.Validation.DatasetRequest(currentName, currentFiles, givenSchema, context.WorkingDirectory),
-                        read =>
-                        {
-                            CheckSchemaMatches(givenSchema, read, referenceText);
-                            if (fileRule?.UnknownColumn(read.Columns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal), referenceText) is { } unknownColumn)
-                                throw new MlBuildException(unknownColumn);
-                        }, parallelism, progress));
-            }
-            else if (referenceText.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+            if (referenceText.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             {
                 referenceProfile = ProfileJson.ReadFile(referenceFull, referenceText);
                 currentSchema = givenSchema is null ? SchemaOf(referenceProfile) : CheckSchemaMatches(givenSchema, referenceProfile, referenceText);
@@ -170,9 +152,11 @@ internal static class ProfileDriftCommands
             }
             if (fileRule?.UnknownColumn(referenceProfile.Columns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal), referenceText) is { } unknown)
                 throw new MlBuildException(unknown);
+            var currentDisplay = string.Join(" ", currentFiles);
+            var currentName = Path.GetFileNameWithoutExtension(currentFiles[0].Replace('*', '_'));
             // A saved profile as the current side: the merged profile of a partitioned dataset, or one written elsewhere.
-            currentProfile ??= currentIsProfile
-                ? ProfileJson.ReadFile(Path.GetFullPath(currentFiles[0], context.WorkingDirectory), currentFiles[0])
+            var currentProfile = currentFiles is [var one] && one.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
+                ? ProfileJson.ReadFile(Path.GetFullPath(one, context.WorkingDirectory), one)
                 : ProgressDisplay.Run(context, $"profiling {currentName}", progress =>
                     ProfileBuilder.BuildForDrift(new Core.Data.Validation.DatasetRequest(currentName, currentFiles, currentSchema, context.WorkingDirectory), referenceProfile, parallelism, progress));
             var result = DriftAnalyzer.Analyze(referenceProfile, currentProfile, rule, referenceText, currentDisplay);

@@ -36,36 +36,27 @@ public static class ProfileBuilder
     /// its own would be exact, and has no distinct count: writing it throws).
     /// </summary>
     public static MergeableProfile BuildForDrift(DatasetRequest current, MergeableProfile reference, int maxParallelism = 0, Action<long, long>? progress = null) =>
-        Build(current, reference.Limits, Reading(maxParallelism, progress), Task.FromResult(reference));
-
-    /// <summary>
-    /// <see cref="BuildForDrift(DatasetRequest, MergeableProfile, int, Action{long, long}?)"/> while the reference is still
-    /// being read (<paramref name="reference"/>; <paramref name="limits"/> are its limits, read ahead): its sketched columns
-    /// turn to sketches from the batch after it arrives. Which batches that is depends on timing, but not the drift found:
-    /// for such a column the comparison is on the sketch's buckets, which exact counts, a sketch, or part of each give
-    /// the same. A reference that fails to read changes nothing here (the caller reports it).
-    /// </summary>
-    public static MergeableProfile BuildForDrift(DatasetRequest current, Task<MergeableProfile> reference, ProfileLimits limits, int maxParallelism = 0, Action<long, long>? progress = null) =>
-        Build(current, limits, Reading(maxParallelism, progress), reference);
+        Build(current, reference.Limits,
+            new ValidationOptions { MaxParallelism = maxParallelism > 0 ? maxParallelism : Environment.ProcessorCount, Progress = progress }, SketchedIn(reference));
 
     /// <summary>
     /// Validates <paramref name="current"/> with its schema's checks and, in the same pass over its files, profiles it as
-    /// <see cref="BuildForDrift(DatasetRequest, MergeableProfile, int, Action{long, long}?)"/> does: how <c>dotnet build</c> checks a dataset with a reference profile without reading
+    /// <see cref="BuildForDrift"/> does: how <c>dotnet build</c> checks a dataset with a reference profile without reading
     /// it twice. The validation result is what <see cref="DatasetValidator.Validate"/> gives with
     /// <paramref name="options"/>; the profile is null when the result has input errors (then there is no drift to judge).
     /// </summary>
     public static (ValidationResult Result, MergeableProfile? Profile) ValidateForDrift(DatasetRequest current, MergeableProfile reference, ValidationOptions options)
     {
-        var (result, profile) = Run(current, reference.Limits, options, Task.FromResult(reference), validate: true);
+        var (result, profile) = Run(current, reference.Limits, options, SketchedIn(reference), validate: true);
         return (result, result.InputErrors.Count > 0 ? null : profile);
     }
 
-    static ValidationOptions Reading(int maxParallelism, Action<long, long>? progress) =>
-        new() { MaxParallelism = maxParallelism > 0 ? maxParallelism : Environment.ProcessorCount, Progress = progress };
+    static HashSet<(string Name, ColumnType Type)> SketchedIn(MergeableProfile reference) =>
+        reference.Columns.Where(c => c.Kind == ProfileColumnKind.Numeric && !c.Values!.IsExact).Select(c => (c.Name, c.Type)).ToHashSet();
 
-    static MergeableProfile Build(DatasetRequest request, ProfileLimits? limits, ValidationOptions reading, Task<MergeableProfile>? reference)
+    static MergeableProfile Build(DatasetRequest request, ProfileLimits? limits, ValidationOptions reading, HashSet<(string Name, ColumnType Type)>? sketches)
     {
-        var (result, profile) = Run(request, limits, reading, reference, validate: false);
+        var (result, profile) = Run(request, limits, reading, sketches, validate: false);
         if (result.InputErrors.Count > 0) throw new MlBuildException(result.InputErrors[0]);
         return profile;
     }
@@ -76,28 +67,15 @@ public static class ProfileBuilder
     /// a cell's state (value, null, invalid, skipped) depends on its column's type, not on the checks.
     /// </summary>
     static (ValidationResult Result, MergeableProfile Profile) Run(DatasetRequest request, ProfileLimits? limits, ValidationOptions reading,
-        Task<MergeableProfile>? reference, bool validate)
+        HashSet<(string Name, ColumnType Type)>? sketches, bool validate)
     {
         limits ??= new ProfileLimits();
         var typesOnly = TypesOnly(request.Schema);
         var columns = typesOnly.Columns.Select(c => new MergeableColumn(c.Name, c.Type, limits)).ToArray();
-        // Per column, whether it is counted as a sketch (a reading thread sets it when its values outgrow the exact limit,
-        // and the reference for the numeric columns it holds as sketches).
-        var sketched = new bool[columns.Length];
+        // Per column, whether it is counted as a sketch (a reading thread sets it when its values outgrow the exact limit).
+        var sketched = columns.Select(c => c.Kind == ProfileColumnKind.Numeric && sketches is not null && sketches.Contains((c.Name, c.Type))).ToArray();
         // Those sketched for the reference only compare on their buckets: they skip the distinct count.
-        var uncounted = new bool[columns.Length];
-        void Hint(MergeableProfile r)
-        {
-            var inReference = r.Columns.Where(c => c.Kind == ProfileColumnKind.Numeric && !c.Values!.IsExact).Select(c => (c.Name, c.Type)).ToHashSet();
-            for (int i = 0; i < columns.Length; i++)
-            {
-                if (columns[i].Kind != ProfileColumnKind.Numeric || !inReference.Contains((columns[i].Name, columns[i].Type))) continue;
-                Volatile.Write(ref uncounted[i], true); // first: a thread that sees the column sketched sees it uncounted
-                Volatile.Write(ref sketched[i], true);
-            }
-        }
-        if (reference is { IsCompletedSuccessfully: true }) Hint(reference.Result);
-        else reference?.ContinueWith(t => { if (t.IsCompletedSuccessfully) Hint(t.Result); }, TaskContinuationOptions.ExecuteSynchronously);
+        var uncounted = (bool[])sketched.Clone();
         using var perThread = new ThreadLocal<ThreadValues>(() => new ThreadValues(columns, limits, sketched, uncounted), trackAllValues: true);
         var options = reading with
         {
@@ -181,7 +159,7 @@ public static class ProfileBuilder
     sealed class ThreadValues(MergeableColumn[] columns, ProfileLimits limits, bool[] sketched, bool[] uncounted)
     {
         readonly NumericDistribution?[] _numbers = columns.Select((c, i) => c.Kind != ProfileColumnKind.Numeric ? null
-            : Volatile.Read(ref uncounted[i]) ? Sketched(new NumericDistribution(limits.ExactValues, limits.SketchBits)) : new NumericDistribution(limits.ExactValues, limits.SketchBits)).ToArray();
+            : uncounted[i] ? Sketched(new NumericDistribution(limits.ExactValues, limits.SketchBits)) : new NumericDistribution(limits.ExactValues, limits.SketchBits)).ToArray();
 
         static NumericDistribution Sketched(NumericDistribution d)
         {
@@ -300,7 +278,7 @@ public static class ProfileBuilder
         /// <summary>Counts a batch's finite values and takes their moments.</summary>
         void AddValues(BatchSummary s, NumericDistribution values, ReadOnlySpan<double> kept, double sum, int column)
         {
-            if (Volatile.Read(ref sketched[column])) values.BecomeSketch(countDistinct: !Volatile.Read(ref uncounted[column]));
+            if (Volatile.Read(ref sketched[column])) values.BecomeSketch();
             values.AddAll(kept);
             if (values.Sketch is not null) Volatile.Write(ref sketched[column], true);
             int n = kept.Length;
