@@ -18,6 +18,18 @@ namespace MlBuild.Tasks
         public List<string> Files { get; } = new List<string>();
         /// <summary>The reference profile drift is checked against (the item's <c>Reference</c> metadata), or null.</summary>
         public string? Reference { get; set; }
+        /// <summary>Where the item that gave the dataset its <c>Reference</c> or relations metadata (else its first item) is declared; null when not looked up.</summary>
+        public ProjectLocation? DefinedAt { get; set; }
+        /// <summary>The relations metadata (<c>Role</c>, <c>Label</c>, <c>Key</c>, <c>Features</c>; empty when not given).</summary>
+        public string Role { get; set; } = "";
+        /// <summary>The label column (<c>Label</c> metadata), or empty.</summary>
+        public string Label { get; set; } = "";
+        /// <summary>The key columns (<c>Key</c> metadata) as written, or empty.</summary>
+        public string Key { get; set; } = "";
+        /// <summary>The feature columns (<c>Features</c> metadata) as written, or empty.</summary>
+        public string Features { get; set; } = "";
+        /// <summary>Whether any relations metadata was given: the dataset then takes part in the relations check.</summary>
+        public bool HasRelations => Role.Length > 0 || Label.Length > 0 || Key.Length > 0 || Features.Length > 0;
     }
 
     /// <summary>The request's settings besides the datasets: the pipeline file, the data lock and the inputs list (all optional).</summary>
@@ -83,6 +95,25 @@ namespace MlBuild.Tasks
                 sb.Append("],\"schema\":");
                 AppendString(sb, d.Schema);
                 AppendOptional(sb, "reference", d.Reference);
+                if (d.DefinedAt is ProjectLocation at && !string.IsNullOrEmpty(at.File))
+                {
+                    sb.Append(",\"definedAt\":{\"file\":");
+                    AppendString(sb, at.File!);
+                    sb.Append(",\"line\":").Append(at.Line.ToString(CultureInfo.InvariantCulture));
+                    sb.Append(",\"column\":").Append(at.Column.ToString(CultureInfo.InvariantCulture)).Append('}');
+                }
+                if (d.HasRelations)
+                {
+                    sb.Append(",\"relations\":{\"role\":");
+                    AppendString(sb, d.Role);
+                    sb.Append(",\"label\":");
+                    AppendString(sb, d.Label);
+                    sb.Append(",\"key\":");
+                    AppendString(sb, d.Key);
+                    sb.Append(",\"features\":");
+                    AppendString(sb, d.Features);
+                    sb.Append('}');
+                }
                 sb.Append('}');
             }
             sb.Append("]}\n");

@@ -15,7 +15,8 @@ namespace MlBuild.Tasks
     {
         /// <summary>The <c>MlBuildDataset</c> items: ItemSpec is a data file; metadata <c>Schema</c> (required),
         /// <c>Dataset</c> (groups files into one logical dataset), <c>Reference</c> (a profile to check drift against),
-        /// <c>Validate</c> (<c>false</c> skips the item).</summary>
+        /// <c>Validate</c> (<c>false</c> skips the item), and the relations metadata <c>Role</c> (<c>train</c> or <c>test</c>),
+        /// <c>Label</c>, <c>Key</c> and <c>Features</c> (docs/msbuild.md#relations-in-the-build).</summary>
         public ITaskItem[] Datasets { get; set; } = Array.Empty<ITaskItem>();
 
         /// <summary>The directory relative paths in the request are resolved against (the project directory).</summary>
@@ -45,9 +46,10 @@ namespace MlBuild.Tasks
         /// <summary>Report drift from a reference profile (MLB2020) as a warning instead of an error (<c>MlBuildDriftAsWarnings</c>).</summary>
         public bool DriftAsWarnings { get; set; }
 
-        /// <summary>Check duplicates, conflicting labels and train/test leakage across the pipeline file's datasets
-        /// (<c>MlBuildCheckRelations</c>, default true; they run when <c>mlbuild.json</c> declares more than one dataset or a
-        /// <c>relations</c> section).</summary>
+        /// <summary>Check duplicates, conflicting labels and train/test leakage across the pipeline file's datasets and the
+        /// items with relations metadata (<c>MlBuildCheckRelations</c>, default true; they run when <c>mlbuild.json</c>
+        /// declares more than one dataset or a <c>relations</c> section, or an item has <c>Role</c>, <c>Label</c>, <c>Key</c>
+        /// or <c>Features</c> metadata).</summary>
         public bool CheckRelations { get; set; } = true;
 
         /// <summary>Where the engine lists the files it read (data, globs, schemas, references, pipeline file, lock), for the
@@ -192,13 +194,54 @@ namespace MlBuild.Tasks
                 if (!set.Files.Exists(f => SamePath(f, file)))
                     set.Files.Add(file);
                 if (set.Reference is null && reference.Length > 0)
+                {
                     set.Reference = reference;
+                    set.DefinedAt = Where(item);
+                }
+                if (!TakeRelations(item, set))
+                {
+                    ok = false;
+                    continue;
+                }
             }
             // MSBuild expands wildcards in file-system order; the engine reads a dataset's files in ordinal name order
             // (as `dotnet ml data validate data/part-*.csv` does), so record numbers and "first occurrence" agree everywhere.
             foreach (var set in ordered)
                 set.Files.Sort(StringComparer.Ordinal);
             return ok ? ordered : null;
+        }
+
+        static readonly string[] RelationsMetadata = { "Role", "Label", "Key", "Features" };
+
+        /// <summary>
+        /// Takes the item's relations metadata (<c>Role</c>, <c>Label</c>, <c>Key</c>, <c>Features</c>) into its dataset; the
+        /// engine checks the values. Two items of one dataset that give one of them differently are MLB2105 at the second.
+        /// </summary>
+        bool TakeRelations(ITaskItem item, RequestDataset set)
+        {
+            bool any = false;
+            foreach (var name in RelationsMetadata)
+            {
+                var value = item.GetMetadata(name).Trim();
+                if (value.Length == 0)
+                    continue;
+                any = true;
+                var had = name == "Role" ? set.Role : name == "Label" ? set.Label : name == "Key" ? set.Key : set.Features;
+                if (had.Length > 0 && !string.Equals(had, value, StringComparison.Ordinal))
+                {
+                    LogCodedErrorAt(Where(item), DiagnosticCodes.InvalidRelationsSettings,
+                        "MlBuildDataset '{0}' of dataset '{1}' has {2}=\"{3}\", but an earlier item of that dataset has {2}=\"{4}\". One dataset has one {2}: give its items the same value, or give it on one item.",
+                        item.ItemSpec, set.Name, name, value, had);
+                    return false;
+                }
+                if (name == "Role") set.Role = value;
+                else if (name == "Label") set.Label = value;
+                else if (name == "Key") set.Key = value;
+                else set.Features = value;
+            }
+            if (any && set.DefinedAt is null)
+                set.DefinedAt = Where(item);
+            return true;
         }
 
         /// <summary>Where the user declared the item: its <c>MlBuildDataset</c> element in the project (or import) that
