@@ -41,6 +41,12 @@ namespace MlBuild.Tasks
         public string? InputsFile { get; set; }
         /// <summary>False: the engine does not check the relations of the pipeline file's datasets (written only then).</summary>
         public bool CheckRelations { get; set; } = true;
+        /// <summary>The levels of the relations (<c>error</c>, <c>warning</c>, <c>off</c>), overriding <c>mlbuild.json</c>'s; empty: not set.</summary>
+        public string RelationsDuplicates { get; set; } = "";
+        /// <summary>See <see cref="RelationsDuplicates"/>.</summary>
+        public string RelationsConflictingLabels { get; set; } = "";
+        /// <summary>See <see cref="RelationsDuplicates"/>.</summary>
+        public string RelationsLeakage { get; set; } = "";
     }
 
     /// <summary>
@@ -75,6 +81,9 @@ namespace MlBuild.Tasks
                 AppendOptional(sb, "inputsFile", settings.InputsFile);
                 if (!settings.CheckRelations)
                     sb.Append(",\"checkRelations\":false");
+                AppendOptional(sb, "relationsDuplicates", settings.RelationsDuplicates);
+                AppendOptional(sb, "relationsConflictingLabels", settings.RelationsConflictingLabels);
+                AppendOptional(sb, "relationsLeakage", settings.RelationsLeakage);
             }
             sb.Append(",\"datasets\":[");
             bool firstSet = true;

@@ -52,6 +52,16 @@ namespace MlBuild.Tasks
         /// or <c>Features</c> metadata).</summary>
         public bool CheckRelations { get; set; } = true;
 
+        /// <summary>The level of duplicate rows in the relations check (<c>MlBuildRelationsDuplicates</c>: <c>error</c>,
+        /// <c>warning</c> or <c>off</c>; empty: <c>mlbuild.json</c>'s <c>relations</c> section, else the default).</summary>
+        public string? RelationsDuplicates { get; set; }
+
+        /// <summary>The level of conflicting labels (<c>MlBuildRelationsConflictingLabels</c>), as <see cref="RelationsDuplicates"/>.</summary>
+        public string? RelationsConflictingLabels { get; set; }
+
+        /// <summary>The level of train/test leakage (<c>MlBuildRelationsLeakage</c>), as <see cref="RelationsDuplicates"/>.</summary>
+        public string? RelationsLeakage { get; set; }
+
         /// <summary>Where the engine lists the files it read (data, globs, schemas, references, pipeline file, lock), for the
         /// target's up-to-date check.</summary>
         public string? InputsFile { get; set; }
@@ -80,6 +90,16 @@ namespace MlBuild.Tasks
                     MaxLocationsPerCheck.ToString(CultureInfo.InvariantCulture));
                 return false;
             }
+            foreach (var (property, value) in new[] { ("MlBuildRelationsDuplicates", RelationsDuplicates), ("MlBuildRelationsConflictingLabels", RelationsConflictingLabels), ("MlBuildRelationsLeakage", RelationsLeakage) })
+            {
+                if (Level(value) is null)
+                {
+                    LogCodedError(DiagnosticCodes.InvalidBuildProperty,
+                        "{0} is '{1}'; set it to error, warning or off (the level of that relation), or leave it empty for mlbuild.json's relations section.",
+                        property, value);
+                    return false;
+                }
+            }
             var datasets = CollectDatasets();
             if (datasets is null)
                 return false;
@@ -105,6 +125,9 @@ namespace MlBuild.Tasks
                 LockedMode = LockedMode,
                 InputsFile = string.IsNullOrEmpty(InputsFile) ? null : Path.GetFullPath(InputsFile),
                 CheckRelations = CheckRelations,
+                RelationsDuplicates = Level(RelationsDuplicates) ?? "",
+                RelationsConflictingLabels = Level(RelationsConflictingLabels) ?? "",
+                RelationsLeakage = Level(RelationsLeakage) ?? "",
             };
             requestJson = EngineRequest.ToJson(ProjectDirectory, datasets,
                 string.IsNullOrEmpty(ReportDirectory) ? null : Path.GetFullPath(ReportDirectory), MaxLocationsPerCheck, settings);
@@ -209,6 +232,13 @@ namespace MlBuild.Tasks
             foreach (var set in ordered)
                 set.Files.Sort(StringComparer.Ordinal);
             return ok ? ordered : null;
+        }
+
+        /// <summary>A relations level as the engine reads it (lower case); empty for none, null for a value that is no level.</summary>
+        static string? Level(string? value)
+        {
+            var level = (value ?? "").Trim().ToLowerInvariant();
+            return level.Length == 0 || level == "error" || level == "warning" || level == "off" ? level : null;
         }
 
         static readonly string[] RelationsMetadata = { "Role", "Label", "Key", "Features" };

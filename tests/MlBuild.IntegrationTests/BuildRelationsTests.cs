@@ -114,15 +114,15 @@ public sealed class BuildRelationsTests(PackagesFixture packages, ITestOutputHel
         Assert.Equal((project, testItemLine, 6, "error", "MLB2105"), (r.File, r.Line, r.Column, r.Severity, r.Code));
         Assert.StartsWith("MlBuildDataset 'data/test.csv' has Role=\"holdout\"; use \"train\", \"test\"", r.Message, StringComparison.Ordinal);
 
-        // Findings as warnings: the build passes, and the next one is up to date (no engine process).
+        // Leakage made a warning by its property: the build passes, and the next one is up to date (no engine process).
         ws.EditProject(text => text.Replace("Role=\"holdout\"", "Role=\"test\"", StringComparison.Ordinal));
-        var warned = ws.Build("-v:n", "-p:MlBuildDataViolationsAsWarnings=true");
+        var warned = ws.Build("-v:n", "-p:MlBuildRelationsLeakage=warning");
         Assert.Equal(0, warned.ExitCode);
         Assert.Equal(
             [("data/test.csv", 1102, "warning", "MLB2103"), ("data/test.csv", 1103, "warning", "MLB2103")],
             warned.MlbDiagnostics.Select(d => (d.File, d.Line, d.Severity, d.Code)));
         Assert.Contains("engine validate", warned.Output, StringComparison.Ordinal);
-        var upToDate = ws.Build("-v:n", "-p:MlBuildDataViolationsAsWarnings=true");
+        var upToDate = ws.Build("-v:n", "-p:MlBuildRelationsLeakage=warning");
         Assert.Equal(0, upToDate.ExitCode);
         Assert.Contains(SkippedValidation, upToDate.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("engine validate", upToDate.Output, StringComparison.Ordinal);

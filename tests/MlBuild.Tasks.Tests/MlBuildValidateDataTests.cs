@@ -315,6 +315,30 @@ public sealed class MlBuildValidateDataTests : IDisposable
             sets.Select(d => (d.GetProperty("name").GetString(), Relations(d), DefinedAt(d))));
     }
 
+    [UnixFact]
+    public void Execute_sends_the_relations_levels_and_refuses_one_that_is_no_level_with_MLB9016()
+    {
+        _ws.Prepare(0, Result(0));
+        var task = _ws.CreateTask(TaskWorkspace.Item("data/train.csv", ("Schema", "data/train.schema.json"), ("Role", "train")));
+        task.RelationsLeakage = "Warning";
+        task.RelationsDuplicates = "off";
+
+        Assert.True(task.Execute());
+        using (var request = JsonDocument.Parse(_ws.RecordedRequest))
+        {
+            var root = request.RootElement;
+            Assert.Equal(("warning", "off", false), (root.GetProperty("relationsLeakage").GetString(), root.GetProperty("relationsDuplicates").GetString(),
+                root.TryGetProperty("relationsConflictingLabels", out _)));
+        }
+
+        var bad = _ws.CreateTask(TaskWorkspace.Item("data/train.csv", ("Schema", "data/train.schema.json")));
+        bad.RelationsConflictingLabels = "fatal";
+        Assert.False(bad.Execute());
+        var error = Assert.Single(_ws.Engine.Errors);
+        Assert.Equal("MLB9016", error.Code);
+        Assert.StartsWith("MlBuildRelationsConflictingLabels is 'fatal'; set it to error, warning or off", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Execute_one_dataset_whose_items_give_two_roles_is_MLB2105_at_the_second_item()
     {

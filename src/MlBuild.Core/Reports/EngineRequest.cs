@@ -38,7 +38,8 @@ public sealed record ItemRelations(string Role, string Label, string Key, string
 /// a dataset's <c>reference</c> (a profile to check drift against), <c>pipelineFile</c> (the project's <c>mlbuild.json</c>,
 /// whose datasets are validated too), <c>lockFile</c> and <c>lockedMode</c> (the data lock), and <c>inputsFile</c> (where
 /// the engine lists the files it read, for the build's up-to-date check), <c>checkRelations</c> (false: the relations
-/// are not checked), and a dataset's <c>definedAt</c> (<c>{"file","line","column"}</c>: where its item is declared) and
+/// are not checked), <c>relationsDuplicates</c>, <c>relationsConflictingLabels</c> and <c>relationsLeakage</c> (levels
+/// that override <c>mlbuild.json</c>'s), and a dataset's <c>definedAt</c> (<c>{"file","line","column"}</c>: where its item is declared) and
 /// <c>relations</c> (<c>{"role","label","key","features"}</c>: the item's relations metadata).
 /// </summary>
 /// <param name="ProjectDirectory">The directory relative paths are resolved against.</param>
@@ -68,6 +69,16 @@ public sealed record EngineRequest(string ProjectDirectory, IReadOnlyList<Engine
     public bool CheckRelations { get; init; } = true;
 
     static string Text(JsonElement e, string name) => e.TryGetProperty(name, out var v) ? v.GetString() ?? "" : "";
+
+    /// <summary>The level of duplicate rows (<c>relationsDuplicates</c>, the build's <c>MlBuildRelationsDuplicates</c>), overriding
+    /// <c>mlbuild.json</c>'s <c>relations</c> section; null when not set.</summary>
+    public string? RelationsDuplicates { get; init; }
+
+    /// <summary>The level of conflicting labels (<c>relationsConflictingLabels</c>), as <see cref="RelationsDuplicates"/>.</summary>
+    public string? RelationsConflictingLabels { get; init; }
+
+    /// <summary>The level of train/test leakage (<c>relationsLeakage</c>), as <see cref="RelationsDuplicates"/>.</summary>
+    public string? RelationsLeakage { get; init; }
 
     /// <summary>Reads a request file; anything unreadable or of another shape is <see cref="DiagnosticCodes.EngineRequestUnreadable"/>.</summary>
     public static EngineRequest Read(string path)
@@ -101,6 +112,9 @@ public sealed record EngineRequest(string ProjectDirectory, IReadOnlyList<Engine
             LockedMode = root.TryGetProperty("lockedMode", out var lm) && lm.GetBoolean(),
             InputsFile = root.TryGetProperty("inputsFile", out var inf) ? inf.GetString() : null,
             CheckRelations = !root.TryGetProperty("checkRelations", out var cr) || cr.GetBoolean(),
+            RelationsDuplicates = root.TryGetProperty("relationsDuplicates", out var rd1) ? rd1.GetString() : null,
+            RelationsConflictingLabels = root.TryGetProperty("relationsConflictingLabels", out var rc) ? rc.GetString() : null,
+            RelationsLeakage = root.TryGetProperty("relationsLeakage", out var rl) ? rl.GetString() : null,
         };
         });
     }

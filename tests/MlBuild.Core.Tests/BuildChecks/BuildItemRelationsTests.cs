@@ -78,6 +78,23 @@ public sealed class BuildItemRelationsTests : IDisposable
     }
 
     [Fact]
+    public void The_build_properties_set_the_levels_over_the_relations_section()
+    {
+        var items = new[]
+        {
+            Item("train", "data/train.csv", 7, role: "train", label: "churned", key: "id"),
+            Item("test", "data/test.csv", 8, role: "test"),
+        };
+        var outcome = BuildDataCheck.Run(Request(items) with { RelationsLeakage = "warning", RelationsDuplicates = "off" }, "test");
+        Assert.Equal([("MLB2103", MlSeverity.Warning)], Problems(outcome).Select(d => (d.Code, d.Severity)));
+
+        // Over mlbuild.json's section too (which says duplicates are errors): the property wins where it is set.
+        _dir.Write("mlbuild.json", """{ "relations": { "duplicates": "error", "leakage": "warning" } }""");
+        var both = BuildDataCheck.Run(Request(items, pipeline: true) with { RelationsLeakage = "error" }, "test");
+        Assert.Equal([("MLB2101", MlSeverity.Error), ("MLB2103", MlSeverity.Error)], Problems(both).Select(d => (d.Code, d.Severity)));
+    }
+
+    [Fact]
     public void Items_without_relations_metadata_are_not_checked_as_before()
     {
         var outcome = BuildDataCheck.Run(Request([Item("train", "data/train.csv", 7), Item("test", "data/test.csv", 8)]), "test");

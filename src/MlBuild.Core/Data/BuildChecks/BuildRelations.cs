@@ -49,7 +49,14 @@ public static class BuildRelations
         {
             var plan = pipeline is null ? new RelationsPlan([], new RelationsSpec(), new RelationsPolicy()) : PipelineRelations.Plan(Rebased(pipeline, projectDir));
             plan = WithItems(plan, marked, pipeline?.DisplayPath, projectDir);
-            result = DatasetRelations.Check(plan.Datasets, plan.Spec, new RelationsOptions { Policy = plan.Policy, MaxExamples = request.MaxLocationsPerCheck });
+            // The build's properties override the section, as the command line's levels do in `dotnet ml data relations`.
+            var policy = plan.Policy with
+            {
+                Duplicates = Level(request.RelationsDuplicates, "MlBuildRelationsDuplicates") ?? plan.Policy.Duplicates,
+                ConflictingLabels = Level(request.RelationsConflictingLabels, "MlBuildRelationsConflictingLabels") ?? plan.Policy.ConflictingLabels,
+                Leakage = Level(request.RelationsLeakage, "MlBuildRelationsLeakage") ?? plan.Policy.Leakage,
+            };
+            result = DatasetRelations.Check(plan.Datasets, plan.Spec, new RelationsOptions { Policy = policy, MaxExamples = request.MaxLocationsPerCheck });
         }
         catch (MlBuildException e)
         {
@@ -158,6 +165,11 @@ public static class BuildRelations
         }
         return new RelationsPlan(list, spec, plan.Policy);
     }
+
+    static RelationLevel? Level(string? text, string property) =>
+        string.IsNullOrEmpty(text) ? null
+        : RelationsPolicy.ParseLevel(text) ?? throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.InvalidRelationsSettings, MlSeverity.Error,
+            $"{property} is '{text}'; set it to error, warning or off."));
 
     static string Word(DatasetRole role) => role == DatasetRole.Train ? "training" : "test";
 
