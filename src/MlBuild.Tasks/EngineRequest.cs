@@ -18,9 +18,9 @@ namespace MlBuild.Tasks
         public List<string> Files { get; } = new List<string>();
         /// <summary>The reference profile drift is checked against (the item's <c>Reference</c> metadata), or null.</summary>
         public string? Reference { get; set; }
-        /// <summary>Where the item that gave the dataset its <c>Reference</c> or relations metadata (else its first item) is declared; null when not looked up.</summary>
+        /// <summary>Where the item that gave the dataset its <c>Reference</c> (else its relations metadata) is declared; null when it has neither.</summary>
         public ProjectLocation? DefinedAt { get; set; }
-        /// <summary>The relations metadata (<c>Role</c>, <c>Label</c>, <c>Key</c>, <c>Features</c>; empty when not given).</summary>
+        /// <summary>The role in the relations check (<c>Role</c> metadata: <c>train</c>, <c>test</c>), or empty.</summary>
         public string Role { get; set; } = "";
         /// <summary>The label column (<c>Label</c> metadata), or empty.</summary>
         public string Label { get; set; } = "";

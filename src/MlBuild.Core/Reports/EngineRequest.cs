@@ -68,8 +68,6 @@ public sealed record EngineRequest(string ProjectDirectory, IReadOnlyList<Engine
     /// <summary>Whether the relations of the pipeline file's datasets and of the items with relations metadata are checked (<c>checkRelations</c>, default true; the build's <c>MlBuildCheckRelations</c>).</summary>
     public bool CheckRelations { get; init; } = true;
 
-    static string Text(JsonElement e, string name) => e.TryGetProperty(name, out var v) ? v.GetString() ?? "" : "";
-
     /// <summary>The level of duplicate rows (<c>relationsDuplicates</c>, the build's <c>MlBuildRelationsDuplicates</c>), overriding
     /// <c>mlbuild.json</c>'s <c>relations</c> section; null when not set.</summary>
     public string? RelationsDuplicates { get; init; }
@@ -79,6 +77,8 @@ public sealed record EngineRequest(string ProjectDirectory, IReadOnlyList<Engine
 
     /// <summary>The level of train/test leakage (<c>relationsLeakage</c>), as <see cref="RelationsDuplicates"/>.</summary>
     public string? RelationsLeakage { get; init; }
+
+    static string Text(JsonElement e, string name) => e.TryGetProperty(name, out var v) ? v.GetString() ?? "" : "";
 
     /// <summary>Reads a request file; anything unreadable or of another shape is <see cref="DiagnosticCodes.EngineRequestUnreadable"/>.</summary>
     public static EngineRequest Read(string path)
