@@ -74,6 +74,12 @@ public static class PeerBench
             line["current_file"] = Path.GetFileName(files[1]);
             return PeerBenchProfile.DriftAgainstProfile(line, spec, files[0], files[1], repeat, threads, alone);
         }
+        if (task == "validate-drift")
+        {
+            if (files.Count < 2) { Console.Error.WriteLine("usage: peer-bench --task validate-drift --spec spec.json REFERENCE.json CUR"); return 2; }
+            line["current_file"] = Path.GetFileName(files[1]);
+            return PeerBenchProfile.ValidateAndDrift(line, spec, files[0], files[1], repeat, threads);
+        }
         if (task != "validate")
         {
             line["summary"] = "unsupported";

@@ -48,6 +48,30 @@ public static class PeerBenchProfile
         });
     }
 
+    /// <summary>
+    /// <c>--task validate-drift REFERENCE.json CUR</c>: what <c>dotnet build</c> does for a dataset with a reference
+    /// profile: the reference read, the current file validated with the spec's checks and profiled in the same pass,
+    /// drift analysed; against a validation alone.
+    /// </summary>
+    public static int ValidateAndDrift(JsonObject line, JsonNode spec, string referencePath, string currentPath, int repeat, int threads)
+    {
+        var request = Request(spec, currentPath);
+        return Alternate(line, request, repeat, threads, false, "reference profile read, current file validated and profiled in one pass, drift analysed", () =>
+        {
+            var phases = Stopwatch.StartNew();
+            var reference = ProfileJson.ReadFile(Path.GetFullPath(referencePath), referencePath);
+            double read = phases.Elapsed.TotalSeconds;
+            var (validated, current) = ProfileBuilder.ValidateForDrift(request, reference, new ValidationOptions { MaxParallelism = threads });
+            double built = phases.Elapsed.TotalSeconds;
+            var result = DriftAnalyzer.Analyze(reference, current!, new DriftRule(), referencePath, currentPath);
+            return new JsonObject
+            {
+                ["read_s"] = Math.Round(read, 4), ["validate_and_profile_s"] = Math.Round(built - read, 4), ["analyse_s"] = Math.Round(phases.Elapsed.TotalSeconds - built, 4),
+                ["checks_failed"] = validated.Checks.Count(c => !c.Passed), ["drifted"] = result.Drifted, ["drifted_columns"] = result.DriftedColumns,
+            };
+        });
+    }
+
     static DatasetRequest Request(JsonNode spec, string path) =>
         new("bench", [Path.GetFullPath(path)], PeerBench.SchemaFromSpec(spec), Directory.GetCurrentDirectory());
 

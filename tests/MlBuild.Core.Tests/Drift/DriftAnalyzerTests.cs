@@ -158,4 +158,40 @@ public sealed class DriftAnalyzerTests : IDisposable
             Assert.Equal(expected, Report(forDrift));
         }
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void Validating_and_profiling_in_one_pass_gives_what_two_passes_give(int threads)
+    {
+        // The build validates a dataset with a reference profile and profiles it in one pass. With checks that fail
+        // (x below its minimum, z null where it may not be, a cell of k that is not an integer, a column the schema
+        // lacks), the validation report and the drift must be those of a validation and a separate profile.
+        var limits = new ProfileLimits { ExactValues = 5_000 };
+        var reference = ProfileJson.Read(ProfileJson.Write(Profile("ref.csv", GeneratedData.Rows(20_000, 1, nullRate: 0.05), limits)), "ref.json");
+        var lines = GeneratedData.Csv(GeneratedData.Rows(30_000, 2, shift: 0.3, catShift: 0.05, nullRate: 0.05)).TrimEnd('\n').Split('\n')
+            .Select((l, i) => i == 0 ? l + ",extra" : l + "," + (i % 7)).ToList(); // a column the schema lacks
+        lines[100] = string.Join(',', lines[100].Split(',').Select((f, j) => j == 2 ? "seven" : f)); // k not an integer
+        _dir.Write("cur.csv", string.Join('\n', lines) + "\n");
+        _dir.Write("checked.schema.json", """
+            {"schemaVersion": 1, "columns": [
+              {"name": "id", "type": "integer"},
+              {"name": "x", "type": "float", "min": 8},
+              {"name": "k", "type": "integer"},
+              {"name": "cat", "type": "category"},
+              {"name": "z", "type": "float", "nullable": false}]}
+            """);
+        var schema = MlBuild.Core.Data.Schema.SchemaLoader.Load(Path.Combine(_dir.Path, "checked.schema.json"), "checked.schema.json");
+        var request = new DatasetRequest("cur", ["cur.csv"], schema, _dir.Path);
+        var options = new ValidationOptions { MaxParallelism = threads, ChunkBytes = 64 << 10 };
+
+        var (result, profile) = ProfileBuilder.ValidateForDrift(request, reference, options);
+        var validated = DatasetValidator.Validate(request, options);
+        Assert.Equal(Verdict.Fail, validated.Verdict);
+        Assert.Equal(ValidationReport.Json([validated], "1.0.0"), ValidationReport.Json([result], "1.0.0"));
+        Assert.NotNull(profile);
+        byte[] Report(MergeableProfile current) =>
+            MlBuild.Core.Reports.ReportWriters.Json(DriftReport.Document(Compare(reference, current, new DriftRule()), "ref", "cur", "1.0.0"));
+        Assert.Equal(Report(ProfileBuilder.BuildForDrift(request, reference, threads)), Report(profile!));
+    }
 }

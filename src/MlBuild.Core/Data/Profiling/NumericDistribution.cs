@@ -299,8 +299,8 @@ internal sealed class DecimalCounts
             }
             if (!all) continue;
             long width = high - low + 1;
-            if (width > MaxSlots / 4) return null;
-            long slots = Math.Min(MaxSlots, Math.Max(1024, width * 4));
+            if (width > MaxSlots / 2) return null;
+            long slots = Math.Min(MaxSlots, Math.Max(1024, width * 2));
             return new DecimalCounts(scale, low - (slots - width) / 2, (int)slots);
         }
         return null;
@@ -629,24 +629,51 @@ public sealed class LogHistogram
     void AddAllBuckets(ReadOnlySpan<double> values)
     {
         int i = 0;
-        int shift = Shift;
         if (Vector256.IsHardwareAccelerated)
         {
-            Span<ulong> keys = stackalloc ulong[4];
+            Span<ulong> keys = stackalloc ulong[8]; // per block of four: pages, slots
             ref ulong key0 = ref MemoryMarshal.GetReference(keys);
-            ref double v0 = ref MemoryMarshal.GetReference(values);
-            var signBit = Vector256.Create(0x8000_0000_0000_0000UL);
-            for (; i <= values.Length - 4; i += 4)
+            // The inner loop has no call: it stops at a block whose buckets need a new page, made here before going on.
+            while (true)
             {
-                var x = Vector256.LoadUnsafe(ref v0, (nuint)i);
-                var bits = Vector256.AndNot(x.AsUInt64(), Vector256.Equals(x, Vector256<double>.Zero).AsUInt64()); // -0 as 0
-                var ordered = bits ^ (Vector256.LessThan(bits.AsInt64(), Vector256<long>.Zero).AsUInt64() | signBit);
-                Vector256.StoreUnsafe(ordered >>> shift, ref key0);
-                for (int k = 0; k < 4; k++) Slot((long)Unsafe.Add(ref key0, k))++;
+                i = AddBucketBlocks(values, i, ref key0);
+                if (i > values.Length - 4) break;
+                for (int k = 0; k < 4; k++) _pages[(int)Unsafe.Add(ref key0, k)] ??= new long[1 << Bits];
             }
         }
         for (; i < values.Length; i++) Slot(KeyOf(values[i]))++;
         Count += values.Length;
+    }
+
+    /// <summary>Counts blocks of four from <paramref name="i"/> on; returns where it stopped: the end, or a block whose
+    /// buckets lack a page (their page indices are left at <paramref name="key0"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    int AddBucketBlocks(ReadOnlySpan<double> values, int i, ref ulong key0)
+    {
+        ref double v0 = ref MemoryMarshal.GetReference(values);
+        ref long[]? pages0 = ref MemoryMarshal.GetArrayDataReference(_pages);
+        var signBit = Vector256.Create(0x8000_0000_0000_0000UL);
+        var slotMask = Vector256.Create((1UL << Bits) - 1);
+        int shift = Shift;
+        for (; i <= values.Length - 4; i += 4)
+        {
+            var x = Vector256.LoadUnsafe(ref v0, (nuint)i);
+            var bits = Vector256.AndNot(x.AsUInt64(), Vector256.Equals(x, Vector256<double>.Zero).AsUInt64()); // -0 as 0
+            var ordered = bits ^ (Vector256.LessThan(bits.AsInt64(), Vector256<long>.Zero).AsUInt64() | signBit);
+            // The page is the key's top 12 bits (sign and exponent), always one of the 4096.
+            Vector256.StoreUnsafe(ordered >>> 52, ref key0);
+            Vector256.StoreUnsafe((ordered >>> shift) & slotMask, ref key0, 4);
+            var p0 = Unsafe.Add(ref pages0, (nint)key0);
+            var p1 = Unsafe.Add(ref pages0, (nint)Unsafe.Add(ref key0, 1));
+            var p2 = Unsafe.Add(ref pages0, (nint)Unsafe.Add(ref key0, 2));
+            var p3 = Unsafe.Add(ref pages0, (nint)Unsafe.Add(ref key0, 3));
+            if (p0 is null || p1 is null || p2 is null || p3 is null) return i;
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p0), (nint)Unsafe.Add(ref key0, 4))++;
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p1), (nint)Unsafe.Add(ref key0, 5))++;
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p2), (nint)Unsafe.Add(ref key0, 6))++;
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p3), (nint)Unsafe.Add(ref key0, 7))++;
+        }
+        return i;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

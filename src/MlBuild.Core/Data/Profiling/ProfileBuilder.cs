@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using MlBuild.Core.Data.Schema;
 using MlBuild.Core.Data.Validation;
 using MlBuild.Core.Diagnostics;
@@ -34,14 +35,39 @@ public static class ProfileBuilder
     /// only cheaper. The profile is for this comparison, not for saving (such a column may be a sketch where a profile of
     /// its own would be exact, and has no distinct count: writing it throws).
     /// </summary>
-    public static MergeableProfile BuildForDrift(DatasetRequest current, MergeableProfile reference, int maxParallelism = 0, Action<long, long>? progress = null)
+    public static MergeableProfile BuildForDrift(DatasetRequest current, MergeableProfile reference, int maxParallelism = 0, Action<long, long>? progress = null) =>
+        Build(current, reference.Limits,
+            new ValidationOptions { MaxParallelism = maxParallelism > 0 ? maxParallelism : Environment.ProcessorCount, Progress = progress }, SketchedIn(reference));
+
+    /// <summary>
+    /// Validates <paramref name="current"/> with its schema's checks and, in the same pass over its files, profiles it as
+    /// <see cref="BuildForDrift"/> does: how <c>dotnet build</c> checks a dataset with a reference profile without reading
+    /// it twice. The validation result is what <see cref="DatasetValidator.Validate"/> gives with
+    /// <paramref name="options"/>; the profile is null when the result has input errors (then there is no drift to judge).
+    /// </summary>
+    public static (ValidationResult Result, MergeableProfile? Profile) ValidateForDrift(DatasetRequest current, MergeableProfile reference, ValidationOptions options)
     {
-        var sketches = reference.Columns.Where(c => c.Kind == ProfileColumnKind.Numeric && !c.Values!.IsExact).Select(c => (c.Name, c.Type)).ToHashSet();
-        return Build(current, reference.Limits,
-            new ValidationOptions { MaxParallelism = maxParallelism > 0 ? maxParallelism : Environment.ProcessorCount, Progress = progress }, sketches);
+        var (result, profile) = Run(current, reference.Limits, options, SketchedIn(reference), validate: true);
+        return (result, result.InputErrors.Count > 0 ? null : profile);
     }
 
+    static HashSet<(string Name, ColumnType Type)> SketchedIn(MergeableProfile reference) =>
+        reference.Columns.Where(c => c.Kind == ProfileColumnKind.Numeric && !c.Values!.IsExact).Select(c => (c.Name, c.Type)).ToHashSet();
+
     static MergeableProfile Build(DatasetRequest request, ProfileLimits? limits, ValidationOptions reading, HashSet<(string Name, ColumnType Type)>? sketches)
+    {
+        var (result, profile) = Run(request, limits, reading, sketches, validate: false);
+        if (result.InputErrors.Count > 0) throw new MlBuildException(result.InputErrors[0]);
+        return profile;
+    }
+
+    /// <summary>
+    /// One pass of the validator over <paramref name="request"/>'s files with the profile's observers: with the schema's
+    /// checks (<paramref name="validate"/>), or with its column types only. The observers see the same cells either way:
+    /// a cell's state (value, null, invalid, skipped) depends on its column's type, not on the checks.
+    /// </summary>
+    static (ValidationResult Result, MergeableProfile Profile) Run(DatasetRequest request, ProfileLimits? limits, ValidationOptions reading,
+        HashSet<(string Name, ColumnType Type)>? sketches, bool validate)
     {
         limits ??= new ProfileLimits();
         var typesOnly = TypesOnly(request.Schema);
@@ -51,24 +77,23 @@ public static class ProfileBuilder
         // Those sketched for the reference only compare on their buckets: they skip the distinct count.
         var uncounted = (bool[])sketched.Clone();
         using var perThread = new ThreadLocal<ThreadValues>(() => new ThreadValues(columns, limits, sketched, uncounted), trackAllValues: true);
-        var options = new ValidationOptions
+        var options = reading with
         {
-            MaxParallelism = reading.MaxParallelism,
-            ChunkBytes = reading.ChunkBytes,
-            MaxRecordBytes = reading.MaxRecordBytes,
-            Progress = reading.Progress,
             ColumnObserver = (batch, i) => perThread.Value!.Observe(batch, i),
             BatchObserver = batch => Fold(batch, columns),
-            ColumnChecks = false, // a types-only schema has nothing to check, and the observers profile
-
+            ColumnChecks = validate, // a types-only schema has nothing to check, and the observers profile
         };
-        var result = DatasetValidator.Validate(request with { Schema = typesOnly }, options);
-        if (result.InputErrors.Count > 0) throw new MlBuildException(result.InputErrors[0]);
-        foreach (var values in perThread.Values) values.PourInto(columns);
+        var result = DatasetValidator.Validate(validate ? request : request with { Schema = typesOnly }, options);
+        // Each column's thread distributions merge on their own (counts add, in any order): columns in parallel.
+        var threads = perThread.Values;
+        Parallel.For(0, columns.Length, new ParallelOptions { MaxDegreeOfParallelism = reading.MaxParallelism }, i =>
+        {
+            foreach (var values in threads) values.PourInto(columns[i], i);
+        });
         var profile = new MergeableProfile(limits) { Rows = result.Records };
         var present = result.Profile?.Columns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal) ?? [];
         profile.Columns.AddRange(columns.Where(c => present.Contains(c.Name)));
-        return profile;
+        return (result, profile);
     }
 
     /// <summary>Profiles files with a schema inferred from them (<see cref="SchemaInferrer"/>) when none is given.</summary>
@@ -154,13 +179,16 @@ public static class ProfileBuilder
             return s;
         }
 
-        public void PourInto(MergeableColumn[] into)
+        /// <summary>Adds what this thread counted of column <paramref name="i"/> to <paramref name="into"/>.</summary>
+        public void PourInto(MergeableColumn into, int i)
         {
-            for (int i = 0; i < into.Length; i++)
+            if (_numbers[i] is { } numbers)
             {
-                if (_numbers[i] is { } numbers) into[i].Values!.Merge(numbers);
-                else _texts[i]?.PourInto(into[i].Categories!);
+                // The first thread's distribution is taken as it is rather than copied into the empty one.
+                if (into.Values!.Count == 0 && into.Values.IsExact) into.Values = numbers;
+                else into.Values!.Merge(numbers);
             }
+            else _texts[i]?.PourInto(into.Categories!);
         }
 
         void ObserveNumbers(BatchSummary s, NumericDistribution values, ColumnVector v, int rows, int column)
@@ -239,13 +267,7 @@ public static class ProfileBuilder
         bool ObserveDenseFloats(BatchSummary s, NumericDistribution values, ReadOnlySpan<double> xs, int column)
         {
             if (xs.IsEmpty) return false;
-            double sum = 0, min = double.PositiveInfinity, max = double.NegativeInfinity;
-            foreach (var x in xs)
-            {
-                sum += x;
-                if (x < min) min = x;
-                if (x > max) max = x;
-            }
+            var (sum, min, max) = Moments.SumMinMax(xs);
             if (!double.IsFinite(min) || !double.IsFinite(max) || double.IsNaN(sum)) return false;
             s.Count = xs.Length;
             s.Min = min; s.Max = max;
@@ -264,34 +286,27 @@ public static class ProfileBuilder
             // stable where a running sum of squares cancels.
             double mean = sum / n;
             if (!double.IsFinite(mean)) mean = MeanScaled(kept);
-            double m2 = 0;
-            foreach (var x in kept)
-            {
-                double d = x - mean;
-                m2 += d * d;
-            }
+            double m2 = Moments.SquaredDeviations(kept, mean);
             s.Finite = n; s.Mean = mean; s.M2 = m2;
         }
 
         static void ObserveCategories(BatchSummary s, Utf8ValueCounter? counter, ColumnVector v, int rows)
         {
             var states = v.States.AsSpan(0, rows);
-            bool booleans = v.Type == ColumnType.Boolean;
-            for (int r = 0; r < rows; r++)
+            var bytes = MemoryMarshal.Cast<CellState, byte>(states);
+            s.Nulls = bytes.Count((byte)CellState.Null);
+            s.Invalid = bytes.Count((byte)CellState.Invalid);
+            s.Count = bytes.Count((byte)CellState.Value);
+            if (v.Type != ColumnType.Boolean)
             {
-                switch (states[r])
-                {
-                    case CellState.Null: s.Nulls++; continue;
-                    case CellState.Invalid: s.Invalid++; continue;
-                    case CellState.Skipped: continue;
-                }
-                s.Count++;
-                if (booleans)
+                counter!.AddAll(states, v.Starts.AsSpan(0, rows), v.Lengths.AsSpan(0, rows), v.Bytes);
+                return;
+            }
+            for (int r = 0; r < rows; r++)
+                if (states[r] == CellState.Value)
                 {
                     if (v.Longs[r] != 0) s.Trues++; else s.Falses++;
                 }
-                else counter!.Add(v.Bytes, v.Starts[r], v.Lengths[r]);
-            }
         }
     }
 

@@ -307,27 +307,7 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
     bool CheckDenseDoubles(BatchResult r, ColumnPlan p, ColumnAccumulator acc, ReadOnlySpan<double> values, ReadOnlySpan<long> integers = default, bool boundsChecked = false)
     {
         if (!Vector256.IsHardwareAccelerated || values.Length < Vector256<double>.Count) return false;
-        var sum = Vector256<double>.Zero;
-        var min = Vector256.Create(double.PositiveInfinity);
-        var max = Vector256.Create(double.NegativeInfinity);
-        int whole = values.Length - values.Length % Vector256<double>.Count;
-        ref double v0 = ref MemoryMarshal.GetReference(values);
-        for (int i = 0; i < whole; i += Vector256<double>.Count)
-        {
-            var x = Vector256.LoadUnsafe(ref v0, (nuint)i);
-            sum += x;
-            min = Vector256.Min(min, x);
-            max = Vector256.Max(max, x);
-        }
-        double total = Vector256.Sum(sum), low = double.PositiveInfinity, high = double.NegativeInfinity;
-        for (int k = 0; k < Vector256<double>.Count; k++) { low = Math.Min(low, min.GetElement(k)); high = Math.Max(high, max.GetElement(k)); }
-        for (int i = whole; i < values.Length; i++)
-        {
-            double x = values[i];
-            total += x;
-            low = Math.Min(low, x);
-            high = Math.Max(high, x);
-        }
+        var (total, low, high) = Moments.SumMinMax(values);
         // The batch's extremes pass the bounds: every value does (a NaN makes the total NaN). Magnitudes past the
         // safe range take the scalar loop too, whose moments are scaled.
         if (!double.IsFinite(total) || !(boundsChecked || ValueChecks.AllWithinBounds(p, low, high)) || !Moments.InSafeRange(low, high))
@@ -335,15 +315,7 @@ internal sealed class BatchChecker(ValidationPlan plan, ValidationOptions option
 
         long n = values.Length;
         double mean = total / n;
-        var centre = Vector256.Create(mean);
-        var m2 = Vector256<double>.Zero;
-        for (int i = 0; i < whole; i += Vector256<double>.Count)
-        {
-            var d = Vector256.LoadUnsafe(ref v0, (nuint)i) - centre;
-            m2 += d * d;
-        }
-        double m2Total = Vector256.Sum(m2);
-        for (int i = whole; i < values.Length; i++) { double d = values[i] - mean; m2Total += d * d; }
+        double m2Total = Moments.SquaredDeviations(values, mean);
 
         NumericSketches.Add(values, integers, acc.Sketch.Counter(), acc.Hll.Registers);
         acc.Sketch.Counted(n);

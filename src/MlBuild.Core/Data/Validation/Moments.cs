@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace MlBuild.Core.Data.Validation;
 
@@ -21,6 +23,65 @@ internal static class Moments
     {
         double m = Math.Max(Math.Abs(min), Math.Abs(max));
         return m <= 1e144 && (m >= 1e-90 || m == 0);
+    }
+
+    /// <summary>
+    /// The sum, smallest and largest of <paramref name="values"/>, four at a time in vector registers (four partial sums,
+    /// so the result depends on the values and their order only, never on threads). A NaN makes the sum NaN.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static (double Sum, double Min, double Max) SumMinMax(ReadOnlySpan<double> values)
+    {
+        double total = 0, low = double.PositiveInfinity, high = double.NegativeInfinity;
+        int whole = 0;
+        if (Vector256.IsHardwareAccelerated && values.Length >= Vector256<double>.Count)
+        {
+            var sum = Vector256<double>.Zero;
+            var min = Vector256.Create(double.PositiveInfinity);
+            var max = Vector256.Create(double.NegativeInfinity);
+            whole = values.Length - values.Length % Vector256<double>.Count;
+            ref double v0 = ref MemoryMarshal.GetReference(values);
+            for (int i = 0; i < whole; i += Vector256<double>.Count)
+            {
+                var x = Vector256.LoadUnsafe(ref v0, (nuint)i);
+                sum += x;
+                min = Vector256.Min(min, x);
+                max = Vector256.Max(max, x);
+            }
+            total = Vector256.Sum(sum);
+            for (int k = 0; k < Vector256<double>.Count; k++) { low = Math.Min(low, min.GetElement(k)); high = Math.Max(high, max.GetElement(k)); }
+        }
+        for (int i = whole; i < values.Length; i++)
+        {
+            double x = values[i];
+            total += x;
+            low = Math.Min(low, x);
+            high = Math.Max(high, x);
+        }
+        return (total, low, high);
+    }
+
+    /// <summary>The sum of squared deviations of <paramref name="values"/> from <paramref name="mean"/>, four at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static double SquaredDeviations(ReadOnlySpan<double> values, double mean)
+    {
+        double m2Total = 0;
+        int whole = 0;
+        if (Vector256.IsHardwareAccelerated && values.Length >= Vector256<double>.Count)
+        {
+            var centre = Vector256.Create(mean);
+            var m2 = Vector256<double>.Zero;
+            whole = values.Length - values.Length % Vector256<double>.Count;
+            ref double v0 = ref MemoryMarshal.GetReference(values);
+            for (int i = 0; i < whole; i += Vector256<double>.Count)
+            {
+                var d = Vector256.LoadUnsafe(ref v0, (nuint)i) - centre;
+                m2 += d * d;
+            }
+            m2Total = Vector256.Sum(m2);
+        }
+        for (int i = whole; i < values.Length; i++) { double d = values[i] - mean; m2Total += d * d; }
+        return m2Total;
     }
 
     /// <summary>

@@ -256,6 +256,12 @@ internal sealed class Utf8CountTable(int capacity)
         }
     }
 
+    /// <summary>Hands each distinct value held, as a string, and its count to <paramref name="take"/>.</summary>
+    public void ForEachValue(Action<string, long> take)
+    {
+        for (int e = 0; e < Count; e++) take(Text(_entries[e]), _entries[e].Count);
+    }
+
     string Text(in Entry entry)
     {
         var bytes = _arena.AsSpan(entry.Offset, entry.Length);

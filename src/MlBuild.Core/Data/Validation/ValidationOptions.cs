@@ -1,7 +1,7 @@
 namespace MlBuild.Core.Data.Validation;
 
 /// <summary>Knobs of a validation run. Results never depend on <see cref="MaxParallelism"/>.</summary>
-public sealed class ValidationOptions
+public sealed record ValidationOptions
 {
     /// <summary>Threads that read and check chunks; defaults to the processor count.</summary>
     public int MaxParallelism { get; init; } = Environment.ProcessorCount;
