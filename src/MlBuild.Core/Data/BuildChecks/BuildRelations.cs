@@ -49,6 +49,11 @@ public static class BuildRelations
         {
             var plan = pipeline is null ? new RelationsPlan([], new RelationsSpec(), new RelationsPolicy()) : PipelineRelations.Plan(Rebased(pipeline, projectDir));
             plan = WithItems(plan, marked, pipeline?.DisplayPath, projectDir);
+            if (plan.Datasets.Count == 0)
+            {
+                outcome.Messages.Add($"relations not checked: {pipeline?.DisplayPath ?? "the project"} declares no dataset to check.");
+                return;
+            }
             // The build's properties override the section, as the command line's levels do in `dotnet ml data relations`.
             var policy = plan.Policy with
             {
