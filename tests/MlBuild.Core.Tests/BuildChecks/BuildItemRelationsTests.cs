@@ -102,6 +102,12 @@ public sealed class BuildItemRelationsTests : IDisposable
         Assert.Empty(Problems(outcome));
         Assert.DoesNotContain(outcome.Messages, m => m.StartsWith("relations", StringComparison.Ordinal));
         Assert.False(File.Exists(Path.Combine(_dir.Path, "obj", "data-relations.json")));
+
+        // A relations section with nothing to compare says so.
+        _dir.Write("mlbuild.json", """{ "relations": { "leakage": "warning" } }""");
+        var nothing = BuildDataCheck.Run(Request([Item("train", "data/train.csv", 7)], pipeline: true), "test");
+        Assert.Empty(Problems(nothing));
+        Assert.Contains("relations not checked: mlbuild.json declares no dataset to check.", nothing.Messages);
     }
 
     [Fact]
