@@ -103,6 +103,9 @@ public sealed class ProfileDriftCommandTests : CliWorkspace
         var a = File.ReadAllText(Full("a.json")).Replace("ref.profile.json", "REF");
         var b = File.ReadAllText(Full("b.json")).Replace("ref.csv", "REF");
         Assert.Equal(a, b);
+        // With the schema given (not taken from the profile): the same report.
+        Assert.Equal(1, Run("data", "drift", "-r", "ref.profile.json", "-c", "shift.csv", "-s", "s.json", "--json", "c.json").Exit);
+        Assert.Equal(File.ReadAllText(Full("a.json")), File.ReadAllText(Full("c.json")));
         using var report = JsonDocument.Parse(a);
         Assert.Equal("fail", report.RootElement.GetProperty("verdict").GetString());
         Assert.Equal(1, report.RootElement.GetProperty("exitCode").GetInt32());
@@ -193,6 +196,11 @@ public sealed class ProfileDriftCommandTests : CliWorkspace
         Assert.Equal((2, "MLB2006"), Code(Drift("newer.json", "cur.csv")));
         Write("other.json", """{"schemaVersion": 1, "columns": [{"name": "x", "type": "integer"}, {"name": "plan", "type": "category"}, {"name": "age", "type": "integer"}]}""");
         Assert.Equal((2, "MLB2011"), Code(Drift("ref.json", "cur.csv", "--schema", "other.json")));
+        // With a schema given too: the reference's problem first.
+        Assert.Equal((2, "MLB2005"), Code(Drift("truncated.json", "nowhere.csv", "--schema", "s.json")));
+        Assert.Equal((2, "MLB2006"), Code(Drift("newer.json", "cur.csv", "--schema", "s.json")));
+        Assert.Equal((2, "MLB2011"), Code(Drift("ref.json", "nowhere.csv", "--schema", "other.json")));
+        Assert.Equal((2, "MLB1108"), Code(Drift("ref.json", "nowhere.csv", "--schema", "s.json")));
 
         Write("empty.csv", "x,plan,age\n");
         Assert.Equal((2, "MLB2008"), Code(Drift("ref.json", "empty.csv")));

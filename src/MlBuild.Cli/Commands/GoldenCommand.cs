@@ -14,7 +14,7 @@ internal static class GoldenCommand
     public static Command Create(CliContext context)
     {
         var pipeline = new Option<string>("--pipeline", "-p") { Description = "The pipeline file.", DefaultValueFactory = _ => PipelineLoader.DefaultFileName };
-        var model = new Option<string?>("--model", "-m") { Description = "Score with this model zip (default: train the pipeline's model on its full training data, as dotnet publish does)." };
+        var model = new Option<string?>("--model", "-m") { Description = "Score with this model file: an ML.NET zip, or an ONNX model (.onnx, or any file that is not a zip) (default: train the pipeline's model on its full training data, as dotnet publish does)." };
         var rows = new Option<int>("--rows", "-n") { Description = "Held-out rows to record.", DefaultValueFactory = _ => 20 };
         var seed = new Option<int?>("--seed") { Description = "Seed of the row choice (default: the model's seed)." };
         var output = new Option<string>("--output", "-o") { Description = "The golden file to write.", DefaultValueFactory = _ => "golden.csv" };
@@ -37,14 +37,9 @@ internal static class GoldenCommand
         foreach (var d in outcome.Diagnostics)
             (d.Severity == MlSeverity.Error ? context.Error : context.Out).WriteLine(d.ToCanonicalString());
         if (outcome.Model is not { } trained) return outcome.ExitCode;
-        Microsoft.ML.ITransformer? scorer = null;
-        if (modelPath is not null)
-        {
-            var full = Path.GetFullPath(modelPath, context.WorkingDirectory);
-            if (!File.Exists(full))
-                throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.ModelFileInvalid, MlSeverity.Error, $"Model file '{modelPath}' does not exist.", modelPath));
-            scorer = ArtifactMeasurer.Load(File.ReadAllBytes(full));
-        }
+        // An ML.NET zip, or an ONNX model scored by the same ONNX Runtime scorer as the model test and publish.
+        var scorer = modelPath is null ? null : ModelFileScorer.Load(Path.GetFullPath(modelPath, context.WorkingDirectory), modelPath, trained);
+        using var ownedScorer = scorer as IDisposable; // an ONNX scorer's native session
         var bytes = GoldenFile.Record(trained, rows, seed ?? trained.Spec.Seed, scorer);
         var target = Path.GetFullPath(output, context.WorkingDirectory);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);

@@ -663,15 +663,7 @@ public sealed class LogHistogram
             // The page is the key's top 12 bits (sign and exponent), always one of the 4096.
             Vector256.StoreUnsafe(ordered >>> 52, ref key0);
             Vector256.StoreUnsafe((ordered >>> shift) & slotMask, ref key0, 4);
-            var p0 = Unsafe.Add(ref pages0, (nint)key0);
-            var p1 = Unsafe.Add(ref pages0, (nint)Unsafe.Add(ref key0, 1));
-            var p2 = Unsafe.Add(ref pages0, (nint)Unsafe.Add(ref key0, 2));
-            var p3 = Unsafe.Add(ref pages0, (nint)Unsafe.Add(ref key0, 3));
-            if (p0 is null || p1 is null || p2 is null || p3 is null) return i;
-            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p0), (nint)Unsafe.Add(ref key0, 4))++;
-            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p1), (nint)Unsafe.Add(ref key0, 5))++;
-            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p2), (nint)Unsafe.Add(ref key0, 6))++;
-            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p3), (nint)Unsafe.Add(ref key0, 7))++;
+            if (!NumericSketches.CountFour(ref pages0, ref key0, 4)) return i;
         }
         return i;
     }

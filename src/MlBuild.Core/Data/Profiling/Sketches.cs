@@ -336,6 +336,26 @@ public static class NumericSketches
         }
     }
 
+    /// <summary>
+    /// Counts four values on paged counts: their pages are the four keys at <paramref name="key0"/>, their slots the four
+    /// from <paramref name="slotsAt"/> on. False, counting nothing, when a page is not made yet. No bounds checks: the
+    /// callers' keys index their page tables and pages by construction.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool CountFour(ref long[]? pages0, ref ulong key0, int slotsAt)
+    {
+        var p0 = Unsafe.Add(ref pages0, (nint)key0);
+        var p1 = Unsafe.Add(ref pages0, (nint)Unsafe.Add(ref key0, 1));
+        var p2 = Unsafe.Add(ref pages0, (nint)Unsafe.Add(ref key0, 2));
+        var p3 = Unsafe.Add(ref pages0, (nint)Unsafe.Add(ref key0, 3));
+        if (p0 is null || p1 is null || p2 is null || p3 is null) return false;
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p0), (nint)Unsafe.Add(ref key0, slotsAt))++;
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p1), (nint)Unsafe.Add(ref key0, slotsAt + 1))++;
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p2), (nint)Unsafe.Add(ref key0, slotsAt + 2))++;
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p3), (nint)Unsafe.Add(ref key0, slotsAt + 3))++;
+        return true;
+    }
+
     /// <summary>Counts blocks of four from <paramref name="i"/> on; returns where it stopped: the end, or a block whose
     /// buckets lack a page (their page indices are left at <paramref name="key0"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -364,15 +384,7 @@ public static class NumericSketches
             var low = (hash & Vector256.Create(0x000F_FFFF_FFFF_FFFFUL)) | Vector256.Create(0x4330_0000_0000_0000UL);
             var exponent = (low.AsDouble() - Vector256.Create(4503599627370496.0)).AsUInt64() >>> 52;
             Vector256.StoreUnsafe(Vector256.Min(Vector256.Create(1075UL) - exponent, Vector256.Create(53UL)), ref key0, 8);
-            var p0 = Unsafe.Add(ref pages0, (nint)key0);
-            var p1 = Unsafe.Add(ref pages0, (nint)Unsafe.Add(ref key0, 1));
-            var p2 = Unsafe.Add(ref pages0, (nint)Unsafe.Add(ref key0, 2));
-            var p3 = Unsafe.Add(ref pages0, (nint)Unsafe.Add(ref key0, 3));
-            if (p0 is null || p1 is null || p2 is null || p3 is null) return i;
-            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p0), (nint)Unsafe.Add(ref key0, 12))++;
-            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p1), (nint)Unsafe.Add(ref key0, 13))++;
-            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p2), (nint)Unsafe.Add(ref key0, 14))++;
-            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p3), (nint)Unsafe.Add(ref key0, 15))++;
+            if (!CountFour(ref pages0, ref key0, 12)) return i;
             HyperLogLog.Raise(ref regs, Unsafe.Add(ref key0, 4), Unsafe.Add(ref key0, 8));
             HyperLogLog.Raise(ref regs, Unsafe.Add(ref key0, 5), Unsafe.Add(ref key0, 9));
             HyperLogLog.Raise(ref regs, Unsafe.Add(ref key0, 6), Unsafe.Add(ref key0, 10));
