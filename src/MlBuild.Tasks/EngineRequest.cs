@@ -18,6 +18,18 @@ namespace MlBuild.Tasks
         public List<string> Files { get; } = new List<string>();
         /// <summary>The reference profile drift is checked against (the item's <c>Reference</c> metadata), or null.</summary>
         public string? Reference { get; set; }
+        /// <summary>Where the item that gave the dataset its <c>Reference</c> (else its relations metadata) is declared; null when it has neither.</summary>
+        public ProjectLocation? DefinedAt { get; set; }
+        /// <summary>The role in the relations check (<c>Role</c> metadata: <c>train</c>, <c>test</c>), or empty.</summary>
+        public string Role { get; set; } = "";
+        /// <summary>The label column (<c>Label</c> metadata), or empty.</summary>
+        public string Label { get; set; } = "";
+        /// <summary>The key columns (<c>Key</c> metadata) as written, or empty.</summary>
+        public string Key { get; set; } = "";
+        /// <summary>The feature columns (<c>Features</c> metadata) as written, or empty.</summary>
+        public string Features { get; set; } = "";
+        /// <summary>Whether any relations metadata was given: the dataset then takes part in the relations check.</summary>
+        public bool HasRelations => Role.Length > 0 || Label.Length > 0 || Key.Length > 0 || Features.Length > 0;
     }
 
     /// <summary>The request's settings besides the datasets: the pipeline file, the data lock and the inputs list (all optional).</summary>
@@ -29,6 +41,12 @@ namespace MlBuild.Tasks
         public string? InputsFile { get; set; }
         /// <summary>False: the engine does not check the relations of the pipeline file's datasets (written only then).</summary>
         public bool CheckRelations { get; set; } = true;
+        /// <summary>The levels of the relations (<c>error</c>, <c>warning</c>, <c>off</c>), overriding <c>mlbuild.json</c>'s; empty: not set.</summary>
+        public string RelationsDuplicates { get; set; } = "";
+        /// <summary>See <see cref="RelationsDuplicates"/>.</summary>
+        public string RelationsConflictingLabels { get; set; } = "";
+        /// <summary>See <see cref="RelationsDuplicates"/>.</summary>
+        public string RelationsLeakage { get; set; } = "";
     }
 
     /// <summary>
@@ -63,6 +81,9 @@ namespace MlBuild.Tasks
                 AppendOptional(sb, "inputsFile", settings.InputsFile);
                 if (!settings.CheckRelations)
                     sb.Append(",\"checkRelations\":false");
+                AppendOptional(sb, "relationsDuplicates", settings.RelationsDuplicates);
+                AppendOptional(sb, "relationsConflictingLabels", settings.RelationsConflictingLabels);
+                AppendOptional(sb, "relationsLeakage", settings.RelationsLeakage);
             }
             sb.Append(",\"datasets\":[");
             bool firstSet = true;
@@ -83,6 +104,25 @@ namespace MlBuild.Tasks
                 sb.Append("],\"schema\":");
                 AppendString(sb, d.Schema);
                 AppendOptional(sb, "reference", d.Reference);
+                if (d.DefinedAt is ProjectLocation at && !string.IsNullOrEmpty(at.File))
+                {
+                    sb.Append(",\"definedAt\":{\"file\":");
+                    AppendString(sb, at.File!);
+                    sb.Append(",\"line\":").Append(at.Line.ToString(CultureInfo.InvariantCulture));
+                    sb.Append(",\"column\":").Append(at.Column.ToString(CultureInfo.InvariantCulture)).Append('}');
+                }
+                if (d.HasRelations)
+                {
+                    sb.Append(",\"relations\":{\"role\":");
+                    AppendString(sb, d.Role);
+                    sb.Append(",\"label\":");
+                    AppendString(sb, d.Label);
+                    sb.Append(",\"key\":");
+                    AppendString(sb, d.Key);
+                    sb.Append(",\"features\":");
+                    AppendString(sb, d.Features);
+                    sb.Append('}');
+                }
                 sb.Append('}');
             }
             sb.Append("]}\n");

@@ -15,7 +15,8 @@ namespace MlBuild.Tasks
     {
         /// <summary>The <c>MlBuildDataset</c> items: ItemSpec is a data file; metadata <c>Schema</c> (required),
         /// <c>Dataset</c> (groups files into one logical dataset), <c>Reference</c> (a profile to check drift against),
-        /// <c>Validate</c> (<c>false</c> skips the item).</summary>
+        /// <c>Validate</c> (<c>false</c> skips the item), and the relations metadata <c>Role</c> (<c>train</c> or <c>test</c>),
+        /// <c>Label</c>, <c>Key</c> and <c>Features</c> (docs/msbuild.md#relations-in-the-build).</summary>
         public ITaskItem[] Datasets { get; set; } = Array.Empty<ITaskItem>();
 
         /// <summary>The directory relative paths in the request are resolved against (the project directory).</summary>
@@ -45,10 +46,21 @@ namespace MlBuild.Tasks
         /// <summary>Report drift from a reference profile (MLB2020) as a warning instead of an error (<c>MlBuildDriftAsWarnings</c>).</summary>
         public bool DriftAsWarnings { get; set; }
 
-        /// <summary>Check duplicates, conflicting labels and train/test leakage across the pipeline file's datasets
-        /// (<c>MlBuildCheckRelations</c>, default true; they run when <c>mlbuild.json</c> declares more than one dataset or a
-        /// <c>relations</c> section).</summary>
+        /// <summary>Check duplicates, conflicting labels and train/test leakage across the pipeline file's datasets and the
+        /// items with relations metadata (<c>MlBuildCheckRelations</c>, default true; they run when <c>mlbuild.json</c>
+        /// declares more than one dataset or a <c>relations</c> section, or an item has <c>Role</c>, <c>Label</c>, <c>Key</c>
+        /// or <c>Features</c> metadata).</summary>
         public bool CheckRelations { get; set; } = true;
+
+        /// <summary>The level of duplicate rows in the relations check (<c>MlBuildRelationsDuplicates</c>: <c>error</c>,
+        /// <c>warning</c> or <c>off</c>; empty: <c>mlbuild.json</c>'s <c>relations</c> section, else the default).</summary>
+        public string? RelationsDuplicates { get; set; }
+
+        /// <summary>The level of conflicting labels (<c>MlBuildRelationsConflictingLabels</c>), as <see cref="RelationsDuplicates"/>.</summary>
+        public string? RelationsConflictingLabels { get; set; }
+
+        /// <summary>The level of train/test leakage (<c>MlBuildRelationsLeakage</c>), as <see cref="RelationsDuplicates"/>.</summary>
+        public string? RelationsLeakage { get; set; }
 
         /// <summary>Where the engine lists the files it read (data, globs, schemas, references, pipeline file, lock), for the
         /// target's up-to-date check.</summary>
@@ -78,6 +90,16 @@ namespace MlBuild.Tasks
                     MaxLocationsPerCheck.ToString(CultureInfo.InvariantCulture));
                 return false;
             }
+            foreach (var (property, value) in new[] { ("MlBuildRelationsDuplicates", RelationsDuplicates), ("MlBuildRelationsConflictingLabels", RelationsConflictingLabels), ("MlBuildRelationsLeakage", RelationsLeakage) })
+            {
+                if (Level(value) is null)
+                {
+                    LogCodedError(DiagnosticCodes.InvalidBuildProperty,
+                        "{0} is '{1}'; set it to error, warning or off (the level of that relation), or leave it empty for mlbuild.json's relations section.",
+                        property, value);
+                    return false;
+                }
+            }
             var datasets = CollectDatasets();
             if (datasets is null)
                 return false;
@@ -103,6 +125,9 @@ namespace MlBuild.Tasks
                 LockedMode = LockedMode,
                 InputsFile = string.IsNullOrEmpty(InputsFile) ? null : Path.GetFullPath(InputsFile),
                 CheckRelations = CheckRelations,
+                RelationsDuplicates = Level(RelationsDuplicates) ?? "",
+                RelationsConflictingLabels = Level(RelationsConflictingLabels) ?? "",
+                RelationsLeakage = Level(RelationsLeakage) ?? "",
             };
             requestJson = EngineRequest.ToJson(ProjectDirectory, datasets,
                 string.IsNullOrEmpty(ReportDirectory) ? null : Path.GetFullPath(ReportDirectory), MaxLocationsPerCheck, settings);
@@ -192,13 +217,61 @@ namespace MlBuild.Tasks
                 if (!set.Files.Exists(f => SamePath(f, file)))
                     set.Files.Add(file);
                 if (set.Reference is null && reference.Length > 0)
+                {
                     set.Reference = reference;
+                    set.DefinedAt = Where(item);
+                }
+                if (!TakeRelations(item, set))
+                {
+                    ok = false;
+                    continue;
+                }
             }
             // MSBuild expands wildcards in file-system order; the engine reads a dataset's files in ordinal name order
             // (as `dotnet ml data validate data/part-*.csv` does), so record numbers and "first occurrence" agree everywhere.
             foreach (var set in ordered)
                 set.Files.Sort(StringComparer.Ordinal);
             return ok ? ordered : null;
+        }
+
+        /// <summary>A relations level as the engine reads it (lower case); empty for none, null for a value that is no level.</summary>
+        static string? Level(string? value)
+        {
+            var level = (value ?? "").Trim().ToLowerInvariant();
+            return level.Length == 0 || level == "error" || level == "warning" || level == "off" ? level : null;
+        }
+
+        static readonly string[] RelationsMetadata = { "Role", "Label", "Key", "Features" };
+
+        /// <summary>
+        /// Takes the item's relations metadata (<c>Role</c>, <c>Label</c>, <c>Key</c>, <c>Features</c>) into its dataset; the
+        /// engine checks the values. Two items of one dataset that give one of them differently are MLB2105 at the second.
+        /// </summary>
+        bool TakeRelations(ITaskItem item, RequestDataset set)
+        {
+            bool any = false;
+            foreach (var name in RelationsMetadata)
+            {
+                var value = item.GetMetadata(name).Trim();
+                if (value.Length == 0)
+                    continue;
+                any = true;
+                var had = name == "Role" ? set.Role : name == "Label" ? set.Label : name == "Key" ? set.Key : set.Features;
+                if (had.Length > 0 && !string.Equals(had, value, StringComparison.Ordinal))
+                {
+                    LogCodedErrorAt(Where(item), DiagnosticCodes.InvalidRelationsSettings,
+                        "MlBuildDataset '{0}' of dataset '{1}' has {2}=\"{3}\", but an earlier item of that dataset has {2}=\"{4}\". One dataset has one {2}: give its items the same value, or give it on one item.",
+                        item.ItemSpec, set.Name, name, value, had);
+                    return false;
+                }
+                if (name == "Role") set.Role = value;
+                else if (name == "Label") set.Label = value;
+                else if (name == "Key") set.Key = value;
+                else set.Features = value;
+            }
+            if (any && set.DefinedAt is null)
+                set.DefinedAt = Where(item);
+            return true;
         }
 
         /// <summary>Where the user declared the item: its <c>MlBuildDataset</c> element in the project (or import) that

@@ -110,6 +110,23 @@ public sealed class TestCommandTests : CliWorkspace
     }
 
     [Fact]
+    public void Engine_test_model_warns_at_a_training_code_input_that_matches_no_file()
+    {
+        // The user's own training command (it fails at once here), whose code is listed by a glob that matches nothing.
+        EditPipeline("\"trainer\": \"lbfgs\",", "\"command\": { \"run\": [\"dotnet\", \"--no-such-option\"], \"inputs\": [\"Trainer/*.cs\"] },");
+        File.WriteAllText(Path_("request.json"),
+            $$"""{"formatVersion":1,"projectDirectory":{{System.Text.Json.JsonSerializer.Serialize(_dir)}},"pipeline":"mlbuild.json","outputDirectory":"obj/test"}""");
+
+        Run("engine", "test-model", "--request", "request.json", "--result", "result.tsv");
+
+        // The warning is in the result file the task replays, at the glob's line and column, whatever the run did next.
+        var (_, diagnostics, _) = Core.Reports.ResultFile.Read(Path_("result.tsv"));
+        var w = Assert.Single(diagnostics, d => d.Code == "MLB4300");
+        Assert.Equal(("mlbuild.json", 13, 68, Core.Diagnostics.MlSeverity.Warning), (w.File, w.Line, w.Column, w.Severity));
+        Assert.StartsWith("model.command.inputs 'Trainer/*.cs' matches no file", w.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Engine_test_model_writes_the_summary_with_the_build_s_drift_reports_and_leaves_no_stale_one()
     {
         // What `dotnet build`'s drift rule leaves in obj/mlbuild/: a drift report per dataset.

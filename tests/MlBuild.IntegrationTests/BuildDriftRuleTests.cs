@@ -84,8 +84,9 @@ public sealed class BuildDriftRuleTests(PackagesFixture packages, ITestOutputHel
         var drifted = ws.Build();
         Assert.NotEqual(0, drifted.ExitCode);
         var d = Assert.Single(drifted.MlbDiagnostics);
-        Assert.Equal((Data, 0, "error", "MLB2020"), (d.File, d.Line, d.Severity, d.Code));
-        Assert.StartsWith("dataset 'train' drifted from its reference profile 'data/train.profile.json' (1 of 11 columns, 3000 rows against 3000): column 'monthly_charges' drifted: ", d.Message, StringComparison.Ordinal);
+        // At the dataset's "reference" in mlbuild.json (line 7, below the drift section on line 5), naming the data.
+        Assert.Equal(("mlbuild.json", 7, 91, "error", "MLB2020"), (d.File, d.Line, d.Column, d.Severity, d.Code));
+        Assert.StartsWith("dataset 'train' (data/train.csv) drifted from its reference profile 'data/train.profile.json' (1 of 11 columns, 3000 rows against 3000): column 'monthly_charges' drifted: ", d.Message, StringComparison.Ordinal);
         Assert.EndsWith($"Report: {ReportFolder}/drift-train.html", d.Message, StringComparison.Ordinal);
         Assert.Contains($"data/train.csv: drift report written to {ReportFolder}/drift-train.html", drifted.Output, StringComparison.Ordinal);
         guard.Passed();

@@ -102,7 +102,11 @@ public sealed class DataDriftLockBuildTests(PackagesFixture packages, ITestOutpu
         var drifted = ws.Build();
         Assert.NotEqual(0, drifted.ExitCode);
         var d = Assert.Single(drifted.MlbDiagnostics);
-        Assert.Equal((Data, "error", "MLB2020"), (d.File, d.Severity, d.Code));
+        // At the item that names the reference (mlbuild.json's train dataset names none), naming the data.
+        var project = Path.GetFileName(ws.ProjectFile);
+        int itemLine = Array.FindIndex(File.ReadAllLines(ws.ProjectFile), l => l.Contains("<MlBuildDataset Include=\"data/train.csv\"", StringComparison.Ordinal)) + 1;
+        Assert.Equal((project, itemLine, 6, "error", "MLB2020"), (d.File, d.Line, d.Column, d.Severity, d.Code));
+        Assert.StartsWith("dataset 'train' (data/train.csv) drifted from its reference profile 'data/train.profile.json'", d.Message, StringComparison.Ordinal);
         Assert.Contains("column 'monthly_charges' drifted: wasserstein ", d.Message, StringComparison.Ordinal);
         Assert.Contains("(score ", d.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("'age'", d.Message, StringComparison.Ordinal);
@@ -115,7 +119,7 @@ public sealed class DataDriftLockBuildTests(PackagesFixture packages, ITestOutpu
         var warned = ws.Build("-p:MlBuildDriftAsWarnings=true");
         Assert.Equal(0, warned.ExitCode);
         var w = Assert.Single(warned.MlbDiagnostics);
-        Assert.Equal((Data, "warning", "MLB2020"), (w.File, w.Severity, w.Code));
+        Assert.Equal((project, itemLine, "warning", "MLB2020"), (w.File, w.Line, w.Severity, w.Code));
         guard.Passed();
     }
 

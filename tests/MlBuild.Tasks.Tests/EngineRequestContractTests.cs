@@ -70,6 +70,24 @@ public sealed class EngineRequestContractTests : IDisposable
         Assert.False(CoreRequest.Read(_path).CheckRelations);
     }
 
+    [Fact]
+    public void Engine_reads_where_an_item_is_declared_its_relations_metadata_and_the_levels()
+    {
+        var train = new RequestDataset("train", "s.json") { Role = "train", Label = "y \"1\"", Key = "id;region", DefinedAt = new ProjectLocation("/p/app.csproj", 12, 6) };
+        train.Files.Add("d.csv");
+        var plain = new RequestDataset("other", "s.json");
+        plain.Files.Add("o.csv");
+        File.WriteAllText(_path, EngineRequest.ToJson("/p", [train, plain], settings: new RequestSettings { RelationsLeakage = "warning", RelationsDuplicates = "off" }));
+
+        var read = CoreRequest.Read(_path);
+
+        Assert.Equal(("off", null, "warning"), (read.RelationsDuplicates, read.RelationsConflictingLabels, read.RelationsLeakage));
+        Assert.Equal(new MlBuild.Core.Reports.ItemRelations("train", "y \"1\"", "id;region", ""), read.Datasets[0].Relations);
+        Assert.Equal(new MlBuild.Core.Models.Gates.SourcePosition("/p/app.csproj", 12, 6), read.Datasets[0].DefinedAt);
+        Assert.Null(read.Datasets[1].Relations);
+        Assert.Null(read.Datasets[1].DefinedAt);
+    }
+
     [Theory]
     [InlineData("{\"formatVersion\":2,\"projectDirectory\":\"/p\",\"datasets\":[]}")]
     [InlineData("{\"projectDirectory\":\"/p\",\"datasets\":[]}")]

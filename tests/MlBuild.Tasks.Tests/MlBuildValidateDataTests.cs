@@ -277,6 +277,94 @@ public sealed class MlBuildValidateDataTests : IDisposable
         Assert.False(_ws.EngineStarted);
     }
 
+    [UnixFact]
+    public void Execute_sends_the_relations_metadata_and_where_the_item_is_declared()
+    {
+        _ws.WriteFile("app.csproj", """
+            <Project Sdk="Microsoft.NET.Sdk">
+              <ItemGroup>
+                <MlBuildDataset Include="data/train.csv" Schema="data/train.schema.json" Role="train" Label="churned" Key="id;region" />
+                <MlBuildDataset Include="data/test.csv" Schema="data/train.schema.json" Role="test" Reference="data/p.json" />
+                <MlBuildDataset Include="data/other.csv" Schema="data/train.schema.json" />
+              </ItemGroup>
+            </Project>
+            """);
+        _ws.WriteFile("data/test.csv", "id\n2\n");
+        _ws.WriteFile("data/other.csv", "id\n3\n");
+        _ws.WriteFile("data/p.json", "{}");
+        _ws.Prepare(0, Result(0));
+        var project = Path.Combine(_ws.Project, "app.csproj");
+        var task = _ws.CreateTask(
+            TaskWorkspace.Item("data/train.csv", ("Schema", "data/train.schema.json"), ("Role", "train"), ("Label", "churned"), ("Key", "id;region")),
+            TaskWorkspace.Item("data/test.csv", ("Schema", "data/train.schema.json"), ("Role", "test"), ("Reference", "data/p.json")),
+            TaskWorkspace.Item("data/other.csv", ("Schema", "data/train.schema.json")));
+        task.ProjectFile = project;
+
+        Assert.True(task.Execute());
+
+        using var request = JsonDocument.Parse(_ws.RecordedRequest);
+        var sets = request.RootElement.GetProperty("datasets").EnumerateArray().ToList();
+        static string Relations(JsonElement d) => d.TryGetProperty("relations", out var r)
+            ? string.Join("|", r.EnumerateObject().Select(p => $"{p.Name}={p.Value.GetString()}")) : "";
+        static string DefinedAt(JsonElement d) => d.TryGetProperty("definedAt", out var a)
+            ? $"{a.GetProperty("file").GetString()}({a.GetProperty("line").GetInt32()},{a.GetProperty("column").GetInt32()})" : "";
+        Assert.Equal(
+            [("train", "role=train|label=churned|key=id;region|features=", $"{project}(3,6)"),
+             ("test", "role=test|label=|key=|features=", $"{project}(4,6)"),
+             ("other", "", "")],
+            sets.Select(d => (d.GetProperty("name").GetString(), Relations(d), DefinedAt(d))));
+    }
+
+    [UnixFact]
+    public void Execute_sends_the_relations_levels_and_refuses_one_that_is_no_level_with_MLB9016()
+    {
+        _ws.Prepare(0, Result(0));
+        var task = _ws.CreateTask(TaskWorkspace.Item("data/train.csv", ("Schema", "data/train.schema.json"), ("Role", "train")));
+        task.RelationsLeakage = "Warning";
+        task.RelationsDuplicates = "off";
+
+        Assert.True(task.Execute());
+        using (var request = JsonDocument.Parse(_ws.RecordedRequest))
+        {
+            var root = request.RootElement;
+            Assert.Equal(("warning", "off", false), (root.GetProperty("relationsLeakage").GetString(), root.GetProperty("relationsDuplicates").GetString(),
+                root.TryGetProperty("relationsConflictingLabels", out _)));
+        }
+
+        var bad = _ws.CreateTask(TaskWorkspace.Item("data/train.csv", ("Schema", "data/train.schema.json")));
+        bad.RelationsConflictingLabels = "fatal";
+        Assert.False(bad.Execute());
+        var error = Assert.Single(_ws.Engine.Errors);
+        Assert.Equal("MLB9016", error.Code);
+        Assert.StartsWith("MlBuildRelationsConflictingLabels is 'fatal'; set it to error, warning or off", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Execute_one_dataset_whose_items_give_two_roles_is_MLB2105_at_the_second_item()
+    {
+        _ws.WriteFile("app.csproj", """
+            <Project Sdk="Microsoft.NET.Sdk">
+              <ItemGroup>
+                <MlBuildDataset Include="data/train.csv" Schema="data/train.schema.json" Dataset="all" Role="train" />
+                <MlBuildDataset Include="data/b.csv" Schema="data/train.schema.json" Dataset="all" Role="test" />
+              </ItemGroup>
+            </Project>
+            """);
+        _ws.WriteFile("data/b.csv", "id\n1\n");
+        var project = Path.Combine(_ws.Project, "app.csproj");
+        var task = _ws.CreateTask(
+            TaskWorkspace.Item("data/train.csv", ("Schema", "data/train.schema.json"), ("Dataset", "all"), ("Role", "train")),
+            TaskWorkspace.Item("data/b.csv", ("Schema", "data/train.schema.json"), ("Dataset", "all"), ("Role", "test")));
+        task.ProjectFile = project;
+
+        Assert.False(task.Execute());
+
+        var error = Assert.Single(_ws.Engine.Errors);
+        Assert.Equal(("MLB2105", project, 4, 6), (error.Code, error.File, error.LineNumber, error.ColumnNumber));
+        Assert.Contains("has Role=\"test\", but an earlier item of that dataset has Role=\"train\"", error.Message, StringComparison.Ordinal);
+        Assert.False(_ws.EngineStarted);
+    }
+
     [Fact]
     public void Configuration_error_of_an_item_defined_in_an_import_points_at_that_file()
     {

@@ -76,7 +76,9 @@ internal static class TestCommand
             // Nor a stale summary: the task names and appends whatever summary this run leaves.
             File.Delete(Path.Combine(output, ModelTestRunner.FileNames.Summary));
             var file = PipelineLoader.Load(Path.GetFullPath(request.Pipeline, request.ProjectDirectory), request.Pipeline);
-            AtomicFile.WriteAllText(inputsFile, string.Concat(ModelTestRunner.InputFiles(file).Select(f => f + "\n")));
+            var inputWarnings = new List<MlDiagnostic>();
+            AtomicFile.WriteAllText(inputsFile, string.Concat(ModelTestRunner.InputFiles(file, inputWarnings).Select(f => f + "\n")));
+            diagnostics.AddRange(inputWarnings);
             using var outcome = ModelTestRunner.Run(file, new ModelTestOptions { ToolVersion = DataCommand.ToolVersion });
             diagnostics.AddRange(outcome.Diagnostics);
             messages.AddRange(outcome.Lines());

@@ -282,6 +282,8 @@ public static class DiagnosticCodes
     public static readonly DiagnosticCode MlNetVersionMismatch = D("MLB4151", "Model saved by a newer ML.NET than the app references", DiagnosticKind.Refusal);
     /// <summary><c>dotnet test</c> / <c>dotnet ml test</c> on a pipeline file without a model section.</summary>
     public static readonly DiagnosticCode ModelTestNoModel = D("MLB4100", "No model to test", DiagnosticKind.Configuration);
+    /// <summary>An entry of <c>model.command.inputs</c> matches no file, so the model test would not notice its code change (a warning).</summary>
+    public static readonly DiagnosticCode CommandInputMatchesNothing = D("MLB4300", "Training code input matches no file", DiagnosticKind.Information);
     /// <summary>Model file over its size budget.</summary>
     public static readonly DiagnosticCode ModelTooLarge = D("MLB5101", "Model over its size budget", DiagnosticKind.Refusal);
     /// <summary>Prediction latency over its budget.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MlBuild.Core.Diagnostics;
+using MlBuild.Core.Models.Gates;
 
 namespace MlBuild.Core.Reports;
 
@@ -11,7 +12,22 @@ public sealed record EngineRequestDataset(string Name, IReadOnlyList<string> Fil
 {
     /// <summary>The dataset's reference profile (the item's <c>Reference</c> metadata), checked for drift after validation; null for none.</summary>
     public string? Reference { get; init; }
+    /// <summary>Where the <c>MlBuildDataset</c> item is declared (the project file, relative to the project directory or
+    /// rooted, with its line and column), so the drift and relations findings about it point there; null when unknown.</summary>
+    public SourcePosition? DefinedAt { get; init; }
+    /// <summary>The item's relations metadata (<c>Role</c>, <c>Label</c>, <c>Key</c>, <c>Features</c>), or null: the dataset takes no part in the relations check.</summary>
+    public ItemRelations? Relations { get; init; }
 }
+
+/// <summary>
+/// The relations metadata of an <c>MlBuildDataset</c> item (docs/msbuild.md): what <c>mlbuild.json</c>'s model and
+/// <c>relations</c> section say for its datasets. Values as written; the engine checks them (MLB2105 at the item).
+/// </summary>
+/// <param name="Role"><c>train</c>, <c>test</c> or empty (duplicates and conflicting labels only).</param>
+/// <param name="Label">The label column, or empty.</param>
+/// <param name="Key">The key columns, separated by <c>;</c> or <c>,</c>, or empty.</param>
+/// <param name="Features">The feature columns, separated by <c>;</c> or <c>,</c>, or empty (every column but the label).</param>
+public sealed record ItemRelations(string Role, string Label, string Key, string Features);
 
 /// <summary>
 /// The request an MSBuild task writes for the engine (<c>mlbuild engine validate --request R --result F</c>). The task
@@ -21,8 +37,10 @@ public sealed record EngineRequestDataset(string Name, IReadOnlyList<string> Fil
 /// <c>reportDirectory</c> is optional, and so is <c>maxLocationsPerCheck</c> (the build's <c>MlBuildMaxLocationsPerCheck</c>),
 /// a dataset's <c>reference</c> (a profile to check drift against), <c>pipelineFile</c> (the project's <c>mlbuild.json</c>,
 /// whose datasets are validated too), <c>lockFile</c> and <c>lockedMode</c> (the data lock), and <c>inputsFile</c> (where
-/// the engine lists the files it read, for the build's up-to-date check), and <c>checkRelations</c> (false: the relations
-/// of the pipeline file's datasets are not checked).
+/// the engine lists the files it read, for the build's up-to-date check), <c>checkRelations</c> (false: the relations
+/// are not checked), <c>relationsDuplicates</c>, <c>relationsConflictingLabels</c> and <c>relationsLeakage</c> (levels
+/// that override <c>mlbuild.json</c>'s), and a dataset's <c>definedAt</c> (<c>{"file","line","column"}</c>: where its item is declared) and
+/// <c>relations</c> (<c>{"role","label","key","features"}</c>: the item's relations metadata).
 /// </summary>
 /// <param name="ProjectDirectory">The directory relative paths are resolved against.</param>
 /// <param name="Datasets">The datasets to validate, in the task's order.</param>
@@ -47,8 +65,20 @@ public sealed record EngineRequest(string ProjectDirectory, IReadOnlyList<Engine
     /// <summary>Where the engine writes the files (and globs) it read, one per line, or null.</summary>
     public string? InputsFile { get; init; }
 
-    /// <summary>Whether the relations of the pipeline file's datasets are checked (<c>checkRelations</c>, default true; the build's <c>MlBuildCheckRelations</c>).</summary>
+    /// <summary>Whether the relations of the pipeline file's datasets and of the items with relations metadata are checked (<c>checkRelations</c>, default true; the build's <c>MlBuildCheckRelations</c>).</summary>
     public bool CheckRelations { get; init; } = true;
+
+    /// <summary>The level of duplicate rows (<c>relationsDuplicates</c>, the build's <c>MlBuildRelationsDuplicates</c>), overriding
+    /// <c>mlbuild.json</c>'s <c>relations</c> section; null when not set.</summary>
+    public string? RelationsDuplicates { get; init; }
+
+    /// <summary>The level of conflicting labels (<c>relationsConflictingLabels</c>), as <see cref="RelationsDuplicates"/>.</summary>
+    public string? RelationsConflictingLabels { get; init; }
+
+    /// <summary>The level of train/test leakage (<c>relationsLeakage</c>), as <see cref="RelationsDuplicates"/>.</summary>
+    public string? RelationsLeakage { get; init; }
+
+    static string Text(JsonElement e, string name) => e.TryGetProperty(name, out var v) ? v.GetString() ?? "" : "";
 
     /// <summary>Reads a request file; anything unreadable or of another shape is <see cref="DiagnosticCodes.EngineRequestUnreadable"/>.</summary>
     public static EngineRequest Read(string path)
@@ -64,6 +94,12 @@ public sealed record EngineRequest(string ProjectDirectory, IReadOnlyList<Engine
                     d.GetProperty("schema").GetString()!)
                 {
                     Reference = d.TryGetProperty("reference", out var r) ? r.GetString() : null,
+                    DefinedAt = d.TryGetProperty("definedAt", out var at)
+                        ? new SourcePosition(at.GetProperty("file").GetString(), at.GetProperty("line").GetInt32(), at.GetProperty("column").GetInt32())
+                        : null,
+                    Relations = d.TryGetProperty("relations", out var rel)
+                        ? new ItemRelations(Text(rel, "role"), Text(rel, "label"), Text(rel, "key"), Text(rel, "features"))
+                        : null,
             });
         int maxLocations = root.TryGetProperty("maxLocationsPerCheck", out var ml) ? ml.GetInt32() : Data.Validation.ValidationDiagnostics.DefaultMaxLocationsPerCheck;
         if (maxLocations < 1)
@@ -76,6 +112,9 @@ public sealed record EngineRequest(string ProjectDirectory, IReadOnlyList<Engine
             LockedMode = root.TryGetProperty("lockedMode", out var lm) && lm.GetBoolean(),
             InputsFile = root.TryGetProperty("inputsFile", out var inf) ? inf.GetString() : null,
             CheckRelations = !root.TryGetProperty("checkRelations", out var cr) || cr.GetBoolean(),
+            RelationsDuplicates = root.TryGetProperty("relationsDuplicates", out var rd1) ? rd1.GetString() : null,
+            RelationsConflictingLabels = root.TryGetProperty("relationsConflictingLabels", out var rc) ? rc.GetString() : null,
+            RelationsLeakage = root.TryGetProperty("relationsLeakage", out var rl) ? rl.GetString() : null,
         };
         });
     }

@@ -73,7 +73,9 @@ public sealed class BuildDataCheckTests : IDisposable
         var outcome = BuildDataCheck.Run(Request([]), "test");
 
         var d = Assert.Single(outcome.Diagnostics, x => x.Severity == MlSeverity.Error);
-        Assert.Equal(("MLB2020", "data/current-1.csv"), (d.Code, d.File));
+        // At the dataset's "reference" in mlbuild.json (line 4), naming the data it judged.
+        Assert.Equal(("MLB2020", "mlbuild.json", 4, 88), (d.Code, d.File, d.Line, d.Column));
+        Assert.StartsWith("dataset 'current' (data/current-*.csv) drifted from its reference profile 'data/train.profile.json' (", d.Message, StringComparison.Ordinal);
         Assert.Contains("column 'amount' drifted: wasserstein ", d.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("'id'", d.Message, StringComparison.Ordinal);
         Assert.EndsWith("Report: obj/drift-current.html", d.Message, StringComparison.Ordinal);

@@ -73,7 +73,8 @@ public sealed class BuildDriftRuleAndRelationsTests : IDisposable
         // The dataset's own thresholds replace the file's (its ignore stays): the amounts drift again.
         Pipeline(", \"drift\": { \"thresholds\": { \"amount\": 0.05 } }", Tolerant);
         var strict = Assert.Single(Problems(BuildDataCheck.Run(Request(), "test")));
-        Assert.Equal(("MLB2020", "data/current.csv"), (strict.Code, strict.File));
+        Assert.Equal(("MLB2020", "mlbuild.json", 3, 86), (strict.Code, strict.File, strict.Line, strict.Column));
+        Assert.StartsWith("dataset 'current' (data/current.csv) drifted", strict.Message, StringComparison.Ordinal);
         Assert.Contains("(1 of 2 columns, 2000 rows against 2000)", strict.Message, StringComparison.Ordinal);
 
         // A share rule the one drifted column of three does not reach.

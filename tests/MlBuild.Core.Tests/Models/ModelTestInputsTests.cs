@@ -1,3 +1,4 @@
+using MlBuild.Core.Diagnostics;
 using MlBuild.Core.Models.ModelTests;
 using MlBuild.Core.Pipeline;
 using MlBuild.Core.Reports;
@@ -91,7 +92,43 @@ public sealed class ModelTestInputsTests : IDisposable
             """);
         var pipeline = PipelineLoader.Load(path, "mlbuild.json");
 
+        var warnings = new List<MlDiagnostic>();
         Assert.Equal([Full("data/train.schema.json"), Full("data/train.csv"), Full("Trainer/Features.cs"), Full("Trainer/Program.cs"), Full("Trainer/Trainer.csproj")],
-            ModelTestRunner.InputFiles(pipeline));
+            ModelTestRunner.InputFiles(pipeline, warnings));
+        // The glob that matches nothing is a warning at its place in mlbuild.json (line 5, column 86: the string "../Trainer/*.fs").
+        var w = Assert.Single(warnings);
+        Assert.Equal(("MLB4300", MlSeverity.Warning, "mlbuild.json", 5, 86), (w.Code, w.Severity, w.File, w.Line, w.Column));
+        Assert.StartsWith("model.command.inputs '../Trainer/*.fs' matches no file, so a change of the training code", w.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_misspelt_file_and_a_folder_in_the_training_commands_inputs_are_each_a_warning_at_their_line()
+    {
+        _dir.Write("data/train.csv", "id,x,y\n1,0.5,true\n");
+        _dir.Write("data/train.schema.json", "{}");
+        _dir.Write("Trainer/Program.cs", "// trains");
+        var path = _dir.Write("mlbuild.json", """
+            {
+              "datasets": { "train": { "path": "data/train.csv", "schema": "data/train.schema.json" } },
+              "model": { "name": "churn", "task": "binary", "label": "y", "seed": 1, "split": { "test": 0.5, "key": "id" },
+                         "command": { "run": ["dotnet", "run", "--project", "Trainer"],
+                                      "inputs": [
+                                        "Trainer/Programm.cs",
+                                        "Trainer",
+                                        "Trainer/Program.cs"
+                                      ] } },
+              "gates": [ { "metric": "auc", "min": 0.7 } ]
+            }
+            """);
+        var warnings = new List<MlDiagnostic>();
+
+        var inputs = ModelTestRunner.InputFiles(PipelineLoader.Load(path, "mlbuild.json"), warnings);
+
+        Assert.Contains(Full("Trainer/Program.cs"), inputs);
+        Assert.Equal([("MLB4300", "mlbuild.json", 6, 29), ("MLB4300", "mlbuild.json", 7, 29)], warnings.Select(w => (w.Code, w.File, w.Line, w.Column)));
+        Assert.StartsWith("model.command.inputs 'Trainer/Programm.cs' names no file,", warnings[0].Message, StringComparison.Ordinal);
+        Assert.StartsWith("model.command.inputs 'Trainer' is a folder (list its files with a glob such as 'Trainer/*.cs'),", warnings[1].Message, StringComparison.Ordinal);
+        // Without a list to report to, the same inputs (the test's up-to-date check needs no warning).
+        Assert.Equal(inputs, ModelTestRunner.InputFiles(PipelineLoader.Load(path, "mlbuild.json")));
     }
 }

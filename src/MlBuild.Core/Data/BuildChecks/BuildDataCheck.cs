@@ -5,6 +5,7 @@ using MlBuild.Core.Data.Relations;
 using MlBuild.Core.Data.Schema;
 using MlBuild.Core.Data.Validation;
 using MlBuild.Core.Diagnostics;
+using MlBuild.Core.Models.Gates;
 using MlBuild.Core.Pipeline;
 using MlBuild.Core.Reports;
 
@@ -26,9 +27,10 @@ public sealed class BuildCheckOutcome
 /// <summary>
 /// The engine side of <c>dotnet build</c>'s data checks (<c>mlbuild engine validate</c>): the request's datasets joined
 /// with <c>mlbuild.json</c>'s (<see cref="DeclaredDatasets"/>), each validated against its schema, then, where it names a
-/// reference profile, checked for drift in the same process by <c>mlbuild.json</c>'s drift rule (MLB2020 at the data,
-/// naming the columns, with an HTML report in the report folder), then the relations between <c>mlbuild.json</c>'s
-/// datasets (<see cref="RunsRelations"/>), then the data files checked against the data lock. Lists what it read, so the build's
+/// reference profile, checked for drift in the same process by <c>mlbuild.json</c>'s drift rule (MLB2020 where the
+/// reference is named, naming the data and the columns, with an HTML report in the report folder), then the relations
+/// between <c>mlbuild.json</c>'s datasets and the items with relations metadata (<see cref="BuildRelations"/>), then the
+/// data files checked against the data lock. Lists what it read, so the build's
 /// next up-to-date check needs no process.
 /// </summary>
 public static class BuildDataCheck
@@ -43,7 +45,16 @@ public static class BuildDataCheck
         var projectDir = request.ProjectDirectory;
         string Display(string fullPath) => Path.GetRelativePath(projectDir, fullPath).Replace('\\', '/');
 
-        var items = request.Datasets.Select(d => new DeclaredDataset(d.Name, d.Files, d.Schema) { Reference = d.Reference }).ToList();
+        SourcePosition? ItemAt(EngineRequestDataset d) => d.DefinedAt is { File: { } file } at
+            ? at with { File = Display(Path.GetFullPath(file, projectDir)) }
+            : null;
+        var items = request.Datasets.Select(d => new DeclaredDataset(d.Name, d.Files, d.Schema)
+        {
+            Reference = d.Reference,
+            ItemPosition = ItemAt(d),
+            ReferencePosition = d.Reference is null ? null : ItemAt(d),
+            Relations = d.Relations,
+        }).ToList();
         PipelineFile? pipeline = null;
         if (request.PipelineFile is { } pipelinePath)
         {
@@ -96,8 +107,8 @@ public static class BuildDataCheck
                 catch (MlBuildException e) { outcome.Diagnostics.Add(e.Diagnostic); }
             }
         }
-        if (pipeline is not null && RunsRelations(request, pipeline))
-            CheckRelations(request, pipeline, readable.Select(r => r.Name).ToHashSet(StringComparer.Ordinal), toolVersion, outcome);
+        if (BuildRelations.Runs(request, pipeline, datasets))
+            BuildRelations.Check(request, pipeline, datasets, readable.Select(r => r.Name).ToHashSet(StringComparer.Ordinal), toolVersion, outcome);
         CheckLock(request, readable, outcome);
         return outcome;
     }
@@ -112,7 +123,7 @@ public static class BuildDataCheck
         var referenceFull = Path.GetFullPath(referenceDisplay, projectDir);
         if (!File.Exists(referenceFull))
         {
-            var at = declared.Position;
+            var at = declared.ReferencePosition ?? declared.Position;
             outcome.Diagnostics.Add(new MlDiagnostic(DiagnosticCodes.ReferenceProfileMissing, MlSeverity.Error,
                 $"The reference profile '{referenceDisplay}' of dataset '{declared.Name}' does not exist. Write it from the training data with 'dotnet ml data profile {declared.Files[0]} --schema {declared.Schema} -o {referenceDisplay}' and commit it.",
                 at?.File, at?.Line ?? 0, at?.Column ?? 0));
@@ -154,64 +165,24 @@ public static class BuildDataCheck
             .ToList();
         var named = drifted.Take(MaxColumnsNamed).Select(c => DriftResult.DiagnosticOf(c, currentDisplay)!.Message);
         var more = drifted.Count > MaxColumnsNamed ? $"; and {drifted.Count - MaxColumnsNamed} more" : "";
+        // At the place that promises the data looks like the reference (the dataset's "reference" in mlbuild.json, or the
+        // item with the Reference metadata), naming the data; at the data file when that place is not known.
+        var promised = declared.ReferencePosition;
         outcome.Diagnostics.Add(new MlDiagnostic(DiagnosticCodes.DatasetDrifted, MlSeverity.Error,
-            $"dataset '{declared.Name}' drifted from its reference profile '{referenceDisplay}' ({result.DriftedColumns} of {result.ComparedColumns} columns, {result.CurrentRows} rows against {result.ReferenceRows}): "
+            $"dataset '{declared.Name}' ({currentDisplay}) drifted from its reference profile '{referenceDisplay}' ({result.DriftedColumns} of {result.ComparedColumns} columns, {result.CurrentRows} rows against {result.ReferenceRows}): "
             + string.Join("; ", named) + more
             + (htmlDisplay is null ? "." : $". Report: {htmlDisplay}"),
-            firstFile));
+            promised?.File ?? firstFile, promised?.Line ?? 0, promised?.Column ?? 0));
         if (htmlDisplay is not null)
             outcome.Messages.Add($"{currentDisplay}: drift report written to {htmlDisplay}");
     }
 
     /// <summary>
     /// Whether the build checks the relations of the pipeline file's datasets: unless the request turns them off
-    /// (<c>MlBuildCheckRelations=false</c>), when the file declares more than one dataset or a <c>relations</c> section.
-    /// A single dataset without the section is left alone: its duplicates are often real, and the check reads the data
-    /// a second time.
+    /// (<c>MlBuildCheckRelations=false</c>), when the file declares more than one dataset or a <c>relations</c> section
+    /// (<see cref="BuildRelations.Runs"/> adds the items with relations metadata).
     /// </summary>
-    public static bool RunsRelations(EngineRequest request, PipelineFile pipeline) =>
-        request.CheckRelations && (pipeline.Datasets.Count > 1 || pipeline.Root?["relations"] is not null);
-
-    /// <summary>
-    /// Duplicates, conflicting labels and train/test leakage across the pipeline file's datasets (docs/relations.md),
-    /// with the levels of its <c>relations</c> section; each finding at the file and line of an example row. Skipped
-    /// (with a message) when one of the datasets could not be read: validation has reported why.
-    /// </summary>
-    static void CheckRelations(EngineRequest request, PipelineFile pipeline, HashSet<string> readable, string toolVersion, BuildCheckOutcome outcome)
-    {
-        var projectDir = request.ProjectDirectory;
-        if (pipeline.Datasets.FirstOrDefault(d => !readable.Contains(d.Name)) is { } unread)
-        {
-            outcome.Messages.Add($"relations not checked: dataset '{unread.Name}' was not read (see the errors above).");
-            return;
-        }
-        // Paths as the project names them, so the findings read data/train.csv(5) wherever mlbuild.json lives.
-        var rebased = pipeline with
-        {
-            BaseDirectory = projectDir,
-            Datasets = pipeline.Datasets.Select(d => d with
-            {
-                Files = d.Files.Select(f => DeclaredDatasets.Rebase(f, pipeline.BaseDirectory, projectDir)).ToList(),
-                Schema = DeclaredDatasets.Rebase(d.Schema, pipeline.BaseDirectory, projectDir),
-            }).ToList(),
-        };
-        RelationsResult result;
-        try { result = PipelineRelations.Check(rebased, new RelationsOptions { MaxExamples = request.MaxLocationsPerCheck }); }
-        catch (MlBuildException e)
-        {
-            outcome.Diagnostics.Add(e.Diagnostic);
-            return;
-        }
-        var report = RelationsReport.Document(result, toolVersion);
-        outcome.Diagnostics.AddRange(report.AllDiagnostics());
-        foreach (var section in report.Sections)
-            outcome.Messages.Add($"relations of {section.Id}: {section.Verdict.Word()}: {section.Summary}");
-        if (request.ReportDirectory is { } dir)
-        {
-            var json = Path.Combine(Path.GetFullPath(dir, projectDir), "data-relations.json");
-            AtomicFile.WriteOutput(json, Path.GetRelativePath(projectDir, json), ReportWriters.Json(report));
-        }
-    }
+    public static bool RunsRelations(EngineRequest request, PipelineFile pipeline) => BuildRelations.Runs(request, pipeline, []);
 
     static string SafeName(string name) =>
         new(name.Select(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' or '.' ? ch : '_').ToArray());

@@ -2,6 +2,7 @@ using MlBuild.Core.Data.Validation;
 using MlBuild.Core.Diagnostics;
 using MlBuild.Core.Models.Gates;
 using MlBuild.Core.Pipeline;
+using MlBuild.Core.Reports;
 
 namespace MlBuild.Core.Data.BuildChecks;
 
@@ -18,6 +19,14 @@ public sealed record DeclaredDataset(string Name, IReadOnlyList<string> Files, s
     public string? Reference { get; init; }
     /// <summary>Where <c>mlbuild.json</c> declares it (null for an item: the task knows the item's line).</summary>
     public SourcePosition? Position { get; init; }
+    /// <summary>Where its <c>MlBuildDataset</c> item is declared (the project file's line), when the task sent it.</summary>
+    public SourcePosition? ItemPosition { get; init; }
+    /// <summary>Where its reference profile is named: the <c>reference</c> value in <c>mlbuild.json</c>, or the item with
+    /// the <c>Reference</c> metadata. The drift finding (MLB2020) is reported there.</summary>
+    public SourcePosition? ReferencePosition { get; init; }
+    /// <summary>The item's relations metadata (<c>Role</c>, <c>Label</c>, <c>Key</c>, <c>Features</c>), or null: only
+    /// <c>mlbuild.json</c>'s own datasets and such items take part in the relations check.</summary>
+    public ItemRelations? Relations { get; init; }
 }
 
 /// <summary>
@@ -45,9 +54,12 @@ public static class DeclaredDatasets
             var covered = Expand(files, projectDirectory);
             var same = result.Where(d => d.Position is null && Expand(d.Files, projectDirectory).Overlaps(covered)).ToList();
             var position = declared.Position;
+            var referencePosition = reference is null ? null
+                : pipeline.Root?["datasets"]?[declared.Name]?["reference"] is { } node ? new SourcePosition(pipeline.DisplayPath, node.Line, node.Column)
+                : position;
             if (same.Count == 0)
             {
-                result.Add(new DeclaredDataset(declared.Name, files, schema) { Reference = reference, Position = position });
+                result.Add(new DeclaredDataset(declared.Name, files, schema) { Reference = reference, Position = position, ReferencePosition = referencePosition });
                 continue;
             }
             if (same.FirstOrDefault(d => !SamePath(d.Schema, schema, projectDirectory)) is { } otherSchema)
@@ -65,6 +77,9 @@ public static class DeclaredDatasets
             {
                 Reference = reference ?? same.Select(d => d.Reference).FirstOrDefault(x => x is not null),
                 Position = position,
+                ReferencePosition = referencePosition ?? same.Select(d => d.ReferencePosition).FirstOrDefault(x => x is not null),
+                ItemPosition = same.Select(d => d.ItemPosition).FirstOrDefault(x => x is not null),
+                Relations = same.Select(d => d.Relations).FirstOrDefault(x => x is not null),
             };
             int at = result.IndexOf(same[0]);
             result[at] = joined;

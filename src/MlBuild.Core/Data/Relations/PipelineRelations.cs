@@ -58,6 +58,12 @@ public sealed record RelationsSettings(RelationsPolicy Policy, IReadOnlyList<str
     static MlBuildException At(string file, PositionedJson node, string message) => DatasetRelations.Settings(message, file, node.Line, node.Column);
 }
 
+/// <summary>What a relations check compares: the datasets with their roles, the spec and the levels.</summary>
+/// <param name="Datasets">The datasets, in the order checked.</param>
+/// <param name="Spec">Label, features, key and split.</param>
+/// <param name="Policy">The levels (the <c>relations</c> section's, or the defaults).</param>
+public sealed record RelationsPlan(IReadOnlyList<RelationsDataset> Datasets, RelationsSpec Spec, RelationsPolicy Policy);
+
 /// <summary>The relations of a pipeline file's datasets: what the build and <c>dotnet ml data relations --pipeline</c> run.</summary>
 public static class PipelineRelations
 {
@@ -69,9 +75,22 @@ public static class PipelineRelations
     /// </summary>
     public static RelationsResult Check(PipelineFile pipeline, RelationsOptions? options = null, IReadOnlyList<string>? key = null)
     {
-        var settings = RelationsSettings.Read(pipeline);
+        var plan = Plan(pipeline, key);
+        if (plan.Datasets.Count == 0)
+            throw DatasetRelations.Settings($"'{pipeline.DisplayPath}' declares no dataset to check.", pipeline.DisplayPath);
         options ??= new RelationsOptions();
-        options = options with { Policy = options.Policy ?? settings.Policy };
+        options = options with { Policy = options.Policy ?? plan.Policy };
+        return DatasetRelations.Check(plan.Datasets, plan.Spec, options);
+    }
+
+    /// <summary>
+    /// What <see cref="Check"/> checks, before reading any data: every dataset with its role, what rows are compared by
+    /// (label, features, key, split) and the levels of the <c>relations</c> section. The build adds the
+    /// <c>MlBuildDataset</c> items with relations metadata to it.
+    /// </summary>
+    public static RelationsPlan Plan(PipelineFile pipeline, IReadOnlyList<string>? key = null)
+    {
+        var settings = RelationsSettings.Read(pipeline);
         var model = pipeline.Model;
         var datasets = new List<RelationsDataset>();
         DatasetSchema? trainSchema = null;
@@ -85,8 +104,6 @@ public static class PipelineRelations
             if (role == DatasetRole.Train) trainSchema = schema;
             datasets.Add(new RelationsDataset(new DatasetRequest(d.Name, d.Files, schema, pipeline.BaseDirectory), role));
         }
-        if (datasets.Count == 0)
-            throw DatasetRelations.Settings($"'{pipeline.DisplayPath}' declares no dataset to check.", pipeline.DisplayPath);
         var spec = new RelationsSpec { Key = key ?? settings.Key };
         if (model is not null && trainSchema is not null)
             spec = spec with
@@ -95,7 +112,7 @@ public static class PipelineRelations
                 Features = Features(model, trainSchema),
                 Split = model.Split.TestDataset is null ? new SplitWithinDataset(model.Split.KeyColumn, model.Seed, model.Split.TestShare) : null,
             };
-        return DatasetRelations.Check(datasets, spec, options);
+        return new RelationsPlan(datasets, spec, settings.Policy);
     }
 
     /// <summary>The model's feature columns, as training takes them: those listed, else every column but the label, the split key and the excluded ones; minus those featurisation ignores.</summary>

@@ -184,7 +184,14 @@ public static class ModelTestRunner
     /// gate compares with a registry alias, full paths in a fixed order. The build keeps them as the inputs of its up-to-date check; a file that
     /// cannot be listed (a missing one) is left out, since the test already reported it.
     /// </summary>
-    public static IReadOnlyList<string> InputFiles(PipelineFile pipeline)
+    public static IReadOnlyList<string> InputFiles(PipelineFile pipeline) => InputFiles(pipeline, null);
+
+    /// <summary>
+    /// <see cref="InputFiles(PipelineFile)"/>, adding to <paramref name="warnings"/> an MLB4300 at its line and column for
+    /// each <c>model.command.inputs</c> entry that matches no file: a typo there would otherwise silently stop the
+    /// model from training again when its code changes.
+    /// </summary>
+    public static IReadOnlyList<string> InputFiles(PipelineFile pipeline, List<MlDiagnostic>? warnings)
     {
         var files = new List<string>();
         foreach (var d in pipeline.Datasets)
@@ -204,11 +211,13 @@ public static class ModelTestRunner
         if (pipeline.Model?.External is { Command: null, Path: { } model })
             files.Add(Path.GetFullPath(model, pipeline.BaseDirectory));
         // The user's training code, as the pipeline file lists it (model.command.inputs): a pattern that matches nothing
-        // adds nothing (the project's own Compile items are inputs of the target already).
+        // adds nothing but a warning (the project's own Compile items are inputs of the target already).
         if (pipeline.Model?.External?.Command is { Inputs.Count: > 0 } command)
         {
-            foreach (var pattern in command.Inputs)
+            var nodes = pipeline.Root?["model"]?["command"]?["inputs"]?.Items;
+            for (int i = 0; i < command.Inputs.Count; i++)
             {
+                var pattern = command.Inputs[i];
                 try
                 {
                     files.AddRange(Data.Validation.DatasetValidator.ResolveFiles(new Data.Validation.DatasetRequest("model.command.inputs", [pattern], null!, pipeline.BaseDirectory))
@@ -216,6 +225,10 @@ public static class ModelTestRunner
                 }
                 catch (MlBuildException)
                 {
+                    var at = nodes is not null && i < nodes.Count ? nodes[i] : null;
+                    warnings?.Add(new MlDiagnostic(DiagnosticCodes.CommandInputMatchesNothing, MlSeverity.Warning,
+                        $"model.command.inputs '{pattern}' {UnmatchedInput(pattern, pipeline.BaseDirectory)}, so a change of the training code it should list will not train the model again. Fix the pattern (relative to {pipeline.DisplayPath}'s folder) or remove it.",
+                        pipeline.DisplayPath, at?.Line ?? 0, at?.Column ?? 0));
                 }
             }
         }
@@ -243,6 +256,16 @@ public static class ModelTestRunner
             }
         }
         return files.Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Why an input pattern lists nothing: a glob with no match, a folder, or a name of no file.</summary>
+    static string UnmatchedInput(string pattern, string baseDirectory)
+    {
+        if (pattern.IndexOfAny(['*', '?', '[']) >= 0) return "matches no file";
+        var folder = pattern.TrimEnd('/', '\\');
+        return Directory.Exists(Path.GetFullPath(pattern, baseDirectory))
+            ? $"is a folder (list its files with a glob such as '{folder}/*.cs')"
+            : "names no file";
     }
 
     /// <summary>The files <see cref="WriteOutputs"/> writes into its folder, by purpose.</summary>
