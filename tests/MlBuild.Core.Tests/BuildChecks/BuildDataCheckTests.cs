@@ -90,6 +90,32 @@ public sealed class BuildDataCheckTests : IDisposable
     }
 
     [Fact]
+    public void A_dataset_that_fails_its_checks_and_drifted_gets_both_from_one_pass_validation_first()
+    {
+        // The build validates and profiles a dataset with a reference in one pass: its check failures and its drift
+        // both come out, in the order of two passes (validation, then drift), and a broken reference after validation.
+        _dir.Write("s.schema.json", Schema);
+        var train = Csv("data/train.csv", 2000, 1, 1);
+        var schema = SchemaLoader.Load(Path.Combine(_dir.Path, "s.schema.json"), "s.schema.json");
+        _dir.WriteBytes("data/train.profile.json", ProfileJson.Write(ProfileBuilder.Build("train", [train], _dir.Path, schema)));
+        var current = Csv("data/current.csv", 2000, 1.5, 2);
+        File.AppendAllText(current, "2001,-4.5\n2001,3.25\n"); // below the minimum, and a repeated id
+        Pipeline("\"current\": { \"path\": \"data/current.csv\", \"schema\": \"s.schema.json\", \"reference\": \"data/train.profile.json\" }");
+
+        var outcome = BuildDataCheck.Run(Request([]), "test");
+        var errors = outcome.Diagnostics.Where(x => x.Severity == MlSeverity.Error).ToList();
+        var validated = Data.Validation.DatasetValidator.Validate(new Data.Validation.DatasetRequest("current", ["data/current.csv"], schema, _dir.Path));
+        var validationErrors = Data.Validation.ValidationDiagnostics.From(validated, 10, "obj/data-report.json").Where(x => x.Severity == MlSeverity.Error).ToList();
+        Assert.Equal(2, validationErrors.Count); // the minimum and the unique id
+        Assert.Equal(validationErrors.Select(x => x.ToCanonicalString()).Append("MLB2020"), errors.Select(x => x.Code == "MLB2020" ? x.Code : x.ToCanonicalString()));
+        Assert.Contains("column 'amount' drifted: wasserstein ", errors[^1].Message, StringComparison.Ordinal);
+
+        _dir.Write("data/train.profile.json", "{ \"format\": \"mlbuild-profile\", \"formatVersion\": 1, \"rows\": ");
+        var broken = BuildDataCheck.Run(Request([]), "test").Diagnostics.Where(x => x.Severity == MlSeverity.Error).ToList();
+        Assert.Equal(validationErrors.Select(x => x.ToCanonicalString()).Append("MLB2005"), broken.Select(x => x.Code == "MLB2005" ? x.Code : x.ToCanonicalString()));
+    }
+
+    [Fact]
     public void The_lock_is_checked_as_errors_in_locked_mode_and_as_warnings_otherwise()
     {
         _dir.Write("s.schema.json", Schema);

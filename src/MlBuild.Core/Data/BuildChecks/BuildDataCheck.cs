@@ -88,22 +88,37 @@ public static class BuildDataCheck
             outcome.Inputs.UnionWith(DeclaredDatasets.InputPatterns(d, projectDir));
             var schemaFull = Path.GetFullPath(d.Schema, projectDir);
             outcome.Inputs.Add(Slashes(schemaFull));
-            if (d.Reference is { } reference) outcome.Inputs.Add(Slashes(Path.GetFullPath(reference, projectDir)));
+            if (d.Reference is { } referencePath) outcome.Inputs.Add(Slashes(Path.GetFullPath(referencePath, projectDir)));
             DatasetSchema schema;
             try { schema = SchemaLoader.Load(schemaFull, d.Schema); }
             catch (MlBuildException e) { outcome.Diagnostics.Add(e.Diagnostic); continue; }
             var dataset = new DatasetRequest(d.Name, d.Files, schema, projectDir);
-            var result = DatasetValidator.Validate(dataset, options);
+            // A dataset with a reference profile is validated and profiled for drift in one pass over its files; the
+            // reference's problems are reported where reading it after validation would report them.
+            bool checksDrift = d.Reference is not null && driftRulesRead;
+            var rule = checksDrift ? PipelineDriftRule.Read(pipeline, pipeline?.Dataset(d.Name) is null ? null : d.Name) : null;
+            MergeableProfile? reference = null;
+            MlDiagnostic? referenceProblem = null;
+            if (checksDrift)
+            {
+                try { reference = ReadReference(request, d, dataset, rule!, out referenceProblem); }
+                catch (MlBuildException e) { referenceProblem = e.Diagnostic; }
+            }
+            ValidationResult result;
+            MergeableProfile? current = null;
+            if (reference is not null) (result, current) = ProfileBuilder.ValidateForDrift(dataset, reference, options);
+            else result = DatasetValidator.Validate(dataset, options);
             outcome.Results.Add(result);
             outcome.Diagnostics.AddRange(ValidationDiagnostics.From(result, request.MaxLocationsPerCheck, reportPath));
             outcome.Messages.Add(ValidationDiagnostics.BuildSummary(result));
             if (result.InputErrors.Count > 0) continue;
             var files = DatasetValidator.ResolveFiles(dataset).Select(f => new DatasetFile(f.FullPath, f.Display)).ToList();
             readable.Add((d.Name, files));
-            if (d.Reference is not null && files.Count > 0 && driftRulesRead)
+            if (!checksDrift || files.Count == 0) continue;
+            if (referenceProblem is not null) outcome.Diagnostics.Add(referenceProblem);
+            else if (reference is not null && current is not null)
             {
-                var rule = PipelineDriftRule.Read(pipeline, pipeline?.Dataset(d.Name) is null ? null : d.Name);
-                try { CheckDrift(request, d, dataset, rule, files[0].Display, toolVersion, outcome); }
+                try { JudgeDrift(request, d, dataset, rule!, reference, current, files[0].Display, toolVersion, outcome); }
                 catch (MlBuildException e) { outcome.Diagnostics.Add(e.Diagnostic); }
             }
         }
@@ -115,28 +130,36 @@ public static class BuildDataCheck
 
     static string Slashes(string path) => path.Replace('\\', '/');
 
-    /// <summary>Drift of one validated dataset against its reference; diagnostics at <paramref name="firstFile"/>, its first data file.</summary>
-    static void CheckDrift(EngineRequest request, DeclaredDataset declared, DatasetRequest dataset, PipelineDriftRule rule, string firstFile, string toolVersion, BuildCheckOutcome outcome)
+    /// <summary>
+    /// The reference profile of a dataset, checked against its schema and drift rule; null with the problem (a missing
+    /// profile, a rule naming a column it lacks) in <paramref name="problem"/>. Throws for a profile that does not read
+    /// (MLB2005/MLB2006) or is of another schema (MLB2011).
+    /// </summary>
+    static MergeableProfile? ReadReference(EngineRequest request, DeclaredDataset declared, DatasetRequest dataset, PipelineDriftRule rule, out MlDiagnostic? problem)
     {
-        var projectDir = request.ProjectDirectory;
+        problem = null;
         var referenceDisplay = declared.Reference!;
-        var referenceFull = Path.GetFullPath(referenceDisplay, projectDir);
+        var referenceFull = Path.GetFullPath(referenceDisplay, request.ProjectDirectory);
         if (!File.Exists(referenceFull))
         {
             var at = declared.ReferencePosition ?? declared.Position;
-            outcome.Diagnostics.Add(new MlDiagnostic(DiagnosticCodes.ReferenceProfileMissing, MlSeverity.Error,
+            problem = new MlDiagnostic(DiagnosticCodes.ReferenceProfileMissing, MlSeverity.Error,
                 $"The reference profile '{referenceDisplay}' of dataset '{declared.Name}' does not exist. Write it from the training data with 'dotnet ml data profile {declared.Files[0]} --schema {declared.Schema} -o {referenceDisplay}' and commit it.",
-                at?.File, at?.Line ?? 0, at?.Column ?? 0));
-            return;
+                at?.File, at?.Line ?? 0, at?.Column ?? 0);
+            return null;
         }
         var reference = ProfileJson.ReadFile(referenceFull, referenceDisplay);
         CheckSchemaMatches(dataset.Schema, reference, referenceDisplay);
-        if (rule.UnknownColumn(reference.Columns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal), referenceDisplay) is { } unknown)
-        {
-            outcome.Diagnostics.Add(unknown);
-            return;
-        }
-        var current = ProfileBuilder.BuildForDrift(dataset, reference);
+        problem = rule.UnknownColumn(reference.Columns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal), referenceDisplay);
+        return problem is null ? reference : null;
+    }
+
+    /// <summary>Drift of one validated dataset (profiled as <paramref name="current"/>) against its reference; diagnostics at <paramref name="firstFile"/>, its first data file.</summary>
+    static void JudgeDrift(EngineRequest request, DeclaredDataset declared, DatasetRequest dataset, PipelineDriftRule rule, MergeableProfile reference, MergeableProfile current,
+        string firstFile, string toolVersion, BuildCheckOutcome outcome)
+    {
+        var projectDir = request.ProjectDirectory;
+        var referenceDisplay = declared.Reference!;
         var currentDisplay = string.Join(" ", dataset.Files);
         var result = DriftAnalyzer.Analyze(reference, current, rule.Rule, referenceDisplay, currentDisplay);
 
