@@ -597,12 +597,10 @@ public sealed class LogHistogram
             ref ulong key0 = ref MemoryMarshal.GetReference(keys);
             ref byte regs = ref MemoryMarshal.GetArrayDataReference(registers);
             ref double v0 = ref MemoryMarshal.GetReference(values);
-            var signBit = Vector256.Create(0x8000_0000_0000_0000UL);
             for (; i <= values.Length - 4; i += 4)
             {
                 var x = Vector256.LoadUnsafe(ref v0, (nuint)i);
-                var bits = Vector256.AndNot(x.AsUInt64(), Vector256.Equals(x, Vector256<double>.Zero).AsUInt64()); // -0 as 0
-                var ordered = bits ^ (Vector256.LessThan(bits.AsInt64(), Vector256<long>.Zero).AsUInt64() | signBit);
+                var ordered = QuantileSketch.OrderedKeys(x, out var bits);
                 Vector256.StoreUnsafe(ordered >>> shift, ref key0);
                 var hash = StableHash.Mix(bits);
                 // Register (top bits) and rank (leading zeros of the other 52 bits, plus one), as NumericSketches does.
@@ -652,14 +650,12 @@ public sealed class LogHistogram
     {
         ref double v0 = ref MemoryMarshal.GetReference(values);
         ref long[]? pages0 = ref MemoryMarshal.GetArrayDataReference(_pages);
-        var signBit = Vector256.Create(0x8000_0000_0000_0000UL);
         var slotMask = Vector256.Create((1UL << Bits) - 1);
         int shift = Shift;
         for (; i <= values.Length - 4; i += 4)
         {
             var x = Vector256.LoadUnsafe(ref v0, (nuint)i);
-            var bits = Vector256.AndNot(x.AsUInt64(), Vector256.Equals(x, Vector256<double>.Zero).AsUInt64()); // -0 as 0
-            var ordered = bits ^ (Vector256.LessThan(bits.AsInt64(), Vector256<long>.Zero).AsUInt64() | signBit);
+            var ordered = QuantileSketch.OrderedKeys(x, out _);
             // The page is the key's top 12 bits (sign and exponent), always one of the 4096.
             Vector256.StoreUnsafe(ordered >>> 52, ref key0);
             Vector256.StoreUnsafe((ordered >>> shift) & slotMask, ref key0, 4);

@@ -170,6 +170,15 @@ public sealed class QuantileSketch
         return bits ^ ((ulong)((long)bits >> 63) | 0x8000_0000_0000_0000UL);
     }
 
+    /// <summary><see cref="OrderedKey(double)"/> of four values at once, and their bits with -0 as 0 (<paramref name="bits"/>,
+    /// what the distinct-count hash takes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<ulong> OrderedKeys(Vector256<double> x, out Vector256<ulong> bits)
+    {
+        bits = Vector256.AndNot(x.AsUInt64(), Vector256.Equals(x, Vector256<double>.Zero).AsUInt64()); // -0 as 0
+        return bits ^ (Vector256.LessThan(bits.AsInt64(), Vector256<long>.Zero).AsUInt64() | Vector256.Create(0x8000_0000_0000_0000UL));
+    }
+
     /// <summary>
     /// Counts values inside a caller's loop, which calls <see cref="Counted"/> with how many it added. A struct holding
     /// the page table, so a fused check loop pays two loads and an increment per value.
@@ -364,14 +373,12 @@ public static class NumericSketches
         ref double v0 = ref MemoryMarshal.GetReference(values);
         ref long n0 = ref MemoryMarshal.GetReference(integers);
         bool hashIntegers = !integers.IsEmpty;
-        var signBit = Vector256.Create(0x8000_0000_0000_0000UL);
         ref long[]? pages0 = ref quantiles.FirstPage;
         for (; i <= values.Length - 4; i += 4)
         {
             var x = Vector256.LoadUnsafe(ref v0, (nuint)i);
             // -0 counts as 0 in both keys, as in the scalar forms.
-            var bits = Vector256.AndNot(x.AsUInt64(), Vector256.Equals(x, Vector256<double>.Zero).AsUInt64());
-            var ordered = bits ^ (Vector256.LessThan(bits.AsInt64(), Vector256<long>.Zero).AsUInt64() | signBit);
+            var ordered = QuantileSketch.OrderedKeys(x, out var bits);
             var bucket = ordered >>> QuantileSketch.BucketShift;
             // Each bucket's page and slot on it, here four at a time rather than per value in the counting below.
             Vector256.StoreUnsafe(bucket >>> QuantileSketch.SubBits, ref key0);
