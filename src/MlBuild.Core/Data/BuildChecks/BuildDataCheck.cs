@@ -200,12 +200,6 @@ public static class BuildDataCheck
             outcome.Messages.Add($"{currentDisplay}: drift report written to {htmlDisplay}");
     }
 
-    /// <summary>
-    /// Whether the build checks the relations of the pipeline file's datasets: unless the request turns them off
-    /// (<c>MlBuildCheckRelations=false</c>), when the file declares more than one dataset or a <c>relations</c> section
-    /// (<see cref="BuildRelations.Runs"/> adds the items with relations metadata).
-    /// </summary>
-    public static bool RunsRelations(EngineRequest request, PipelineFile pipeline) => BuildRelations.Runs(request, pipeline, []);
 
     static string SafeName(string name) =>
         new(name.Select(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' or '.' ? ch : '_').ToArray());

@@ -81,7 +81,7 @@ public static class ProfileBuilder
         {
             ColumnObserver = (batch, i) => perThread.Value!.Observe(batch, i),
             BatchObserver = batch => Fold(batch, columns),
-            ColumnChecks = validate, // a types-only schema has nothing to check, and the observers profile
+            ColumnChecks = validate, // without checks the validator keeps no statistics of its own: the observers profile
         };
         var result = DatasetValidator.Validate(validate ? request : request with { Schema = typesOnly }, options);
         // Each column's thread distributions merge on their own (counts add, in any order): columns in parallel.

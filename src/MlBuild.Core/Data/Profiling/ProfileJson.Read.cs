@@ -304,7 +304,7 @@ public static partial class ProfileJson
             while (r.Read() && r.TokenType != JsonTokenType.EndArray)
             {
                 if (problem is not null) { r.Skip(); continue; }
-                if (r.TokenType == JsonTokenType.Number && (ShortDecimal(r.ValueSpan, out double x) || (r.TryGetDouble(out x) && double.IsFinite(x))))
+                if (r.TokenType == JsonTokenType.Number && Utf8Parsers.TryParseDouble(r.ValueSpan, out double x))
                 {
                     if (n == _doubles.Length) Array.Resize(ref _doubles, 2 * n);
                     _doubles[n++] = x;
@@ -325,7 +325,7 @@ public static partial class ProfileJson
             while (r.Read() && r.TokenType != JsonTokenType.EndArray)
             {
                 if (problem is not null) { r.Skip(); continue; }
-                if (r.TokenType == JsonTokenType.Number && (ShortInteger(r.ValueSpan, out long x) || r.TryGetInt64(out x)))
+                if (r.TokenType == JsonTokenType.Number && Utf8Parsers.TryParseInt64(r.ValueSpan, out long x))
                 {
                     if (n == _longs.Length) Array.Resize(ref _longs, 2 * n);
                     _longs[n++] = x;
@@ -360,11 +360,11 @@ public static partial class ProfileJson
                     int end = integers ? ScanInteger(bytes, i, out integer) : ScanDouble(bytes, i, out number);
                     if (end < 0)
                     {
-                        // Not a number as the profile writes them (an exponent, many digits): the reader parses it.
+                        // Not a number as the profile writes them (an exponent, many digits): parsed in full.
                         int length = NumberLength(bytes[i..]);
                         if (length == 0) return false;
                         end = i + length;
-                        if (integers ? !ReaderParses(bytes[i..end], out integer) : !ReaderParses(bytes[i..end], out number)) return false;
+                        if (integers ? !Utf8Parsers.TryParseInt64(bytes[i..end], out integer) : !Utf8Parsers.TryParseDouble(bytes[i..end], out number)) return false;
                     }
                     if (integers)
                     {
@@ -406,7 +406,8 @@ public static partial class ProfileJson
         }
 
         /// <summary>A number written with at most 15 digits and no exponent starting at <paramref name="i"/>, as
-        /// <see cref="ShortDecimal"/> reads it: where it ends, or -1 for anything else.</summary>
+        /// its digits over a power of ten (the bits <see cref="Utf8Parsers.TryParseDouble(ReadOnlySpan{byte}, out double)"/> gives): where it
+        /// ends, or -1 for anything else.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static int ScanDouble(ReadOnlySpan<byte> bytes, int i, out double value)
         {
@@ -480,21 +481,6 @@ public static partial class ProfileJson
             return i;
         }
 
-        /// <summary>A number the short parsers do not take, parsed by the reader itself (same result as in the array).</summary>
-        static bool ReaderParses(ReadOnlySpan<byte> number, out long value)
-        {
-            var reader = new Utf8JsonReader(number);
-            reader.Read();
-            return reader.TryGetInt64(out value);
-        }
-
-        static bool ReaderParses(ReadOnlySpan<byte> number, out double value)
-        {
-            var reader = new Utf8JsonReader(number);
-            reader.Read();
-            return reader.TryGetDouble(out value) && double.IsFinite(value);
-        }
-
         static string NotANumber(JsonTokenType kind, string expected) =>
             kind == JsonTokenType.Number ? $"a number that is not {expected}" : $"{KindName(kind)} in an array of numbers";
     }
@@ -510,57 +496,7 @@ public static partial class ProfileJson
         _ => "null",
     };
 
-    /// <summary>
-    /// A number written with at most 15 digits and no exponent (how values with a few decimals are written), read as
-    /// its digits divided by a power of ten: both exact doubles, so the one division rounds correctly and gives the bits
-    /// <see cref="Utf8JsonReader.GetDouble"/> gives, faster. False for any other text (then the caller parses it).
-    /// </summary>
-    static bool ShortDecimal(ReadOnlySpan<byte> text, out double value)
-    {
-        value = 0;
-        int i = 0;
-        bool negative = text.Length > 0 && text[0] == (byte)'-';
-        if (negative) i++;
-        long digits = 0;
-        int count = 0, decimals = -1;
-        for (; i < text.Length; i++)
-        {
-            uint d = (uint)(text[i] - '0');
-            if (d <= 9)
-            {
-                if (++count > 15) return false;
-                digits = digits * 10 + d;
-                if (decimals >= 0) decimals++;
-            }
-            else if (text[i] == (byte)'.' && decimals < 0) decimals = 0;
-            else return false;
-        }
-        if (count == 0 || decimals == 0) return false;
-        double x = decimals > 0 ? digits / PowersOfTen[decimals] : digits;
-        value = negative ? -x : x;
-        return true;
-    }
-
     static readonly double[] PowersOfTen = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
-
-    /// <summary>A number token the reader has checked that is an integer of at most 18 digits (it cannot overflow): its
-    /// value, as <see cref="Utf8JsonReader.GetInt64"/> gives it, faster. False for any other text (a fraction, an
-    /// exponent, more digits: then the caller parses it).</summary>
-    static bool ShortInteger(ReadOnlySpan<byte> text, out long value)
-    {
-        value = 0;
-        int i = text.Length > 0 && text[0] == (byte)'-' ? 1 : 0;
-        if (text.Length == i || text.Length - i > 18) return false;
-        long x = 0;
-        for (; i < text.Length; i++)
-        {
-            uint d = (uint)(text[i] - '0');
-            if (d > 9) return false;
-            x = x * 10 + d;
-        }
-        value = text[0] == (byte)'-' ? -x : x;
-        return true;
-    }
 
     /// <summary>
     /// The second step of <see cref="Read"/>: checks what the pass gathered and builds the profile from it: the format and

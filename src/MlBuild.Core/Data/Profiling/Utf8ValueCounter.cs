@@ -5,7 +5,7 @@ namespace MlBuild.Core.Data.Profiling;
 
 /// <summary>
 /// Counts the UTF-8 values of a text column on one reading thread without making a string per cell: exactly while it
-/// holds at most <see cref="Limit"/> distinct values, past it only their HyperLogLog (the hashes
+/// holds at most <c>limit</c> distinct values, past it only their HyperLogLog (the hashes
 /// <see cref="CategoryCounts"/> uses). The exact counts live in the validator's <see cref="Utf8CountTable"/>, whose
 /// loop counts a short value already seen (the usual category cell) without a call or a full hash. Poured into a
 /// <see cref="CategoryCounts"/> at the end, in any order: counts add.
@@ -14,11 +14,6 @@ internal sealed class Utf8ValueCounter(int limit)
 {
     readonly Utf8CountTable _table = new(limit);
     HyperLogLog? _distinct;
-
-    /// <summary>Most distinct values counted exactly.</summary>
-    public int Limit { get; } = limit;
-    /// <summary>Distinct values held (while exact).</summary>
-    public int Count => _distinct is null ? _table.Count : 0;
 
     /// <summary>Counts the cells of a batch's text column that hold a value (<see cref="CellState.Value"/>).</summary>
     public void AddAll(ReadOnlySpan<CellState> states, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, byte[] buffer)

@@ -32,8 +32,7 @@ public static class ModelFileScorer
             throw new MlBuildException(new MlDiagnostic(DiagnosticCodes.ModelFileInvalid, MlSeverity.Error, $"Model file '{display}' does not exist.", display));
         var bytes = File.ReadAllBytes(path);
         bool onnxByName = path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase);
-        bool zip = bytes.Length >= 4 && bytes[0] == (byte)'P' && bytes[1] == (byte)'K' && bytes[2] == 3 && bytes[3] == 4;
-        if (!onnxByName && zip) return LoadZip(bytes, display, at);
+        if (!onnxByName && ExternalModel.IsZip(bytes)) return LoadZip(bytes, display, at);
 
         var label = trained.Spec.Label;
         // The label too, as for the pipeline's own ONNX model: ML.NET's exporter keeps it as an input the model ignores.

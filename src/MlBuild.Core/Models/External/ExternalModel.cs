@@ -81,12 +81,15 @@ internal sealed class ExternalModel : IDisposable
         return new ModelTrainer.TrainingPlan(features, features.Select(f => f.Column).Append(spec.Label).Distinct(StringComparer.Ordinal).ToList());
     }
 
+    /// <summary>Whether model bytes start with a zip's magic number (an ML.NET model is a zip; an ONNX model is not).</summary>
+    internal static bool IsZip(byte[] bytes) => bytes.Length >= 4 && bytes[0] == (byte)'P' && bytes[1] == (byte)'K' && bytes[2] == 3 && bytes[3] == 4;
+
     /// <summary>Loads model bytes as <paramref name="format"/> (a zip's magic number decides <see cref="ExternalModelFormat.Detect"/>).</summary>
     static LoadedModel Load(byte[] bytes, ExternalModelFormat format, string display, ModelSpec spec, ExternalModelSpec external, DatasetSchema schema, SourcePosition at)
     {
         bool detected = format == ExternalModelFormat.Detect;
         if (detected)
-            format = bytes.Length >= 4 && bytes[0] == (byte)'P' && bytes[1] == (byte)'K' && bytes[2] == 3 && bytes[3] == 4 ? ExternalModelFormat.MlNet : ExternalModelFormat.Onnx;
+            format = IsZip(bytes) ? ExternalModelFormat.MlNet : ExternalModelFormat.Onnx;
         var ml = new MLContext(seed: spec.Seed);
         if (format == ExternalModelFormat.Onnx)
         {
